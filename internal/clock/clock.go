@@ -1,0 +1,40 @@
+// Package clock abstracts time so that tokentop can run credentials on the
+// real clock, on a scaled (time-warped) clock, or on a test's fake clock.
+// Every package that schedules work takes a Clock instead of calling time directly.
+package clock
+
+import "time"
+
+// Clock tells the time and schedules callbacks.
+type Clock interface {
+	// Now returns the current time on this clock.
+	Now() time.Time
+	// Since returns the time elapsed on this clock since t.
+	Since(t time.Time) time.Duration
+	// AfterFunc calls f in its own goroutine once d has elapsed on this clock.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending AfterFunc callback.
+type Timer interface {
+	// Stop prevents the callback from running. It reports whether the call
+	// stopped the timer, false if it had already fired or been stopped.
+	Stop() bool
+}
+
+// Real is the wall clock. Its zero value is ready to use.
+type Real struct{}
+
+// Now returns time.Now().
+func (Real) Now() time.Time { return time.Now() }
+
+// Since returns time.Since(t).
+func (Real) Since(t time.Time) time.Duration { return time.Since(t) }
+
+// AfterFunc wraps time.AfterFunc.
+func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// MaxTimerDelay is the longest delay a timer is armed for. Longer delays are
+// clamped to it: the timer then fires late rather than early, and never
+// overflows (a year-3000 token would otherwise wrap into a negative delay).
+const MaxTimerDelay = time.Duration(1<<62 - 1)

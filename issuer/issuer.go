@@ -1,0 +1,33 @@
+// Package issuer defines where tokens come from: the Issuer interface and
+// adapters for an HTTP app server, an OAuth2 client-credentials endpoint and a
+// command that prints a token.
+package issuer
+
+import (
+	"context"
+	"time"
+
+	"tokentop/credential"
+)
+
+// Request asks an issuer for a token.
+type Request struct {
+	// Identity is the user or principal the token is for.
+	Identity string
+	// Scopes are the permissions asked for; an issuer may ignore them.
+	Scopes []string
+	// Lifetime is the validity asked for; zero means the issuer's default.
+	Lifetime time.Duration
+}
+
+// Issuer issues tokens. Issue must return promptly once ctx is done.
+type Issuer interface {
+	Issue(ctx context.Context, r Request) (credential.AccessToken, error)
+	// Name describes the issuer for display, e.g. "fake (in-process)" or a URL.
+	Name() string
+}
+
+// Revoker is implemented by issuers that can revoke every token of an identity.
+type Revoker interface {
+	Revoke(ctx context.Context, identity string) error
+}
