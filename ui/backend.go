@@ -1,0 +1,82 @@
+package ui
+
+import "time"
+
+// backend is what the screen needs from the session layer. The session
+// Manager is adapted to it in manager.go; keeping the screen on this small
+// interface confines knowledge of session types to that one file.
+//
+// Every method is called from a tea.Cmd, never from Update or View: the
+// action methods must not block, and Frame must be a cheap in-memory copy.
+type backend interface {
+	// Frame copies what the screen shows. detail names the session whose
+	// event log and timeline are copied too ("" for none).
+	Frame(detail string) frame
+	Refresh(name string) error
+	Abort(name string) error
+	Dispose(name string) error
+	SignOut(identity string) error
+	Burst(name string, n int) error
+	// Faults lists the faults the fault menu offers, in menu order.
+	Faults() []string
+	InjectFault(fault, session string) error
+	// Policies lists the policy names the new-session form cycles through.
+	Policies() []string
+	Add(spec newSession) error
+}
+
+// frame is one consistent copy of the sessions, taken off the event loop.
+type frame struct {
+	Now      time.Time
+	Speed    float64
+	Paused   bool
+	Totals   totals
+	Sessions []sessionView
+	Detail   *sessionDetail // the selected session's history; nil when none
+}
+
+// totals are the header's counters.
+type totals struct {
+	Sessions      int
+	IssuerCalls   int64
+	Failures      int64
+	TokensServed  int64
+	DroppedEvents int64
+}
+
+// sessionView is one table row.
+type sessionView struct {
+	Name, Identity, Policy string
+	State                  state
+	Waiters                int       // callers waiting on the refresh in flight
+	NextAt                 time.Time // next scheduled attempt, for retrying
+	IssuedAt, ExpiresOn    time.Time // of the current token; zero when none
+	Window                 time.Duration
+	Refreshes, Failures    int64
+	LastLatency            time.Duration
+}
+
+// sessionDetail is the history of the selected session.
+type sessionDetail struct {
+	Name  string
+	Token string // raw; decoded for display, never shown whole
+	Valid []interval
+	Marks []laneMark
+	Log   []logLine
+}
+
+// logLine is one event-log entry.
+type logLine struct {
+	At   time.Time
+	Text string
+}
+
+// newSession is what the new-session form submits.
+type newSession struct {
+	Name       string
+	Identity   string
+	Scopes     []string
+	Policy     string
+	Proactive  bool
+	Lifetime   time.Duration
+}

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+)
+
+// countdownBar draws a token's remaining validity as a bar that drains from
+// right to left. The bar's full length is the token's lifetime, and a '|'
+// marks the refresh-window edge: once the fill has drained past the marker,
+// the token is inside its window and a proactive refresh is due.
+type countdownBar struct {
+	Lifetime  time.Duration // validity of the token when it was issued; the bar's scale
+	Remaining time.Duration // time left until expiry; negative once expired
+	Window    time.Duration // the policy's expiring-soon window
+}
+
+const (
+	barFull   = "█"
+	barEmpty  = "░"
+	barMarker = "|"
+)
+
+// Render draws the bar in exactly width cells, colouring the fill with fill.
+func (b countdownBar) Render(width int, s Styles, fill lipgloss.Style) string {
+	if width <= 0 {
+		return ""
+	}
+	if b.Lifetime <= 0 {
+		return s.BarEmpty.Render(strings.Repeat(barEmpty, width))
+	}
+	filled := cellsFor(b.Remaining, b.Lifetime, width)
+	marker := cellsFor(b.Window, b.Lifetime, width)
+	if marker >= width {
+		marker = width - 1
+	}
+	var out strings.Builder
+	run := func(from, to int) { // cells [from, to) without the marker
+		if to <= from {
+			return
+		}
+		f := min(max(filled-from, 0), to-from)
+		if f > 0 {
+			out.WriteString(fill.Render(strings.Repeat(barFull, f)))
+		}
+		if e := to - from - f; e > 0 {
+			out.WriteString(s.BarEmpty.Render(strings.Repeat(barEmpty, e)))
+		}
+	}
+	run(0, marker)
+	if marker < filled {
+		out.WriteString(fill.Inherit(s.BarMarker).Render(barMarker))
+	} else {
+		out.WriteString(s.BarMarker.Render(barMarker))
+	}
+	run(marker+1, width)
+	return out.String()
+}
+
+// cellsFor scales part/whole onto width cells, rounding to nearest and
+// clamping to [0, width].
+func cellsFor(part, whole time.Duration, width int) int {
+	if part <= 0 || whole <= 0 {
+		return 0
+	}
+	n := int((float64(part)/float64(whole))*float64(width) + 0.5)
+	return min(n, width)
+}

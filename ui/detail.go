@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// detailHeadLines is how many lines the detail pane draws above its event log.
+const detailHeadLines = 5
+
+// selectedView returns the selected session's row, if any.
+func (m Model) selectedView() (*sessionView, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.visible) {
+		return nil, false
+	}
+	return &m.frame.Sessions[m.visible[m.cursor]], true
+}
+
+// detail draws the pane for the selected session in width x height cells:
+// badges and decoded claims, the timeline lane, then the event log.
+func (m Model) detail(height int) string {
+	sv, ok := m.selectedView()
+	if !ok {
+		return fitBlock([]string{m.styles.Muted.Render(" no session selected")}, m.width, height)
+	}
+	var d *sessionDetail
+	if m.frame.Detail != nil && m.frame.Detail.Name == sv.Name {
+		d = m.frame.Detail
+	}
+	lines := make([]string, 0, height)
+	lines = append(lines, m.detailBadges(sv), m.detailTimes(), m.detailClaims())
+	lane := timelineLane{Now: m.frame.Now, Span: m.opts.Timeline}
+	if d != nil {
+		lane.Valid, lane.Marks = d.Valid, d.Marks
+	}
+	label := " last " + roughDuration(m.opts.Timeline) + " "
+	laneW := max(m.width-ansi.StringWidth(label)-5, 1)
+	lines = append(lines,
+		m.styles.Muted.Render(label)+lane.Render(laneW, m.styles)+m.styles.Muted.Render(" now"),
+		strings.Repeat(" ", ansi.StringWidth(label))+m.styles.Muted.Render(lane.Recent(laneW)),
+	)
+	head := fitBlock(lines, m.width, min(height, detailHeadLines))
+	if height <= detailHeadLines {
+		return head
+	}
+	return head + "\n" + m.logView.View()
+}
+
+// detailBadges is the first line: name, fingerprint and the three badges
+// (decoded, signature, time), each spelled out in words.
+func (m Model) detailBadges(sv *sessionView) string {
+	s, t := m.styles, m.token
+	badge := func(ok bool, neutral bool, text string) string {
+		switch {
+		case neutral:
+			return s.BadgeNeutral.Render(text)
+		case ok:
+			return s.BadgeOK.Render(text)
+		default:
+			return s.BadgeBad.Render(text)
+		}
+	}
+	decoded := badge(t.Decoded, false, "decoded: ok")
+	if !t.Decoded {
+		decoded = badge(false, false, "decoded: no ("+t.DecodeErr+")")
+	}
+	sig := badge(false, true, "signature: not checked")
+	if err, checked := m.verified[t.Fingerprint]; checked && m.opts.VerifySignature != nil {
+		if err == nil {
+			what := "signature: verified"
+			if t.Alg != "" {
+				what += " (" + t.Alg + ")"
+			}
+			sig = badge(true, false, what)
+		} else {
+			sig = badge(false, false, "signature: INVALID")
+		}
+	}
+	timeBadge := badge(true, false, "time: valid")
+	if !t.TimeValid(m.frame.Now) {
+		timeBadge = badge(false, false, "time: not valid")
+		if t.Decoded && !t.ExpiresAt.IsZero() && !m.frame.Now.Before(t.ExpiresAt) {
+			timeBadge = badge(false, false, "time: expired")
+		}
+	}
+	if m.tokenRaw == "" {
+		decoded, sig, timeBadge = s.Muted.Render("no token"), "", ""
+	}
+	return " " + s.HeaderValue.Render(sv.Name) + "  " + s.Muted.Render(t.Fingerprint) + "   " +
+		strings.Join(nonEmpty(decoded, sig, timeBadge), "   ")
+}
+
+// detailTimes is the second line: iat, nbf and exp as absolute and relative times.
+func (m Model) detailTimes() string {
+	s, t, now := m.styles, m.token, m.frame.Now
+	if !t.Decoded {
+		return ""
+	}
+	var parts []string
+	add := func(k string, v string) { parts = append(parts, s.ClaimKey.Render(k)+" "+v) }
+	if !t.IssuedAt.IsZero() {
+		add("iat", t.IssuedAt.Format("15:04:05")+" ("+relative(t.IssuedAt, now)+")")
+	}
+	if !t.NotBefore.IsZero() && !t.NotBefore.Equal(t.IssuedAt) {
+		add("nbf", t.NotBefore.Format("15:04:05")+" ("+relative(t.NotBefore, now)+")")
+	}
+	if !t.ExpiresAt.IsZero() {
+		add("exp", t.ExpiresAt.Format("2006-01-02 15:04:05")+" ("+relative(t.ExpiresAt, now)+")")
+	}
+	if t.Subject != "" {
+		add("sub", t.Subject)
+	}
+	return " " + strings.Join(parts, "   ")
+}
+
+// detailClaims is the third line: scopes, issuer, audience, header fields
+// and the redacted signature.
+func (m Model) detailClaims() string {
+	s, t := m.styles, m.token
+	if !t.Decoded {
+		return ""
+	}
+	var parts []string
+	add := func(k string, v string) {
+		if v != "" {
+			parts = append(parts, s.ClaimKey.Render(k)+" "+v)
+		}
+	}
+	add("scp", strings.Join(t.Scopes, " "))
+	add("iss", t.Issuer)
+	add("aud", strings.Join(t.Audience, " "))
+	add("alg", t.Alg)
+	add("kid", t.Kid)
+	parts = append(parts, s.ClaimKey.Render("signature")+" <redacted>")
+	for _, o := range t.Other {
+		parts = append(parts, s.Muted.Render(o))
+	}
+	return " " + strings.Join(parts, "   ")
+}
+
+func nonEmpty(ss ...string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// renderLog formats the selected session's event log for the viewport.
+func (m Model) renderLog(d *sessionDetail) string {
+	if d == nil || len(d.Log) == 0 {
+		return m.styles.Muted.Render(" no events yet")
+	}
+	var b strings.Builder
+	for i, l := range d.Log {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(" " + m.styles.EventTime.Render(l.At.Format("15:04:05")) + "  " + l.Text)
+	}
+	return b.String()
+}

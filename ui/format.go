@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// countdown renders a time to expiry compactly: "48m12s", "1h02m", "-2m10s".
+func countdown(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	d = d.Truncate(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h >= 24:
+		return fmt.Sprintf("%s%dd%02dh", sign, h/24, h%24)
+	case h > 0:
+		return fmt.Sprintf("%s%dh%02dm", sign, h, m)
+	case m > 0:
+		return fmt.Sprintf("%s%dm%02ds", sign, m, s)
+	default:
+		return fmt.Sprintf("%s%ds", sign, s)
+	}
+}
+
+// latency renders an issuer round trip: "41ms", "1.2s", "-" when unknown.
+func latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return "<1ms"
+	case d < time.Second:
+		return strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	default:
+		return countdown(d)
+	}
+}
+
+// relative renders t against now as "in 48m" or "11m ago".
+func relative(t, now time.Time) string {
+	d := t.Sub(now)
+	if d >= 0 {
+		return "in " + roughDuration(d)
+	}
+	return roughDuration(-d) + " ago"
+}
+
+// roughDuration keeps the two most significant units: "48m", "1h02m", "3d04h", "12s".
+func roughDuration(d time.Duration) string {
+	d = d.Truncate(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h >= 24:
+		return fmt.Sprintf("%dd%02dh", h/24, h%24)
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm", h, m)
+	case m >= 10:
+		return fmt.Sprintf("%dm", m)
+	case m > 0:
+		return fmt.Sprintf("%dm%02ds", m, s)
+	default:
+		return fmt.Sprintf("%ds", s)
+	}
+}
+
+// thousands renders n with thin grouping commas: 12408 -> "12,408".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// speedLabel renders a clock speed factor: "x60", "x1", "x0.5".
+func speedLabel(f float64) string {
+	return "x" + strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// headerLines draws the header: product and issuer, virtual clock and speed,
+// and the totals. Segments that do not fit on the first line wrap to a
+// second; the result is one or two lines.
+func (m Model) headerLines() []string {
+	s, f := m.styles, m.frame
+	pair := func(label, value string) string {
+		return s.HeaderLabel.Render(label) + " " + s.HeaderValue.Render(value)
+	}
+	warn := func(label string, n int64) string {
+		if n > 0 {
+			return s.HeaderLabel.Render(label) + " " + s.Warning.Render(thousands(n))
+		}
+		return pair(label, thousands(n))
+	}
+	clockSeg := s.HeaderValue.Render(f.Now.Format("15:04:05")) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
+	if f.Paused {
+		clockSeg += " " + s.Paused.Render(" PAUSED ")
+	}
+	segs := []string{
+		s.Title.Render("tokentop"),
+		pair("issuer:", m.opts.Issuer),
+		clockSeg,
+		pair("sessions", strconv.Itoa(f.Totals.Sessions)),
+		pair("issuer calls", thousands(f.Totals.IssuerCalls)),
+		warn("failures", f.Totals.Failures),
+		pair("served", thousands(f.Totals.TokensServed)),
+		warn("dropped", f.Totals.DroppedEvents),
+	}
+	var lines []string
+	var cur strings.Builder
+	cur.WriteString(" ")
+	curW := 1
+	for i, seg := range segs {
+		w := ansi.StringWidth(seg)
+		if i > 0 && curW+2+w > m.width && len(lines) == 0 {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			cur.WriteString(" ")
+			curW = 1
+		} else if i > 0 {
+			cur.WriteString("  ")
+			curW += 2
+		}
+		cur.WriteString(seg)
+		curW += w
+	}
+	lines = append(lines, cur.String())
+	for i := range lines {
+		lines[i] = padRight(lines[i], m.width)
+	}
+	return lines
+}
+
+// rule draws a horizontal separator, optionally carrying a label.
+func (m Model) rule(label string) string {
+	if label == "" {
+		return m.styles.Rule.Render(strings.Repeat("─", m.width))
+	}
+	label = ansi.Truncate(label, max(m.width-6, 0), "…")
+	rest := max(m.width-3-ansi.StringWidth(label)-1, 0)
+	return m.styles.Rule.Render("── ") + label + " " + m.styles.Rule.Render(strings.Repeat("─", rest))
+}

@@ -1,0 +1,58 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap lists the screen's key bindings. It implements help.KeyMap, so the
+// help line and the full help (toggled with ?) are drawn from it.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Refresh, Abort, Dispose, SignOut, Burst  key.Binding
+	Fault, New                               key.Binding
+	Pause, Faster, Slower                    key.Binding
+	Filter, Focus, Help, Quit                key.Binding
+}
+
+// DefaultKeyMap returns the standard bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g/home", "first"),
+		Bottom:   b([]string{"end", "G"}, "G/end", "last"),
+		Refresh:  b([]string{"r"}, "r", "refresh"),
+		Abort:    b([]string{"a"}, "a", "abort"),
+		Dispose:  b([]string{"d"}, "d", "dispose"),
+		SignOut:  b([]string{"s"}, "s", "sign out"),
+		Burst:    b([]string{"b"}, "b", "burst"),
+		Fault:    b([]string{"f"}, "f", "fault"),
+		New:      b([]string{"n"}, "n", "new"),
+		Pause:    b([]string{"p"}, "p", "pause"),
+		Faster:   b([]string{"+", "="}, "+", "faster"),
+		Slower:   b([]string{"-", "_"}, "-", "slower"),
+		Filter:   b([]string{"/"}, "/", "filter"),
+		Focus:    b([]string{"tab"}, "tab", "focus"),
+		Help:     b([]string{"?"}, "?", "help"),
+		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+	}
+}
+
+// ShortHelp is the one-line help.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
+		k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus, k.Help, k.Quit}
+}
+
+// FullHelp is the help shown after ?, grouped by what the keys act on.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst},
+		{k.Fault, k.New, k.Filter, k.Focus},
+		{k.Pause, k.Faster, k.Slower, k.Help, k.Quit},
+	}
+}

@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"tokentop/internal/clock"
+)
+
+// Options configure the screen.
+type Options struct {
+	// Issuer names the issuer in the header, e.g. "fake (in-process)" or a URL.
+	Issuer string
+	// Clock is the sessions' clock, read for the header's virtual time. When it
+	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and
+	// change its speed. Nil means the real clock.
+	Clock clock.Clock
+	// NoColor draws the screen without colour (NO_COLOR, --no-color).
+	NoColor bool
+	// VerifySignature checks a token's signature (for example against the
+	// issuer's JWKS). Nil means signatures are shown as "not checked".
+	VerifySignature func(token string) error
+	// FrameInterval is how often the screen re-reads the sessions (real
+	// time); zero means 250ms. Lower rates cost less idle CPU.
+	FrameInterval time.Duration
+	// Timeline is how much virtual time the detail pane's lane shows; zero means 60m.
+	Timeline time.Duration
+	// BurstSize is how many concurrent GetToken calls b starts; zero means 10.
+	BurstSize int
+}
+
+// TimeControl is the part of *clock.Scaled that the p, + and - keys drive.
+type TimeControl interface {
+	Speed() float64
+	SetSpeed(float64)
+	Pause()
+	Resume()
+	Paused() bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.FrameInterval <= 0 {
+		o.FrameInterval = 250 * time.Millisecond
+	}
+	if o.Timeline <= 0 {
+		o.Timeline = 60 * time.Minute
+	}
+	if o.BurstSize <= 0 {
+		o.BurstSize = 10
+	}
+	if o.Issuer == "" {
+		o.Issuer = "-"
+	}
+	return o
+}
+
+// mode decides where a key goes.
+type mode int
+
+const (
+	modeNormal  mode = iota
+	modeFilter       // typing the / filter
+	modeConfirm      // answering a yes/no question
+	modeFaults       // choosing from the fault menu
+	modeForm         // filling in the new-session form
+)
+
+// focusArea is the region that movement keys scroll.
+type focusArea int
+
+const (
+	focusTable focusArea = iota
+	focusLog
+)
+
+// Model is the root Bubble Tea model: one screen of sessions, driven by
+// frames copied from the session layer and by keys. Widgets are plain
+// structs drawn by the model; state changes only in Update.
+type Model struct {
+	be     backend
+	opts   Options
+	styles Styles
+	keys   KeyMap
+	help   help.Model
+
+	width, height int
+	frame         frame
+	visible       []int  // indexes into frame.Sessions that pass the filter
+	selected      string // name of the selected session; survives reordering
+	cursor        int    // index into visible
+	offset        int    // first visible row shown in the table
+	fetching      bool   // a frame fetch outside the tick is in flight
+
+	mode    mode
+	focus   focusArea
+	filter  textField
+	confirm confirmPrompt
+	faults  faultMenu
+	form    sessionForm
+	status  string // feedback on the last action, shown in the lower rule
+
+	logView  viewport.Model
+	logKey   logKey // what the log view currently holds
+	token    tokenInfo
+	tokenRaw string
+	verified map[string]error // signature check results by fingerprint
+}
+
+// logKey identifies the content of the event-log viewport.
+type logKey struct {
+	name  string
+	lines int
+	last  time.Time
+	text  string
+	width int
+}
+
+// newModel builds the root model over a backend.
+func newModel(be backend, opts Options) Model {
+	opts = opts.withDefaults()
+	m := Model{
+		be:       be,
+		opts:     opts,
+		keys:     DefaultKeyMap(),
+		help:     help.New(),
+		width:    80,
+		height:   24,
+		verified: map[string]error{},
+		logView:  viewport.New(),
+	}
+	m.setStyles(true)
+	if _, ok := opts.Clock.(TimeControl); !ok {
+		m.keys.Pause.SetEnabled(false)
+		m.keys.Faster.SetEnabled(false)
+		m.keys.Slower.SetEnabled(false)
+	}
+	return m
+}
+
+// setStyles picks the theme for the background (ignored without colour).
+func (m *Model) setStyles(hasDark bool) {
+	if m.opts.NoColor {
+		m.styles = NoColorStyles()
+	} else {
+		m.styles = DefaultStyles(hasDark)
+	}
+	m.help.Styles = m.styles.Help
+}
+
+// Init starts the frame ticker and asks for the background colour.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.tick(), m.fetchFrame(), tea.RequestBackgroundColor)
+}
+
+// frameMsg carries a fresh frame; tick says it came from the ticker and
+// re-arms it.
+type frameMsg struct {
+	frame frame
+	tick  bool
+}
+
+// fetchFrame reads a frame now (off the event loop); it does not re-arm.
+func (m Model) fetchFrame() tea.Cmd {
+	be, sel := m.be, m.selected
+	return func() tea.Msg { return frameMsg{frame: be.Frame(sel)} }
+}
+
+// tick reads a frame after the frame interval and re-arms the ticker.
+func (m Model) tick() tea.Cmd {
+	be, sel := m.be, m.selected
+	return tea.Tick(m.opts.FrameInterval, func(time.Time) tea.Msg {
+		return frameMsg{frame: be.Frame(sel), tick: true}
+	})
+}
+
+// Selected returns the name of the selected session ("" when none).
+func (m Model) Selected() string { return m.selected }

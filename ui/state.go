@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/lipgloss/v2"
+)
+
+// state is what the table says a session is doing. It is derived from the
+// session snapshot, and always rendered as text so that colour is never the
+// only signal.
+type state int
+
+const (
+	stateStarting state = iota // no token yet, first fetch not finished
+	stateValid
+	stateInWindow
+	stateRefreshing
+	stateRetrying
+	stateExpired
+	stateAborted
+	stateFailed
+	stateDisposed
+	stateSignedOut
+)
+
+var stateNames = [...]string{
+	stateStarting:   "starting",
+	stateValid:      "valid",
+	stateInWindow:   "in window",
+	stateRefreshing: "refreshing",
+	stateRetrying:   "retrying",
+	stateExpired:    "expired",
+	stateAborted:    "aborted",
+	stateFailed:     "failed",
+	stateDisposed:   "disposed",
+	stateSignedOut:  "signed out",
+}
+
+func (s state) String() string {
+	if s < 0 || int(s) >= len(stateNames) {
+		return "unknown"
+	}
+	return stateNames[s]
+}
+
+// ended reports whether the session can no longer change.
+func (s state) ended() bool { return s == stateDisposed || s == stateSignedOut }
+
+// style picks the state's colour.
+func (s state) style(st StateStyles) lipgloss.Style {
+	switch s {
+	case stateValid:
+		return st.Valid
+	case stateInWindow:
+		return st.InWindow
+	case stateRefreshing, stateStarting:
+		return st.Refreshing
+	case stateRetrying:
+		return st.Retrying
+	case stateExpired:
+		return st.Expired
+	case stateAborted:
+		return st.Aborted
+	case stateFailed:
+		return st.Failed
+	default:
+		return st.Ended
+	}
+}
+
+// stateLabel is the STATE cell: the state plus what qualifies it (how many
+// callers wait on a refresh, when the next retry is due).
+func stateLabel(s state, waiters int, nextAt time.Time) string {
+	switch s {
+	case stateRefreshing:
+		if waiters > 0 {
+			return fmt.Sprintf("refreshing (%d)", waiters)
+		}
+	case stateRetrying:
+		if !nextAt.IsZero() {
+			return "retrying " + nextAt.Format("15:04:05")
+		}
+	}
+	return s.String()
+}

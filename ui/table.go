@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// tableLayout is the column widths for one screen width.
+type tableLayout struct {
+	name, identity, policy, state, bar, expires, refr, fail, lat int
+}
+
+const (
+	colGap     = 1
+	cursorCols = 2
+)
+
+// layoutTable fits the columns into width: fixed columns first, then the
+// countdown bar takes what is left, and name and identity give way first
+// when space is short.
+func (m Model) layoutTable(width int) tableLayout {
+	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 6, state: 15}
+	if width >= 110 {
+		l.state = 17
+	}
+	longestName, longestID := 4, 8
+	for _, i := range m.visible {
+		sv := &m.frame.Sessions[i]
+		longestName = max(longestName, ansi.StringWidth(sv.Name))
+		longestID = max(longestID, ansi.StringWidth(sv.Identity))
+	}
+	l.name = min(longestName, 24)
+	l.identity = min(longestID, 16)
+	fixed := cursorCols + l.policy + l.state + l.expires + l.refr + l.fail + l.lat + 8*colGap
+	const minBar, wideBar = 8, 40
+	for fixed+l.name+l.identity+minBar > width && (l.name > 8 || l.identity > 6) {
+		if l.name >= l.identity && l.name > 8 {
+			l.name--
+		} else if l.identity > 6 {
+			l.identity--
+		} else {
+			l.name--
+		}
+	}
+	l.bar = max(min(width-fixed-l.name-l.identity, wideBar), 1)
+	// Give any width beyond the widest bar back to name and identity.
+	if spare := width - fixed - l.name - l.identity - l.bar; spare > 0 {
+		grow := min(spare, max(longestName-l.name, 0))
+		l.name += grow
+		spare -= grow
+		l.identity += min(spare, max(longestID-l.identity, 0))
+	}
+	return l
+}
+
+// tableHeader draws the column titles.
+func (m Model) tableHeader(l tableLayout) string {
+	cells := []string{
+		strings.Repeat(" ", cursorCols-colGap),
+		padRight("NAME", l.name), padRight("IDENTITY", l.identity), padRight("POLICY", l.policy),
+		padRight("STATE", l.state), padRight("EXPIRES IN", l.bar+colGap+l.expires),
+		padLeft("REFR", l.refr), padLeft("FAIL", l.fail), padLeft("LAT", l.lat),
+	}
+	return m.styles.ColumnHeader.Render(padRight(strings.Join(cells, " "), m.width))
+}
+
+// tableRows draws rows [offset, offset+height) of the visible sessions.
+func (m Model) tableRows(l tableLayout, height int) []string {
+	lines := make([]string, 0, height)
+	for r := m.offset; r < len(m.visible) && len(lines) < height; r++ {
+		lines = append(lines, m.tableRow(l, &m.frame.Sessions[m.visible[r]], r == m.cursor))
+	}
+	if len(m.visible) == 0 {
+		msg := "  no sessions yet: press n to add one"
+		if m.filter.Value != "" {
+			msg = "  no session matches the filter " + strconv.Quote(m.filter.Value) + " (esc clears it)"
+		}
+		lines = append(lines, m.styles.Muted.Render(padRight(msg, m.width)))
+	}
+	return lines
+}
+
+// tableRow draws one session. The selected row is drawn plain and then
+// highlighted as a whole, since inner colour resets would cut an outer
+// background short.
+func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
+	s := m.styles
+	stStyle := sv.State.style(s.States)
+	label := stateLabel(sv.State, sv.Waiters, sv.NextAt)
+	remaining := sv.ExpiresOn.Sub(m.frame.Now)
+	expires := "-"
+	if !sv.ExpiresOn.IsZero() {
+		expires = countdown(remaining)
+	}
+	bar := countdownBar{Lifetime: sv.ExpiresOn.Sub(sv.IssuedAt), Remaining: remaining, Window: sv.Window}
+	if sv.ExpiresOn.IsZero() || sv.IssuedAt.IsZero() {
+		bar.Lifetime = 0
+	}
+	lat := latency(sv.LastLatency)
+	fail := strconv.FormatInt(sv.Failures, 10)
+
+	if selected {
+		plain := NoColorStyles()
+		cells := []string{
+			">",
+			padRight(sv.Name, l.name), padRight(sv.Identity, l.identity), padRight(sv.Policy, l.policy),
+			padRight(label, l.state), bar.Render(l.bar, plain, plain.BarEmpty), padLeft(expires, l.expires),
+			padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), padLeft(fail, l.fail), padLeft(lat, l.lat),
+		}
+		style := s.Selected
+		if m.focus != focusTable || m.mode != modeNormal {
+			style = s.SelectedBlurred
+		}
+		return style.Render(padRight(strings.Join(cells, " "), m.width))
+	}
+	failCell := padLeft(fail, l.fail)
+	if sv.Failures > 0 {
+		failCell = s.Warning.Render(failCell)
+	}
+	cells := []string{
+		" ",
+		padRight(sv.Name, l.name), s.Muted.Render(padRight(sv.Identity, l.identity)), s.Muted.Render(padRight(sv.Policy, l.policy)),
+		stStyle.Render(padRight(label, l.state)), bar.Render(l.bar, s, stStyle), stStyle.Render(padLeft(expires, l.expires)),
+		padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), failCell, padLeft(lat, l.lat),
+	}
+	line := strings.Join(cells, " ")
+	if w := ansi.StringWidth(line); w < m.width {
+		line += strings.Repeat(" ", m.width-w)
+	} else if w > m.width {
+		line = ansi.Truncate(line, m.width, "")
+	}
+	return line
+}

@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// layout is the height of each region for the current window size.
+type layout struct {
+	header, table, detail, help int
+}
+
+// minDetail is the detail pane height the table never squeezes below.
+const minDetail = 8
+
+func (m Model) layout() layout {
+	l := layout{header: len(m.headerLines()), help: 1}
+	if m.help.ShowAll {
+		l.help = len(strings.Split(m.help.View(m.keys), "\n"))
+	}
+	// header, rule, table, rule, detail, rule, help
+	free := max(m.height-l.header-l.help-3, 2)
+	want := max(len(m.visible), 1) + 1 // rows + column header
+	detail := max(minDetail, free*2/5)
+	l.table = max(min(want, free-detail), min(3, free))
+	l.detail = max(free-l.table, 0)
+	return l
+}
+
+// tableRowsShown is how many session rows fit in the table region.
+func (m Model) tableRowsShown() int { return max(m.layout().table-1, 1) }
+
+// View draws the screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "tokentop"
+	return v
+}
+
+// render draws the whole screen as text, exactly height lines of width cells.
+func (m Model) render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	l := m.layout()
+	var b strings.Builder
+	b.Grow(m.width * m.height * 2)
+	for _, h := range m.headerLines() {
+		b.WriteString(h + "\n")
+	}
+	b.WriteString(m.rule("") + "\n")
+
+	tl := m.layoutTable(m.width)
+	rows := m.tableRows(tl, l.table-1)
+	b.WriteString(fitBlock(append([]string{m.tableHeader(tl)}, rows...), m.width, l.table) + "\n")
+
+	b.WriteString(m.rule(m.middleLabel()) + "\n")
+	switch m.mode {
+	case modeFaults:
+		b.WriteString(m.faults.Render(m.width, l.detail, m.selected, m.styles))
+	case modeForm:
+		b.WriteString(m.form.Render(m.width, l.detail, m.styles))
+	default:
+		b.WriteString(m.detail(l.detail))
+	}
+	b.WriteString("\n" + m.rule(m.statusLabel()) + "\n")
+	b.WriteString(m.bottom())
+	return b.String()
+}
+
+// middleLabel labels the rule between table and detail: the scroll position
+// and the focused region.
+func (m Model) middleLabel() string {
+	s := m.styles
+	var parts []string
+	if n := len(m.visible); n > 0 {
+		parts = append(parts, s.Muted.Render(itoa(m.cursor+1)+"/"+itoa(n)))
+	}
+	if m.filter.Value != "" && m.mode != modeFilter {
+		parts = append(parts, s.Muted.Render("filter: ")+m.filter.Value)
+	}
+	if m.focus == focusLog {
+		parts = append(parts, s.Focused.Render("focus: event log (tab: table)"))
+	}
+	return strings.Join(parts, s.Muted.Render(" · "))
+}
+
+// statusLabel labels the lowest rule with feedback on the last action.
+func (m Model) statusLabel() string {
+	if m.status == "" {
+		return ""
+	}
+	return m.status
+}
+
+// bottom is the last line(s): a prompt, the filter input, or the help.
+func (m Model) bottom() string {
+	switch m.mode {
+	case modeConfirm:
+		return padRight(m.confirm.Render(m.width, m.styles), m.width)
+	case modeFilter:
+		return padRight(" "+m.styles.Prompt.Render("/")+" "+m.filter.Render(m.width-20, true)+
+			m.styles.Muted.Render("enter keep  esc clear"), m.width)
+	}
+	m.help.SetWidth(m.width - 1)
+	lines := strings.Split(m.help.View(m.keys), "\n")
+	for i := range lines {
+		lines[i] = padRight(" "+lines[i], m.width)
+	}
+	return strings.Join(lines, "\n")
+}
