@@ -73,10 +73,10 @@ type logLine struct {
 
 // newSession is what the new-session form submits.
 type newSession struct {
-	Name       string
-	Identity   string
-	Scopes     []string
-	Policy     string
-	Proactive  bool
-	Lifetime   time.Duration
+	Name      string
+	Identity  string
+	Scopes    []string
+	Policy    string
+	Proactive bool
+	Lifetime  time.Duration
 }

@@ -6,10 +6,10 @@ import "charm.land/bubbles/v2/key"
 // help line and the full help (toggled with ?) are drawn from it.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Refresh, Abort, Dispose, SignOut, Burst  key.Binding
-	Fault, New                               key.Binding
-	Pause, Faster, Slower                    key.Binding
-	Filter, Focus, Help, Quit                key.Binding
+	Refresh, Abort, Dispose, SignOut, Burst key.Binding
+	Fault, New                              key.Binding
+	Pause, Faster, Slower                   key.Binding
+	Filter, Focus, Help, Quit               key.Binding
 }
 
 // DefaultKeyMap returns the standard bindings.

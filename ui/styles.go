@@ -119,7 +119,7 @@ func NoColorStyles() Styles {
 		},
 		BarEmpty: plain, BarMarker: bold,
 		BadgeOK: bold, BadgeBad: bold.Reverse(true), BadgeNeutral: plain,
-		ClaimKey: plain,
+		ClaimKey:  plain,
 		LaneValid: plain, LaneGap: plain, LaneOK: bold, LaneFailed: bold, LaneAborted: bold, LaneDisposed: bold,
 		EventTime: plain, Prompt: bold, PromptKey: bold.Underline(true), Focused: bold.Underline(true),
 		Help: help.Styles{
