@@ -1,0 +1,248 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tokentop/internal/clock"
+)
+
+// Refresher fetches a new token and must return promptly once ctx is done.
+// If the returned ExpiresOn is zero, the credential reads the expiry from the
+// JWT "exp" claim. A token of three dot-separated segments that does not
+// parse is malformed (*ParseError). Any other non-empty token (opaque, or a
+// five-segment JWE) gets Policy.OpaqueTokenLifetime and an EventOpaqueToken.
+type Refresher func(ctx context.Context) (AccessToken, error)
+
+// Options configure a refreshing credential made by New.
+type Options struct {
+	// Refresher fetches new tokens. Required.
+	Refresher Refresher
+	// InitialToken is an optional raw JWT (with exp) to start with; parsed in New.
+	InitialToken string
+	// RefreshProactively refreshes in the background before the token
+	// expires, so that callers rarely wait.
+	RefreshProactively bool
+	// Policy decides when to refresh; the zero value means DefaultPolicy.
+	Policy Policy
+	// Clock tells time and schedules refreshes; nil means the real clock.
+	Clock clock.Clock
+	// OnEvent, if set, is called for every Event, synchronously and outside
+	// the credential's lock; it must not block.
+	OnEvent func(Event)
+}
+
+// Credential is a Communication Token Credential: it holds a token and,
+// unless static, refreshes it with a Refresher. It is safe for concurrent use.
+// GetToken on a fresh cached token is a single atomic load.
+type Credential struct {
+	// fresh holds the token while it may be served without a clock read: it
+	// is set when a token outside the on-demand buffer is stored and cleared
+	// by a timer when the token enters the buffer, and by Dispose.
+	fresh atomic.Pointer[freshToken]
+
+	clock     clock.Clock
+	policy    Policy
+	refresher Refresher
+	proactive bool
+	static    bool
+	onEvent   func(Event)
+	recheck   time.Duration  // >0: re-check freshness against Now this often (wall-clock jumps)
+	jitter    func() float64 // in [0, 1)
+
+	mu            sync.Mutex
+	token         AccessToken // Token == "" until the first token
+	disposed      bool
+	flights       map[*flight]struct{} // refreshes in flight
+	shared        *flight              // the flight callers join (Policy.Coalesce)
+	sched         clock.Timer          // proactive refresh or retry
+	schedKind     schedKind
+	schedGen      uint64
+	nextAt        time.Time
+	freshTimer    clock.Timer
+	freshGen      uint64
+	failures      int // consecutive failed refreshes
+	outcome       outcome
+	lastErr       error
+	lastLatency   time.Duration
+	lastSuccessAt time.Time
+	counters      Counters
+}
+
+type freshToken struct {
+	tok   AccessToken
+	until time.Time // when the token enters the on-demand buffer; zero: never (static)
+}
+
+type schedKind int
+
+const (
+	schedNone schedKind = iota
+	schedProactive
+	schedRetry
+)
+
+type outcome int
+
+const (
+	outcomeNone outcome = iota
+	outcomeSucceeded
+	outcomeFailed
+	outcomeAborted
+)
+
+// wallRecheck is how often a credential on the real clock compares the time
+// with its token's deadline. Go timers run on the monotonic clock, which
+// stands still while a laptop sleeps; this re-check bounds how long a token
+// can be served past its expiry after the wall clock jumps.
+const wallRecheck = time.Second
+
+// NewStatic returns a credential that always returns token, even once expired,
+// and never refreshes. The token must be a JWT with an exp claim.
+func NewStatic(token string) (*Credential, error) {
+	tok, err := ParseJWT(token)
+	if err != nil {
+		return nil, fmt.Errorf("credential: static token: %w", err)
+	}
+	c := &Credential{clock: clock.Real{}, static: true, token: tok, policy: Policy{Name: "static"}}
+	c.fresh.Store(&freshToken{tok: tok})
+	return c, nil
+}
+
+// New returns a credential that gets its tokens from opts.Refresher. A valid
+// InitialToken is served without calling the refresher; with
+// RefreshProactively and no valid token, the first refresh starts at once.
+func New(opts Options) (*Credential, error) {
+	if opts.Refresher == nil {
+		return nil, errors.New("credential: Options.Refresher is required (use NewStatic for a fixed token)")
+	}
+	p := opts.Policy
+	if p == (Policy{}) {
+		p = DefaultPolicy
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Credential{
+		clock:     opts.Clock,
+		policy:    p,
+		refresher: opts.Refresher,
+		proactive: opts.RefreshProactively,
+		onEvent:   opts.OnEvent,
+		jitter:    rand.Float64,
+		flights:   map[*flight]struct{}{},
+	}
+	if c.clock == nil {
+		c.clock = clock.Real{}
+	}
+	if _, scaled := c.clock.(*clock.Scaled); !scaled {
+		// Scaled derives virtual time from the monotonic clock: it cannot jump.
+		c.recheck = wallRecheck
+	}
+	if opts.InitialToken != "" {
+		tok, err := ParseJWT(opts.InitialToken)
+		if err != nil {
+			return nil, fmt.Errorf("credential: initial token: %w", err)
+		}
+		c.token = tok
+	}
+	c.mu.Lock()
+	now := c.clock.Now()
+	c.updateFreshLocked(now)
+	var evs []Event
+	if c.proactive {
+		evs = c.scheduleLocked(now, nil)
+	}
+	c.mu.Unlock()
+	c.emit(evs)
+	return c, nil
+}
+
+// GetToken returns a valid token, refreshing it first if it is expired or
+// inside the policy's on-demand buffer. Concurrent callers share one refresh
+// (unless the policy does not coalesce). If ctx ends first, GetToken returns
+// ctx.Err() and the refresh goes on for the other callers; it is aborted when
+// none is left. A static credential returns its token even when expired.
+func (c *Credential) GetToken(ctx context.Context) (AccessToken, error) {
+	if f := c.fresh.Load(); f != nil {
+		return f.tok, nil
+	}
+	return c.acquire(ctx, false)
+}
+
+// Refresh forces a refresh (joining one already in flight) and returns its
+// token. It fails with ErrStatic on a static credential.
+func (c *Credential) Refresh(ctx context.Context) (AccessToken, error) {
+	return c.acquire(ctx, true)
+}
+
+// Abort cancels the refreshes in flight, if any: their callers get an error
+// wrapping ErrAborted and the current token is kept. The credential stays
+// usable; a proactive schedule continues from the current token.
+func (c *Credential) Abort() {
+	c.mu.Lock()
+	if c.disposed || len(c.flights) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	now := c.clock.Now()
+	var evs []Event
+	background := false
+	for f := range c.flights {
+		background = background || f.background
+		evs = append(evs, c.abortLocked(f, now, errAbortCalled))
+	}
+	if background && c.proactive {
+		evs = c.continueAfterAbortLocked(now, evs)
+	}
+	c.mu.Unlock()
+	c.emit(evs)
+}
+
+// Dispose stops the credential: the scheduled refresh is cancelled, the
+// refreshes in flight are cancelled and their callers get ErrDisposed, and
+// later GetToken calls get ErrDisposed. Nothing is scheduled afterwards, even
+// by a refresher that returns late. Dispose is idempotent and does not wait
+// for a cancelled refresher to return.
+func (c *Credential) Dispose() {
+	c.mu.Lock()
+	if c.disposed {
+		c.mu.Unlock()
+		return
+	}
+	c.disposed = true
+	c.fresh.Store(nil)
+	c.stopSchedLocked()
+	c.stopFreshLocked()
+	now := c.clock.Now()
+	var evs []Event
+	waiters := 0
+	for f := range c.flights {
+		waiters += f.waiters
+		evs = append(evs, c.abortLocked(f, now, ErrDisposed))
+	}
+	evs = append(evs, Event{Kind: EventDisposed, At: now, ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
+	c.mu.Unlock()
+	c.emit(evs)
+}
+
+// Close disposes of the credential, for io.Closer. It returns nil.
+func (c *Credential) Close() error {
+	c.Dispose()
+	return nil
+}
+
+// emit passes events to the handler; call it without holding c.mu.
+func (c *Credential) emit(evs []Event) {
+	if c.onEvent == nil {
+		return
+	}
+	for _, e := range evs {
+		c.onEvent(e)
+	}
+}

@@ -1,0 +1,63 @@
+package credential
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrDisposed is returned by GetToken and Refresh after (or during) Dispose.
+var ErrDisposed = errors.New("credential: the credential has been disposed; create a new one to get tokens again")
+
+// ErrExpiredToken is wrapped by the *ExpiredTokenError a refresh fails with
+// when the refresher returns a token that has already expired. Such a token
+// never replaces the current one.
+var ErrExpiredToken = errors.New("credential: the refresher returned an expired token")
+
+// ErrAborted is wrapped by the error that callers waiting on a refresh get
+// when that refresh is aborted: by Abort, or because every waiting caller gave
+// up. The current token is left untouched.
+var ErrAborted = errors.New("credential: the refresh was aborted")
+
+// ErrStatic is returned by Refresh on a static credential, which never refreshes.
+var ErrStatic = errors.New("credential: a static credential cannot refresh; give it a Refresher to make it refreshable")
+
+// ExpiredTokenError reports a token that the refresher returned already
+// expired. It wraps ErrExpiredToken.
+type ExpiredTokenError struct {
+	// ExpiresOn is the returned token's expiry.
+	ExpiresOn time.Time
+	// ReceivedAt is when the credential received it.
+	ReceivedAt time.Time
+}
+
+// Error says when the token expired and what to check.
+func (e *ExpiredTokenError) Error() string {
+	return fmt.Sprintf("%v: it expired at %s, %s before it was received; check the issuer's clock and the token lifetime it grants",
+		ErrExpiredToken, e.ExpiresOn.UTC().Format(time.RFC3339), e.ReceivedAt.Sub(e.ExpiresOn).Round(time.Millisecond))
+}
+
+// Unwrap returns ErrExpiredToken.
+func (e *ExpiredTokenError) Unwrap() error { return ErrExpiredToken }
+
+// abortError is what waiters of an aborted refresh get: ErrAborted and why.
+type abortError struct{ why string }
+
+func (e *abortError) Error() string { return ErrAborted.Error() + ": " + e.why }
+func (e *abortError) Unwrap() error { return ErrAborted }
+
+var (
+	errAbortCalled   = &abortError{why: "Abort was called"}
+	errWaitersGaveUp = &abortError{why: "every caller waiting on it gave up"}
+)
+
+// refresherError wraps an error returned by the Refresher.
+type refresherError struct {
+	attempt int
+	err     error
+}
+
+func (e *refresherError) Error() string {
+	return fmt.Sprintf("credential: the refresher failed (attempt %d): %v", e.attempt, e.err)
+}
+func (e *refresherError) Unwrap() error { return e.err }

@@ -1,0 +1,180 @@
+package credential
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MinRefreshDelay is the floor of every re-poll and retry delay, so that a
+// token that keeps coming back short-lived, or a failing issuer, is never
+// polled in a tight loop.
+const MinRefreshDelay = time.Second
+
+// Policy holds the constants and rules that decide when a credential
+// refreshes and how concurrent callers share a refresh. The predefined
+// policies reproduce the official ACS SDKs; compare them side by side.
+// The zero Policy in Options means DefaultPolicy.
+type Policy struct {
+	// Name identifies the policy ("tokentop", "js", "dotnet", "java", "python").
+	Name string
+	// ExpiringSoonWindow (W): a proactive refresh is scheduled W before expiry.
+	ExpiringSoonWindow time.Duration
+	// RefreshFraction (F): inside the window, the next proactive refresh is
+	// scheduled after F of the remaining lifetime.
+	RefreshFraction float64
+	// OnDemandBuffer: GetToken refreshes (and waits) once the token has this
+	// little validity left. 0 means only an expired token is refreshed on demand.
+	OnDemandBuffer time.Duration
+	// ProactiveOnDemandBuffer, if larger, replaces OnDemandBuffer when the
+	// credential refreshes proactively (the Python SDK's 10 minutes).
+	ProactiveOnDemandBuffer time.Duration
+	// OpaqueTokenLifetime is the lifetime given to a token from the refresher
+	// that is not a JWT and comes without an expiry.
+	OpaqueTokenLifetime time.Duration
+	// Coalesce makes concurrent callers share one refresh (single flight).
+	// Without it (the Java SDK) every caller calls the refresher itself.
+	Coalesce bool
+	// WaiterTakesOver: when the caller that started a refresh fails, one of
+	// the callers waiting on it starts another refresh instead of every one
+	// getting the error (the .NET and Python SDKs).
+	WaiterTakesOver bool
+	// ServeValidWhileRefreshing: while any refresh is in flight, a still-valid
+	// token is returned at once even inside the on-demand buffer (.NET, Python).
+	ServeValidWhileRefreshing bool
+	// RetryOnFailure: a failed refresh of a proactive credential is retried
+	// with capped exponential backoff and jitter until it succeeds, also after
+	// the token has expired (tokentop). Without it, proactive refresh stops
+	// after a failed proactive attempt until a later refresh succeeds.
+	RetryOnFailure bool
+	// RetryFirstDelay is the delay before the first retry; it doubles per
+	// consecutive failure (never below MinRefreshDelay).
+	RetryFirstDelay time.Duration
+	// RetryMaxDelay caps the retry delay.
+	RetryMaxDelay time.Duration
+	// HonourRefreshOn makes an issuer's AccessToken.RefreshOn hint schedule the
+	// proactive refresh when it is earlier than the policy's own schedule.
+	HonourRefreshOn bool
+}
+
+// The predefined policies. All use the SDKs' 10-minute window, the fraction
+// 0.5 and a 10-minute lifetime for opaque tokens.
+var (
+	// DefaultPolicy is tokentop's own: single flight, retries with backoff
+	// until the issuer answers, honours RefreshOn.
+	DefaultPolicy = Policy{
+		Name: "tokentop", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
+		OpaqueTokenLifetime: 10 * time.Minute, Coalesce: true,
+		RetryOnFailure: true, RetryFirstDelay: time.Second, RetryMaxDelay: time.Minute,
+		HonourRefreshOn: true,
+	}
+	// PolicyJS is the JavaScript SDK: on-demand only when expired, waiters all
+	// get the leader's error, proactive refresh stops after a failure.
+	PolicyJS = Policy{
+		Name: "js", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
+		OpaqueTokenLifetime: 10 * time.Minute, Coalesce: true,
+	}
+	// PolicyDotNet is the .NET SDK: 2-minute on-demand buffer, a valid token
+	// is served while another caller refreshes, one waiter takes over when
+	// the leader fails.
+	PolicyDotNet = Policy{
+		Name: "dotnet", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
+		OnDemandBuffer: 2 * time.Minute, OpaqueTokenLifetime: 10 * time.Minute,
+		Coalesce: true, WaiterTakesOver: true, ServeValidWhileRefreshing: true,
+	}
+	// PolicyJava is the Java SDK: no coalescing, every caller refreshes.
+	PolicyJava = Policy{
+		Name: "java", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
+		OpaqueTokenLifetime: 10 * time.Minute,
+	}
+	// PolicyPython is the Python SDK: like .NET, with a 10-minute on-demand
+	// buffer when refreshing proactively.
+	PolicyPython = Policy{
+		Name: "python", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
+		OnDemandBuffer: 2 * time.Minute, ProactiveOnDemandBuffer: 10 * time.Minute,
+		OpaqueTokenLifetime: 10 * time.Minute,
+		Coalesce: true, WaiterTakesOver: true, ServeValidWhileRefreshing: true,
+	}
+)
+
+// Policies lists the predefined policies, DefaultPolicy first.
+func Policies() []Policy {
+	return []Policy{DefaultPolicy, PolicyJS, PolicyDotNet, PolicyJava, PolicyPython}
+}
+
+// PolicyByName returns the predefined policy with that name ("tokentop",
+// "js", "dotnet", "java", "python"; case-insensitive; "" means "tokentop").
+func PolicyByName(name string) (Policy, error) {
+	if name == "" {
+		return DefaultPolicy, nil
+	}
+	var names []string
+	for _, p := range Policies() {
+		if strings.EqualFold(p.Name, name) {
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	return Policy{}, fmt.Errorf("credential: unknown policy %q; choose one of %s", name, strings.Join(names, ", "))
+}
+
+// Validate reports a policy whose constants cannot work.
+func (p Policy) Validate() error {
+	switch {
+	case p.ExpiringSoonWindow < 0:
+		return fmt.Errorf("credential: policy %q: ExpiringSoonWindow %v is negative", p.Name, p.ExpiringSoonWindow)
+	case !(p.RefreshFraction > 0 && p.RefreshFraction <= 1):
+		return fmt.Errorf("credential: policy %q: RefreshFraction %v must be in (0, 1]", p.Name, p.RefreshFraction)
+	case p.OnDemandBuffer < 0 || p.ProactiveOnDemandBuffer < 0:
+		return fmt.Errorf("credential: policy %q: the on-demand buffers must not be negative", p.Name)
+	case p.OpaqueTokenLifetime <= 0:
+		return fmt.Errorf("credential: policy %q: OpaqueTokenLifetime must be positive", p.Name)
+	case p.RetryOnFailure && (p.RetryFirstDelay <= 0 || p.RetryMaxDelay < p.RetryFirstDelay):
+		return fmt.Errorf("credential: policy %q: retries need 0 < RetryFirstDelay <= RetryMaxDelay", p.Name)
+	}
+	return nil
+}
+
+// onDemandBuffer is the buffer in effect for a credential.
+func (p Policy) onDemandBuffer(proactive bool) time.Duration {
+	if proactive && p.ProactiveOnDemandBuffer > p.OnDemandBuffer {
+		return p.ProactiveOnDemandBuffer
+	}
+	return p.OnDemandBuffer
+}
+
+// proactiveDelay is how long after now the next proactive refresh of tok is
+// due: ttl-W outside the window, ttl*F inside, the RefreshOn hint if the
+// policy honours it and it is earlier; never below MinRefreshDelay.
+func (p Policy) proactiveDelay(tok AccessToken, now time.Time) time.Duration {
+	ttl := tok.ExpiresOn.Sub(now) // saturates for far-future tokens, never overflows
+	var d time.Duration
+	if ttl > p.ExpiringSoonWindow {
+		d = ttl - p.ExpiringSoonWindow
+	} else {
+		d = time.Duration(float64(ttl) * p.RefreshFraction)
+	}
+	if p.HonourRefreshOn && !tok.RefreshOn.IsZero() {
+		if h := tok.RefreshOn.Sub(now); h < d {
+			d = h
+		}
+	}
+	return max(d, MinRefreshDelay)
+}
+
+// retryDelay is the backoff before the retry that follows the n-th
+// consecutive failure: RetryFirstDelay doubled n-1 times, plus up to 20%
+// jitter (jitter in [0, 1)), capped at RetryMaxDelay, and at ttl/2 while the
+// token is still valid (ttl > 0); never below MinRefreshDelay.
+func (p Policy) retryDelay(n int, ttl time.Duration, jitter float64) time.Duration {
+	d := p.RetryMaxDelay
+	if n >= 1 && n <= 32 {
+		d = min(p.RetryFirstDelay<<(n-1), p.RetryMaxDelay)
+	}
+	d += time.Duration(float64(d) * 0.2 * jitter)
+	d = min(d, p.RetryMaxDelay)
+	if ttl > 0 {
+		d = min(d, ttl/2)
+	}
+	return max(d, MinRefreshDelay)
+}

@@ -1,0 +1,192 @@
+package credential
+
+import (
+	"time"
+
+	"tokentop/internal/clock"
+)
+
+// scheduleLocked (re)schedules the proactive refresh from the current token:
+// a refresh starts now if there is no valid token.
+func (c *Credential) scheduleLocked(now time.Time, evs []Event) []Event {
+	c.stopSchedLocked()
+	if c.disposed || c.static || !c.proactive {
+		return evs
+	}
+	if c.token.Token == "" || !now.Before(c.token.ExpiresOn) {
+		if c.shared != nil {
+			c.shared.background = true
+		} else {
+			reason := ReasonProactive
+			if c.token.Token == "" {
+				reason = ReasonInitial
+			}
+			c.startLocked(reason, true)
+		}
+		return evs
+	}
+	at := now.Add(c.policy.proactiveDelay(c.token, now))
+	c.armSchedLocked(schedProactive, at, now)
+	return append(evs, Event{Kind: EventScheduled, At: now, Reason: ReasonProactive,
+		ExpiresOn: c.token.ExpiresOn, NextAt: at})
+}
+
+// afterFailureLocked applies the policy after a failed refresh: retry with
+// backoff (RetryOnFailure), or stop the proactive schedule if the failed
+// refresh was the proactive one.
+func (c *Credential) afterFailureLocked(f *flight, now time.Time, evs []Event) []Event {
+	switch {
+	case c.disposed || !c.proactive:
+	case c.policy.RetryOnFailure:
+		evs = c.scheduleRetryLocked(now, evs)
+	case f.background:
+		c.stopSchedLocked()
+	}
+	return evs
+}
+
+// continueAfterAbortLocked keeps the proactive schedule going after Abort
+// from the current token; without a valid token it retries (RetryOnFailure)
+// or stops, as after a failure, instead of restarting at once.
+func (c *Credential) continueAfterAbortLocked(now time.Time, evs []Event) []Event {
+	switch {
+	case c.token.Token != "" && now.Before(c.token.ExpiresOn):
+		return c.scheduleLocked(now, evs)
+	case c.policy.RetryOnFailure:
+		return c.scheduleRetryLocked(now, evs)
+	}
+	c.stopSchedLocked()
+	return evs
+}
+
+func (c *Credential) scheduleRetryLocked(now time.Time, evs []Event) []Event {
+	n := max(c.failures, 1)
+	var ttl time.Duration
+	if c.token.Token != "" {
+		ttl = c.token.ExpiresOn.Sub(now)
+	}
+	at := now.Add(c.policy.retryDelay(n, ttl, c.jitter()))
+	c.armSchedLocked(schedRetry, at, now)
+	return append(evs, Event{Kind: EventRetryScheduled, At: now, Attempt: c.failures + 1, Reason: ReasonRetry,
+		ExpiresOn: c.token.ExpiresOn, NextAt: at, Err: c.lastErr})
+}
+
+// armSchedLocked arms the schedule timer for at. Delays beyond the timer
+// range are clamped; the callback re-arms if it fires before at.
+func (c *Credential) armSchedLocked(kind schedKind, at, now time.Time) {
+	c.stopSchedLocked()
+	c.schedGen++
+	gen := c.schedGen
+	c.schedKind, c.nextAt = kind, at
+	c.sched = c.clock.AfterFunc(clampDelay(at.Sub(now)), func() { c.onSchedTimer(gen) })
+}
+
+func (c *Credential) stopSchedLocked() {
+	c.schedGen++
+	if c.sched != nil {
+		c.sched.Stop()
+		c.sched = nil
+	}
+	c.schedKind, c.nextAt = schedNone, time.Time{}
+}
+
+func (c *Credential) onSchedTimer(gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disposed || gen != c.schedGen {
+		return
+	}
+	c.fireSchedLocked(c.clock.Now())
+}
+
+// fireSchedLocked starts the scheduled refresh if it is due, or re-arms.
+func (c *Credential) fireSchedLocked(now time.Time) {
+	if now.Before(c.nextAt) { // a clamped delay: never fire early
+		c.armSchedLocked(c.schedKind, c.nextAt, now)
+		return
+	}
+	reason := ReasonProactive
+	if c.schedKind == schedRetry {
+		reason = ReasonRetry
+	}
+	c.stopSchedLocked()
+	if c.shared != nil {
+		c.shared.background = true // the refresh in flight serves the schedule
+		return
+	}
+	c.startLocked(reason, true)
+}
+
+// updateFreshLocked publishes the current token to the lock-free path while
+// it is outside the on-demand buffer, and arms the timer that withdraws it.
+func (c *Credential) updateFreshLocked(now time.Time) {
+	c.stopFreshLocked()
+	switch {
+	case c.disposed:
+		c.fresh.Store(nil)
+		return
+	case c.static:
+		c.fresh.Store(&freshToken{tok: c.token})
+		return
+	case c.token.Token == "":
+		c.fresh.Store(nil)
+		return
+	}
+	until := c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive))
+	if !now.Before(until) {
+		c.fresh.Store(nil)
+		return
+	}
+	c.fresh.Store(&freshToken{tok: c.token, until: until})
+	c.armFreshLocked(until, now)
+}
+
+// armFreshLocked arms the freshness timer for until, or sooner (c.recheck)
+// so that a wall-clock jump is noticed.
+func (c *Credential) armFreshLocked(until, now time.Time) {
+	d := until.Sub(now)
+	if c.recheck > 0 {
+		d = min(d, c.recheck)
+	}
+	c.freshGen++
+	gen := c.freshGen
+	c.freshTimer = c.clock.AfterFunc(clampDelay(d), func() { c.onFreshTimer(gen) })
+}
+
+func (c *Credential) stopFreshLocked() {
+	c.freshGen++
+	if c.freshTimer != nil {
+		c.freshTimer.Stop()
+		c.freshTimer = nil
+	}
+}
+
+func (c *Credential) onFreshTimer(gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disposed || gen != c.freshGen {
+		return
+	}
+	c.freshTimer = nil
+	f := c.fresh.Load()
+	if f == nil {
+		return
+	}
+	now := c.clock.Now()
+	if !now.Before(f.until) {
+		c.fresh.Store(nil)
+	} else {
+		c.armFreshLocked(f.until, now)
+	}
+	// After a wall-clock jump the schedule timer, on the monotonic clock, is
+	// late: start the refresh that is due now.
+	if c.schedKind != schedNone && !now.Before(c.nextAt) {
+		c.fireSchedLocked(now)
+	}
+}
+
+// clampDelay keeps a timer delay within range; the callback re-arms if the
+// clamped timer fires before its deadline.
+func clampDelay(d time.Duration) time.Duration {
+	return min(max(d, 0), clock.MaxTimerDelay)
+}
