@@ -1,6 +1,3 @@
-// Package issuer defines where tokens come from: the Issuer interface and
-// adapters for an HTTP app server, an OAuth2 client-credentials endpoint and a
-// command that prints a token.
 package issuer
 
 import (

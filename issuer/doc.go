@@ -1,0 +1,61 @@
+// Package issuer defines where tokens come from: the Issuer interface and
+// adapters for an HTTP app server ([HTTP]), an OAuth2 client-credentials
+// endpoint ([OAuth2]) and a command that prints a token ([Exec]).
+//
+// # Issuer specs
+//
+// [ParseSpec] reads the issuer spec a user types on the command line:
+//
+//	fake
+//	    The embedded fake issuer. Package issuer only recognises it: the caller
+//	    builds it with package fakeissuer ([Spec.New] returns [ErrFakeIssuer]).
+//
+//	http://host:port/path[#options]
+//	https://host/path[#options]
+//	    An app server endpoint such as the ACS sample's /getToken. By default it
+//	    POSTs {"username": IDENTITY} and reads communicationIdentityToken (or
+//	    access_token, accessToken, token) and an expiry field from the JSON
+//	    reply; a plain-text reply is taken as the raw token. Options go in the
+//	    URL fragment (never sent to the server), query-encoded:
+//	      method=GET|POST            default POST; GET sends no body
+//	      body=TEMPLATE              request body; {{identity}} becomes the identity
+//	                                 as a JSON string, {{scopes}} a JSON array,
+//	                                 {{lifetime_minutes}} a number (0 = default)
+//	      token=PATH                 dotted JSON path of the token, e.g. data.token
+//	      header=Name:value          extra header (repeatable; not for secrets)
+//	      header_env=Name:VAR        header whose value is read from env var VAR
+//	    e.g. 'https://app.example/getToken#token=accessToken.token&header_env=Authorization:APP_AUTH'
+//
+//	oauth2:token_url=URL,client_id=ID,secret_env=VAR|secret_file=PATH[,scope=S]...[,audience=A][,resource=R][,auth=header|params]
+//	    The OAuth2 client-credentials grant. The client secret is read from the
+//	    environment variable VAR or from the file PATH (trailing newline
+//	    trimmed), never from the spec itself. scope may repeat, or hold several
+//	    scopes separated by spaces; without one the request's scopes are sent.
+//	    audience and resource are sent as extra token-request parameters.
+//	    Values cannot contain commas.
+//
+//	exec:command arg1 arg2 ...
+//	    Runs a command (no shell; words are split on spaces, with '...' and
+//	    "..." quoting and \ escapes) and reads a raw token or a JSON object
+//	    (token|accessToken|access_token with expiresOn|expires_on|expires_in)
+//	    from its stdout, e.g. exec:az account get-access-token -o json. The
+//	    command gets TOKENTOP_IDENTITY, TOKENTOP_SCOPES (space-separated) and
+//	    TOKENTOP_LIFETIME_SECONDS in its environment. It is sent SIGTERM when
+//	    the call's context ends and SIGKILL if it is still running after
+//	    [Options].KillDelay.
+//
+// # Shared behaviour
+//
+// Every adapter bounds a call by [Options].Timeout (default 10s) and the
+// caller's context, reads at most 1 MiB of response, rejects a token that has
+// already expired, and reports errors that name the endpoint (its URL without
+// query or password) and what was wrong. The HTTP-based adapters share one
+// [http.Client] (see [NewHTTPClient]) so that connections are reused.
+//
+// Expiry is read from, in order: expires_on / expiresOn / expires_at /
+// expiresAt (epoch seconds, RFC 3339, or the Azure CLI's local
+// "2006-01-02 15:04:05.000000"), then expires_in / expiresIn (seconds from
+// now), then the JWT "exp" claim. An opaque token with none of these is
+// returned with a zero ExpiresOn, and the credential applies its opaque-token
+// lifetime. An OAuth2 refresh_in becomes AccessToken.RefreshOn.
+package issuer

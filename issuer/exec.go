@@ -1,0 +1,155 @@
+package issuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+
+	"tokentop/credential"
+)
+
+// maxStderrBytes is how much of a command's stderr is kept for its error.
+const maxStderrBytes = 4 << 10
+
+// Environment variables an Exec command receives.
+const (
+	EnvIdentity        = "TOKENTOP_IDENTITY"         // the identity asked for
+	EnvScopes          = "TOKENTOP_SCOPES"           // the scopes, space-separated
+	EnvLifetimeSeconds = "TOKENTOP_LIFETIME_SECONDS" // the lifetime asked for; 0 means the issuer's default
+)
+
+// ExecConfig describes a command that prints a token.
+type ExecConfig struct {
+	// Argv is the command and its arguments; no shell is involved.
+	Argv []string
+	// TokenField is the dotted JSON path of the token in the output; empty
+	// means accessToken, access_token, token or communicationIdentityToken,
+	// or the whole output as a bare token.
+	TokenField string
+}
+
+// Exec issues tokens by running a command, such as
+// "az account get-access-token -o json". The command is sent SIGTERM (its
+// whole process group, on Unix) when the call's context ends, and SIGKILL if
+// it is still running Options.KillDelay later. It is safe for concurrent use.
+type Exec struct {
+	cfg      ExecConfig
+	path     string
+	endpoint string
+	opts     Options
+}
+
+// NewExec checks that the command exists and returns the adapter.
+func NewExec(cfg ExecConfig, opts Options) (*Exec, error) {
+	if len(cfg.Argv) == 0 || cfg.Argv[0] == "" {
+		return nil, errors.New("exec issuer: no command given")
+	}
+	endpoint := "exec " + strings.Join(cfg.Argv, " ")
+	path, err := exec.LookPath(cfg.Argv[0])
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: command %q not found or not executable (%w); check the spelling and PATH", excerpt([]byte(endpoint)), cfg.Argv[0], err)
+	}
+	return &Exec{cfg: cfg, path: path, endpoint: excerpt([]byte(endpoint)), opts: opts}, nil
+}
+
+// Name is "exec" and the command line.
+func (e *Exec) Name() string { return e.endpoint }
+
+// Issue runs the command and reads the token from its stdout.
+func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, error) {
+	timeout := e.opts.timeout()
+	callCtx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
+	defer cancel()
+
+	cmd := exec.CommandContext(callCtx, e.path, e.cfg.Argv[1:]...)
+	cmd.Args[0] = e.cfg.Argv[0]
+	cmd.Env = append(os.Environ(),
+		EnvIdentity+"="+r.Identity,
+		EnvScopes+"="+strings.Join(r.Scopes, " "),
+		EnvLifetimeSeconds+"="+strconv.FormatInt(int64(r.Lifetime.Seconds()), 10),
+	)
+	stdout := &cappedBuffer{limit: MaxResponseBytes, onOverflow: cancel}
+	stderr := &cappedBuffer{limit: maxStderrBytes}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = e.opts.killDelay()
+	terminateGroupOnCancel(cmd)
+
+	err := cmd.Run()
+	if callCtx.Err() != nil {
+		killGroup(cmd) // children that ignored SIGTERM
+	}
+	switch {
+	case stdout.overflowed():
+		return credential.AccessToken{}, e.fail(fmt.Errorf("stdout: %w", ErrResponseTooLarge))
+	case callCtx.Err() != nil:
+		return credential.AccessToken{}, e.fail(withStderr(describeCallError(callCtx, timeout, err), stderr))
+	case err != nil:
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("command failed, %s (%w)", exitErr.ProcessState, err), stderr))
+		}
+		return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("cannot run the command: %w", err), stderr))
+	}
+	tok, err := parseTokenResponse(stdout.bytes(), "", e.cfg.TokenField, e.opts.now())
+	if err != nil {
+		return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("stdout: %w", err), stderr))
+	}
+	return tok, nil
+}
+
+func (e *Exec) fail(err error) error { return &Error{Endpoint: e.endpoint, Err: err} }
+
+// withStderr appends the start of the command's stderr to err, if it wrote any.
+func withStderr(err error, stderr *cappedBuffer) error {
+	if text := excerpt(stderr.bytes()); text != "" {
+		return fmt.Errorf("%w; stderr: %s", err, text)
+	}
+	return err
+}
+
+// cappedBuffer keeps the first limit bytes written to it and drops the rest,
+// so that a chatty command cannot use unbounded memory. onOverflow, if set,
+// is called once when the limit is first passed.
+type cappedBuffer struct {
+	limit      int
+	onOverflow func()
+
+	mu   sync.Mutex // the exec package's copying goroutines write; Issue reads after Wait
+	buf  []byte
+	over bool
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	room := b.limit - len(b.buf)
+	if len(p) <= room {
+		b.buf = append(b.buf, p...)
+		return len(p), nil
+	}
+	b.buf = append(b.buf, p[:max(room, 0)]...)
+	if !b.over && b.onOverflow != nil {
+		b.onOverflow()
+	}
+	b.over = true
+	return len(p), nil
+}
+
+func (b *cappedBuffer) bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf
+}
+
+func (b *cappedBuffer) overflowed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.over
+}
+
+var _ Issuer = (*Exec)(nil)

@@ -1,0 +1,27 @@
+//go:build unix
+
+package issuer
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// terminateGroupOnCancel starts the command in its own process group and
+// makes the context's end send SIGTERM to the whole group, so that the
+// command's children (az runs python) stop too.
+func terminateGroupOnCancel(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+}
+
+// killGroup sends SIGKILL to what is left of the command's process group
+// after the call was abandoned. The group id cannot have been reused while a
+// member lives; if none does, the kill fails harmlessly with ESRCH.
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}

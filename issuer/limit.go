@@ -1,0 +1,66 @@
+package issuer
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+)
+
+// withResponseLimit returns a client sharing c's transport (and so its
+// connection pool) whose responses are read whole, up to MaxResponseBytes,
+// before the caller sees them. A larger response fails with
+// ErrResponseTooLarge. Doing it in the transport covers x/oauth2 too, which
+// would otherwise cut a large body silently and report bad JSON.
+func withResponseLimit(c *http.Client) *http.Client {
+	limited := *c
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	limited.Transport = &limitTransport{base: base}
+	return &limited
+}
+
+type limitTransport struct{ base http.RoundTripper }
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > MaxResponseBytes {
+		return nil, ErrResponseTooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > MaxResponseBytes {
+		return nil, ErrResponseTooLarge
+	}
+	if c, ok := req.Context().Value(capturedBodyKey{}).(*capturedBody); ok {
+		c.status, c.contentType, c.body = resp.StatusCode, resp.Header.Get("Content-Type"), body
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
+
+// capturedBody keeps the last response of one call, so that an adapter whose
+// library reports a vague error (x/oauth2: "cannot parse json") can say what
+// the response really was.
+type capturedBody struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+type capturedBodyKey struct{}
+
+// withCapturedBody returns a context under which limitTransport records the
+// response body in c.
+func withCapturedBody(ctx context.Context, c *capturedBody) context.Context {
+	return context.WithValue(ctx, capturedBodyKey{}, c)
+}

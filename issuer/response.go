@@ -1,0 +1,344 @@
+package issuer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"tokentop/credential"
+)
+
+// defaultTokenFields are the JSON fields that can hold the token, in the order
+// they are tried: the ACS sample app server, OAuth2, the Azure CLI and the ACS
+// identity REST API.
+var defaultTokenFields = []string{"communicationIdentityToken", "access_token", "accessToken", "token"}
+
+// absoluteExpiryFields hold an instant; the epoch form comes first because
+// the Azure CLI's expiresOn is in local time without a zone.
+var absoluteExpiryFields = []string{"expires_on", "expiresOn", "expires_at", "expiresAt"}
+
+// relativeExpiryFields hold seconds from now.
+var relativeExpiryFields = []string{"expires_in", "expiresIn"}
+
+// azureCLITimeLayout is the Azure CLI's expiresOn: local time, no zone.
+const azureCLITimeLayout = "2006-01-02 15:04:05.999999"
+
+// maxEpochSeconds is the end of year 9999, the last instant RFC 3339 can say.
+const maxEpochSeconds = 253402300799
+
+// parseTokenResponse reads a token from a response body or command output:
+// a JSON object (the token at tokenPath, a dotted path, or at one of the
+// default fields), a JSON string, or a bare token. contentType may be empty.
+// now resolves relative expiries and rejects a token that has already expired.
+func parseTokenResponse(body []byte, contentType, tokenPath string, now time.Time) (credential.AccessToken, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return credential.AccessToken{}, errors.New("empty response; expected a JSON object holding a token, or a bare token")
+	}
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mediaType == "text/html" || trimmed[0] == '<':
+		return credential.AccessToken{}, fmt.Errorf("response is HTML, not a token (%q); check the URL and path", excerpt(trimmed))
+	case trimmed[0] == '{':
+		return parseTokenObject(trimmed, tokenPath, now)
+	case trimmed[0] == '"':
+		var raw string
+		if err := json.Unmarshal(trimmed, &raw); err != nil {
+			return credential.AccessToken{}, fmt.Errorf("response is not valid JSON: %w", err)
+		}
+		return bareToken(raw, now)
+	case trimmed[0] == '[':
+		return credential.AccessToken{}, fmt.Errorf("response is a JSON array (%q); expected an object holding a token", excerpt(trimmed))
+	}
+	return bareToken(string(trimmed), now)
+}
+
+// bareToken takes a whole response as the token. Its expiry comes from the
+// JWT exp claim, or stays zero for an opaque token.
+func bareToken(raw string, now time.Time) (credential.AccessToken, error) {
+	if !isTokenText(raw) {
+		return credential.AccessToken{}, fmt.Errorf("response is neither JSON nor a single token (%q)", excerpt([]byte(raw)))
+	}
+	return finishToken(credential.AccessToken{Token: raw}, now)
+}
+
+// isTokenText says whether s can be a bearer token: printable ASCII, no spaces.
+func isTokenText(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseTokenObject(body []byte, tokenPath string, now time.Time) (credential.AccessToken, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return credential.AccessToken{}, fmt.Errorf("response is not valid JSON: %w", err)
+	}
+	raw, holder, err := findToken(obj, tokenPath)
+	if err != nil {
+		if reported := reportedError(obj); reported != "" {
+			return credential.AccessToken{}, fmt.Errorf("response is an error, not a token: %s", reported)
+		}
+		return credential.AccessToken{}, err
+	}
+	if !isTokenText(raw) {
+		return credential.AccessToken{}, fmt.Errorf("token field is not a token (empty, or has spaces or control characters)")
+	}
+	tok := credential.AccessToken{Token: raw}
+	if tok.ExpiresOn, err = expiryOf(holder, now); err != nil {
+		return credential.AccessToken{}, err
+	}
+	if tok.RefreshOn, err = refreshOnOf(holder, now); err != nil {
+		return credential.AccessToken{}, err
+	}
+	return finishToken(tok, now)
+}
+
+// findToken returns the token and the object holding it, whose other fields
+// carry its expiry.
+func findToken(obj map[string]any, tokenPath string) (string, map[string]any, error) {
+	if tokenPath != "" {
+		return findTokenAt(obj, tokenPath)
+	}
+	return findDefaultToken(obj, 0)
+}
+
+func findTokenAt(obj map[string]any, tokenPath string) (string, map[string]any, error) {
+	parts := strings.Split(tokenPath, ".")
+	last := len(parts) - 1
+	holder := obj
+	for i, part := range parts[:last] {
+		v, ok := holder[part]
+		if !ok {
+			return "", nil, &MissingTokenError{Wanted: []string{tokenPath}, Seen: fieldNames(holder, strings.Join(parts[:i], "."))}
+		}
+		inner, ok := v.(map[string]any)
+		if !ok {
+			return "", nil, fmt.Errorf("field %q is a %s, not an object", strings.Join(parts[:i+1], "."), jsonKind(v))
+		}
+		holder = inner
+	}
+	switch v := holder[parts[last]].(type) {
+	case string:
+		return v, holder, nil
+	case map[string]any:
+		// The path names an object: the token is one of its default fields.
+		return findDefaultToken(v, 1)
+	case nil:
+		if _, ok := holder[parts[last]]; !ok {
+			return "", nil, &MissingTokenError{Wanted: []string{tokenPath}, Seen: fieldNames(holder, strings.Join(parts[:last], "."))}
+		}
+		return "", nil, fmt.Errorf("field %q is null, not a token", tokenPath)
+	default:
+		return "", nil, fmt.Errorf("field %q is a %s, not a string", tokenPath, jsonKind(v))
+	}
+}
+
+// findDefaultToken looks for the default token fields, one level into a
+// nested object too (the ACS REST API's {"accessToken": {"token", "expiresOn"}}).
+func findDefaultToken(obj map[string]any, depth int) (string, map[string]any, error) {
+	for _, name := range defaultTokenFields {
+		switch v := obj[name].(type) {
+		case string:
+			return v, obj, nil
+		case map[string]any:
+			if depth < 2 {
+				if raw, holder, err := findDefaultToken(v, depth+1); err == nil {
+					return raw, holder, nil
+				}
+			}
+		}
+	}
+	return "", nil, &MissingTokenError{Wanted: defaultTokenFields, Seen: fieldNames(obj, "")}
+}
+
+// reportedError reads an error the server put in a JSON body: OAuth2's
+// {"error", "error_description"} or ACS's {"error": {"code", "message"}}.
+func reportedError(obj map[string]any) string {
+	switch e := obj["error"].(type) {
+	case string:
+		if d, ok := obj["error_description"].(string); ok && d != "" {
+			return excerpt([]byte(e + ": " + d))
+		}
+		return excerpt([]byte(e))
+	case map[string]any:
+		code, _ := e["code"].(string)
+		msg, _ := e["message"].(string)
+		if code != "" || msg != "" {
+			return excerpt([]byte(strings.TrimPrefix(code+": "+msg, ": ")))
+		}
+	}
+	return ""
+}
+
+func fieldNames(obj map[string]any, prefix string) []string {
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		if prefix != "" {
+			k = prefix + "." + k
+		}
+		names = append(names, excerpt([]byte(k)))
+	}
+	slices.Sort(names)
+	if len(names) > 20 {
+		names = append(names[:20], fmt.Sprintf("and %d more", len(names)-20))
+	}
+	return names
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// expiryOf reads the token's expiry from the fields beside it; zero if none.
+func expiryOf(holder map[string]any, now time.Time) (time.Time, error) {
+	for _, name := range absoluteExpiryFields {
+		if v, ok := holder[name]; ok {
+			t, err := parseInstant(v)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("field %q: %w", name, err)
+			}
+			return t, nil
+		}
+	}
+	for _, name := range relativeExpiryFields {
+		if v, ok := holder[name]; ok {
+			d, err := parseSeconds(v)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("field %q: %w", name, err)
+			}
+			return now.Add(d), nil
+		}
+	}
+	return time.Time{}, nil
+}
+
+// refreshOnOf reads an OAuth2 refresh_in hint; zero if none.
+func refreshOnOf(holder map[string]any, now time.Time) (time.Time, error) {
+	v, ok := holder["refresh_in"]
+	if !ok {
+		return time.Time{}, nil
+	}
+	d, err := parseSeconds(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("field %q: %w", "refresh_in", err)
+	}
+	return now.Add(d), nil
+}
+
+// parseInstant reads epoch seconds (or milliseconds, when the number is too
+// large to be seconds), RFC 3339, or the Azure CLI's local time.
+func parseInstant(v any) (time.Time, error) {
+	var s string
+	switch v := v.(type) {
+	case json.Number:
+		s = v.String()
+	case float64: // from a decoder without UseNumber, such as x/oauth2's
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	case string:
+		s = strings.TrimSpace(v)
+	default:
+		return time.Time{}, fmt.Errorf("is a %s; want epoch seconds or an RFC 3339 time", jsonKind(v))
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return epoch(f, s)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(azureCLITimeLayout, s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time; want epoch seconds, RFC 3339 (2026-11-22T13:04:05Z) or 2026-11-22 13:04:05.000000 (local)", excerpt([]byte(s)))
+}
+
+func epoch(f float64, text string) (time.Time, error) {
+	if f >= 1e12 && f/1000 <= maxEpochSeconds {
+		f /= 1000 // milliseconds, as JavaScript's Date.now() gives
+	}
+	if math.IsNaN(f) || f < 0 || f > maxEpochSeconds {
+		return time.Time{}, fmt.Errorf("%s is out of range for epoch seconds", excerpt([]byte(text)))
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}
+
+// maxRelativeSeconds bounds a relative expiry to a century, far below the
+// overflow of time.Duration.
+const maxRelativeSeconds = 100 * 365 * 24 * 3600
+
+func parseSeconds(v any) (time.Duration, error) {
+	var s string
+	switch v := v.(type) {
+	case json.Number:
+		s = v.String()
+	case float64: // from a decoder without UseNumber, such as x/oauth2's
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	case string:
+		s = strings.TrimSpace(v)
+	default:
+		return 0, fmt.Errorf("is a %s; want a number of seconds", jsonKind(v))
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) {
+		return 0, fmt.Errorf("%q is not a number of seconds", excerpt([]byte(s)))
+	}
+	if f < 0 || f > maxRelativeSeconds {
+		return 0, fmt.Errorf("%s seconds is out of range", excerpt([]byte(s)))
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+// finishToken fills a missing expiry from the JWT exp claim and rejects a
+// token that has already expired. An opaque token (not three dot-separated
+// segments) keeps a zero expiry: the credential applies its opaque-token
+// lifetime.
+func finishToken(tok credential.AccessToken, now time.Time) (credential.AccessToken, error) {
+	if tok.ExpiresOn.IsZero() && looksLikeJWT(tok.Token) {
+		parsed, err := credential.ParseJWT(tok.Token)
+		if err != nil {
+			return credential.AccessToken{}, fmt.Errorf("token is a malformed JWT: %w", err)
+		}
+		tok.ExpiresOn = parsed.ExpiresOn
+	}
+	if !tok.ExpiresOn.IsZero() && !tok.ExpiresOn.After(now) {
+		return credential.AccessToken{}, fmt.Errorf("token expired at %s, %s ago (%w); is the server's clock right?",
+			tok.ExpiresOn.UTC().Format(time.RFC3339), now.Sub(tok.ExpiresOn).Round(time.Second), credential.ErrExpiredToken)
+	}
+	return tok, nil
+}
+
+// looksLikeJWT says whether a token has the three segments of a signed JWT.
+func looksLikeJWT(s string) bool {
+	return strings.Count(s, ".") == 2 && !strings.ContainsFunc(s, unicode.IsSpace)
+}

@@ -1,0 +1,279 @@
+package issuer
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Kind says which adapter a Spec describes.
+type Kind int
+
+// The kinds of issuer a spec can name.
+const (
+	KindFake   Kind = iota + 1 // the embedded fake issuer (package fakeissuer)
+	KindHTTP                   // an app-server endpoint (HTTP)
+	KindOAuth2                 // an OAuth2 client-credentials endpoint (OAuth2)
+	KindExec                   // a command (Exec)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindFake:
+		return "fake"
+	case KindHTTP:
+		return "http"
+	case KindOAuth2:
+		return "oauth2"
+	case KindExec:
+		return "exec"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// SpecHelp describes the valid issuer specs, for flag help and error messages.
+const SpecHelp = `valid issuer specs:
+  fake                                      the embedded fake issuer
+  http://host:port/getToken[#options]       an app server (POSTs {"username": IDENTITY})
+  https://host/path[#options]               options: method=GET, body=TEMPLATE, token=PATH,
+                                            header=Name:value, header_env=Name:ENV_VAR (joined with &)
+  oauth2:token_url=URL,client_id=ID,secret_env=ENV_VAR[,scope=S][,audience=A][,resource=R]
+                                            OAuth2 client credentials (or secret_file=PATH)
+  exec:command arg1 arg2                    a command printing a token or JSON, e.g. exec:az account get-access-token -o json`
+
+// ErrFakeIssuer is returned by Spec.New for the "fake" spec: the fake issuer
+// lives in package fakeissuer (which imports this one), so the caller builds it.
+var ErrFakeIssuer = errors.New(`the "fake" issuer is built by package fakeissuer: check Spec.Kind == KindFake and call fakeissuer.New`)
+
+// Spec is a parsed issuer spec: its kind and the settings of that kind's
+// adapter. Only the field matching Kind is set.
+type Spec struct {
+	Kind   Kind
+	HTTP   HTTPConfig
+	OAuth2 OAuth2Config
+	Exec   ExecConfig
+}
+
+// ParseSpec reads an issuer spec (see the package documentation and
+// SpecHelp). It checks the syntax only: secrets are read by Spec.New.
+func ParseSpec(s string) (Spec, error) {
+	s = strings.TrimSpace(s)
+	var (
+		spec Spec
+		err  error
+	)
+	switch {
+	case s == "fake":
+		spec.Kind = KindFake
+	case hasPrefixFold(s, "http://"), hasPrefixFold(s, "https://"):
+		spec.Kind = KindHTTP
+		spec.HTTP, err = parseHTTPSpec(s)
+	case strings.HasPrefix(s, "oauth2:"):
+		spec.Kind = KindOAuth2
+		spec.OAuth2, err = parseOAuth2Spec(strings.TrimPrefix(s, "oauth2:"))
+	case strings.HasPrefix(s, "exec:"):
+		spec.Kind = KindExec
+		spec.Exec.Argv, err = splitArgs(strings.TrimPrefix(s, "exec:"))
+		if err == nil && len(spec.Exec.Argv) == 0 {
+			err = errors.New("no command after exec:")
+		}
+	case s == "":
+		err = errors.New("empty spec")
+	default:
+		err = fmt.Errorf("unknown kind %q", excerpt([]byte(s)))
+	}
+	if err != nil {
+		return Spec{}, fmt.Errorf("issuer spec %q: %w\n%s", excerpt([]byte(s)), err, SpecHelp)
+	}
+	return spec, nil
+}
+
+// New builds the adapter the spec describes, reading any secret it names.
+// For KindFake it returns ErrFakeIssuer.
+func (s Spec) New(opts Options) (Issuer, error) {
+	switch s.Kind {
+	case KindFake:
+		return nil, ErrFakeIssuer
+	case KindHTTP:
+		return NewHTTP(s.HTTP, opts)
+	case KindOAuth2:
+		return NewOAuth2(s.OAuth2, opts)
+	case KindExec:
+		return NewExec(s.Exec, opts)
+	}
+	return nil, fmt.Errorf("issuer spec of kind %s cannot be built\n%s", s.Kind, SpecHelp)
+}
+
+// Parse is ParseSpec followed by Spec.New. For "fake" it returns
+// ErrFakeIssuer: the caller builds the fake issuer itself.
+func Parse(spec string, opts Options) (Issuer, error) {
+	s, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return s.New(opts)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func parseHTTPSpec(s string) (HTTPConfig, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return HTTPConfig{}, fmt.Errorf("not a URL: %w", errors.Unwrap(err))
+	}
+	if u.Host == "" {
+		return HTTPConfig{}, errors.New("the URL has no host")
+	}
+	opts, err := url.ParseQuery(u.EscapedFragment())
+	if err != nil {
+		return HTTPConfig{}, fmt.Errorf("options after # are not name=value pairs joined with &: %w", err)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	cfg := HTTPConfig{URL: u.String()}
+	for name, values := range opts {
+		for _, v := range values {
+			switch name {
+			case "method":
+				m := strings.ToUpper(v)
+				if m != http.MethodGet && m != http.MethodPost {
+					return HTTPConfig{}, fmt.Errorf("method=%s: want GET or POST", excerpt([]byte(v)))
+				}
+				cfg.Method = m
+			case "body":
+				cfg.Body = v
+			case "token":
+				if v == "" || strings.Contains(v, "..") || strings.HasPrefix(v, ".") || strings.HasSuffix(v, ".") {
+					return HTTPConfig{}, fmt.Errorf("token=%s: want a dotted JSON path such as data.token", excerpt([]byte(v)))
+				}
+				cfg.TokenField = v
+			case "header", "header_env":
+				key, val, ok := strings.Cut(v, ":")
+				key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+				if !ok || key == "" || val == "" {
+					return HTTPConfig{}, fmt.Errorf("%s=%s: want Name:value", name, excerpt([]byte(v)))
+				}
+				if name == "header" {
+					if cfg.Header == nil {
+						cfg.Header = http.Header{}
+					}
+					cfg.Header.Add(key, val)
+				} else {
+					if cfg.HeaderEnv == nil {
+						cfg.HeaderEnv = map[string]string{}
+					}
+					cfg.HeaderEnv[http.CanonicalHeaderKey(key)] = val
+				}
+			default:
+				return HTTPConfig{}, fmt.Errorf("unknown option %q after #; want method, body, token, header or header_env", excerpt([]byte(name)))
+			}
+		}
+	}
+	return cfg, nil
+}
+
+func parseOAuth2Spec(s string) (OAuth2Config, error) {
+	var cfg OAuth2Config
+	for _, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(pair, "=")
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		if !ok || val == "" {
+			return OAuth2Config{}, fmt.Errorf("%q: want key=value pairs joined with commas", excerpt([]byte(pair)))
+		}
+		switch key {
+		case "token_url":
+			cfg.TokenURL = val
+		case "client_id":
+			cfg.ClientID = val
+		case "secret_env":
+			cfg.SecretEnv = val
+		case "secret_file":
+			cfg.SecretFile = val
+		case "scope":
+			cfg.Scopes = append(cfg.Scopes, strings.Fields(val)...)
+		case "audience":
+			cfg.Audience = val
+		case "resource":
+			cfg.Resource = val
+		case "auth":
+			if val != "header" && val != "params" {
+				return OAuth2Config{}, fmt.Errorf("auth=%s: want header or params", excerpt([]byte(val)))
+			}
+			cfg.AuthStyle = val
+		case "secret", "client_secret":
+			return OAuth2Config{}, fmt.Errorf("%s: a secret never goes in the spec (it would show in ps and shell history); use secret_env=VAR or secret_file=PATH", key)
+		default:
+			return OAuth2Config{}, fmt.Errorf("unknown key %q; want token_url, client_id, secret_env, secret_file, scope, audience, resource or auth", excerpt([]byte(key)))
+		}
+	}
+	if err := cfg.check(); err != nil {
+		return OAuth2Config{}, err
+	}
+	return cfg, nil
+}
+
+// splitArgs splits a command line into words like a shell would, without
+// expanding anything: spaces separate words, '...' quotes literally, "..."
+// quotes with \" and \\ escapes, and \ escapes one character outside quotes.
+func splitArgs(s string) ([]string, error) {
+	var (
+		args    []string
+		word    strings.Builder
+		inWord  bool
+		quote   byte
+		escaped bool
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			word.WriteByte(c)
+			escaped = false
+		case quote == '\'':
+			if c == '\'' {
+				quote = 0
+			} else {
+				word.WriteByte(c)
+			}
+		case quote == '"':
+			switch {
+			case c == '"':
+				quote = 0
+			case c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\'):
+				i++
+				word.WriteByte(s[i])
+			default:
+				word.WriteByte(c)
+			}
+		case c == '\\':
+			escaped, inWord = true, true
+		case c == '\'' || c == '"':
+			quote, inWord = c, true
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				args = append(args, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteByte(c)
+			inWord = true
+		}
+	}
+	switch {
+	case quote != 0:
+		return nil, fmt.Errorf("unclosed %c quote in the command", quote)
+	case escaped:
+		return nil, errors.New("the command ends with a lone \\")
+	}
+	if inWord {
+		args = append(args, word.String())
+	}
+	return args, nil
+}
