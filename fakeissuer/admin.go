@@ -1,0 +1,154 @@
+package fakeissuer
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// faultJSON is a Fault on the wire: durations as Go duration strings
+// ("1.5s", "2m") or numbers of seconds.
+type faultJSON struct {
+	ID          int          `json:"id,omitempty"`
+	Kind        FaultKind    `json:"kind"`
+	Identity    string       `json:"identity,omitempty"`
+	Count       int          `json:"count,omitempty"`
+	Status      int          `json:"status,omitempty"`
+	RetryAfter  jsonDuration `json:"retryAfter,omitzero"`
+	Latency     jsonDuration `json:"latency,omitzero"`
+	Lifetime    jsonDuration `json:"lifetime,omitzero"`
+	Duration    jsonDuration `json:"duration,omitzero"`
+	Until       time.Time    `json:"until,omitzero"`
+	Description string       `json:"description,omitempty"`
+}
+
+func toFaultJSON(f Fault) faultJSON {
+	return faultJSON{ID: f.ID, Kind: f.Kind, Identity: f.Identity, Count: f.Count, Status: f.Status,
+		RetryAfter: jsonDuration(f.RetryAfter), Latency: jsonDuration(f.Latency), Lifetime: jsonDuration(f.Lifetime),
+		Duration: jsonDuration(f.Duration), Until: f.Until, Description: f.String()}
+}
+
+func (fj faultJSON) fault() Fault {
+	return Fault{Kind: fj.Kind, Identity: fj.Identity, Count: fj.Count, Status: fj.Status,
+		RetryAfter: time.Duration(fj.RetryAfter), Latency: time.Duration(fj.Latency),
+		Lifetime: time.Duration(fj.Lifetime), Duration: time.Duration(fj.Duration)}
+}
+
+// jsonDuration is a time.Duration written as "1m30s" and read from such a
+// string or from a number of seconds.
+type jsonDuration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d jsonDuration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads "1m30s" or a number of seconds.
+func (d *jsonDuration) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: use a Go duration such as 1.5s or 2m", s)
+		}
+		*d = jsonDuration(v)
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration %s: use a string such as \"2m\" or a number of seconds", b)
+	}
+	if secs > float64(MaxLifetime/time.Second) || secs < -float64(MaxLifetime/time.Second) {
+		return fmt.Errorf("duration %s seconds is out of range", b)
+	}
+	*d = jsonDuration(secs * float64(time.Second))
+	return nil
+}
+
+type faultsResponse struct {
+	Faults []faultJSON `json:"faults"`
+}
+
+type revokeRequest struct {
+	Identity string `json:"identity"`
+}
+
+func (i *Issuer) adminRoutes() {
+	i.handle(PathAdminFaults, methods{
+		http.MethodGet:    i.serveListFaults,
+		http.MethodPost:   i.serveInjectFault,
+		http.MethodDelete: i.serveClearFaults,
+	})
+	i.handle(pathAdminFaultByID, methods{http.MethodDelete: i.serveRemoveFault})
+	i.handle(PathAdminStats, methods{http.MethodGet: i.serveStats})
+	i.handle(PathAdminRevoke, methods{http.MethodPost: i.serveRevoke})
+}
+
+func (i *Issuer) serveListFaults(w http.ResponseWriter, r *http.Request) {
+	faults := i.Faults()
+	resp := faultsResponse{Faults: make([]faultJSON, len(faults))}
+	for n, f := range faults {
+		resp.Faults[n] = toFaultJSON(f)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (i *Issuer) serveInjectFault(w http.ResponseWriter, r *http.Request) {
+	var req faultJSON
+	if err := decodeJSON(r, &req); err != nil {
+		writeIssueError(w, err)
+		return
+	}
+	f, err := i.injectFault(req.fault())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidFault", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, toFaultJSON(f))
+}
+
+func (i *Issuer) serveClearFaults(w http.ResponseWriter, r *http.Request) {
+	n := len(i.Faults())
+	i.ClearFaults()
+	writeJSON(w, http.StatusOK, map[string]int{"cleared": n})
+}
+
+func (i *Issuer) serveRemoveFault(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidFaultID", fmt.Sprintf("fault id %q is not a number", r.PathValue("id")))
+		return
+	}
+	if !i.RemoveFault(id) {
+		writeError(w, http.StatusNotFound, "FaultNotFound", fmt.Sprintf("there is no active fault %d; GET %s lists them", id, PathAdminFaults))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"removed": id})
+}
+
+func (i *Issuer) serveStats(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, i.Stats())
+}
+
+func (i *Issuer) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	var req revokeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeIssueError(w, err)
+		return
+	}
+	if strings.TrimSpace(req.Identity) == "" {
+		writeError(w, http.StatusBadRequest, "InvalidIdentity", "the request names no identity; send {\"identity\": \"...\"}")
+		return
+	}
+	if err := i.Revoke(r.Context(), req.Identity); err != nil {
+		writeIssueError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"revoked": req.Identity})
+}

@@ -1,0 +1,292 @@
+package fakeissuer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+)
+
+// Defaults used when Options leaves a field zero.
+const (
+	// DefaultIssuerURL is the iss claim of tokens when Options.IssuerURL is empty.
+	DefaultIssuerURL = "urn:tokentop:fakeissuer"
+	// DefaultAudience is the aud claim of ACS-style tokens.
+	DefaultAudience = "urn:tokentop:acs"
+	// UpstreamAudience is the aud claim of upstream (Teams / Entra style)
+	// tokens: the ACS token exchange resource.
+	UpstreamAudience = "https://auth.msft.communication.azure.com"
+	// DefaultLifetime is the lifetime of a token when none is asked for, as in ACS.
+	DefaultLifetime = 24 * time.Hour
+	// DefaultUpstreamLifetime is the lifetime of an upstream token, as in Entra ID.
+	DefaultUpstreamLifetime = time.Hour
+	// DefaultClientID is the OAuth2 client id when none is configured.
+	DefaultClientID = "tokentop"
+	// MaxLifetime is the longest lifetime a token can be asked for.
+	MaxLifetime = 366 * 24 * time.Hour
+)
+
+// DefaultScopes are the scopes of a token when the request names none.
+var defaultScopes = []string{"chat", "voip"}
+
+// Options configure an Issuer. The zero value is usable.
+type Options struct {
+	// Clock is the time source for minting, verification, latency and
+	// outages; nil means the real clock. Share it with the credentials to
+	// time-warp end to end.
+	Clock clock.Clock
+	// Algorithm is ES256 (the default), RS256 or HS256.
+	Algorithm string
+	// KeyFile is a PEM private key (or an HS256 secret) to sign with; empty
+	// means a key generated at start. With a key file and no Algorithm, the
+	// algorithm follows the key.
+	KeyFile string
+	// IssuerURL is the iss claim and the OIDC issuer; default DefaultIssuerURL.
+	IssuerURL string
+	// Audience is the aud claim of ACS-style tokens; default DefaultAudience.
+	Audience string
+	// DefaultLifetime is used when a request asks for none; default 24h.
+	DefaultLifetime time.Duration
+	// UpstreamLifetime is the default lifetime of upstream (OAuth2, Teams)
+	// tokens; default 1h.
+	UpstreamLifetime time.Duration
+	// ResourceID is the ACS resource id inside identity ids
+	// (8:acs:<resource>_<uuid>); default a random UUID.
+	ResourceID string
+	// ClientID and ClientSecret are the OAuth2 client credentials accepted by
+	// /oauth2/token; defaults DefaultClientID and a generated secret.
+	ClientID     string
+	ClientSecret string
+}
+
+// Issuer is the fake token issuer. It is safe for concurrent use.
+type Issuer struct {
+	clock           clock.Clock
+	key             *signingKey
+	issuerURL       string
+	audience        string
+	defaultLifetime time.Duration
+	upstreamLife    time.Duration
+	resourceID      string
+	clientID        string
+	clientSecret    string
+	secretGenerated bool
+
+	seq atomic.Uint64 // last token sequence number; orders tokens against revocations
+
+	mu         sync.Mutex
+	identities map[string]*identityState
+	totals     Counters
+	faults     []*Fault
+	nextFault  int
+
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+var (
+	_ issuer.Issuer  = (*Issuer)(nil)
+	_ issuer.Revoker = (*Issuer)(nil)
+)
+
+// New returns an issuer with a fresh signing key (or the one in
+// opts.KeyFile), no identities and no faults.
+func New(opts Options) (*Issuer, error) {
+	key, err := newSigningKey(opts.Algorithm, opts.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("fake issuer: %w", err)
+	}
+	if opts.DefaultLifetime < 0 || opts.DefaultLifetime > MaxLifetime {
+		return nil, fmt.Errorf("fake issuer: default lifetime %v is out of range (0, %v]", opts.DefaultLifetime, MaxLifetime)
+	}
+	if opts.UpstreamLifetime < 0 || opts.UpstreamLifetime > MaxLifetime {
+		return nil, fmt.Errorf("fake issuer: upstream lifetime %v is out of range (0, %v]", opts.UpstreamLifetime, MaxLifetime)
+	}
+	i := &Issuer{
+		clock:           opts.Clock,
+		key:             key,
+		issuerURL:       strings.TrimRight(cmpOr(opts.IssuerURL, DefaultIssuerURL), "/"),
+		audience:        cmpOr(opts.Audience, DefaultAudience),
+		defaultLifetime: cmpOr(opts.DefaultLifetime, DefaultLifetime),
+		upstreamLife:    cmpOr(opts.UpstreamLifetime, DefaultUpstreamLifetime),
+		resourceID:      cmpOr(opts.ResourceID, newUUID()),
+		clientID:        cmpOr(opts.ClientID, DefaultClientID),
+		clientSecret:    opts.ClientSecret,
+		identities:      map[string]*identityState{},
+	}
+	if i.clock == nil {
+		i.clock = clock.Real{}
+	}
+	if i.clientSecret == "" {
+		i.clientSecret = randomHex(24)
+		i.secretGenerated = true
+	}
+	i.buildHandler()
+	return i, nil
+}
+
+func cmpOr[T comparable](v, fallback T) T {
+	var zero T
+	if v == zero {
+		return fallback
+	}
+	return v
+}
+
+// Name describes the issuer for display.
+func (i *Issuer) Name() string { return "fake (in-process)" }
+
+// Algorithm returns the signing algorithm (ES256, RS256 or HS256).
+func (i *Issuer) Algorithm() string { return i.key.alg }
+
+// KeyID returns the kid of the signing key.
+func (i *Issuer) KeyID() string { return i.key.kid }
+
+// VerificationKey returns the key that verifies the issuer's tokens: an
+// *ecdsa.PublicKey, an *rsa.PublicKey, or for HS256 the shared secret.
+func (i *Issuer) VerificationKey() any { return i.key.verify }
+
+// IssuerURL returns the iss claim of the issuer's tokens.
+func (i *Issuer) IssuerURL() string { return i.issuerURL }
+
+// Clock returns the issuer's clock.
+func (i *Issuer) Clock() clock.Clock { return i.clock }
+
+// ClientID returns the OAuth2 client id accepted by /oauth2/token.
+func (i *Issuer) ClientID() string { return i.clientID }
+
+// ClientSecret returns the OAuth2 client secret accepted by /oauth2/token.
+// Do not print it unless the user asked to see secrets.
+func (i *Issuer) ClientSecret() string { return i.clientSecret }
+
+// ClientSecretGenerated reports whether the client secret was generated at
+// start rather than configured.
+func (i *Issuer) ClientSecretGenerated() bool { return i.secretGenerated }
+
+// Issue mints a token for r.Identity after applying any injected faults. A
+// plain name (e.g. "alice") is registered on first use; an ACS id
+// (8:acs:...) must have been made by CreateIdentity and not deleted.
+func (i *Issuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+	if strings.TrimSpace(r.Identity) == "" {
+		i.countFailure("")
+		return credential.AccessToken{}, badRequest("InvalidIdentity", "the token request names no identity; set Request.Identity")
+	}
+	lifetime, err := i.lifetimeOrDefault(r.Lifetime, i.defaultLifetime)
+	if err != nil {
+		i.countFailure(r.Identity)
+		return credential.AccessToken{}, err
+	}
+	tok, _, err := i.issue(ctx, mintSpec{
+		subject:  r.Identity,
+		scopes:   r.Scopes,
+		lifetime: lifetime,
+		audience: i.audience,
+	})
+	return tok, err
+}
+
+// Revoke revokes every token of identity issued so far: from now on Verify
+// refuses them. Tokens issued afterwards are valid.
+func (i *Issuer) Revoke(ctx context.Context, identity string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	st, err := i.identityLocked(identity)
+	if err != nil {
+		return err
+	}
+	st.revokedSeq = i.seq.Load()
+	st.revokedAt = i.clock.Now()
+	st.counters.Revoked++
+	i.totals.Revoked++
+	return nil
+}
+
+func (i *Issuer) lifetimeOrDefault(asked, def time.Duration) (time.Duration, error) {
+	switch {
+	case asked == 0:
+		return def, nil
+	case asked < 0:
+		return 0, badRequest("InvalidLifetime", fmt.Sprintf("token lifetime %v is negative; ask for a positive lifetime or zero for the default (%v)", asked, def))
+	case asked > MaxLifetime:
+		return 0, badRequest("InvalidLifetime", fmt.Sprintf("token lifetime %v is longer than the maximum %v", asked, MaxLifetime))
+	}
+	return asked, nil
+}
+
+// issue runs one token request through the faults, then mints. It is the
+// single path every issuing entry point (in-process and HTTP) takes.
+func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessToken, Claims, error) {
+	eff, err := i.applyFaults(ctx, spec.subject)
+	if err == nil {
+		err = i.useIdentity(spec.subject)
+	}
+	if err != nil {
+		i.countFailure(spec.subject)
+		return credential.AccessToken{}, Claims{}, err
+	}
+	if eff.lifetime > 0 && eff.lifetime < spec.lifetime {
+		spec.lifetime = eff.lifetime
+		if !spec.expiresAt.IsZero() {
+			spec.expiresAt = time.Time{}
+		}
+	}
+	if eff.expired {
+		spec.expired = true
+	}
+	tok, claims, err := i.mint(spec)
+	if err != nil {
+		i.countFailure(spec.subject)
+		return credential.AccessToken{}, Claims{}, err
+	}
+	if eff.malformed {
+		tok.Token = malformToken(tok.Token)
+	}
+	i.countIssued(spec.subject)
+	return tok, claims, nil
+}
+
+// malformToken turns a JWT into something that still has three segments but
+// whose payload is not base64url JSON, as a broken issuer might return.
+func malformToken(raw string) string {
+	parts := strings.SplitN(raw, ".", 3)
+	if len(parts) != 3 {
+		return "malformed.token.!"
+	}
+	return parts[0] + ".!not-base64-json!." + parts[2]
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// errorsAs is errors.As with a typed result.
+func errorsAs[T error](err error) (T, bool) {
+	var t T
+	ok := errors.As(err, &t)
+	return t, ok
+}

@@ -1,0 +1,197 @@
+package fakeissuer
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// oauthError is an RFC 6749 §5.2 error response.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// tokenResponse is an RFC 6749 §5.1 access token response.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// openIDConfig is the OIDC discovery document (the fields a client needs).
+type openIDConfig struct {
+	Issuer            string   `json:"issuer"`
+	JWKSURI           string   `json:"jwks_uri"`
+	TokenEndpoint     string   `json:"token_endpoint"`
+	GrantTypes        []string `json:"grant_types_supported"`
+	ResponseTypes     []string `json:"response_types_supported"`
+	SubjectTypes      []string `json:"subject_types_supported"`
+	SigningAlgs       []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuth []string `json:"token_endpoint_auth_methods_supported"`
+	ScopesSupported   []string `json:"scopes_supported"`
+	ClaimsSupported   []string `json:"claims_supported"`
+}
+
+func (i *Issuer) oauthRoutes() {
+	i.handle(PathOpenIDConfig, methods{http.MethodGet: i.serveOpenIDConfig})
+	i.handle(PathJWKS, methods{http.MethodGet: i.serveJWKS})
+	i.handle(PathOAuth2Token, methods{http.MethodPost: i.serveOAuth2Token})
+}
+
+// baseURL is the scheme and host the request came to.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r)
+	writeJSON(w, http.StatusOK, openIDConfig{
+		Issuer:            i.issuerURL,
+		JWKSURI:           base + PathJWKS,
+		TokenEndpoint:     base + PathOAuth2Token,
+		GrantTypes:        []string{"client_credentials"},
+		ResponseTypes:     []string{"token"},
+		SubjectTypes:      []string{"public"},
+		SigningAlgs:       []string{i.key.alg},
+		TokenEndpointAuth: []string{"client_secret_basic", "client_secret_post"},
+		ScopesSupported:   append([]string(nil), defaultScopes...),
+		ClaimsSupported:   []string{"sub", "iss", "aud", "exp", "iat", "nbf", "jti", "scp", "appid", "oid", "tid"},
+	})
+}
+
+func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeJSON(w, http.StatusOK, i.key.publicJWKS())
+}
+
+// serveOAuth2Token runs the client credentials grant (RFC 6749 §4.4) with
+// client_secret_basic or client_secret_post. A non-standard expires_in form
+// field (seconds) asks for a lifetime.
+func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "send the token request as application/x-www-form-urlencoded")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		i.countFailure("")
+		if _, ok := errorsAs[*http.MaxBytesError](err); ok {
+			writeOAuthError(w, http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBody))
+			return
+		}
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the form does not parse: "+err.Error())
+		return
+	}
+	form := r.PostForm
+	if status, code, msg := i.authenticateClient(r, form); status != 0 {
+		i.countFailure("")
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+		}
+		writeOAuthError(w, status, code, msg)
+		return
+	}
+	switch gt := form.Get("grant_type"); gt {
+	case "client_credentials":
+	case "":
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "grant_type is missing; this endpoint serves grant_type=client_credentials")
+		return
+	default:
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials", gt))
+		return
+	}
+	var lifetime time.Duration
+	if v := form.Get("expires_in"); v != "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs <= 0 || secs > int64(MaxLifetime/time.Second) {
+			i.countFailure("")
+			writeOAuthError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("expires_in %q is not a number of seconds in 1..%d", v, int64(MaxLifetime/time.Second)))
+			return
+		}
+		lifetime = time.Duration(secs) * time.Second
+	}
+	scopes := strings.Fields(form.Get("scope"))
+	tok, claims, err := i.issueUpstream(r.Context(), i.clientID, scopes, lifetime)
+	if err != nil {
+		writeOAuthIssueError(w, err)
+		return
+	}
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, tokenResponse{
+		AccessToken: tok.Token,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(tok.ExpiresOn.Sub(i.clock.Now()).Round(time.Second) / time.Second),
+		Scope:       strings.Join(claims.Scopes, " "),
+	})
+}
+
+// authenticateClient checks client_secret_basic or client_secret_post; it
+// returns a zero status when the client is the configured one.
+func (i *Issuer) authenticateClient(r *http.Request, form url.Values) (status int, code, msg string) {
+	basicID, basicSecret, hasBasic := r.BasicAuth()
+	_, hasFormSecret := form["client_secret"]
+	if hasBasic && hasFormSecret {
+		return http.StatusBadRequest, "invalid_request", "the client authenticated twice (Basic and form); use one method"
+	}
+	var id, secret string
+	switch {
+	case hasBasic:
+		// RFC 6749 §2.3.1: the id and secret are form-urlencoded inside Basic.
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(basicID)
+		secret, err2 = url.QueryUnescape(basicSecret)
+		if err1 != nil || err2 != nil {
+			return http.StatusBadRequest, "invalid_request", "the Basic credentials are not form-urlencoded"
+		}
+	case hasFormSecret:
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+	default:
+		return http.StatusUnauthorized, "invalid_client", "no client authentication; send the client id and secret with HTTP Basic or as client_id and client_secret form fields"
+	}
+	okID := subtle.ConstantTimeCompare([]byte(id), []byte(i.clientID)) == 1
+	okSecret := subtle.ConstantTimeCompare([]byte(secret), []byte(i.clientSecret)) == 1
+	if !okID || !okSecret {
+		return http.StatusUnauthorized, "invalid_client", "client authentication failed: unknown client id or wrong secret"
+	}
+	return 0, "", ""
+}
+
+// writeOAuthError writes an RFC 6749 error response.
+func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, status, oauthError{Error: code, Description: desc})
+}
+
+// writeOAuthIssueError maps a failed token request onto RFC 6749 error codes.
+func writeOAuthIssueError(w http.ResponseWriter, err error) {
+	se, ok := errorsAs[*StatusError](err)
+	if !ok {
+		writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", err.Error())
+		return
+	}
+	setRetryAfter(w, se.RetryAfter)
+	code := "server_error"
+	switch {
+	case se.Status == http.StatusUnauthorized:
+		code = "invalid_client"
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	case se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable:
+		code = "temporarily_unavailable"
+	case se.Status < 500:
+		code = "invalid_request"
+	}
+	writeOAuthError(w, se.Status, code, se.Message)
+}

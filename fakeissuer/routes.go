@@ -1,0 +1,49 @@
+package fakeissuer
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Route paths of the handler.
+const (
+	PathGetToken         = "/getToken"
+	PathGetTokenForTeams = "/getTokenForTeamsUser"
+	PathOpenIDConfig     = "/.well-known/openid-configuration"
+	PathJWKS             = "/jwks"
+	PathOAuth2Token      = "/oauth2/token"
+	PathMe               = "/api/me"
+	PathAdminFaults      = "/admin/faults"
+	PathAdminStats       = "/admin/stats"
+	PathAdminRevoke      = "/admin/revoke"
+	pathAdminFaultByID   = "/admin/faults/{id}"
+	realm                = "tokentop-fakeissuer"
+)
+
+// buildHandler registers every route group. A new group (say the ACS
+// Identity REST emulation) adds one line here, or registers later with
+// Handle.
+func (i *Issuer) buildHandler() {
+	i.mux = http.NewServeMux()
+	i.appServerRoutes()
+	i.oauthRoutes()
+	i.resourceRoutes()
+	i.adminRoutes()
+	i.mux.HandleFunc("/", notFound)
+	i.handler = hygiene(i.mux)
+}
+
+// Handler returns the HTTP handler with every route. Unknown paths get a
+// JSON 404, wrong methods a JSON 405, oversize bodies a JSON 413.
+func (i *Issuer) Handler() http.Handler { return i.handler }
+
+// Handle registers an extra route on the issuer's mux (net/http pattern
+// syntax); it gets the same body limit and panic safety as the built-in ones.
+func (i *Issuer) Handle(pattern string, h http.Handler) { i.mux.Handle(pattern, h) }
+
+// handle registers path with one handler per method (see methods).
+func (i *Issuer) handle(path string, m methods) { i.mux.Handle(path, m) }
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+}

@@ -1,0 +1,92 @@
+package fakeissuer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Verify checks a token as a protected resource would: signature (only the
+// issuer's algorithm and key), issuer, audience, expiry on the issuer's clock,
+// and revocation. It returns the claims, also when refusing a token whose
+// claims could be read, and an error wrapping ErrMalformedToken,
+// ErrBadSignature, ErrTokenExpired, ErrTokenNotYetValid, ErrTokenRevoked or
+// ErrInvalidClaims. Every call counts as accepted or refused in Stats.
+func (i *Issuer) Verify(raw string) (Claims, error) {
+	claims, err := i.verify(raw)
+	if err != nil {
+		i.countRefused(claims.Subject)
+		return claims, err
+	}
+	i.countAccepted(claims.Subject)
+	return claims, nil
+}
+
+func (i *Issuer) verify(raw string) (Claims, error) {
+	claims, err := i.parse(raw)
+	if err != nil {
+		return claims, err
+	}
+	seq, ok := tokenSeq(claims.ID)
+	if !ok {
+		return claims, fmt.Errorf("%w: jti %q was not minted by this issuer", ErrInvalidClaims, claims.ID)
+	}
+	i.mu.Lock()
+	revoked, at := i.revokedLocked(claims.Subject, seq)
+	i.mu.Unlock()
+	if revoked {
+		return claims, fmt.Errorf("%w: every token of %s issued before %s was revoked", ErrTokenRevoked,
+			claims.Subject, at.UTC().Format(time.RFC3339))
+	}
+	return claims, nil
+}
+
+// parse checks signature, issuer, audience and times; not revocation.
+func (i *Issuer) parse(raw string) (Claims, error) {
+	if raw == "" {
+		return Claims{}, fmt.Errorf("%w: the token is empty", ErrMalformedToken)
+	}
+	var claims Claims
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{i.key.alg}),
+		jwt.WithTimeFunc(i.clock.Now),
+		jwt.WithIssuer(i.issuerURL),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+	)
+	_, err := p.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+		if kid, ok := t.Header["kid"]; ok && kid != i.key.kid {
+			return nil, fmt.Errorf("key id %v is not this issuer's (%s)", kid, i.key.kid)
+		}
+		return i.key.verify, nil
+	})
+	if err != nil {
+		return claims, classify(err, claims)
+	}
+	if !slices.Contains(claims.Audience, i.audience) && !slices.Contains(claims.Audience, UpstreamAudience) {
+		return claims, fmt.Errorf("%w: audience %v is not %s", ErrInvalidClaims, []string(claims.Audience), i.audience)
+	}
+	return claims, nil
+}
+
+// classify maps a golang-jwt error to this package's reasons, keeping the
+// library's detail in the message.
+func classify(err error, c Claims) error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return fmt.Errorf("%w: %v", ErrMalformedToken, err)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	case errors.Is(err, jwt.ErrTokenExpired):
+		if c.ExpiresAt != nil {
+			return fmt.Errorf("%w at %s", ErrTokenExpired, c.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		return fmt.Errorf("%w: %v", ErrTokenExpired, err)
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return fmt.Errorf("%w: %v", ErrTokenNotYetValid, err)
+	}
+	return fmt.Errorf("%w: %v", ErrInvalidClaims, err)
+}
