@@ -29,12 +29,12 @@ func (m Model) detail(height int) string {
 		d = m.frame.Detail
 	}
 	lines := make([]string, 0, height)
-	lines = append(lines, m.detailBadges(sv), m.detailTimes(), m.detailClaims())
+	lines = append(lines, m.detailBadges(), m.detailTimes(), m.detailClaims())
 	lane := timelineLane{Now: m.frame.Now, Span: m.opts.Timeline}
 	if d != nil {
 		lane.Valid, lane.Marks = d.Valid, d.Marks
 	}
-	label := " last " + roughDuration(m.opts.Timeline) + " "
+	label := " last " + spanLabel(m.opts.Timeline) + " "
 	laneW := max(m.width-ansi.StringWidth(label)-5, 1)
 	lines = append(lines,
 		m.styles.Muted.Render(label)+lane.Render(laneW, m.styles)+m.styles.Muted.Render(" now"),
@@ -44,12 +44,12 @@ func (m Model) detail(height int) string {
 	if height <= detailHeadLines {
 		return head
 	}
-	return head + "\n" + m.logView.View()
+	return head + "\n" + fitBlock(strings.Split(m.logView.View(), "\n"), m.width, height-detailHeadLines)
 }
 
-// detailBadges is the first line: name, fingerprint and the three badges
+// detailBadges is the first line: the token's fingerprint and the three badges
 // (decoded, signature, time), each spelled out in words.
-func (m Model) detailBadges(sv *sessionView) string {
+func (m Model) detailBadges() string {
 	s, t := m.styles, m.token
 	badge := func(ok bool, neutral bool, text string) string {
 		switch {
@@ -87,8 +87,7 @@ func (m Model) detailBadges(sv *sessionView) string {
 	if m.tokenRaw == "" {
 		decoded, sig, timeBadge = s.Muted.Render("no token"), "", ""
 	}
-	return " " + s.HeaderValue.Render(sv.Name) + "  " + s.Muted.Render(t.Fingerprint) + "   " +
-		strings.Join(nonEmpty(decoded, sig, timeBadge), "   ")
+	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge), "  ")
 }
 
 // detailTimes is the second line: iat, nbf and exp as absolute and relative times.
@@ -111,7 +110,7 @@ func (m Model) detailTimes() string {
 	if t.Subject != "" {
 		add("sub", t.Subject)
 	}
-	return " " + strings.Join(parts, "   ")
+	return " " + strings.Join(parts, "  ")
 }
 
 // detailClaims is the third line: scopes, issuer, audience, header fields
@@ -127,16 +126,16 @@ func (m Model) detailClaims() string {
 			parts = append(parts, s.ClaimKey.Render(k)+" "+v)
 		}
 	}
-	add("scp", strings.Join(t.Scopes, " "))
-	add("iss", t.Issuer)
-	add("aud", strings.Join(t.Audience, " "))
 	add("alg", t.Alg)
 	add("kid", t.Kid)
 	parts = append(parts, s.ClaimKey.Render("signature")+" <redacted>")
+	add("scp", strings.Join(t.Scopes, " "))
+	add("iss", t.Issuer)
+	add("aud", strings.Join(t.Audience, " "))
 	for _, o := range t.Other {
 		parts = append(parts, s.Muted.Render(o))
 	}
-	return " " + strings.Join(parts, "   ")
+	return " " + strings.Join(parts, "  ")
 }
 
 func nonEmpty(ss ...string) []string {

@@ -96,3 +96,15 @@ func speedLabel(f float64) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// spanLabel names a timeline span: "60m", "2h", "90s".
+func spanLabel(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d > 2*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	default:
+		return d.String()
+	}
+}

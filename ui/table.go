@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -21,9 +22,9 @@ const (
 // countdown bar takes what is left, and name and identity give way first
 // when space is short.
 func (m Model) layoutTable(width int) tableLayout {
-	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 6, state: 15}
+	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 5, state: 14}
 	if width >= 110 {
-		l.state = 17
+		l.state, l.lat = 17, 6
 	}
 	longestName, longestID := 4, 8
 	for _, i := range m.visible {
@@ -34,7 +35,7 @@ func (m Model) layoutTable(width int) tableLayout {
 	l.name = min(longestName, 24)
 	l.identity = min(longestID, 16)
 	fixed := cursorCols + l.policy + l.state + l.expires + l.refr + l.fail + l.lat + 8*colGap
-	const minBar, wideBar = 8, 40
+	const minBar, wideBar = 8, 60
 	for fixed+l.name+l.identity+minBar > width && (l.name > 8 || l.identity > 6) {
 		if l.name >= l.identity && l.name > 8 {
 			l.name--
@@ -102,11 +103,11 @@ func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
 	fail := strconv.FormatInt(sv.Failures, 10)
 
 	if selected {
-		plain := NoColorStyles()
+		plain := Styles{} // no inner escapes: the whole row takes one style
 		cells := []string{
 			">",
 			padRight(sv.Name, l.name), padRight(sv.Identity, l.identity), padRight(sv.Policy, l.policy),
-			padRight(label, l.state), bar.Render(l.bar, plain, plain.BarEmpty), padLeft(expires, l.expires),
+			padRight(label, l.state), bar.Render(l.bar, plain, lipgloss.Style{}), padLeft(expires, l.expires),
 			padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), padLeft(fail, l.fail), padLeft(lat, l.lat),
 		}
 		style := s.Selected

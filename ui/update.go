@@ -95,7 +95,7 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
-	m.syncLog()
+	m.resizeLog()
 	return m, tea.Batch(cmds...)
 }
 

@@ -75,8 +75,8 @@ func (m Model) render() string {
 func (m Model) middleLabel() string {
 	s := m.styles
 	var parts []string
-	if n := len(m.visible); n > 0 {
-		parts = append(parts, s.Muted.Render(itoa(m.cursor+1)+"/"+itoa(n)))
+	if sv, ok := m.selectedView(); ok {
+		parts = append(parts, s.HeaderValue.Render(sv.Name)+" "+s.Muted.Render(itoa(m.cursor+1)+"/"+itoa(len(m.visible))))
 	}
 	if m.filter.Value != "" && m.mode != modeFilter {
 		parts = append(parts, s.Muted.Render("filter: ")+m.filter.Value)
