@@ -52,7 +52,9 @@ func (f *fakeBackend) Faults() []string {
 func (f *fakeBackend) InjectFault(fault, session string) error {
 	return f.record("fault %q on %s", fault, session)
 }
-func (f *fakeBackend) Policies() []string { return []string{"tokentop", "js", "dotnet", "java", "python"} }
+func (f *fakeBackend) Policies() []string {
+	return []string{"tokentop", "js", "dotnet", "java", "python"}
+}
 func (f *fakeBackend) Add(s newSession) error {
 	return f.record("add %s %v %s proactive=%v %s", s.Identity, s.Scopes, s.Policy, s.Proactive, s.Lifetime)
 }
