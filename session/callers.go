@@ -1,0 +1,149 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"tokentop/internal/clock"
+)
+
+// callerState is one simulated caller: a timer on the manager's clock rather
+// than a goroutine, so that ten thousand idle callers cost ten thousand
+// timers. Guarded by the session's mutex.
+type callerState struct {
+	timer     clock.Timer
+	lastToken string // the last token this caller obtained, kept after disposal
+}
+
+// startCallers arms each caller's first call one interval from now. All
+// callers of a session share the schedule, so they arrive together, as a
+// herd would.
+func (s *Session) startCallers() {
+	if s.spec.Callers == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.callersDone {
+		return
+	}
+	s.callers = make([]callerState, s.spec.Callers)
+	for i := range s.callers {
+		s.callers[i].timer = s.m.clock.AfterFunc(s.spec.CallInterval, func() { s.callerFires(i) })
+	}
+}
+
+// stopCallers stops every caller's timer; calls in progress finish on their
+// own (the manager waits for them).
+func (s *Session) stopCallers() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.callersDone = true
+	for i := range s.callers {
+		if t := s.callers[i].timer; t != nil {
+			t.Stop()
+		}
+	}
+}
+
+func (s *Session) callerFires(i int) {
+	if !s.m.enter() {
+		return
+	}
+	defer s.m.wg.Done()
+	s.mu.Lock()
+	if s.callersDone {
+		s.mu.Unlock()
+		return
+	}
+	last := s.callers[i].lastToken
+	s.mu.Unlock()
+
+	tok := s.call(last)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.callers[i].lastToken = tok
+	if !s.callersDone {
+		s.callers[i].timer = s.m.clock.AfterFunc(s.spec.CallInterval, func() { s.callerFires(i) })
+	}
+}
+
+// call is one caller's visit: GetToken, then (if the session does resource
+// checks) the resource call with the token obtained or, if GetToken failed,
+// with the last token the caller holds. It returns the token the caller
+// holds afterwards.
+func (s *Session) call(last string) string {
+	ctx, cancel := s.m.timeout(s.m.ctx, s.m.opts.CallTimeout)
+	defer cancel()
+	start := s.m.clock.Now()
+	tok, err := s.cred.GetToken(ctx)
+	s.hot.observeWait(s.m.clock.Since(start))
+	s.hot.getTokenCalls.Add(1)
+	if err != nil {
+		s.hot.getTokenErrors.Add(1)
+	} else {
+		last = tok.Token
+	}
+	if s.spec.Resource && last != "" && s.m.ctx.Err() == nil {
+		s.checkResource(ctx, last)
+	}
+	return last
+}
+
+func (s *Session) checkResource(ctx context.Context, raw string) {
+	err := s.m.opts.Resource.CheckToken(ctx, raw)
+	if err == nil {
+		s.hot.resourceAccepted.Add(1)
+		s.mu.Lock()
+		s.refusing = false
+		s.mu.Unlock()
+		return
+	}
+	s.hot.resourceRefd.Add(1)
+	s.mu.Lock()
+	first := !s.refusing
+	s.refusing = true
+	s.mu.Unlock()
+	if first {
+		s.emit(Event{Kind: KindResource, Message: "the resource refused a caller's token (further refusals are counted, not logged)", Err: err})
+	}
+}
+
+// burst is one Burst action's shared state.
+type burst struct {
+	s     *Session
+	n     int
+	start time.Time
+
+	mu     sync.Mutex
+	left   int64
+	failed int
+}
+
+func (b *burst) call() {
+	ctx, cancel := b.s.m.timeout(b.s.m.ctx, b.s.m.opts.CallTimeout)
+	start := b.s.m.clock.Now()
+	tok, err := b.s.cred.GetToken(ctx)
+	cancel()
+	b.s.hot.observeWait(b.s.m.clock.Since(start))
+	b.s.hot.getTokenCalls.Add(1)
+	if err != nil {
+		b.s.hot.getTokenErrors.Add(1)
+	} else if b.s.spec.Resource {
+		b.s.checkResource(b.s.m.ctx, tok.Token)
+	}
+	b.mu.Lock()
+	b.left--
+	if err != nil {
+		b.failed++
+	}
+	done, failed := b.left == 0, b.failed
+	b.mu.Unlock()
+	if done {
+		b.s.emit(Event{Kind: KindBurstDone, Message: fmt.Sprintf("%d calls, %d failed, all done after %s",
+			b.n, failed, b.s.m.clock.Since(b.start).Round(time.Millisecond))})
+	}
+}

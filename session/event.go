@@ -1,0 +1,102 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventKind names what happened. Credential events keep the credential's
+// own kind names; the session and the manager add their own (actions,
+// faults, bursts, resource refusals).
+type EventKind string
+
+// Kinds that the session package itself emits. Credential event kinds are
+// passed through under their own names (see credentialKind).
+const (
+	KindAdded         EventKind = "session-added"        // a session was added to the manager
+	KindRefreshAsked  EventKind = "refresh-requested"    // the user asked for a refresh now
+	KindAbortAsked    EventKind = "abort-requested"      // the user asked to abort the refresh in flight
+	KindDisposeAsked  EventKind = "dispose-requested"    // the user asked to dispose the session
+	KindSignedOut     EventKind = "signed-out"           // the session's identity was signed out
+	KindRevoked       EventKind = "revoked"              // the issuer revoked an identity's tokens
+	KindRevokeFailed  EventKind = "revoke-failed"        // the issuer could not revoke
+	KindBurstStarted  EventKind = "burst-started"        // N concurrent GetToken calls began
+	KindBurstDone     EventKind = "burst-done"           // every call of a burst returned
+	KindFault         EventKind = "fault-injected"       // a fault was injected at the issuer
+	KindFaultsCleared EventKind = "faults-cleared"       // every fault was cleared
+	KindTokenLapsed   EventKind = "token-lapsed"         // the session's token expired with no new one: a gap starts
+	KindTokenRestored EventKind = "token-restored"       // a valid token is back after a gap
+	KindResource      EventKind = "resource-refused"     // first refusal of a run of resource calls
+	KindUpstream      EventKind = "upstream-fetched"     // a Teams session fetched a new upstream token
+	KindUpstreamCache EventKind = "upstream-cache-hit"   // a Teams session reused its cached upstream token
+	KindActionFailed  EventKind = "action-failed"        // an action could not be carried out
+	KindIssuerCall    EventKind = "issuer-call-failed"   // the issuer answered a call with an error
+	KindStaticIssued  EventKind = "initial-token-issued" // the token for a static or pre-seeded session was issued
+)
+
+// Event is one thing that happened to a session (or, with an empty Session,
+// to the issuer). The UI and the headless writer share this one type.
+type Event struct {
+	// Seq numbers events in the order the manager published them, from 1.
+	Seq uint64
+	// Session is the session's name; empty for manager-wide events (faults).
+	Session string
+	// At is the virtual time (the manager's clock) of the event.
+	At time.Time
+	// Kind says what happened.
+	Kind EventKind
+	// Message adds detail in words; may be empty.
+	Message string
+
+	// The fields below are copied from the credential's event when there is one.
+
+	// Attempt is the refresh attempt number (1 for a first try).
+	Attempt int
+	// Reason is why a refresh started: initial, proactive, on-demand, forced.
+	Reason string
+	// ExpiresOn is the expiry of the token involved, if any.
+	ExpiresOn time.Time
+	// NextAt is when the next refresh or retry is scheduled, if any.
+	NextAt time.Time
+	// Err is the error involved, if any.
+	Err error
+	// Latency is how long the issuer call took, on the manager's clock.
+	Latency time.Duration
+	// Waiters is how many callers were waiting on the refresh.
+	Waiters int
+}
+
+// Text renders the event as one human-readable line without its time and
+// session, e.g. "refresh-succeeded (proactive) in 41ms; expires 11:31:05".
+func (e Event) Text() string {
+	var b strings.Builder
+	b.WriteString(string(e.Kind))
+	if e.Reason != "" {
+		fmt.Fprintf(&b, " (%s)", e.Reason)
+	}
+	if e.Attempt > 1 {
+		fmt.Fprintf(&b, " attempt %d", e.Attempt)
+	}
+	if e.Latency > 0 {
+		fmt.Fprintf(&b, " in %s", e.Latency.Round(time.Millisecond))
+	}
+	if e.Waiters > 0 {
+		fmt.Fprintf(&b, "; %d waiting", e.Waiters)
+	}
+	if !e.ExpiresOn.IsZero() {
+		fmt.Fprintf(&b, "; expires %s", e.ExpiresOn.Format(time.TimeOnly))
+	}
+	if !e.NextAt.IsZero() {
+		fmt.Fprintf(&b, "; next at %s", e.NextAt.Format(time.TimeOnly))
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}

@@ -1,0 +1,421 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tokentop/internal/clock"
+)
+
+// ErrClosed is returned by actions on a closed Manager.
+var ErrClosed = errors.New("session: the manager is closed")
+
+// ErrUnknownSession is wrapped by actions naming a session that does not exist.
+var ErrUnknownSession = errors.New("no such session")
+
+// Manager owns many sessions over one issuer and one clock. Its actions never
+// block on the issuer: refreshes, bursts and revocations run in goroutines
+// that Close waits for, and report their results as events. It is safe for
+// concurrent use.
+type Manager struct {
+	opts   Options
+	clock  clock.Clock
+	teams  TeamsIssuer
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	seq    atomic.Uint64
+	wg     sync.WaitGroup // goroutines the manager started (callers, actions)
+
+	mu       sync.Mutex
+	closed   bool
+	sessions map[string]*Session
+	order    []*Session
+	timers   map[*timelineTimer]struct{} // pending timeline steps
+	started  time.Time
+
+	subsMu sync.RWMutex
+	subs   map[*Subscription]struct{}
+}
+
+// NewManager returns a manager with no sessions.
+func NewManager(opts Options) (*Manager, error) {
+	if opts.Issuer == nil {
+		return nil, errors.New("session: Options.Issuer is required: pass the issuer that mints the sessions' tokens")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = defaultCallTimeout
+	}
+	if opts.IssueTimeout <= 0 {
+		opts.IssueTimeout = defaultIssueTimeout
+	}
+	m := &Manager{opts: opts, clock: opts.Clock, teams: opts.Teams,
+		sessions: map[string]*Session{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}
+	if m.teams == nil {
+		m.teams, _ = opts.Issuer.(TeamsIssuer)
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.started = m.clock.Now()
+	return m, nil
+}
+
+// Clock returns the manager's clock.
+func (m *Manager) Clock() clock.Clock { return m.clock }
+
+// IssuerName describes the issuer for display.
+func (m *Manager) IssuerName() string { return m.opts.Issuer.Name() }
+
+// Subscribe returns a subscription to every event published from now on,
+// buffering up to buffer events (at least 1). Subscribe before adding
+// sessions to see everything. On a closed manager the subscription's channel
+// is already closed.
+func (m *Manager) Subscribe(buffer int) *Subscription {
+	sub := newSubscription(buffer, m.unsubscribe)
+	m.mu.Lock()
+	closed := m.closed
+	if !closed {
+		m.subsMu.Lock()
+		m.subs[sub] = struct{}{}
+		m.subsMu.Unlock()
+	}
+	m.mu.Unlock()
+	if closed {
+		sub.shut()
+	}
+	return sub
+}
+
+func (m *Manager) unsubscribe(sub *Subscription) {
+	m.subsMu.Lock()
+	delete(m.subs, sub)
+	m.subsMu.Unlock()
+}
+
+// publish numbers e and hands it to every subscriber without blocking.
+func (m *Manager) publish(e *Event) {
+	e.Seq = m.seq.Add(1)
+	m.subsMu.RLock()
+	for sub := range m.subs {
+		sub.send(*e)
+	}
+	m.subsMu.RUnlock()
+}
+
+// Published returns how many events the manager has published.
+func (m *Manager) Published() uint64 { return m.seq.Load() }
+
+// emit publishes a manager-wide event (no session).
+func (m *Manager) emit(kind EventKind, msg string, err error) {
+	e := Event{At: m.clock.Now(), Kind: kind, Message: msg, Err: err}
+	m.publish(&e)
+}
+
+// Sessions returns the sessions in the order they were added.
+func (m *Manager) Sessions() []*Session {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*Session(nil), m.order...)
+}
+
+// Get returns the session with that name.
+func (m *Manager) Get(name string) (*Session, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[name]
+	return s, ok
+}
+
+func (m *Manager) lookup(name string) (*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	s, ok := m.sessions[name]
+	if !ok {
+		return nil, fmt.Errorf("session %q: %w; the sessions are %v", name, ErrUnknownSession, m.namesLocked())
+	}
+	return s, nil
+}
+
+func (m *Manager) namesLocked() []string {
+	names := make([]string, 0, len(m.order))
+	for _, s := range m.order {
+		names = append(names, s.spec.Name)
+	}
+	sort.Strings(names)
+	if len(names) > 10 {
+		names = append(names[:10], "...")
+	}
+	return names
+}
+
+// Add validates spec, creates its credential and starts its simulated
+// callers. A static session, or one with IssueInitial, gets its token from
+// the issuer here (bounded by Options.IssueTimeout); every other issuer call
+// happens in the background.
+func (m *Manager) Add(spec Spec) (*Session, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("session spec: %w", err)
+	}
+	spec = spec.normalized()
+	if spec.Teams != nil && m.teams == nil {
+		return nil, fmt.Errorf("session %q: a Teams session needs an issuer that issues upstream tokens and exchanges them (the fake issuer does); this one, %s, does not", spec.Name, m.opts.Issuer.Name())
+	}
+	if spec.Resource && m.opts.Resource == nil {
+		spec.Resource = false // nothing to check against; counters stay zero
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if _, dup := m.sessions[spec.Name]; dup {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("session %q already exists; pick another name", spec.Name)
+	}
+	s := newSession(m, spec)
+	m.sessions[spec.Name] = s // reserve the name while the credential is made
+	m.mu.Unlock()
+
+	if err := s.start(); err != nil {
+		m.mu.Lock()
+		delete(m.sessions, spec.Name)
+		m.mu.Unlock()
+		return nil, fmt.Errorf("session %q: %w", spec.Name, err)
+	}
+	m.mu.Lock()
+	if m.closed { // Close ran while the credential was being made
+		m.mu.Unlock()
+		s.shutdown()
+		return nil, ErrClosed
+	}
+	m.order = append(m.order, s)
+	m.mu.Unlock()
+	s.startCallers()
+	return s, nil
+}
+
+// Refresh asks session name to refresh now. The refresh runs in the
+// background; its outcome arrives as events.
+func (m *Manager) Refresh(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindRefreshAsked})
+	return m.goRun(func() {
+		if _, err := s.cred.Refresh(m.ctx); err != nil && !s.credentialReports(err) {
+			s.emit(Event{Kind: KindActionFailed, Message: "refresh", Err: err})
+		}
+	})
+}
+
+// Abort cancels session name's refresh in flight, if any.
+func (m *Manager) Abort(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindAbortAsked})
+	s.cred.Abort()
+	return nil
+}
+
+// Dispose disposes session name's credential: no refresh happens any more and
+// its callers get errors. Its simulated callers with resource checks keep
+// presenting the last token they got, to show what a client still holding it
+// sees; the others stop.
+func (m *Manager) Dispose(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindDisposeAsked})
+	s.dispose()
+	return nil
+}
+
+// SignOut signs identity out everywhere: it disposes every session of that
+// identity at once and, if the issuer is an issuer.Revoker, revokes the
+// identity's tokens in the background so that calls still carrying them are
+// refused. It reports an error if no session has that identity.
+func (m *Manager) SignOut(identity string) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	var targets []*Session
+	for _, s := range m.order {
+		if s.spec.Identity == identity {
+			targets = append(targets, s)
+		}
+	}
+	m.mu.Unlock()
+	if len(targets) == 0 {
+		return fmt.Errorf("sign out: no session has identity %q", identity)
+	}
+	for _, s := range targets {
+		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
+		s.dispose()
+	}
+	rev, ok := m.opts.Issuer.(revoker)
+	if !ok {
+		m.emit(KindRevokeFailed, fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name()), nil)
+		return nil
+	}
+	return m.goRun(func() {
+		ctx, cancel := m.timeout(m.ctx, m.opts.IssueTimeout)
+		defer cancel()
+		if err := rev.Revoke(ctx, identity); err != nil {
+			m.emit(KindRevokeFailed, "identity "+identity, err)
+			return
+		}
+		for _, s := range targets {
+			s.emit(Event{Kind: KindRevoked, Message: "identity " + identity})
+		}
+	})
+}
+
+type revoker interface {
+	Revoke(ctx context.Context, identity string) error
+}
+
+// Burst starts n concurrent GetToken calls on session name (each followed by
+// a resource check if the session does them), as n callers arriving at once
+// would. A burst-done event reports the outcome.
+func (m *Manager) Burst(name string, n int) error {
+	if n < 1 {
+		return fmt.Errorf("burst: %d calls makes no sense; use 1 or more", n)
+	}
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindBurstStarted, Message: fmt.Sprintf("%d concurrent calls", n)})
+	b := &burst{s: s, left: int64(n), n: n, start: m.clock.Now()}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	m.wg.Add(n)
+	for range n {
+		go func() {
+			defer m.wg.Done()
+			b.call()
+		}()
+	}
+	return nil
+}
+
+// InjectFault injects f at the issuer.
+func (m *Manager) InjectFault(f Fault) error {
+	if m.opts.Faults == nil {
+		return fmt.Errorf("inject fault: the issuer %s takes no injected faults (only the fake issuer does)", m.opts.Issuer.Name())
+	}
+	if !validFaultKind(f.Kind) {
+		return fmt.Errorf("inject fault: %q is not a fault; use one of %v", f.Kind, FaultKinds())
+	}
+	if err := m.opts.Faults.InjectFault(f); err != nil {
+		m.emit(KindActionFailed, "inject fault "+f.String(), err)
+		return fmt.Errorf("inject fault %s: %w", f, err)
+	}
+	m.emit(KindFault, f.String(), nil)
+	return nil
+}
+
+// ClearFaults clears every fault at the issuer.
+func (m *Manager) ClearFaults() error {
+	if m.opts.Faults == nil {
+		return fmt.Errorf("clear faults: the issuer %s takes no injected faults", m.opts.Issuer.Name())
+	}
+	m.opts.Faults.ClearFaults()
+	m.emit(KindFaultsCleared, "", nil)
+	return nil
+}
+
+// Totals sums every session's counters.
+func (m *Manager) Totals() Stats {
+	var t Stats
+	for _, s := range m.Sessions() {
+		t.add(s.Stats())
+	}
+	return t
+}
+
+// Close stops every simulated caller, timeline step and action, disposes
+// every credential, waits for the goroutines the manager started, and closes
+// every subscription. It is idempotent and returns nil.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	sessions := append([]*Session(nil), m.order...)
+	for t := range m.timers {
+		t.timer.Stop()
+	}
+	clear(m.timers)
+	m.mu.Unlock()
+
+	m.cancel()
+	for _, s := range sessions {
+		s.shutdown()
+	}
+	m.wg.Wait()
+
+	m.subsMu.Lock()
+	subs := m.subs
+	m.subs = map[*Subscription]struct{}{}
+	m.subsMu.Unlock()
+	for sub := range subs {
+		sub.shut()
+	}
+	return nil
+}
+
+// goRun runs f in a goroutine that Close waits for.
+func (m *Manager) goRun(f func()) error {
+	if !m.enter() {
+		return ErrClosed
+	}
+	go func() {
+		defer m.wg.Done()
+		f()
+	}()
+	return nil
+}
+
+// enter registers one unit of work with the wait group unless the manager
+// is closed; the caller must call m.wg.Done when the work ends.
+func (m *Manager) enter() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
+	}
+	m.wg.Add(1)
+	return true
+}
+
+// timeout returns a context that ends after d on the manager's clock (so a
+// time-warped run times out in virtual time), or when parent ends.
+func (m *Manager) timeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	t := m.clock.AfterFunc(d, cancel)
+	return ctx, func() {
+		t.Stop()
+		cancel()
+	}
+}

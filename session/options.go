@@ -1,0 +1,67 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+)
+
+// Options configure a Manager.
+type Options struct {
+	// Issuer issues the sessions' tokens. Required.
+	Issuer issuer.Issuer
+	// Clock is the (virtual) time of the credentials, callers and timeline;
+	// nil means the real clock. Share it with the issuer to time-warp.
+	Clock clock.Clock
+	// Resource checks a token as a protected resource would (the fake's
+	// /api/me); nil disables resource checks.
+	Resource ResourceChecker
+	// Faults injects issuer faults; nil means InjectFault reports that the
+	// issuer takes no faults.
+	Faults FaultInjector
+	// Teams issues upstream tokens and exchanges them for Teams sessions;
+	// nil means Issuer, if it implements TeamsIssuer.
+	Teams TeamsIssuer
+	// LogSize is how many events each session keeps; 0 means DefaultLogSize.
+	LogSize int
+	// CallTimeout bounds each simulated caller's and burst call's GetToken
+	// (and resource check), on the manager's clock; 0 means one minute.
+	CallTimeout time.Duration
+	// IssueTimeout bounds the issue of a static or initial token in Add, on
+	// the manager's clock; 0 means 30 seconds.
+	IssueTimeout time.Duration
+}
+
+// ResourceChecker checks a token at a protected resource.
+type ResourceChecker interface {
+	// CheckToken returns nil if the resource accepts raw, or an error saying
+	// why it refuses it (expired, revoked, bad signature...).
+	CheckToken(ctx context.Context, raw string) error
+}
+
+// ResourceCheckFunc adapts a function to ResourceChecker.
+type ResourceCheckFunc func(ctx context.Context, raw string) error
+
+// CheckToken calls f.
+func (f ResourceCheckFunc) CheckToken(ctx context.Context, raw string) error { return f(ctx, raw) }
+
+// FaultInjector injects and clears issuer faults.
+type FaultInjector interface {
+	InjectFault(Fault) error
+	ClearFaults()
+}
+
+// TeamsIssuer is what a Teams session needs of its issuer: upstream (Entra
+// style) tokens, and their exchange for ACS tokens of the same expiry.
+type TeamsIssuer interface {
+	IssueUpstream(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, error)
+	ExchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, error)
+}
+
+const (
+	defaultCallTimeout  = time.Minute
+	defaultIssueTimeout = 30 * time.Second
+)

@@ -1,0 +1,396 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// The scenario file format (JSON). Durations are strings in Go's notation
+// ("90s", "15m", "1h30m"). Example:
+//
+//	{
+//	  "name": "outage",
+//	  "description": "the issuer goes down as the refresh window opens",
+//	  "duration": "2h",
+//	  "sessions": [
+//	    {"name": "tt", "identity": "alice", "policy": "tokentop", "proactive": true,
+//	     "lifetime": "1h", "callers": 2, "call_interval": "70s", "resource": true},
+//	    {"name": "teams", "identity": "bob", "proactive": true,
+//	     "teams": {"renewal_offset": "5m", "force_refresh_under": "10m"}},
+//	    {"name": "load", "identity": "user", "proactive": true, "count": 100}
+//	  ],
+//	  "timeline": [
+//	    {"at": "50m", "fault": "down", "for": "8m"},
+//	    {"at": "30m", "action": "sign-out", "identity": "alice"},
+//	    {"at": "40m", "action": "burst", "session": "tt", "count": 200}
+//	  ]
+//	}
+//
+// A session with "count": N > 1 stands for N sessions named name-1 ... name-N
+// whose identities are identity-1 ... identity-N.
+type scenarioFile struct {
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	Duration    string        `json:"duration"`
+	Sessions    []sessionFile `json:"sessions"`
+	Timeline    []stepFile    `json:"timeline"`
+}
+
+type sessionFile struct {
+	Name         string     `json:"name"`
+	Identity     string     `json:"identity"`
+	Scopes       []string   `json:"scopes"`
+	Static       bool       `json:"static"`
+	StaticToken  string     `json:"static_token"`
+	Proactive    bool       `json:"proactive"`
+	InitialToken string     `json:"initial_token"`
+	IssueInitial bool       `json:"issue_initial"`
+	Policy       string     `json:"policy"`
+	Lifetime     string     `json:"lifetime"`
+	Callers      int        `json:"callers"`
+	CallInterval string     `json:"call_interval"`
+	Resource     bool       `json:"resource"`
+	Count        *int       `json:"count"`
+	Teams        *teamsFile `json:"teams"`
+}
+
+type teamsFile struct {
+	ClientID          string `json:"client_id"`
+	UpstreamLifetime  string `json:"upstream_lifetime"`
+	RenewalOffset     string `json:"renewal_offset"`
+	ForceRefreshUnder string `json:"force_refresh_under"`
+}
+
+type stepFile struct {
+	At         string `json:"at"`
+	Fault      string `json:"fault"`
+	For        string `json:"for"`
+	Status     int    `json:"status"`
+	RetryAfter string `json:"retry_after"`
+	Latency    string `json:"latency"`
+	Lifetime   string `json:"lifetime"`
+	Action     string `json:"action"`
+	Session    string `json:"session"`
+	Identity   string `json:"identity"`
+	Count      int    `json:"count"`
+}
+
+// maxScenarioBytes bounds a scenario file; real ones are a few kilobytes.
+const maxScenarioBytes = 4 << 20
+
+// ScenarioError is a problem in a scenario file, located by line and field.
+type ScenarioError struct {
+	File  string // the file's name as given
+	Line  int    // 1-based; 0 when unknown
+	Field string // path of the field, e.g. "sessions[1].policy"; may be empty
+	Msg   string // what is wrong and what is allowed
+	Err   error  // underlying error, if any
+}
+
+func (e *ScenarioError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+func (e *ScenarioError) Unwrap() error { return e.Err }
+
+// LoadScenario reads and parses a scenario file.
+func LoadScenario(path string) (Scenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("cannot read scenario file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxScenarioBytes+1))
+	if err != nil {
+		return Scenario{}, fmt.Errorf("cannot read scenario file %s: %w", path, err)
+	}
+	if len(data) > maxScenarioBytes {
+		return Scenario{}, &ScenarioError{File: path, Msg: fmt.Sprintf("the file is larger than %d bytes; a scenario is a few kilobytes", maxScenarioBytes)}
+	}
+	sc, err := ParseScenario(path, data)
+	if err == nil && sc.Name == "" {
+		sc.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return sc, err
+}
+
+// ParseScenario parses a scenario from JSON. file names the source in
+// errors. Unknown fields, malformed durations, unknown policies, fault
+// kinds or actions, and negative counts are errors naming the line and
+// field and saying what is allowed.
+func ParseScenario(file string, data []byte) (Scenario, error) {
+	lines := indexJSONLines(data)
+	fail := func(path, format string, args ...any) error {
+		return &ScenarioError{File: file, Line: lines.line(path), Field: path, Msg: fmt.Sprintf(format, args...)}
+	}
+
+	var sf scenarioFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sf); err != nil {
+		return Scenario{}, decodeError(file, lines, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Scenario{}, &ScenarioError{File: file, Line: lines.tokenLine(dec.InputOffset()), Msg: "unexpected data after the scenario object; a file holds one JSON object"}
+	}
+
+	p := durationParser{fail: fail}
+	sc := Scenario{Name: sf.Name, Description: sf.Description}
+	sc.Duration = p.parse("duration", sf.Duration)
+	if len(sf.Sessions) == 0 && p.err == nil {
+		p.err = fail("sessions", "a scenario needs at least one session")
+	}
+	names := map[string]string{}
+	for i, s := range sf.Sessions {
+		at := fmt.Sprintf("sessions[%d]", i)
+		spec := Spec{
+			Name: s.Name, Identity: s.Identity, Scopes: s.Scopes, Static: s.Static, StaticToken: s.StaticToken,
+			Proactive: s.Proactive, InitialToken: s.InitialToken, IssueInitial: s.IssueInitial, Policy: s.Policy,
+			Callers: s.Callers, Resource: s.Resource,
+			Lifetime:     p.parse(at+".lifetime", s.Lifetime),
+			CallInterval: p.parse(at+".call_interval", s.CallInterval),
+		}
+		if t := s.Teams; t != nil {
+			spec.Teams = &TeamsSpec{
+				ClientID:          t.ClientID,
+				UpstreamLifetime:  p.parse(at+".teams.upstream_lifetime", t.UpstreamLifetime),
+				RenewalOffset:     p.parse(at+".teams.renewal_offset", t.RenewalOffset),
+				ForceRefreshUnder: p.parse(at+".teams.force_refresh_under", t.ForceRefreshUnder),
+			}
+		}
+		if p.err != nil {
+			return Scenario{}, p.err
+		}
+		if err := spec.Validate(); err != nil {
+			field, msg, _ := strings.Cut(err.Error(), ": ")
+			return Scenario{}, fail(at+"."+field, "%s", msg)
+		}
+		count := 1
+		if s.Count != nil {
+			if *s.Count < 1 {
+				return Scenario{}, fail(at+".count", "%d sessions makes no sense; use 1 or more (or omit count)", *s.Count)
+			}
+			count = *s.Count
+		}
+		for _, r := range replicate(spec, count) {
+			if prev, dup := names[r.Name]; dup {
+				return Scenario{}, fail(at+".name", "session name %q is already used by %s; names must be unique", r.Name, prev)
+			}
+			names[r.Name] = at
+			sc.Sessions = append(sc.Sessions, r)
+		}
+	}
+	for i, s := range sf.Timeline {
+		step, err := parseStep(fmt.Sprintf("timeline[%d]", i), s, names, &p)
+		if err != nil {
+			return Scenario{}, err
+		}
+		if step.At > sc.Duration && sc.Duration > 0 {
+			return Scenario{}, fail(fmt.Sprintf("timeline[%d].at", i), "%s is after the scenario's duration %s; it would never happen", step.At, sc.Duration)
+		}
+		sc.Timeline = append(sc.Timeline, step)
+	}
+	return sc, nil
+}
+
+func parseStep(at string, s stepFile, sessions map[string]string, p *durationParser) (Step, error) {
+	step := Step{At: p.parse(at+".at", s.At), Session: s.Session, Identity: s.Identity, Count: s.Count}
+	if p.err != nil {
+		return Step{}, p.err
+	}
+	if s.At == "" {
+		return Step{}, p.fail(at+".at", "a timeline step needs \"at\": when it happens, e.g. \"30m\"")
+	}
+	if s.Count < 0 {
+		return Step{}, p.fail(at+".count", "%d is negative; use a positive count", s.Count)
+	}
+	switch {
+	case s.Fault != "" && s.Action != "" && s.Action != string(ActionFault):
+		return Step{}, p.fail(at+".action", "a step has either \"fault\" or \"action\", not both")
+	case s.Fault != "":
+		if !validFaultKind(s.Fault) {
+			return Step{}, p.fail(at+".fault", "%q is not a fault; use one of %s", s.Fault, strings.Join(FaultKinds(), ", "))
+		}
+		if s.Status != 0 && (s.Status < 400 || s.Status > 599) {
+			return Step{}, p.fail(at+".status", "%d is not an error status; use 400..599", s.Status)
+		}
+		step.Action = ActionFault
+		if s.Fault == FaultDown && s.For == "" {
+			return Step{}, p.fail(at+".for", "a down fault needs \"for\": how long the issuer is down, e.g. \"15m\"")
+		}
+		step.Fault = Fault{Kind: s.Fault, Identity: s.Identity, Count: s.Count, Status: s.Status,
+			Lifetime:   p.parse(at+".lifetime", s.Lifetime),
+			RetryAfter: p.parse(at+".retry_after", s.RetryAfter),
+			Latency:    p.parse(at+".latency", s.Latency),
+			Duration:   p.parse(at+".for", s.For)}
+		return step, p.err
+	case s.Action == "":
+		return Step{}, p.fail(at, "a timeline step needs \"fault\" (one of %s) or \"action\" (one of %s)",
+			strings.Join(FaultKinds(), ", "), actionList())
+	}
+	step.Action = Action(s.Action)
+	switch step.Action {
+	case ActionClearFaults:
+	case ActionRefresh, ActionAbort, ActionDispose, ActionBurst:
+		if _, ok := sessions[s.Session]; !ok {
+			return Step{}, p.fail(at+".session", "%q is not a session of this scenario; name one declared under \"sessions\"", s.Session)
+		}
+		if step.Action == ActionBurst && s.Count < 1 {
+			return Step{}, p.fail(at+".count", "a burst needs \"count\": how many concurrent calls (1 or more)")
+		}
+	case ActionSignOut:
+		if s.Identity == "" {
+			return Step{}, p.fail(at+".identity", "sign-out needs \"identity\": whom to sign out")
+		}
+	default:
+		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, actionList())
+	}
+	return step, nil
+}
+
+func actionList() string {
+	var names []string
+	for _, a := range actionNames {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
+}
+
+// replicate expands a spec with count > 1 into numbered copies.
+func replicate(s Spec, count int) []Spec {
+	if count == 1 {
+		return []Spec{s}
+	}
+	out := make([]Spec, count)
+	for i := range out {
+		r := s
+		r.Name = fmt.Sprintf("%s-%d", s.Name, i+1)
+		r.Identity = fmt.Sprintf("%s-%d", s.Identity, i+1)
+		out[i] = r
+	}
+	return out
+}
+
+// durationParser parses duration strings, keeping the first error.
+type durationParser struct {
+	fail func(path, format string, args ...any) error
+	err  error
+}
+
+func (p *durationParser) parse(path, s string) time.Duration {
+	if p.err != nil || s == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		p.err = p.fail(path, "%q is not a duration; write a number with a unit, such as \"90s\", \"15m\" or \"1h30m\"", s)
+	case d < 0:
+		p.err = p.fail(path, "%q is negative; durations here are 0 or more", s)
+	}
+	return d
+}
+
+// decodeError turns a json decoding error into a ScenarioError that names the
+// line and field and says what is allowed.
+func decodeError(file string, lines *jsonLines, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &ScenarioError{File: file, Line: lines.lineAt(syn.Offset), Msg: "invalid JSON: " + syn.Error(), Err: err}
+	case errors.As(err, &typ):
+		field := typ.Field
+		want := typ.Type.String()
+		if want == "string" && durationFields[lastSegment(field)] {
+			want = "a duration string such as \"90s\""
+		}
+		if p, line := lines.firstKey(lastSegment(field)); line > 0 && shapeOf(p) == field {
+			return &ScenarioError{File: file, Line: line, Field: p, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, want), Err: err}
+		}
+		return &ScenarioError{File: file, Line: lines.lineAt(typ.Offset), Field: field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, want), Err: err}
+	case errors.Is(err, io.EOF):
+		return &ScenarioError{File: file, Msg: "the file is empty; a scenario is a JSON object with \"sessions\"", Err: err}
+	}
+	const unknown = "json: unknown field "
+	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
+		name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
+		path, line := unknownFieldPath(lines, name)
+		return &ScenarioError{File: file, Line: line, Field: path,
+			Msg: fmt.Sprintf("unknown field %q; allowed fields here are %s", name, strings.Join(allowedFields(parentPath(path)), ", ")), Err: err}
+	}
+	return &ScenarioError{File: file, Msg: "cannot decode: " + err.Error(), Err: err}
+}
+
+// unknownFieldPath finds where the unknown key name sits: the first place
+// where it is not a field its object allows.
+func unknownFieldPath(lines *jsonLines, name string) (string, int) {
+	best, bestLine := name, 0
+	for p, ln := range lines.paths {
+		if lastSegment(p) != name || strings.HasSuffix(p, "]") {
+			continue
+		}
+		allowed := allowedFields(parentPath(p))
+		if contains(allowed, name) {
+			continue
+		}
+		if bestLine == 0 || ln < bestLine {
+			best, bestLine = p, ln
+		}
+	}
+	return best, bestLine
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var durationFields = map[string]bool{"duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,
+	"renewal_offset": true, "force_refresh_under": true, "at": true, "for": true, "retry_after": true, "latency": true}
+
+// allowedFields lists the JSON field names of the object at path.
+func allowedFields(path string) []string {
+	var t reflect.Type
+	switch shapeOf(path) {
+	case "":
+		t = reflect.TypeFor[scenarioFile]()
+	case "sessions":
+		t = reflect.TypeFor[sessionFile]()
+	case "sessions.teams":
+		t = reflect.TypeFor[teamsFile]()
+	case "timeline":
+		t = reflect.TypeFor[stepFile]()
+	default:
+		return nil
+	}
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, tag)
+	}
+	return names
+}

@@ -1,0 +1,328 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/issuer"
+)
+
+// Session is one credential under a Spec, with its counters, its bounded
+// event log and its simulated callers. Get it from a Manager.
+type Session struct {
+	m     *Manager
+	spec  Spec
+	cred  *credential.Credential
+	added time.Time
+	hot   hotCounters
+
+	mu          sync.Mutex
+	log         eventLog
+	logged      uint64
+	successes   uint64
+	failures    uint64
+	aborts      uint64
+	lastLatency time.Duration
+	gap         gapTracker
+	disposed    bool
+	refusing    bool // the last resource check was refused (one event per run)
+	callers     []callerState
+	callersDone bool
+}
+
+func newSession(m *Manager, spec Spec) *Session {
+	now := m.clock.Now()
+	return &Session{m: m, spec: spec, added: now, log: newEventLog(m.opts.LogSize), gap: gapTracker{from: now}}
+}
+
+// Name returns the session's name.
+func (s *Session) Name() string { return s.spec.Name }
+
+// Spec returns the session's spec, with defaults filled in.
+func (s *Session) Spec() Spec { return s.spec }
+
+// Credential returns the session's credential.
+func (s *Session) Credential() *credential.Credential { return s.cred }
+
+// start makes the credential. For a static or pre-seeded session it issues
+// the token first.
+func (s *Session) start() error {
+	s.emit(Event{Kind: KindAdded, Message: s.describe()})
+	initial := s.spec.InitialToken
+	if s.spec.Static {
+		initial = s.spec.StaticToken
+	}
+	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
+		ctx, cancel := s.m.timeout(s.m.ctx, s.m.opts.IssueTimeout)
+		tok, err := s.refresher()(ctx)
+		cancel()
+		if err != nil {
+			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
+			return fmt.Errorf("cannot issue the initial token: %w", err)
+		}
+		s.emit(Event{Kind: KindStaticIssued, ExpiresOn: tok.ExpiresOn})
+		initial = tok.Token
+	}
+	if initial != "" {
+		at, err := credential.ParseJWT(initial)
+		if err != nil {
+			return fmt.Errorf("the initial token cannot be used: %w", err)
+		}
+		s.mu.Lock()
+		s.gap.token(s.added, at.ExpiresOn)
+		s.mu.Unlock()
+	}
+	if s.spec.Static {
+		cred, err := credential.NewStatic(initial)
+		if err != nil {
+			return fmt.Errorf("the static token cannot be used: %w", err)
+		}
+		s.cred = cred
+		return nil
+	}
+	policy, err := credential.PolicyByName(s.spec.Policy)
+	if err != nil {
+		return err
+	}
+	cred, err := credential.New(credential.Options{
+		Refresher:          s.refresher(),
+		InitialToken:       initial,
+		RefreshProactively: s.spec.Proactive,
+		Policy:             policy,
+		Clock:              s.m.clock,
+		OnEvent:            s.onCredentialEvent,
+	})
+	if err != nil {
+		return err
+	}
+	s.cred = cred
+	return nil
+}
+
+func (s *Session) describe() string {
+	mode := "on demand"
+	switch {
+	case s.spec.Static:
+		mode = "static"
+	case s.spec.Proactive:
+		mode = "proactive"
+	}
+	d := fmt.Sprintf("identity %s, policy %s, %s", s.spec.Identity, s.spec.PolicyLabel(), mode)
+	if s.spec.Teams != nil {
+		d += ", Teams exchange"
+	}
+	if s.spec.Callers > 0 {
+		d += fmt.Sprintf(", %d callers every %s", s.spec.Callers, s.spec.CallInterval)
+	}
+	return d
+}
+
+// refresher returns the function that fetches the session's tokens.
+func (s *Session) refresher() credential.Refresher {
+	if s.spec.Teams != nil {
+		t := &teamsRefresher{s: s, spec: *s.spec.Teams}
+		return t.refresh
+	}
+	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
+	return func(ctx context.Context) (credential.AccessToken, error) {
+		s.hot.issuerCalls.Add(1)
+		return s.m.opts.Issuer.Issue(ctx, req)
+	}
+}
+
+// onCredentialEvent turns a credential event into a session event and
+// updates the counters. The credential calls it synchronously, so it only
+// takes the session's mutex and publishes without blocking.
+func (s *Session) onCredentialEvent(ce credential.Event) {
+	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason.String(),
+		ExpiresOn: ce.ExpiresOn, NextAt: ce.NextAt, Err: ce.Err, Latency: ce.Latency, Waiters: ce.Waiters}
+	var restored *Event
+	s.mu.Lock()
+	switch ce.Kind {
+	case credential.EventSucceeded:
+		s.successes++
+		s.lastLatency = ce.Latency
+		if gap := s.gap.token(ce.At, ce.ExpiresOn); gap > 0 {
+			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + gap.Round(time.Millisecond).String()}
+		}
+	case credential.EventFailed:
+		s.failures++
+		s.lastLatency = ce.Latency
+	case credential.EventRejected:
+		s.failures++
+		s.lastLatency = ce.Latency
+	case credential.EventAborted:
+		s.aborts++
+	case credential.EventDisposed:
+		s.gap.stop(ce.At)
+	}
+	s.mu.Unlock()
+	s.emit(e)
+	if restored != nil {
+		s.emit(*restored)
+	}
+}
+
+// Session-level names of the credential's event kinds.
+const (
+	KindRefreshScheduled EventKind = "refresh-scheduled"
+	KindRefreshStarted   EventKind = "refresh-started"
+	KindOpaqueToken      EventKind = "opaque-token"
+	KindRefreshSucceeded EventKind = "refresh-succeeded"
+	KindRefreshFailed    EventKind = "refresh-failed"
+	KindTokenRejected    EventKind = "token-rejected"
+	KindRefreshAborted   EventKind = "refresh-aborted"
+	KindRetryScheduled   EventKind = "retry-scheduled"
+	KindDisposed         EventKind = "disposed"
+)
+
+func credentialKind(k credential.EventKind) EventKind {
+	switch k {
+	case credential.EventScheduled:
+		return KindRefreshScheduled
+	case credential.EventStarted:
+		return KindRefreshStarted
+	case credential.EventOpaqueToken:
+		return KindOpaqueToken
+	case credential.EventSucceeded:
+		return KindRefreshSucceeded
+	case credential.EventFailed:
+		return KindRefreshFailed
+	case credential.EventRejected:
+		return KindTokenRejected
+	case credential.EventAborted:
+		return KindRefreshAborted
+	case credential.EventRetryScheduled:
+		return KindRetryScheduled
+	case credential.EventDisposed:
+		return KindDisposed
+	}
+	return EventKind("credential-" + k.String())
+}
+
+// emit logs e in the session's log and publishes it. A zero At means now.
+func (s *Session) emit(e Event) {
+	if e.At.IsZero() {
+		e.At = s.m.clock.Now()
+	}
+	e.Session = s.spec.Name
+	s.mu.Lock()
+	s.m.publish(&e) // numbered under the session's lock, so the log is in Seq order
+	s.log.add(e)
+	s.logged++
+	s.mu.Unlock()
+}
+
+// credentialReports tells whether the credential already reported err as an
+// event (refresh failures and aborts), so actions do not report it twice.
+func (s *Session) credentialReports(err error) bool {
+	return !errors.Is(err, credential.ErrStatic) && !errors.Is(err, credential.ErrDisposed) &&
+		!errors.Is(err, context.Canceled)
+}
+
+// dispose disposes the credential and stops the callers that have nothing
+// left to show.
+func (s *Session) dispose() {
+	s.mu.Lock()
+	already := s.disposed
+	s.disposed = true
+	s.gap.stop(s.m.clock.Now())
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	s.cred.Dispose()
+	if s.spec.Static {
+		s.emit(Event{Kind: KindDisposed})
+	}
+	if !s.spec.Resource {
+		s.stopCallers()
+	}
+}
+
+// shutdown is the manager's Close for one session.
+func (s *Session) shutdown() {
+	s.stopCallers()
+	s.mu.Lock()
+	s.disposed = true
+	s.gap.stop(s.m.clock.Now())
+	s.mu.Unlock()
+	if s.cred != nil {
+		s.cred.Dispose()
+	}
+}
+
+// Stats returns the session's counters now.
+func (s *Session) Stats() Stats {
+	now := s.m.clock.Now()
+	st := Stats{
+		IssuerCalls:      s.hot.issuerCalls.Load(),
+		UpstreamCalls:    s.hot.upstreamCalls.Load(),
+		GetTokenCalls:    s.hot.getTokenCalls.Load(),
+		GetTokenErrors:   s.hot.getTokenErrors.Load(),
+		MaxWait:          time.Duration(s.hot.maxWait.Load()),
+		ResourceAccepted: s.hot.resourceAccepted.Load(),
+		ResourceRefused:  s.hot.resourceRefd.Load(),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.Successes, st.Failures, st.Aborts = s.successes, s.failures, s.aborts
+	st.LastLatency = s.lastLatency
+	st.TokenGap = s.gap.at(now)
+	st.EventsLogged, st.EventsOlder = s.logged, s.log.dropped
+	return st
+}
+
+// Events returns the session's kept events, oldest first, and how many older
+// ones were pushed out of the log.
+func (s *Session) Events() (events []Event, older uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.events(), s.log.dropped
+}
+
+// Snapshot is a consistent-enough view of a session for display.
+type Snapshot struct {
+	// At is when the snapshot was taken, on the manager's clock.
+	At time.Time
+	// Spec is the session's spec, defaults filled in.
+	Spec Spec
+	// Credential is the credential's own snapshot. For a static session its
+	// Phase is computed on the manager's clock.
+	Credential credential.Snapshot
+	// Stats are the session's counters.
+	Stats Stats
+	// Token is the current raw token (redact it before display); empty if none.
+	Token string
+	// ExpiresOn is the current token's expiry; zero if none.
+	ExpiresOn time.Time
+	// Disposed reports a disposed (or signed-out) session.
+	Disposed bool
+}
+
+// Snapshot returns the session's state now.
+func (s *Session) Snapshot() Snapshot {
+	cs := s.cred.Snapshot()
+	snap := Snapshot{At: s.m.clock.Now(), Spec: s.spec, Credential: cs, Stats: s.Stats(),
+		Token: cs.Token.Token, ExpiresOn: cs.Token.ExpiresOn}
+	s.mu.Lock()
+	snap.Disposed = s.disposed
+	s.mu.Unlock()
+	if s.spec.Static { // NewStatic has no clock: judge expiry on ours
+		cs.At = snap.At
+		switch {
+		case snap.Disposed:
+			cs.Phase = credential.PhaseDisposed
+		case !snap.At.Before(cs.Token.ExpiresOn):
+			cs.Phase = credential.PhaseExpired
+		default:
+			cs.Phase = credential.PhaseValid
+		}
+		snap.Credential = cs
+	}
+	return snap
+}

@@ -1,0 +1,156 @@
+package session
+
+import (
+	"fmt"
+	"time"
+)
+
+// Spec declares one session: whose tokens, from which kind of credential,
+// under which refresh policy, and what simulated callers do with them.
+type Spec struct {
+	// Name identifies the session in the manager; it must be unique.
+	Name string
+	// Identity is the user the tokens are for (the issuer's identity).
+	Identity string
+	// Scopes are asked of the issuer; empty means the issuer's default.
+	Scopes []string
+	// Static makes a static credential: one token, issued when the session is
+	// added (or StaticToken), never refreshed.
+	Static bool
+	// StaticToken is the raw token of a static session; empty means issue one.
+	StaticToken string
+	// Proactive refreshes ahead of expiry instead of only on demand.
+	Proactive bool
+	// InitialToken seeds a refreshing credential with a raw token.
+	InitialToken string
+	// IssueInitial seeds a refreshing credential with a token issued when the
+	// session is added (ignored when InitialToken is set).
+	IssueInitial bool
+	// Policy is the refresh policy's name: tokentop (the default), js,
+	// dotnet, java or python.
+	Policy string
+	// Lifetime is the token validity asked of the issuer; zero means the
+	// issuer's default.
+	Lifetime time.Duration
+	// Callers is how many simulated callers call GetToken, each every
+	// CallInterval, from the moment the session is added.
+	Callers int
+	// CallInterval is the pause between one caller's calls; zero means one
+	// minute.
+	CallInterval time.Duration
+	// Resource sends each token a caller obtains to the resource check (the
+	// fake's /api/me), so revoked or expired tokens show up as refusals.
+	Resource bool
+	// Teams, when set, makes a two-stage Teams session: an upstream token
+	// through an MSAL-like cache, then an exchange for an ACS token.
+	Teams *TeamsSpec
+}
+
+// TeamsSpec configures a Teams session's two-stage refresher.
+type TeamsSpec struct {
+	// ClientID names the upstream application; empty means "tokentop".
+	ClientID string
+	// UpstreamLifetime is the upstream (Entra-like) token's validity; zero
+	// means one hour.
+	UpstreamLifetime time.Duration
+	// RenewalOffset is how long before its expiry the cache renews the
+	// upstream token; zero means five minutes, as MSAL does.
+	RenewalOffset time.Duration
+	// ForceRefreshUnder forces a new upstream token when the cached one has
+	// this much validity or less; zero disables the fix.
+	ForceRefreshUnder time.Duration
+}
+
+// Default values filled in by a Spec's normalisation.
+const (
+	DefaultPolicy        = "tokentop"
+	DefaultCallInterval  = time.Minute
+	DefaultTeamsClientID = "tokentop"
+	DefaultUpstreamLife  = time.Hour
+	DefaultRenewalOffset = 5 * time.Minute
+)
+
+// Policies lists the refresh policy names a Spec accepts.
+var policyNames = []string{"tokentop", "js", "dotnet", "java", "python"}
+
+// PolicyNames returns the refresh policy names a Spec accepts.
+func PolicyNames() []string { return append([]string(nil), policyNames...) }
+
+// Validate reports the first thing wrong with the spec, naming the field.
+func (s Spec) Validate() error {
+	switch {
+	case s.Name == "":
+		return fmt.Errorf("name: a session needs a name")
+	case s.Identity == "":
+		return fmt.Errorf("identity: session %q needs an identity (the user its tokens are for)", s.Name)
+	case s.Callers < 0:
+		return fmt.Errorf("callers: %d is negative; use 0 or more simulated callers", s.Callers)
+	case s.CallInterval < 0:
+		return fmt.Errorf("call_interval: %s is negative; use a positive duration such as \"30s\"", s.CallInterval)
+	case s.Lifetime < 0:
+		return fmt.Errorf("lifetime: %s is negative; use a positive duration such as \"1h\", or omit it", s.Lifetime)
+	case s.Static && s.Teams != nil:
+		return fmt.Errorf("static: a Teams session refreshes through its exchange and cannot be static")
+	case s.Static && s.Proactive:
+		return fmt.Errorf("proactive: a static session never refreshes; drop proactive or static")
+	}
+	if s.Policy != "" && !validPolicy(s.Policy) {
+		return fmt.Errorf("policy: %q is not a policy; use one of %v", s.Policy, policyNames)
+	}
+	if t := s.Teams; t != nil {
+		switch {
+		case t.UpstreamLifetime < 0:
+			return fmt.Errorf("teams.upstream_lifetime: %s is negative", t.UpstreamLifetime)
+		case t.RenewalOffset < 0:
+			return fmt.Errorf("teams.renewal_offset: %s is negative", t.RenewalOffset)
+		case t.ForceRefreshUnder < 0:
+			return fmt.Errorf("teams.force_refresh_under: %s is negative", t.ForceRefreshUnder)
+		}
+	}
+	return nil
+}
+
+func validPolicy(name string) bool {
+	for _, p := range policyNames {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// normalized returns the spec with defaults filled in.
+func (s Spec) normalized() Spec {
+	if s.Policy == "" {
+		s.Policy = DefaultPolicy
+	}
+	if s.CallInterval == 0 {
+		s.CallInterval = DefaultCallInterval
+	}
+	if s.Teams != nil {
+		t := *s.Teams
+		if t.ClientID == "" {
+			t.ClientID = DefaultTeamsClientID
+		}
+		if t.UpstreamLifetime == 0 {
+			t.UpstreamLifetime = DefaultUpstreamLife
+		}
+		if t.RenewalOffset == 0 {
+			t.RenewalOffset = DefaultRenewalOffset
+		}
+		s.Teams = &t
+	}
+	return s
+}
+
+// PolicyLabel is what the session's policy column shows: the policy name,
+// or "static" for a static credential.
+func (s Spec) PolicyLabel() string {
+	if s.Static {
+		return "static"
+	}
+	if s.Policy == "" {
+		return DefaultPolicy
+	}
+	return s.Policy
+}

@@ -1,0 +1,73 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"tokentop/credential"
+)
+
+// teamsRefresher is a Teams session's two-stage refresher: an upstream
+// (Entra-style) token from an MSAL-like cache, then its exchange for an ACS
+// token that expires when the upstream token does.
+//
+// The cache hands out its token until RenewalOffset before expiry (MSAL's
+// five minutes). With that default, the credential's refresh ten minutes
+// before expiry gets the same upstream token back, so the exchange yields an
+// ACS token with under ten minutes left, which the credential re-polls at
+// half its remaining life: the loop the guide describes. Either fix breaks
+// it: force a new upstream token when the cached one has ForceRefreshUnder or
+// less left, or renew it earlier than the credential's window.
+type teamsRefresher struct {
+	s    *Session
+	spec TeamsSpec
+
+	mu     sync.Mutex
+	cached credential.AccessToken
+}
+
+func (t *teamsRefresher) refresh(ctx context.Context) (credential.AccessToken, error) {
+	up, err := t.upstream(ctx)
+	if err != nil {
+		return credential.AccessToken{}, fmt.Errorf("upstream token: %w", err)
+	}
+	t.s.hot.issuerCalls.Add(1)
+	tok, err := t.s.m.teams.ExchangeTeamsToken(ctx, up.Token)
+	if err != nil {
+		return credential.AccessToken{}, fmt.Errorf("Teams token exchange: %w", err)
+	}
+	return tok, nil
+}
+
+func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, error) {
+	now := t.s.m.clock.Now()
+	t.mu.Lock()
+	cached := t.cached
+	t.mu.Unlock()
+	left := cached.ExpiresOn.Sub(now)
+	forced := t.spec.ForceRefreshUnder > 0 && left <= t.spec.ForceRefreshUnder
+	if cached.Token != "" && left > t.spec.RenewalOffset && !forced {
+		t.s.emit(Event{Kind: KindUpstreamCache, ExpiresOn: cached.ExpiresOn,
+			Message: fmt.Sprintf("cached upstream token has %s left (renewal offset %s)", left.Round(time.Second), t.spec.RenewalOffset)})
+		return cached, nil
+	}
+	t.s.hot.upstreamCalls.Add(1)
+	tok, err := t.s.m.teams.IssueUpstream(ctx, t.spec.ClientID, t.spec.UpstreamLifetime)
+	if err != nil {
+		return credential.AccessToken{}, err
+	}
+	why := "no cached upstream token"
+	switch {
+	case forced:
+		why = fmt.Sprintf("forced: cached one had %s left, at most %s", left.Round(time.Second), t.spec.ForceRefreshUnder)
+	case cached.Token != "":
+		why = fmt.Sprintf("cached one had %s left, within the renewal offset %s", left.Round(time.Second), t.spec.RenewalOffset)
+	}
+	t.s.emit(Event{Kind: KindUpstream, ExpiresOn: tok.ExpiresOn, Message: why})
+	t.mu.Lock()
+	t.cached = tok
+	t.mu.Unlock()
+	return tok, nil
+}

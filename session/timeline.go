@@ -1,0 +1,72 @@
+package session
+
+import (
+	"fmt"
+
+	"tokentop/internal/clock"
+)
+
+// timelineTimer is a pending timeline step.
+type timelineTimer struct{ timer clock.Timer }
+
+// Start adds the scenario's sessions and schedules its timeline from now.
+// If a session cannot be added, the sessions added so far stay and the
+// error says which failed.
+func (m *Manager) Start(sc Scenario) error {
+	for _, spec := range sc.Sessions {
+		if _, err := m.Add(spec); err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
+	return m.Schedule(sc.Timeline)
+}
+
+// Schedule carries out each step at its At, measured from now on the
+// manager's clock. Close cancels the steps not yet due. A step that fails
+// is reported as an action-failed event.
+func (m *Manager) Schedule(steps []Step) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	for _, step := range steps {
+		tt := &timelineTimer{}
+		m.timers[tt] = struct{}{}
+		tt.timer = m.clock.AfterFunc(step.At, func() {
+			m.mu.Lock()
+			_, pending := m.timers[tt]
+			delete(m.timers, tt)
+			m.mu.Unlock()
+			if !pending || !m.enter() {
+				return
+			}
+			defer m.wg.Done()
+			if err := m.Apply(step); err != nil {
+				m.emit(KindActionFailed, fmt.Sprintf("timeline step at %s (%s)", step.At, step.Action), err)
+			}
+		})
+	}
+	return nil
+}
+
+// Apply carries out one step now (its At is ignored).
+func (m *Manager) Apply(step Step) error {
+	switch step.Action {
+	case ActionFault:
+		return m.InjectFault(step.Fault)
+	case ActionClearFaults:
+		return m.ClearFaults()
+	case ActionRefresh:
+		return m.Refresh(step.Session)
+	case ActionAbort:
+		return m.Abort(step.Session)
+	case ActionDispose:
+		return m.Dispose(step.Session)
+	case ActionSignOut:
+		return m.SignOut(step.Identity)
+	case ActionBurst:
+		return m.Burst(step.Session, step.Count)
+	}
+	return fmt.Errorf("unknown action %q; use one of %s", step.Action, actionList())
+}
