@@ -129,3 +129,5 @@ func checkGeometry(t *testing.T, screen string, width, height int) {
 		}
 	}
 }
+
+func windowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

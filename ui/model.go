@@ -95,6 +95,8 @@ type Model struct {
 	selected      string // name of the selected session; survives reordering
 	cursor        int    // index into visible
 	offset        int    // first visible row shown in the table
+	longestName   int    // widest visible name and identity, for the column widths
+	longestID     int
 	fetching      bool   // a frame fetch outside the tick is in flight
 
 	mode    mode

@@ -80,7 +80,7 @@ func (f faultMenu) Render(width, height int, target string, s Styles) string {
 
 // padRight pads (or truncates) s to exactly width cells.
 func padRight(s string, width int) string {
-	w := ansi.StringWidth(s)
+	w := cellWidth(s)
 	if w > width {
 		return ansi.Truncate(s, width, "…")
 	}
@@ -89,7 +89,7 @@ func padRight(s string, width int) string {
 
 // padLeft right-aligns s in width cells.
 func padLeft(s string, width int) string {
-	w := ansi.StringWidth(s)
+	w := cellWidth(s)
 	if w > width {
 		return ansi.Truncate(s, width, "…")
 	}
@@ -116,4 +116,15 @@ func fitBlock(lines []string, width, height int) string {
 		}
 	}
 	return b.String()
+}
+
+// cellWidth is the display width of s, with a fast path for plain ASCII
+// (most cells of the table), which is measured by its length.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }

@@ -26,12 +26,7 @@ func (m Model) layoutTable(width int) tableLayout {
 	if width >= 110 {
 		l.state, l.lat = 17, 6
 	}
-	longestName, longestID := 4, 8
-	for _, i := range m.visible {
-		sv := &m.frame.Sessions[i]
-		longestName = max(longestName, ansi.StringWidth(sv.Name))
-		longestID = max(longestID, ansi.StringWidth(sv.Identity))
-	}
+	longestName, longestID := max(m.longestName, 4), max(m.longestID, 8)
 	l.name = min(longestName, 24)
 	l.identity = min(longestID, 16)
 	fixed := cursorCols + l.policy + l.state + l.expires + l.refr + l.fail + l.lat + 8*colGap
@@ -127,7 +122,7 @@ func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
 		padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), failCell, padLeft(lat, l.lat),
 	}
 	line := strings.Join(cells, " ")
-	if w := ansi.StringWidth(line); w < m.width {
+	if w := cellWidth(line); w < m.width {
 		line += strings.Repeat(" ", m.width-w)
 	} else if w > m.width {
 		line = ansi.Truncate(line, m.width, "")

@@ -114,12 +114,15 @@ func (m Model) verify() tea.Cmd {
 // applyFilter recomputes the visible rows and moves the cursor to the
 // selected session, wherever it now is.
 func (m *Model) applyFilter() {
-	m.visible = m.visible[:0]
+	m.visible = m.visible[:0:0] // a fresh slice: earlier Model values still share the old one
+	m.longestName, m.longestID = 0, 0
 	needle := strings.ToLower(strings.TrimSpace(m.filter.Value))
 	for i := range m.frame.Sessions {
 		sv := &m.frame.Sessions[i]
 		if needle == "" || matches(sv, needle) {
 			m.visible = append(m.visible, i)
+			m.longestName = max(m.longestName, cellWidth(sv.Name))
+			m.longestID = max(m.longestID, cellWidth(sv.Identity))
 		}
 	}
 	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
