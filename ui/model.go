@@ -97,7 +97,7 @@ type Model struct {
 	offset        int    // first visible row shown in the table
 	longestName   int    // widest visible name and identity, for the column widths
 	longestID     int
-	fetching      bool   // a frame fetch outside the tick is in flight
+	fetching      bool // a frame fetch outside the tick is in flight
 
 	mode    mode
 	focus   focusArea
