@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime"
 	"net/http"
 )
 
@@ -40,12 +41,23 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if len(body) > MaxResponseBytes {
 		return nil, ErrResponseTooLarge
 	}
+	if looksLikeJSONSentAsText(resp.Header.Get("Content-Type"), body) {
+		// x/oauth2 parses a text/plain body as a query string and then finds
+		// no access_token; servers that forget their Content-Type mean JSON.
+		resp.Header.Set("Content-Type", "application/json")
+	}
 	if c, ok := req.Context().Value(capturedBodyKey{}).(*capturedBody); ok {
 		c.status, c.contentType, c.body = resp.StatusCode, resp.Header.Get("Content-Type"), body
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+func looksLikeJSONSentAsText(contentType string, body []byte) bool {
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	trimmed := bytes.TrimSpace(body)
+	return (mediaType == "text/plain" || mediaType == "") && len(trimmed) > 0 && trimmed[0] == '{'
 }
 
 // capturedBody keeps the last response of one call, so that an adapter whose

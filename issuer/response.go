@@ -327,7 +327,7 @@ func finishToken(tok credential.AccessToken, now time.Time) (credential.AccessTo
 	if tok.ExpiresOn.IsZero() && looksLikeJWT(tok.Token) {
 		parsed, err := credential.ParseJWT(tok.Token)
 		if err != nil {
-			return credential.AccessToken{}, fmt.Errorf("token is a malformed JWT: %w", err)
+			return credential.AccessToken{}, fmt.Errorf("the token is not usable: %w", err)
 		}
 		tok.ExpiresOn = parsed.ExpiresOn
 	}

@@ -1,0 +1,392 @@
+package issuer_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/issuer"
+)
+
+// newHTTPIssuer builds an HTTP issuer for url from a spec, failing the test on error.
+func newHTTPIssuer(t *testing.T, spec string, opts issuer.Options) issuer.Issuer {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = nowFunc
+	}
+	iss, err := issuer.Parse(spec, opts)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", spec, err)
+	}
+	return iss
+}
+
+func TestHTTPPostsUsernameAndReadsCommunicationIdentityToken(t *testing.T) {
+	exp := fixedNow.Add(time.Hour)
+	jwt := testJWT(exp)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if r.Method != http.MethodPost || r.URL.Path != "/getToken" || json.NewDecoder(r.Body).Decode(&body) != nil || body["username"] != "alice" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"communicationIdentityToken":%q,"expiresOn":%q}`, jwt, exp.Add(-time.Minute).Format(time.RFC3339))
+	}))
+	defer srv.Close()
+
+	iss := newHTTPIssuer(t, srv.URL+"/getToken", issuer.Options{})
+	tok, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Token != jwt {
+		t.Errorf("token = %q, want the server's", tok.Token)
+	}
+	// expiresOn in the body wins over the JWT's exp.
+	if want := exp.Add(-time.Minute); !tok.ExpiresOn.Equal(want) {
+		t.Errorf("ExpiresOn = %v, want %v", tok.ExpiresOn, want)
+	}
+	if iss.Name() != srv.URL+"/getToken" {
+		t.Errorf("Name() = %q, want the URL", iss.Name())
+	}
+}
+
+func TestHTTPReadsExpiryFromJWTWhenBodyHasNone(t *testing.T) {
+	exp := fixedNow.Add(2 * time.Hour)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"token":%q}`, testJWT(exp))
+	}))
+	defer srv.Close()
+
+	tok, err := newHTTPIssuer(t, srv.URL, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.ExpiresOn.Equal(exp) {
+		t.Errorf("ExpiresOn = %v, want the exp claim %v", tok.ExpiresOn, exp)
+	}
+}
+
+func TestHTTPPlainTextBodyIsTheToken(t *testing.T) {
+	exp := fixedNow.Add(time.Hour)
+	jwt := testJWT(exp)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, jwt)
+	}))
+	defer srv.Close()
+
+	tok, err := newHTTPIssuer(t, srv.URL, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Token != jwt || !tok.ExpiresOn.Equal(exp) {
+		t.Errorf("got %q expiring %v, want the body's JWT expiring %v", tok.Token, tok.ExpiresOn, exp)
+	}
+}
+
+func TestHTTPOpaqueTokenWithoutExpiryLeavesExpiresOnZero(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"access_token":"opaque-abc123"}`)
+	}))
+	defer srv.Close()
+
+	tok, err := newHTTPIssuer(t, srv.URL, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Token != "opaque-abc123" || !tok.ExpiresOn.IsZero() {
+		t.Errorf("got %+v, want the opaque token with a zero ExpiresOn for the credential's policy", tok)
+	}
+}
+
+func TestHTTPSpecOptionsSetMethodHeadersBodyAndTokenPath(t *testing.T) {
+	jwt := testJWT(fixedNow.Add(time.Hour))
+	var gotBody, gotAuth, gotKey, gotMethod atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		gotBody.Store(string(b))
+		gotAuth.Store(r.Header.Get("Authorization"))
+		gotKey.Store(r.Header.Get("X-Api-Key"))
+		gotMethod.Store(r.Method)
+		fmt.Fprintf(w, `{"data":{"result":{"jwt":%q,"expires_in":"600"}}}`, jwt)
+	}))
+	defer srv.Close()
+
+	body := `{"user":{{identity}},"scopes":{{scopes}},"minutes":{{lifetime_minutes}}}`
+	spec := srv.URL + "/t#body=" + urlQueryEscape(body) + "&token=data.result.jwt&header=X-Api-Key:k1&header_env=Authorization:APP_AUTH"
+	opts := issuer.Options{LookupEnv: func(k string) (string, bool) {
+		if k == "APP_AUTH" {
+			return "Bearer s3cret", true
+		}
+		return "", false
+	}}
+	tok, err := newHTTPIssuer(t, spec, opts).Issue(context.Background(), issuer.Request{
+		Identity: `al"ice`, Scopes: []string{"chat", "voip"}, Lifetime: 90 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"user":"al\"ice","scopes":["chat","voip"],"minutes":90}`; gotBody.Load() != want {
+		t.Errorf("body = %v, want %s", gotBody.Load(), want)
+	}
+	if gotAuth.Load() != "Bearer s3cret" || gotKey.Load() != "k1" || gotMethod.Load() != "POST" {
+		t.Errorf("headers Authorization=%v X-Api-Key=%v method=%v", gotAuth.Load(), gotKey.Load(), gotMethod.Load())
+	}
+	if tok.Token != jwt || !tok.ExpiresOn.Equal(fixedNow.Add(10*time.Minute)) {
+		t.Errorf("got %q expiring %v, want the nested jwt expiring in 600s", tok.Token, tok.ExpiresOn)
+	}
+}
+
+func TestHTTPGetSendsNoBody(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.Store(r.Method + " " + string(b))
+		fmt.Fprint(w, "opaque")
+	}))
+	defer srv.Close()
+
+	if _, err := newHTTPIssuer(t, srv.URL+"#method=GET", issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Load() != "GET " {
+		t.Errorf("request = %q, want a GET without body", got.Load())
+	}
+}
+
+func TestHTTPMissingHeaderEnvIsAnErrorAtConstruction(t *testing.T) {
+	_, err := issuer.Parse("http://127.0.0.1:1/#header_env=Authorization:NOPE_NOT_SET", issuer.Options{
+		LookupEnv: func(string) (string, bool) { return "", false }})
+	if err == nil || !strings.Contains(err.Error(), "NOPE_NOT_SET is not set") {
+		t.Fatalf("err = %v, want one naming the unset variable", err)
+	}
+}
+
+// TestHTTPMisbehavingServersYieldErrorsNamingEndpointAndProblem pins the
+// error for each way an app server can fail.
+func TestHTTPMisbehavingServersYieldErrorsNamingEndpointAndProblem(t *testing.T) {
+	expired := testJWT(fixedNow.Add(-3 * time.Minute))
+	tenMiB := strings.Repeat("x", 10<<20)
+	cases := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    []string // substrings of the message
+		is      error    // errors.Is target, if any
+		status  int      // *StatusError code, if any
+	}{
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "database unavailable", http.StatusInternalServerError)
+		}, []string{"500 Internal Server Error", "database unavailable"}, nil, 500},
+		{"429", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error":{"code":"TooManyRequests","message":"slow down"}}`)
+		}, []string{"429 Too Many Requests", "retry after 7s", "TooManyRequests: slow down"}, nil, 429},
+		{"HTML instead of JSON", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<!DOCTYPE html><html><body>Sign in</body></html>")
+		}, []string{"response is HTML", "check the URL"}, nil, 0},
+		{"10 MiB body", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, tenMiB)
+		}, []string{"response larger than 1 MiB"}, issuer.ErrResponseTooLarge, 0},
+		{"10 MiB chunked body", func(w http.ResponseWriter, r *http.Request) {
+			for i := 0; i < 10; i++ {
+				io.WriteString(w, tenMiB[:1<<20])
+				w.(http.Flusher).Flush()
+			}
+		}, []string{"response larger than 1 MiB"}, issuer.ErrResponseTooLarge, 0},
+		{"token field missing", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"user":{"id":"8:acs:1"},"expiresOn":"2026-11-22T13:00:00Z"}`)
+		}, []string{`no token field "communicationIdentityToken"`, "fields seen: expiresOn, user"}, nil, 0},
+		{"expired token", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"communicationIdentityToken":%q}`, expired)
+		}, []string{"token expired at 2026-11-22T11:57:00Z, 3m0s ago"}, credential.ErrExpiredToken, 0},
+		{"malformed JWT", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"communicationIdentityToken":"aaa.bbb.ccc"}`)
+		}, []string{"not usable", "malformed token"}, nil, 0},
+		{"not JSON", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"communicationIdentityToken": `)
+		}, []string{"not valid JSON"}, nil, 0},
+		{"empty body", func(w http.ResponseWriter, r *http.Request) {}, []string{"empty response"}, nil, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			endpoint := srv.URL + "/getToken"
+
+			_, err := newHTTPIssuer(t, endpoint+"?code=hunter2", issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"})
+			if err == nil {
+				t.Fatal("Issue succeeded, want an error")
+			}
+			msg := err.Error()
+			for _, want := range append([]string{"POST " + endpoint}, tc.want...) {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not contain %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "hunter2") {
+				t.Errorf("error %q leaks the query", msg)
+			}
+			var ie *issuer.Error
+			if !errors.As(err, &ie) || ie.Endpoint != "POST "+endpoint {
+				t.Errorf("error is not an *issuer.Error for the endpoint: %#v", err)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %q is not %v", msg, tc.is)
+			}
+			var se *issuer.StatusError
+			if got := errors.As(err, &se); got != (tc.status != 0) || (got && se.StatusCode != tc.status) {
+				t.Errorf("StatusError = %v, want status %d", se, tc.status)
+			}
+		})
+	}
+}
+
+func TestHTTPSlowServerBeyondTimeoutFailsWithTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	_, err := newHTTPIssuer(t, srv.URL+"/getToken", issuer.Options{Timeout: 50 * time.Millisecond}).
+		Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if !errors.Is(err, issuer.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	for _, want := range []string{"POST " + srv.URL + "/getToken", "no answer within 50ms"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestHTTPHangingServerReturnsWithin100msOfCancel(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	iss := newHTTPIssuer(t, srv.URL+"/getToken", issuer.Options{Timeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := iss.Issue(ctx, issuer.Request{Identity: "alice"})
+		done <- err
+	}()
+	<-entered // the request is in the handler: the server hangs from here on
+	cancelled := time.Now()
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Issue did not return within 5s of cancel")
+	}
+	if elapsed := time.Since(cancelled); elapsed > 100*time.Millisecond {
+		t.Errorf("Issue returned %v after cancel, want within 100ms", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), srv.URL+"/getToken") {
+		t.Errorf("err = %v, want context.Canceled naming the endpoint", err)
+	}
+	if errors.Is(err, issuer.ErrTimeout) {
+		t.Errorf("err = %v: a cancel by the caller is not a timeout", err)
+	}
+}
+
+func TestHTTPConnectionRefusedSaysNothingIsListening(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+
+	endpoint := "http://" + addr + "/getToken"
+	_, err = newHTTPIssuer(t, endpoint, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err == nil {
+		t.Fatal("Issue succeeded against a closed port")
+	}
+	for _, want := range []string{"POST " + endpoint, "connection refused", "is the server running?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+// TestHTTPSequentialIssuesReuseOneConnection counts accepted TCP connections:
+// a client per request (or an unread body) would open one per call.
+func TestHTTPSequentialIssuesReuseOneConnection(t *testing.T) {
+	jwt := testJWT(fixedNow.Add(time.Hour))
+	var accepted atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"communicationIdentityToken":%q}`, jwt)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+
+	client := issuer.NewHTTPClient()
+	opts := issuer.Options{HTTPClient: client, Now: nowFunc}
+	// Two adapters sharing the client share its connections too.
+	first := newHTTPIssuer(t, srv.URL+"/getToken", opts)
+	second := newHTTPIssuer(t, srv.URL+"/getToken", opts)
+	for i := range 200 {
+		iss := first
+		if i%2 == 1 {
+			iss = second
+		}
+		if _, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"}); err != nil {
+			t.Fatalf("issue %d: %v", i, err)
+		}
+	}
+	if n := accepted.Load(); n > 2 {
+		t.Errorf("200 sequential issues opened %d TCP connections, want at most 2", n)
+	}
+	t.Logf("200 sequential issues opened %d TCP connection(s)", accepted.Load())
+}
+
+func TestHTTPAlreadyCancelledContextFailsWithoutCalling(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := newHTTPIssuer(t, srv.URL, issuer.Options{}).Issue(ctx, issuer.Request{Identity: "alice"})
+	if !errors.Is(err, context.Canceled) || calls.Load() != 0 {
+		t.Errorf("err = %v after %d calls, want context.Canceled and no call", err, calls.Load())
+	}
+}
+
+func urlQueryEscape(s string) string {
+	r := strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", " ", "%20")
+	return r.Replace(s)
+}
