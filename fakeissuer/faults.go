@@ -87,7 +87,10 @@ func (f Fault) String() string {
 	default:
 		what = string(f.Kind)
 	}
-	if f.Count > 0 {
+	switch {
+	case f.Count == 1:
+		what += " for the next call"
+	case f.Count > 1:
 		what += fmt.Sprintf(" for the next %d calls", f.Count)
 	}
 	if f.Duration > 0 {

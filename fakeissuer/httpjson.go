@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,16 +64,9 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 }
 
 // decodeJSON reads one JSON object from the request body into dst, refusing
-// unknown fields, trailing data, non-JSON content types and bodies over
-// MaxRequestBody. The error is ready to send with writeIssueError.
+// unknown fields, trailing data and bodies over MaxRequestBody. The
+// Content-Type is not checked, so that curl -d works as typed. The error is ready to send with writeIssueError.
 func decodeJSON(r *http.Request, dst any) *StatusError {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &StatusError{Status: http.StatusUnsupportedMediaType, Code: "UnsupportedMediaType",
-				Message: fmt.Sprintf("content type %q is not JSON; send application/json", ct), Err: ErrBadRequest}
-		}
-	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)

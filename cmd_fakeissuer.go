@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"tokentop/fakeissuer"
+	"tokentop/internal/clock"
+)
+
+// Environment variables holding the fake issuer's OAuth2 client credentials.
+const (
+	envFakeClientID     = "TOKENTOP_FAKEISSUER_CLIENT_ID"
+	envFakeClientSecret = "TOKENTOP_FAKEISSUER_CLIENT_SECRET"
+)
+
+// fakeIssuerConfig is the command line of `tokentop fakeissuer`.
+type fakeIssuerConfig struct {
+	listen           string
+	alg              string
+	keyFile          string
+	issuerURL        string
+	audience         string
+	lifetime         time.Duration
+	speed            float64
+	clientSecretFile string
+	showSecrets      bool
+}
+
+// runFakeIssuer runs `tokentop fakeissuer [flags]`: the fake issuer as a
+// standalone HTTP server, until SIGINT or SIGTERM. It returns the exit code.
+func runFakeIssuer(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runFakeIssuerContext(ctx, args, os.Getenv, stdout, stderr)
+}
+
+// runFakeIssuerContext is runFakeIssuer stopped by ctx instead of signals.
+func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var cfg fakeIssuerConfig
+	fs := pflag.NewFlagSet("tokentop fakeissuer", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	fs.StringVar(&cfg.alg, "alg", "", "signing algorithm: ES256 (default), RS256 or HS256")
+	fs.StringVar(&cfg.keyFile, "key-file", "", "PEM private key to sign with (HS256: a raw secret); default: a key generated at start")
+	fs.StringVar(&cfg.issuerURL, "issuer-url", "", "iss claim and OIDC issuer (default: http://LISTEN-ADDRESS)")
+	fs.StringVar(&cfg.audience, "audience", "", "aud claim of ACS-style tokens (default "+fakeissuer.DefaultAudience+")")
+	fs.DurationVar(&cfg.lifetime, "lifetime", fakeissuer.DefaultLifetime, "token lifetime when a request asks for none")
+	fs.Float64Var(&cfg.speed, "speed", 1, "time warp: virtual seconds per real second (60 makes an hour last a minute)")
+	fs.StringVar(&cfg.clientSecretFile, "client-secret-file", "", "file holding the OAuth2 client secret (else $"+envFakeClientSecret+", else generated)")
+	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret at start")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tokentop fakeissuer [flags]\n\nRuns the fake token issuer as an HTTP server until interrupted.\nThe OAuth2 client id comes from $%s (default %q).\n\nFlags:\n%s", envFakeClientID, fakeissuer.DefaultClientID, fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v\n", err)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tokentop fakeissuer: unexpected argument %q; see --help\n", fs.Arg(0))
+		return 2
+	}
+	if cfg.speed <= 0 {
+		fmt.Fprintf(stderr, "tokentop fakeissuer: --speed %v must be positive\n", cfg.speed)
+		return 2
+	}
+	if err := serveFakeIssuer(ctx, cfg, getenv, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(string) string, stdout, stderr io.Writer) error {
+	secret, secretSource, err := fakeClientSecret(cfg.clientSecretFile, getenv)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using the port? try --listen 127.0.0.1:0)", cfg.listen, err)
+	}
+	base := "http://" + ln.Addr().String()
+	var clk clock.Clock = clock.Real{}
+	if cfg.speed != 1 {
+		clk = clock.NewScaled(cfg.speed)
+	}
+	iss, err := fakeissuer.New(fakeissuer.Options{
+		Clock:           clk,
+		Algorithm:       cfg.alg,
+		KeyFile:         cfg.keyFile,
+		IssuerURL:       fakeIssuerOr(cfg.issuerURL, base),
+		Audience:        cfg.audience,
+		DefaultLifetime: cfg.lifetime,
+		ClientID:        fakeIssuerOr(getenv(envFakeClientID), fakeissuer.DefaultClientID),
+		ClientSecret:    secret,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if iss.ClientSecretGenerated() {
+		secretSource = "generated at start"
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(stderr, "warning: listening on %s, which is reachable from other machines; the admin API has no authentication\n", ln.Addr())
+	}
+	printFakeIssuerBanner(stdout, iss, base, cfg, secretSource)
+	if err := iss.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintln(stdout, "tokentop fakeissuer: stopped")
+	return nil
+}
+
+// fakeClientSecret returns the configured client secret and where it came
+// from; an empty secret means one is generated.
+func fakeClientSecret(file string, getenv func(string) string) (secret, source string, err error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", "", fmt.Errorf("read the client secret: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", "", fmt.Errorf("client secret file %s is empty", file)
+		}
+		return s, "file " + file, nil
+	}
+	if s := getenv(envFakeClientSecret); s != "" {
+		return s, "$" + envFakeClientSecret, nil
+	}
+	return "", "generated at start", nil
+}
+
+func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, base string, cfg fakeIssuerConfig, secretSource string) {
+	fmt.Fprintf(w, "tokentop fakeissuer: listening on %s (%s, kid %s, speed x%g)\n", base, iss.Algorithm(), iss.KeyID(), cfg.speed)
+	fmt.Fprintf(w, "  app server    POST %s%s  {\"username\": \"alice\"}\n", base, fakeissuer.PathGetToken)
+	fmt.Fprintf(w, "  teams         POST %s%s  {\"teamsToken\": \"...\"}\n", base, fakeissuer.PathGetTokenForTeams)
+	fmt.Fprintf(w, "  oidc          GET  %s%s\n", base, fakeissuer.PathOpenIDConfig)
+	fmt.Fprintf(w, "  jwks          GET  %s%s\n", base, fakeissuer.PathJWKS)
+	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (client_credentials)\n", base, fakeissuer.PathOAuth2Token)
+	fmt.Fprintf(w, "  resource      GET  %s%s  (Authorization: Bearer TOKEN)\n", base, fakeissuer.PathMe)
+	fmt.Fprintf(w, "  faults        GET/POST/DELETE %s%s\n", base, fakeissuer.PathAdminFaults)
+	secret := "not shown; --show-secrets prints it"
+	if cfg.showSecrets {
+		secret = iss.ClientSecret()
+	}
+	fmt.Fprintf(w, "  client id %q; client secret (%s): %s\n", iss.ClientID(), secretSource, secret)
+	fmt.Fprintln(w, "  press Ctrl-C to stop")
+}
+
+func fakeIssuerOr(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}
