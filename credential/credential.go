@@ -118,6 +118,11 @@ func NewStatic(token string) (*Credential, error) {
 // InitialToken is served without calling the refresher; with
 // RefreshProactively and no valid token, the first refresh starts at once.
 func New(opts Options) (*Credential, error) {
+	return newCredential(opts, rand.Float64)
+}
+
+// newCredential is New with the jitter source injected (tests pin it).
+func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 	if opts.Refresher == nil {
 		return nil, errors.New("credential: Options.Refresher is required (use NewStatic for a fixed token)")
 	}
@@ -134,7 +139,7 @@ func New(opts Options) (*Credential, error) {
 		refresher: opts.Refresher,
 		proactive: opts.RefreshProactively,
 		onEvent:   opts.OnEvent,
-		jitter:    rand.Float64,
+		jitter:    jitter,
 		flights:   map[*flight]struct{}{},
 	}
 	if c.clock == nil {
@@ -172,6 +177,13 @@ func (c *Credential) GetToken(ctx context.Context) (AccessToken, error) {
 	if f := c.fresh.Load(); f != nil {
 		return f.tok, nil
 	}
+	return c.getTokenSlow(ctx)
+}
+
+// getTokenSlow is kept out of GetToken so that the fast path inlines.
+//
+//go:noinline
+func (c *Credential) getTokenSlow(ctx context.Context) (AccessToken, error) {
 	return c.acquire(ctx, false)
 }
 

@@ -93,7 +93,7 @@ var (
 		Name: "python", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
 		OnDemandBuffer: 2 * time.Minute, ProactiveOnDemandBuffer: 10 * time.Minute,
 		OpaqueTokenLifetime: 10 * time.Minute,
-		Coalesce: true, WaiterTakesOver: true, ServeValidWhileRefreshing: true,
+		Coalesce:            true, WaiterTakesOver: true, ServeValidWhileRefreshing: true,
 	}
 )
 

@@ -117,6 +117,12 @@ func (c *Credential) fireSchedLocked(now time.Time) {
 	c.startLocked(reason, true)
 }
 
+// freshMargin withdraws a token from the lock-free path a little before it
+// enters the on-demand buffer, so that a timer callback that runs late (or
+// at the same instant as a caller) never lets the fast path serve a token
+// past the edge; meanwhile the slow path decides exactly, on the clock.
+const freshMargin = 100 * time.Millisecond
+
 // updateFreshLocked publishes the current token to the lock-free path while
 // it is outside the on-demand buffer, and arms the timer that withdraws it.
 func (c *Credential) updateFreshLocked(now time.Time) {
@@ -132,7 +138,7 @@ func (c *Credential) updateFreshLocked(now time.Time) {
 		c.fresh.Store(nil)
 		return
 	}
-	until := c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive))
+	until := c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive) - freshMargin)
 	if !now.Before(until) {
 		c.fresh.Store(nil)
 		return
