@@ -32,6 +32,16 @@ func (b countdownBar) Render(width int, s Styles, fill lipgloss.Style) string {
 		return s.BarEmpty.Render(strings.Repeat(barEmpty, width))
 	}
 	filled := cellsFor(b.Remaining, b.Lifetime, width)
+	if b.Window <= 0 { // no refresh window (a static token): no marker
+		var out strings.Builder
+		if filled > 0 {
+			out.WriteString(fill.Render(strings.Repeat(barFull, filled)))
+		}
+		if filled < width {
+			out.WriteString(s.BarEmpty.Render(strings.Repeat(barEmpty, width-filled)))
+		}
+		return out.String()
+	}
 	marker := cellsFor(b.Window, b.Lifetime, width)
 	if marker >= width {
 		marker = width - 1

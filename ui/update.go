@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // EventsMsg tells the screen that the sessions changed; n is how many events
@@ -32,6 +33,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
 		m.resizeLog()
 		m.clampScroll()
+		return m, nil
+	case tea.ColorProfileMsg:
+		if msg.Profile == colorprofile.ASCII || msg.Profile == colorprofile.NoTTY { // NO_COLOR, TERM=dumb, or not a terminal
+			m.opts.NoColor = true
+			m.setStyles(true)
+			m.logKey = logKey{}
+			m.syncLog()
+		}
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.setStyles(msg.IsDark())

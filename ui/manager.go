@@ -1,0 +1,298 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/session"
+)
+
+// managerBackend adapts a *session.Manager to the screen. It is the only
+// file that knows session types; everything else draws frames.
+type managerBackend struct {
+	m     *session.Manager
+	clock clock.Clock
+
+	mu        sync.Mutex
+	sub       *session.Subscription // the screen's own, for the dropped count; nil in tests
+	signedOut map[string]bool       // sessions ended by a sign-out rather than a dispose
+	issued    map[string]issuedAt   // per session: when its current token was issued
+	windows   map[string]time.Duration
+}
+
+// issuedAt caches the issue time of a session's current token, read from
+// its iat once per token rather than once per frame.
+type issuedAt struct {
+	token string
+	at    time.Time
+}
+
+func newManagerBackend(m *session.Manager, c clock.Clock) *managerBackend {
+	if c == nil {
+		c = m.Clock()
+	}
+	return &managerBackend{m: m, clock: c, signedOut: map[string]bool{},
+		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}}
+}
+
+// observe notes what the frames cannot tell: which sessions were signed out.
+func (b *managerBackend) observe(e session.Event) {
+	if e.Kind == session.KindSignedOut && e.Session != "" {
+		b.mu.Lock()
+		b.signedOut[e.Session] = true
+		b.mu.Unlock()
+	}
+}
+
+// Frame copies every session's snapshot and the detail of one.
+func (b *managerBackend) Frame(detail string) frame {
+	f := frame{Now: b.clock.Now(), Speed: 1}
+	if tc, ok := b.clock.(TimeControl); ok {
+		f.Speed, f.Paused = tc.Speed(), tc.Paused()
+	}
+	sessions := b.m.Sessions()
+	f.Sessions = make([]sessionView, 0, len(sessions))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range sessions {
+		snap := s.Snapshot()
+		f.Sessions = append(f.Sessions, b.view(snap, f.Now))
+		st := snap.Stats
+		f.Totals.IssuerCalls += int64(st.IssuerCalls)
+		f.Totals.Failures += int64(st.Failures)
+		f.Totals.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
+		if s.Name() == detail {
+			f.Detail = b.detail(s, snap)
+		}
+	}
+	f.Totals.Sessions = len(sessions)
+	if b.sub != nil {
+		f.Totals.DroppedEvents = int64(b.sub.Dropped())
+	}
+	return f
+}
+
+// view turns a snapshot into a table row. b.mu is held.
+func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView {
+	cs := snap.Credential
+	sv := sessionView{
+		Name: snap.Spec.Name, Identity: snap.Spec.Identity, Policy: snap.Spec.PolicyLabel(),
+		Waiters: cs.Waiters, NextAt: cs.NextRefreshAt, ExpiresOn: snap.ExpiresOn,
+		Refreshes: int64(snap.Stats.Successes), Failures: int64(snap.Stats.Failures),
+		LastLatency: snap.Stats.LastLatency,
+	}
+	if !snap.Spec.Static {
+		sv.Window = b.window(snap.Spec.Policy)
+	}
+	if snap.Token != "" {
+		sv.IssuedAt = b.issuedAt(snap.Spec.Name, snap.Token, cs.LastSuccessAt, now)
+	}
+	switch cs.Phase {
+	case credential.PhaseIdle:
+		sv.State = stateStarting
+	case credential.PhaseValid:
+		sv.State = stateValid
+		if sv.Window > 0 && !sv.ExpiresOn.IsZero() && sv.ExpiresOn.Sub(now) <= sv.Window {
+			sv.State = stateInWindow
+		}
+	case credential.PhaseRefreshing:
+		sv.State = stateRefreshing
+	case credential.PhaseRetrying:
+		sv.State = stateRetrying
+	case credential.PhaseExpired:
+		sv.State = stateExpired
+	case credential.PhaseAborted:
+		sv.State = stateAborted
+	case credential.PhaseFailed:
+		sv.State = stateFailed
+	case credential.PhaseDisposed:
+		sv.State = stateDisposed
+	}
+	if snap.Disposed {
+		sv.State = stateDisposed
+		if b.signedOut[sv.Name] {
+			sv.State = stateSignedOut
+		}
+	}
+	return sv
+}
+
+// window is the policy's refresh window, cached by name. b.mu is held.
+func (b *managerBackend) window(policy string) time.Duration {
+	if w, ok := b.windows[policy]; ok {
+		return w
+	}
+	var w time.Duration
+	if p, err := credential.PolicyByName(policy); err == nil {
+		w = p.ExpiringSoonWindow
+	}
+	b.windows[policy] = w
+	return w
+}
+
+// issuedAt is when the current token was issued: its iat claim, else the
+// last successful refresh, else when the screen first saw it. b.mu is held.
+func (b *managerBackend) issuedAt(name, token string, lastSuccess, now time.Time) time.Time {
+	if c, ok := b.issued[name]; ok && c.token == token {
+		return c.at
+	}
+	at := lastSuccess
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err == nil {
+		if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
+			at = iat.Time
+		}
+	}
+	if at.IsZero() {
+		at = now
+	}
+	b.issued[name] = issuedAt{token: token, at: at}
+	return at
+}
+
+// detail builds the selected session's timeline and log from its events.
+func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sessionDetail {
+	events, older := s.Events()
+	d := &sessionDetail{Name: snap.Spec.Name, Token: snap.Token, Log: make([]logLine, 0, len(events)+1)}
+	if older > 0 {
+		d.Log = append(d.Log, logLine{At: events[0].At, Text: fmt.Sprintf("(%d older events not kept)", older)})
+	}
+	var ended time.Time // dispose or sign-out: no token is valid after it
+	for _, e := range events {
+		d.Log = append(d.Log, logLine{At: e.At, Text: e.Text()})
+		switch e.Kind {
+		case session.KindRefreshSucceeded, session.KindStaticIssued:
+			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markOK, Latency: e.Latency})
+			if !e.ExpiresOn.IsZero() {
+				d.Valid = append(d.Valid, interval{From: e.At, To: e.ExpiresOn})
+			}
+		case session.KindRefreshFailed, session.KindTokenRejected:
+			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markFailed, Latency: e.Latency})
+		case session.KindRefreshAborted:
+			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markAborted})
+		case session.KindDisposed:
+			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markDisposed})
+			if ended.IsZero() {
+				ended = e.At
+			}
+		}
+	}
+	if len(d.Valid) == 0 && snap.Token != "" && !snap.ExpiresOn.IsZero() {
+		// The token came from before the kept log (an initial token).
+		d.Valid = append(d.Valid, interval{From: b.issued[snap.Spec.Name].at, To: snap.ExpiresOn})
+	}
+	if !ended.IsZero() {
+		for i := range d.Valid {
+			if d.Valid[i].To.After(ended) {
+				d.Valid[i].To = ended
+			}
+		}
+	}
+	return d
+}
+
+func (b *managerBackend) Refresh(name string) error { return b.m.Refresh(name) }
+func (b *managerBackend) Abort(name string) error   { return b.m.Abort(name) }
+func (b *managerBackend) Dispose(name string) error { return b.m.Dispose(name) }
+func (b *managerBackend) Burst(name string, n int) error {
+	return b.m.Burst(name, n)
+}
+
+// SignOut signs the identity out; its sessions show "signed out" at once.
+func (b *managerBackend) SignOut(identity string) error {
+	var names []string
+	for _, s := range b.m.Sessions() {
+		if s.Spec().Identity == identity {
+			names = append(names, s.Name())
+		}
+	}
+	b.mu.Lock()
+	for _, n := range names {
+		b.signedOut[n] = true
+	}
+	b.mu.Unlock()
+	return b.m.SignOut(identity)
+}
+
+// faultChoice is one entry of the fault menu.
+type faultChoice struct {
+	label    string
+	fault    session.Fault
+	global   bool // for every identity, not only the selected session's
+	clearAll bool
+}
+
+// faultChoices is the fault menu, in order.
+var faultChoices = []faultChoice{
+	{label: "fail the next 3 calls (500)", fault: session.Fault{Kind: session.FaultFail, Count: 3, Status: 500}},
+	{label: "throttle the next 3 calls (429, Retry-After 30s)", fault: session.Fault{Kind: session.FaultFail, Count: 3, Status: 429, RetryAfter: 30 * time.Second}},
+	{label: "refuse the next call (401)", fault: session.Fault{Kind: session.FaultFail, Count: 1, Status: 401}},
+	{label: "add 2s latency to the next 5 calls", fault: session.Fault{Kind: session.FaultLatency, Count: 5, Latency: 2 * time.Second}},
+	{label: "hang the next call until the caller gives up", fault: session.Fault{Kind: session.FaultHang, Count: 1}},
+	{label: "return an already expired token (next call)", fault: session.Fault{Kind: session.FaultExpired, Count: 1}},
+	{label: "return a malformed token (next call)", fault: session.Fault{Kind: session.FaultMalformed, Count: 1}},
+	{label: "return 5-minute tokens (next 3 calls)", fault: session.Fault{Kind: session.FaultShort, Count: 3, Lifetime: 5 * time.Minute}},
+	{label: "issuer down for 5m (every identity)", fault: session.Fault{Kind: session.FaultDown, Duration: 5 * time.Minute}, global: true},
+	{label: "clear all faults", clearAll: true, global: true},
+}
+
+func (b *managerBackend) Faults() []string {
+	out := make([]string, len(faultChoices))
+	for i, c := range faultChoices {
+		out[i] = c.label
+	}
+	return out
+}
+
+// InjectFault injects the chosen fault for the selected session's identity
+// (or for everyone, for the global entries).
+func (b *managerBackend) InjectFault(label, sessionName string) error {
+	for _, c := range faultChoices {
+		if c.label != label {
+			continue
+		}
+		if c.clearAll {
+			return b.m.ClearFaults()
+		}
+		f := c.fault
+		if !c.global {
+			s, ok := b.m.Get(sessionName)
+			if !ok {
+				return fmt.Errorf("no session %q to aim the fault at", sessionName)
+			}
+			f.Identity = s.Spec().Identity
+		}
+		return b.m.InjectFault(f)
+	}
+	return fmt.Errorf("unknown fault %q", label)
+}
+
+func (b *managerBackend) Policies() []string { return session.PolicyNames() }
+
+// Add adds a session named after its identity ("dave", "dave-2", ...) with
+// one simulated caller, so that it serves tokens like the demo's sessions.
+func (b *managerBackend) Add(ns newSession) error {
+	if ns.Identity == "" {
+		return errors.New("a new session needs an identity")
+	}
+	base := strings.ReplaceAll(ns.Identity, " ", "-")
+	name := base
+	for i := 2; ; i++ {
+		if _, taken := b.m.Get(name); !taken {
+			break
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	_, err := b.m.Add(session.Spec{
+		Name: name, Identity: ns.Identity, Scopes: ns.Scopes, Policy: ns.Policy,
+		Proactive: ns.Proactive, Lifetime: ns.Lifetime, Callers: 1,
+	})
+	return err
+}

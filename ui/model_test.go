@@ -1,0 +1,353 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+	"tokentop/session"
+)
+
+// testIssuer mints fixed-format JWTs on the bubble's clock and records
+// revocations and injected faults.
+type testIssuer struct {
+	mu      sync.Mutex
+	calls   int
+	revoked []string
+	faults  []session.Fault
+}
+
+func (i *testIssuer) Name() string { return "test issuer" }
+
+func (i *testIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+	i.mu.Lock()
+	i.calls++
+	i.mu.Unlock()
+	lifetime := r.Lifetime
+	if lifetime == 0 {
+		lifetime = time.Hour
+	}
+	now := time.Now().Truncate(time.Second)
+	return credential.AccessToken{Token: testToken(r.Identity, now, lifetime), ExpiresOn: now.Add(lifetime)}, nil
+}
+
+func (i *testIssuer) Revoke(ctx context.Context, identity string) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.revoked = append(i.revoked, identity)
+	return nil
+}
+
+func (i *testIssuer) InjectFault(f session.Fault) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.faults = append(i.faults, f)
+	return nil
+}
+
+func (i *testIssuer) ClearFaults() {}
+
+// withManager runs fn in a synctest bubble with a Manager holding the demo's
+// three sessions, and a driver over the screen at 100x30. Virtual time in
+// the bubble stands still unless every goroutine is blocked.
+func withManager(t *testing.T, opts Options, fn func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver)) {
+	synctest.Test(t, func(t *testing.T) {
+		iss := &testIssuer{}
+		mgr, err := session.NewManager(session.Options{Issuer: iss, Faults: iss, Clock: opts.Clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mgr.Close()
+		for _, spec := range []session.Spec{
+			{Name: "alice-chat", Identity: "alice", Proactive: true},
+			{Name: "alice-voip", Identity: "alice", Proactive: true, Policy: "js"},
+			{Name: "bob-calling", Identity: "bob", Proactive: true, Policy: "dotnet"},
+		} {
+			if _, err := mgr.Add(spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait() // the initial refreshes complete
+		model := NewModel(mgr, opts)
+		d := &driver{t: t, m: model}
+		d.send(windowSize(100, 30))
+		d.send(frameMsg{frame: model.be.Frame("")})
+		fn(t, mgr, iss, d)
+	})
+}
+
+func sessionEvents(t *testing.T, mgr *session.Manager, name string) []session.EventKind {
+	t.Helper()
+	s, ok := mgr.Get(name)
+	if !ok {
+		t.Fatalf("no session %q in the manager", name)
+	}
+	events, _ := s.Events()
+	var kinds []session.EventKind
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
+	}
+	return kinds
+}
+
+// rowOf returns the table line of a session.
+func rowOf(screen, name string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, "> "), name+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+func TestDisposeKeyAsksThenDisposesTheSelectedSessionInTheManager(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("d")
+		if got := d.screen(); !strings.Contains(got, "Dispose session alice-chat?") {
+			t.Fatalf("d did not ask for confirmation; screen:\n%s", got)
+		}
+		if s, _ := mgr.Get("alice-chat"); s.Snapshot().Disposed {
+			t.Fatal("the session was disposed before the user confirmed")
+		}
+		d.keys("y")
+		synctest.Wait()
+		if s, _ := mgr.Get("alice-chat"); !s.Snapshot().Disposed {
+			t.Fatal("d then y did not dispose alice-chat in the manager")
+		}
+		d.send(EventsMsg{N: 1})
+		if row := rowOf(d.screen(), "alice-chat"); !strings.Contains(row, "disposed") {
+			t.Errorf("table row does not say disposed: %q", row)
+		}
+		if s, _ := mgr.Get("alice-voip"); s.Snapshot().Disposed {
+			t.Error("disposing alice-chat also disposed alice-voip")
+		}
+	})
+}
+
+func TestDisposeCancelledWithNLeavesTheSessionAlone(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("d", "n")
+		synctest.Wait()
+		if s, _ := mgr.Get("alice-chat"); s.Snapshot().Disposed {
+			t.Fatal("answering n still disposed the session")
+		}
+		if strings.Contains(d.screen(), "Dispose session") {
+			t.Error("the prompt stayed after n")
+		}
+	})
+}
+
+func TestRefreshKeyRefreshesTheSelectedSession(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver) {
+		d.keys("down", "down") // bob-calling
+		before := iss.calls
+		d.keys("r")
+		synctest.Wait()
+		if iss.calls != before+1 {
+			t.Errorf("issuer calls went from %d to %d, want one more", before, iss.calls)
+		}
+		kinds := sessionEvents(t, mgr, "bob-calling")
+		if !slices.Contains(kinds, session.KindRefreshAsked) || !slices.Contains(kinds, session.KindRefreshSucceeded) {
+			t.Errorf("bob-calling events = %v, want a requested and succeeded refresh", kinds)
+		}
+		if slices.Contains(sessionEvents(t, mgr, "alice-chat"), session.KindRefreshAsked) {
+			t.Error("r refreshed alice-chat, which was not selected")
+		}
+	})
+}
+
+func TestSignOutKeyDisposesEverySessionOfTheIdentityAndRevokes(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver) {
+		d.keys("s")
+		if got := d.screen(); !strings.Contains(got, "Sign out alice everywhere") {
+			t.Fatalf("s did not ask for confirmation; screen:\n%s", got)
+		}
+		d.keys("y")
+		synctest.Wait()
+		for _, name := range []string{"alice-chat", "alice-voip"} {
+			if s, _ := mgr.Get(name); !s.Snapshot().Disposed {
+				t.Errorf("%s is not disposed after signing alice out", name)
+			}
+		}
+		if s, _ := mgr.Get("bob-calling"); s.Snapshot().Disposed {
+			t.Error("signing alice out disposed bob's session")
+		}
+		if !slices.Equal(iss.revoked, []string{"alice"}) {
+			t.Errorf("revoked = %v, want [alice]", iss.revoked)
+		}
+		d.send(EventsMsg{N: 1})
+		screen := d.screen()
+		for _, name := range []string{"alice-chat", "alice-voip"} {
+			if row := rowOf(screen, name); !strings.Contains(row, "signed out") {
+				t.Errorf("row of %s does not say signed out: %q", name, row)
+			}
+		}
+	})
+}
+
+func TestAbortAndBurstKeysReachTheManager(t *testing.T) {
+	withManager(t, Options{BurstSize: 4}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("a", "b")
+		synctest.Wait()
+		kinds := sessionEvents(t, mgr, "alice-chat")
+		for _, want := range []session.EventKind{session.KindAbortAsked, session.KindBurstStarted, session.KindBurstDone} {
+			if !slices.Contains(kinds, want) {
+				t.Errorf("alice-chat events %v lack %s", kinds, want)
+			}
+		}
+		if s, _ := mgr.Get("alice-chat"); s.Stats().GetTokenCalls != 4 {
+			t.Errorf("burst made %d GetToken calls, want 4", s.Stats().GetTokenCalls)
+		}
+	})
+}
+
+func TestFaultMenuInjectsTheChosenFaultForTheSelectedIdentity(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver) {
+		d.keys("down", "down", "f", "1")
+		synctest.Wait()
+		if len(iss.faults) != 1 {
+			t.Fatalf("injected %d faults, want 1", len(iss.faults))
+		}
+		f := iss.faults[0]
+		if f.Kind != session.FaultFail || f.Count != 3 || f.Identity != "bob" {
+			t.Errorf("fault = %+v, want fail x3 for bob", f)
+		}
+	})
+}
+
+func TestNewSessionFormAddsASessionToTheManager(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("n", "enter")
+		if got := d.screen(); !strings.Contains(got, "identity is empty") {
+			t.Errorf("submitting without an identity did not explain why; screen:\n%s", got)
+		}
+		d.keys("d", "a", "v", "e", "tab", "tab", "right", "tab", "space", "tab", "ctrl+u")
+		d.keys(strings.Split("30m", "")...)
+		d.keys("enter")
+		synctest.Wait()
+		s, ok := mgr.Get("dave")
+		if !ok {
+			t.Fatalf("no session dave in the manager; sessions: %d", len(mgr.Sessions()))
+		}
+		spec := s.Spec()
+		if spec.Policy != "js" || spec.Proactive || spec.Lifetime != 30*time.Minute || !slices.Equal(spec.Scopes, []string{"chat", "voip"}) {
+			t.Errorf("spec = %+v, want js, not proactive, 30m, chat voip", spec)
+		}
+	})
+}
+
+func TestPauseAndSpeedKeysDriveTheScaledClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sc := clock.NewScaled(60)
+		f := demoBackend(testNow)
+		d := newDriver(t, f, Options{Clock: sc}, 100, 30)
+		d.keys("p")
+		if !sc.Paused() {
+			t.Error("p did not pause the clock")
+		}
+		d.keys("+")
+		if sc.Speed() != 120 {
+			t.Errorf("+ set speed %v, want 120", sc.Speed())
+		}
+		d.keys("-", "-")
+		if sc.Speed() != 30 {
+			t.Errorf("- - set speed %v, want 30", sc.Speed())
+		}
+		d.keys("p")
+		if sc.Paused() {
+			t.Error("second p did not resume the clock")
+		}
+	})
+}
+
+func TestTimeKeysAreDisabledWithoutAControllableClock(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{Clock: clock.Real{}}, 100, 30)
+	d.keys("?")
+	if strings.Contains(d.screen(), "pause") {
+		t.Error("full help offers pause although the clock cannot be paused")
+	}
+}
+
+func TestSessionEventsRefreshTheScreenWithoutWaitingForTheTick(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		if err := mgr.Dispose("bob-calling"); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if strings.Contains(rowOf(d.screen(), "bob-calling"), "disposed") {
+			t.Fatal("the screen changed before any message arrived")
+		}
+		d.send(EventsMsg{N: 2})
+		if row := rowOf(d.screen(), "bob-calling"); !strings.Contains(row, "disposed") {
+			t.Errorf("after the events, bob-calling's row is %q, want disposed", row)
+		}
+	})
+}
+
+func TestDetailPaneShowsClaimsBadgesAndEventLogOfTheSelectedSession(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("down")
+		screen := d.screen()
+		for _, want := range []string{"alice-voip 2/3", "decoded: ok", "signature: not checked", "time: valid",
+			"sub 8:acs:alice", "signature <redacted>", "refresh-succeeded (initial)"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("screen lacks %q:\n%s", want, screen)
+			}
+		}
+		s, _ := mgr.Get("alice-voip")
+		raw := s.Snapshot().Token
+		if sig := raw[strings.LastIndexByte(raw, '.')+1:]; strings.Contains(screen, sig) {
+			t.Error("the screen shows the token's signature")
+		}
+	})
+}
+
+func TestFilterShowsOnlyMatchingSessionsAndEscClearsIt(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("/", "b", "o", "b", "enter")
+		screen := d.screen()
+		if rowOf(screen, "alice-chat") != "" || rowOf(screen, "bob-calling") == "" {
+			t.Errorf("filter bob shows the wrong rows:\n%s", screen)
+		}
+		d.keys("d") // acts on the only visible session
+		if !strings.Contains(d.screen(), "Dispose session bob-calling?") {
+			t.Error("after filtering, d does not target the visible session")
+		}
+		d.keys("esc", "esc")
+		if rowOf(d.screen(), "alice-chat") == "" {
+			t.Error("esc did not clear the filter")
+		}
+	})
+}
+
+func TestQuitKeysQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		d := newDriver(t, demoBackend(testNow), Options{}, 80, 24)
+		d.keys(k)
+		if !d.quit {
+			t.Errorf("%s did not quit", k)
+		}
+	}
+}
+
+func TestTabMovesArrowKeysFromTheTableToTheEventLog(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true}, 80, 24)
+	d.keys("tab", "down")
+	if d.m.Selected() != "alice-chat" {
+		t.Errorf("down with the log focused moved the table cursor to %s", d.m.Selected())
+	}
+	if !strings.Contains(d.screen(), "focus: event log") {
+		t.Error("the screen does not say the event log has focus")
+	}
+	d.keys("tab", "down")
+	if d.m.Selected() != "bob-calling" {
+		t.Errorf("down with the table focused selected %s, want bob-calling", d.m.Selected())
+	}
+}

@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
+
+	"tokentop/session"
+)
+
+// ErrNotTerminal is wrapped by CheckTerminal when output is not a terminal.
+var ErrNotTerminal = errors.New("standard output is not a terminal")
+
+// CheckTerminal reports whether f (normally os.Stdout) can show the live
+// screen, with an error that says what to do instead.
+func CheckTerminal(f *os.File) error {
+	if f == nil || !term.IsTerminal(f.Fd()) {
+		return fmt.Errorf("tokentop: %w, so the live screen cannot be drawn; "+
+			"run with --headless to print events as JSON lines instead", ErrNotTerminal)
+	}
+	return nil
+}
+
+// NewModel returns the screen over m, for tests and for callers that run
+// their own tea.Program. Feed it session events as EventsMsg.
+func NewModel(m *session.Manager, opts Options) Model {
+	if opts.Clock == nil {
+		opts.Clock = m.Clock()
+	}
+	if opts.Issuer == "" {
+		opts.Issuer = m.IssuerName()
+	}
+	return newModel(newManagerBackend(m, opts.Clock), opts)
+}
+
+// eventBatchInterval is the least real time between two EventsMsgs: a storm
+// of events becomes at most this many screen refreshes, not one per event.
+const eventBatchInterval = 50 * time.Millisecond
+
+// Run shows the live screen for m until the user quits or ctx is done, and
+// returns nil then. It subscribes to m's events before the program starts
+// (sessions added earlier are still shown in full: the screen reads their
+// state and logs, the events only wake it up), and closes its subscription
+// when it returns. The caller still owns m and closes it.
+func Run(ctx context.Context, m *session.Manager, opts Options) error {
+	if opts.Clock == nil {
+		opts.Clock = m.Clock()
+	}
+	if opts.Issuer == "" {
+		opts.Issuer = m.IssuerName()
+	}
+	be := newManagerBackend(m, opts.Clock)
+	sub := m.Subscribe(4096)
+	be.sub = sub
+
+	progOpts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.NoColor {
+		progOpts = append(progOpts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	p := tea.NewProgram(newModel(be, opts), progOpts...)
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // owned by Run: ends when sub is closed below
+		defer wg.Done()
+		pumpEvents(sub, be, p.Send)
+	}()
+	_, err := p.Run()
+	sub.Close()
+	wg.Wait()
+
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted):
+		return nil
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		return nil
+	}
+	return fmt.Errorf("tokentop: the terminal screen failed: %w", err)
+}
+
+// pumpEvents forwards the subscription's events to the screen as EventsMsgs,
+// coalescing what arrives within eventBatchInterval. It returns when sub's
+// channel is closed. send may block until the program runs, and returns at
+// once after it has exited.
+func pumpEvents(sub *session.Subscription, be *managerBackend, send func(tea.Msg)) {
+	c := sub.C()
+	for {
+		e, ok := <-c
+		if !ok {
+			return
+		}
+		be.observe(e)
+		n := 1
+		wait := time.NewTimer(eventBatchInterval)
+	gather:
+		for {
+			select {
+			case e, ok := <-c:
+				if !ok {
+					wait.Stop()
+					send(EventsMsg{N: n})
+					return
+				}
+				be.observe(e)
+				n++
+			case <-wait.C:
+				break gather
+			}
+		}
+		send(EventsMsg{N: n})
+	}
+}
