@@ -1,0 +1,47 @@
+package session
+
+import (
+	"context"
+	"testing"
+
+	"tokentop/fakeissuer"
+	"tokentop/internal/clock"
+)
+
+// fakeBackend adapts the fake issuer to the manager's optional interfaces,
+// as main.go does.
+type fakeBackend struct{ *fakeissuer.Issuer }
+
+func (f fakeBackend) CheckToken(_ context.Context, raw string) error {
+	_, err := f.Verify(raw)
+	return err
+}
+
+func (f fakeBackend) InjectFault(x Fault) error {
+	return f.Issuer.InjectFault(fakeissuer.Fault{Kind: fakeissuer.FaultKind(x.Kind), Identity: x.Identity, Count: x.Count,
+		Status: x.Status, RetryAfter: x.RetryAfter, Latency: x.Latency, Lifetime: x.Lifetime, Duration: x.Duration})
+}
+
+// fakeOptions returns manager options over a new in-process fake issuer on c.
+func fakeOptions(t testing.TB, c clock.Clock) (Options, *fakeissuer.Issuer) {
+	t.Helper()
+	fake, err := fakeissuer.New(fakeissuer.Options{Clock: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := fakeBackend{fake}
+	return Options{Issuer: fake, Clock: c, Resource: b, Faults: b}, fake
+}
+
+// newTestManager returns a manager over the fake on the real clock (inside a
+// synctest bubble: virtual time), closed when the test ends.
+func newTestManager(t *testing.T) (*Manager, *fakeissuer.Issuer) {
+	t.Helper()
+	opts, fake := fakeOptions(t, clock.Real{})
+	m, err := NewManager(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, fake
+}

@@ -1,0 +1,287 @@
+package session
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// HeadlessOptions configure RunHeadless.
+type HeadlessOptions struct {
+	// Manager configures the manager the run creates (issuer, clock,
+	// resource check, faults). Share its Clock with the issuer.
+	Manager Options
+	// Duration is how much virtual time to play; zero means the scenario's
+	// duration, or one hour if it has none.
+	Duration time.Duration
+	// Speed, if positive, is set on the clock when it has a SetSpeed method
+	// (clock.Scaled): 3600 plays an hour a second.
+	Speed float64
+	// Out receives the event lines and the summary; nil discards them.
+	Out io.Writer
+	// JSON writes JSON lines; otherwise the lines are for people.
+	JSON bool
+	// Buffer is the event subscription's buffer; zero means 65,536 events.
+	// Events that overflow it are counted as dropped in the summary.
+	Buffer int
+}
+
+// RunHeadless plays a scenario without a UI: it adds the scenario's sessions,
+// carries out its timeline, writes one line per event to Out, and after
+// Duration of virtual time (or when ctx ends) writes a summary as the last
+// line and returns it.
+//
+// With JSON set, every line is one JSON object. An event line:
+//
+//	{"type":"event","seq":12,"session":"alice-chat","at":"2026-11-22T10:31:05.041Z","t":3000.041,
+//	 "kind":"refresh-succeeded","reason":"proactive","attempt":1,"expires_on":"2026-11-22T11:31:05Z",
+//	 "latency_ms":41,"message":"...","error":"..."}
+//
+// "session" is empty for issuer-wide events (faults); "t" is virtual seconds
+// since the start of the run; fields that do not apply are left out
+// (reason, attempt, expires_on, next_at, latency_ms, waiters, message, error).
+// Kinds are the EventKind constants: session-added, refresh-scheduled,
+// refresh-started, refresh-succeeded, refresh-failed, token-rejected,
+// refresh-aborted, retry-scheduled, disposed, opaque-token, token-restored,
+// resource-refused, upstream-fetched, upstream-cache-hit, fault-injected,
+// faults-cleared, signed-out, revoked, revoke-failed, burst-started,
+// burst-done, refresh-requested, abort-requested, dispose-requested,
+// initial-token-issued, issuer-call-failed, action-failed.
+//
+// The summary line (always last):
+//
+//	{"type":"summary","scenario":"outage","virtual_seconds":7200,"interrupted":false,
+//	 "events_published":9120,"events_written":9120,"events_dropped":0,
+//	 "sessions":[{"name":"tt","identity":"alice","policy":"tokentop","issuer_calls":9,
+//	   "upstream_calls":0,"successes":3,"failures":6,"aborts":0,"get_token_calls":204,
+//	   "get_token_errors":0,"max_wait_ms":0,"token_gap_seconds":0,"resource_accepted":204,
+//	   "resource_refused":0,"events_dropped":0}, ...],
+//	 "totals":{ the same counters summed over the sessions; max_wait_ms is the largest }}
+//
+// Times are virtual (the manager's clock); token_gap_seconds is the time a
+// session held no valid token (see Stats.TokenGap).
+func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
+	m, err := NewManager(opts.Manager)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer m.Close()
+	if s, ok := m.clock.(interface{ SetSpeed(float64) }); ok && opts.Speed > 0 {
+		s.SetSpeed(opts.Speed)
+	}
+	d := opts.Duration
+	if d <= 0 {
+		d = sc.Duration
+	}
+	if d <= 0 {
+		d = time.Hour
+	}
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	buffer := opts.Buffer
+	if buffer <= 0 {
+		buffer = 1 << 16
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	sub := m.Subscribe(buffer)
+	start := m.clock.Now()
+	written := make(chan writeResult, 1)
+	go func() { written <- writeEvents(bw, sub, start, opts.JSON) }()
+
+	finish := func() writeResult {
+		sub.Close()
+		return <-written
+	}
+	if err := m.Start(sc); err != nil {
+		finish()
+		bw.Flush()
+		return Summary{}, err
+	}
+	elapsed := make(chan struct{})
+	timer := m.clock.AfterFunc(d, func() { close(elapsed) })
+	interrupted := false
+	select {
+	case <-elapsed:
+	case <-ctx.Done():
+		timer.Stop()
+		interrupted = true
+	}
+	sum := m.summarize(sc.Name, start, sub)
+	sum.Interrupted = interrupted
+	res := finish()
+	sum.EventsWritten = res.written
+	sum.EventsDropped = sub.Dropped()
+	sum.Totals.EventsDropped = sum.EventsDropped
+	m.Close()
+	if res.err != nil {
+		return sum, fmt.Errorf("headless: writing events: %w", res.err)
+	}
+	if opts.JSON {
+		err = json.NewEncoder(bw).Encode(sum)
+	} else {
+		err = sum.writeText(bw)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return sum, fmt.Errorf("headless: writing the summary: %w", err)
+	}
+	return sum, nil
+}
+
+type writeResult struct {
+	written uint64
+	err     error
+}
+
+// writeEvents writes every event of sub until it is closed. After a write
+// error it keeps draining (so publishers never notice) but stops writing.
+func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON bool) writeResult {
+	var res writeResult
+	enc := json.NewEncoder(w)
+	for e := range sub.C() {
+		if res.err != nil {
+			continue
+		}
+		if asJSON {
+			res.err = enc.Encode(newEventLine(e, start))
+		} else {
+			_, res.err = fmt.Fprintf(w, "%12s  %-20s %s\n", formatOffset(e.At.Sub(start)), orDash(e.Session), e.Text())
+		}
+		if res.err == nil {
+			res.written++
+		}
+	}
+	return res
+}
+
+// eventLine is the JSON form of an Event.
+type eventLine struct {
+	Type      string    `json:"type"`
+	Seq       uint64    `json:"seq"`
+	Session   string    `json:"session"`
+	At        time.Time `json:"at"`
+	T         float64   `json:"t"`
+	Kind      EventKind `json:"kind"`
+	Reason    string    `json:"reason,omitempty"`
+	Attempt   int       `json:"attempt,omitempty"`
+	ExpiresOn time.Time `json:"expires_on,omitzero"`
+	NextAt    time.Time `json:"next_at,omitzero"`
+	LatencyMS float64   `json:"latency_ms,omitempty"`
+	Waiters   int       `json:"waiters,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	Error     string    `json:"error,omitempty"`
+}
+
+func newEventLine(e Event, start time.Time) eventLine {
+	l := eventLine{Type: "event", Seq: e.Seq, Session: e.Session, At: e.At.UTC(), T: e.At.Sub(start).Seconds(),
+		Kind: e.Kind, Reason: e.Reason, Attempt: e.Attempt, ExpiresOn: e.ExpiresOn.UTC(), NextAt: e.NextAt.UTC(),
+		LatencyMS: ms(e.Latency), Waiters: e.Waiters, Message: e.Message}
+	if e.ExpiresOn.IsZero() {
+		l.ExpiresOn = time.Time{}
+	}
+	if e.NextAt.IsZero() {
+		l.NextAt = time.Time{}
+	}
+	if e.Err != nil {
+		l.Error = e.Err.Error()
+	}
+	return l
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func formatOffset(d time.Duration) string { return "+" + d.Round(time.Millisecond).String() }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Summary is the last line of a headless run: counters per session and totals.
+type Summary struct {
+	Type            string           `json:"type"` // always "summary"
+	Scenario        string           `json:"scenario"`
+	VirtualSeconds  float64          `json:"virtual_seconds"`
+	Interrupted     bool             `json:"interrupted"`
+	EventsPublished uint64           `json:"events_published"`
+	EventsWritten   uint64           `json:"events_written"`
+	EventsDropped   uint64           `json:"events_dropped"`
+	Sessions        []SessionSummary `json:"sessions"`
+	Totals          SessionSummary   `json:"totals"`
+}
+
+// SessionSummary is one session's counters in a Summary (or their totals).
+type SessionSummary struct {
+	Name             string  `json:"name,omitempty"`
+	Identity         string  `json:"identity,omitempty"`
+	Policy           string  `json:"policy,omitempty"`
+	IssuerCalls      uint64  `json:"issuer_calls"`
+	UpstreamCalls    uint64  `json:"upstream_calls"`
+	Successes        uint64  `json:"successes"`
+	Failures         uint64  `json:"failures"`
+	Aborts           uint64  `json:"aborts"`
+	GetTokenCalls    uint64  `json:"get_token_calls"`
+	GetTokenErrors   uint64  `json:"get_token_errors"`
+	MaxWaitMS        float64 `json:"max_wait_ms"`
+	TokenGapSeconds  float64 `json:"token_gap_seconds"`
+	ResourceAccepted uint64  `json:"resource_accepted"`
+	ResourceRefused  uint64  `json:"resource_refused"`
+	EventsDropped    uint64  `json:"events_dropped"`
+}
+
+func newSessionSummary(st Stats) SessionSummary {
+	return SessionSummary{IssuerCalls: st.IssuerCalls, UpstreamCalls: st.UpstreamCalls, Successes: st.Successes,
+		Failures: st.Failures, Aborts: st.Aborts, GetTokenCalls: st.GetTokenCalls, GetTokenErrors: st.GetTokenErrors,
+		MaxWaitMS: ms(st.MaxWait), TokenGapSeconds: st.TokenGap.Seconds(),
+		ResourceAccepted: st.ResourceAccepted, ResourceRefused: st.ResourceRefused}
+}
+
+// summarize takes every session's counters now.
+func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription) Summary {
+	sum := Summary{Type: "summary", Scenario: scenario, VirtualSeconds: m.clock.Since(start).Seconds()}
+	var total Stats
+	for _, s := range m.Sessions() {
+		st := s.Stats()
+		total.add(st)
+		ss := newSessionSummary(st)
+		ss.Name, ss.Identity, ss.Policy = s.spec.Name, s.spec.Identity, s.spec.PolicyLabel()
+		ss.EventsDropped = sub.DroppedFor(s.spec.Name)
+		sum.Sessions = append(sum.Sessions, ss)
+	}
+	sum.Totals = newSessionSummary(total)
+	sum.EventsPublished = m.Published()
+	return sum
+}
+
+func (s Summary) writeText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time", s.Scenario, (time.Duration(s.VirtualSeconds * float64(time.Second))).Round(time.Second))
+	if s.Interrupted {
+		fmt.Fprint(tw, " (interrupted)")
+	}
+	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
+	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	row := func(r SessionSummary) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
+			r.Successes, r.Failures, r.Aborts, r.GetTokenCalls,
+			time.Duration(r.MaxWaitMS*float64(time.Millisecond)).Round(time.Millisecond),
+			time.Duration(r.TokenGapSeconds*float64(time.Second)).Round(time.Second), r.ResourceAccepted, r.ResourceRefused)
+	}
+	for _, r := range s.Sessions {
+		row(r)
+	}
+	t := s.Totals
+	t.Name = "total"
+	row(t)
+	return tw.Flush()
+}
