@@ -213,6 +213,7 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error, start time.
 	}
 	c.mu.Unlock()
 	c.emit(evs)
+	close(f.done) // after the events, so a caller sees "succeeded" before its token
 }
 
 // accept checks a token from the refresher and fills in its expiry. opaque
@@ -239,7 +240,8 @@ func (c *Credential) accept(tok AccessToken, now time.Time) (_ AccessToken, opaq
 	return tok, opaque, nil
 }
 
-// finishLocked ends f with its result and wakes its waiters.
+// finishLocked ends f with its result; the caller closes f.done to wake its
+// waiters (a waiter whose ctx ends meanwhile sees f.finished and the result).
 func (c *Credential) finishLocked(f *flight, tok AccessToken, err error) {
 	f.finished = true
 	f.tok, f.err = tok, err
@@ -248,13 +250,13 @@ func (c *Credential) finishLocked(f *flight, tok AccessToken, err error) {
 		c.shared = nil
 	}
 	f.cancel(err)
-	close(f.done)
 }
 
 // abortLocked ends f with err (wrapping ErrAborted, or ErrDisposed) and
 // returns the event to emit. The refresher's late result will be discarded.
 func (c *Credential) abortLocked(f *flight, now time.Time, err error) Event {
 	c.finishLocked(f, AccessToken{}, err)
+	close(f.done)
 	c.counters.Aborts++
 	if !c.disposed {
 		c.outcome, c.lastErr = outcomeAborted, err

@@ -13,7 +13,7 @@ import (
 
 // mintJWT returns an unsigned JWT whose exp is exp (fractional seconds kept).
 func mintJWT(exp time.Time) string {
-	secs := strconv.FormatFloat(float64(exp.UnixNano())/1e9, 'f', -1, 64)
+	secs := strconv.FormatFloat(float64(exp.Unix())+float64(exp.Nanosecond())/1e9, 'f', -1, 64)
 	return mintJWTClaims(`{"sub":"alice","exp":` + secs + `}`)
 }
 

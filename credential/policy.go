@@ -143,23 +143,23 @@ func (p Policy) onDemandBuffer(proactive bool) time.Duration {
 	return p.OnDemandBuffer
 }
 
-// proactiveDelay is how long after now the next proactive refresh of tok is
-// due: ttl-W outside the window, ttl*F inside, the RefreshOn hint if the
-// policy honours it and it is earlier; never below MinRefreshDelay.
-func (p Policy) proactiveDelay(tok AccessToken, now time.Time) time.Duration {
-	ttl := tok.ExpiresOn.Sub(now) // saturates for far-future tokens, never overflows
-	var d time.Duration
-	if ttl > p.ExpiringSoonWindow {
-		d = ttl - p.ExpiringSoonWindow
-	} else {
-		d = time.Duration(float64(ttl) * p.RefreshFraction)
+// proactiveAt is when the next proactive refresh of tok is due: W before
+// expiry outside the window, after F of the remaining lifetime inside it, or
+// at the RefreshOn hint if the policy honours it and it is earlier; never
+// sooner than MinRefreshDelay from now. It works on instants, not durations,
+// so that a far-future expiry (year 3000) cannot saturate into an early fire.
+func (p Policy) proactiveAt(tok AccessToken, now time.Time) time.Time {
+	at := tok.ExpiresOn.Add(-p.ExpiringSoonWindow)
+	if !now.Before(at) { // inside the window
+		at = now.Add(time.Duration(float64(tok.ExpiresOn.Sub(now)) * p.RefreshFraction))
 	}
-	if p.HonourRefreshOn && !tok.RefreshOn.IsZero() {
-		if h := tok.RefreshOn.Sub(now); h < d {
-			d = h
-		}
+	if p.HonourRefreshOn && !tok.RefreshOn.IsZero() && tok.RefreshOn.Before(at) {
+		at = tok.RefreshOn
 	}
-	return max(d, MinRefreshDelay)
+	if floor := now.Add(MinRefreshDelay); at.Before(floor) {
+		at = floor
+	}
+	return at
 }
 
 // retryDelay is the backoff before the retry that follows the n-th

@@ -25,7 +25,7 @@ func (c *Credential) scheduleLocked(now time.Time, evs []Event) []Event {
 		}
 		return evs
 	}
-	at := now.Add(c.policy.proactiveDelay(c.token, now))
+	at := c.policy.proactiveAt(c.token, now)
 	c.armSchedLocked(schedProactive, at, now)
 	return append(evs, Event{Kind: EventScheduled, At: now, Reason: ReasonProactive,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at})

@@ -1,0 +1,216 @@
+package credential
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestSDKPoliciesStopProactiveRefreshAfterAFailedProactiveAttempt(t *testing.T) {
+	for _, p := range []Policy{PolicyJS, PolicyDotNet, PolicyJava, PolicyPython} {
+		t.Run(p.Name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := &fakeRefresher{next: func(_ context.Context, n int) (AccessToken, error) {
+					if n == 1 {
+						return AccessToken{}, errTest
+					}
+					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
+				}}
+				exp := time.Now().Add(time.Hour)
+				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, Policy: p})
+				defer c.Dispose()
+				time.Sleep(50 * time.Minute)
+				synctest.Wait()
+				if s := c.Snapshot(); s.Phase != PhaseFailed || !s.NextRefreshAt.IsZero() || !errors.Is(s.LastErr, errTest) {
+					t.Fatalf("after the failed proactive refresh: %+v, want failed with nothing scheduled", s)
+				}
+				time.Sleep(time.Until(exp) + time.Hour)
+				synctest.Wait()
+				if r.Calls() != 1 {
+					t.Fatalf("refresher calls = %d, want 1: proactive refresh stops after a failure", r.Calls())
+				}
+				// A later success (on demand) reschedules.
+				if _, err := c.GetToken(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if s := c.Snapshot(); s.NextRefreshAt.IsZero() || s.Phase != PhaseValid {
+					t.Fatalf("after an on-demand success: %+v, want a proactive refresh scheduled", s)
+				}
+			})
+		})
+	}
+}
+
+// The tokentop policy retries after 1 s, doubling up to 1 minute, and goes
+// on after the token expires until the issuer answers.
+func TestTokentopPolicyRetriesWithBackoffUntilTheIssuerAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		exp := time.Now().Add(time.Hour)
+		healAt := exp.Add(10 * time.Minute)
+		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
+			if time.Now().Before(healAt) {
+				return AccessToken{}, errTest
+			}
+			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
+		}}
+		rec := &recorder{}
+		c, err := newCredential(Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, OnEvent: rec.on},
+			func() float64 { return 0 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Dispose()
+		time.Sleep(50*time.Minute + time.Second/2)
+		synctest.Wait()
+		if s := c.Snapshot(); s.Phase != PhaseRetrying || s.Attempt != 2 {
+			t.Fatalf("after the first failure: %+v, want retrying attempt 2", s)
+		}
+		time.Sleep(time.Until(healAt) + time.Minute)
+		synctest.Wait()
+		retries := rec.events(EventRetryScheduled)
+		want := []time.Duration{1, 2, 4, 8, 16, 32, 60, 60}
+		for i, w := range want {
+			if d := retries[i].NextAt.Sub(retries[i].At); d != w*time.Second {
+				t.Errorf("retry %d after %v, want %v", i+1, d, w*time.Second)
+			}
+		}
+		if last := retries[len(retries)-1]; !last.At.After(exp) {
+			t.Errorf("last retry scheduled at %v, want retries after the expiry %v", last.At, exp)
+		}
+		s := c.Snapshot()
+		if s.Phase != PhaseValid || !s.Token.ExpiresOn.After(healAt) || s.Attempt != 0 || s.NextRefreshAt.IsZero() {
+			t.Fatalf("after the issuer healed: %+v, want a valid token and a proactive schedule", s)
+		}
+		if s.Counters.Failures+1 != s.Counters.RefresherCalls || s.Counters.Successes != 1 {
+			t.Errorf("counters %+v, want every call but the last failed", s.Counters)
+		}
+	})
+}
+
+func TestRetryDelayIsCappedJitteredAndFloored(t *testing.T) {
+	p := DefaultPolicy
+	for _, tc := range []struct {
+		n        int
+		ttl      time.Duration
+		jitter   float64
+		min, max time.Duration
+	}{
+		{1, 0, 0, time.Second, time.Second},
+		{1, 0, 0.999, time.Second, 1200 * time.Millisecond},
+		{3, 0, 0.5, 4 * time.Second, 4800 * time.Millisecond},
+		{7, 0, 0.999, time.Minute, time.Minute},
+		{1000, 0, 0.999, time.Minute, time.Minute},
+		{6, 10 * time.Second, 0, 5 * time.Second, 5 * time.Second}, // at most ttl/2 while valid
+		{6, time.Second, 0, time.Second, time.Second},              // never below 1 s
+	} {
+		if d := p.retryDelay(tc.n, tc.ttl, tc.jitter); d < tc.min || d > tc.max {
+			t.Errorf("retryDelay(%d, %v, %v) = %v, want in [%v, %v]", tc.n, tc.ttl, tc.jitter, d, tc.min, tc.max)
+		}
+	}
+}
+
+func TestExpiredTokenFromTheRefresherIsRejected(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		expired := time.Now().Add(-3 * time.Minute)
+		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
+			return AccessToken{Token: mintJWT(expired)}, nil
+		}}
+		rec := &recorder{}
+		old := mintJWT(time.Now().Add(-time.Hour))
+		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: old, OnEvent: rec.on})
+		defer c.Dispose()
+		_, err := c.GetToken(context.Background())
+		var ee *ExpiredTokenError
+		if !errors.Is(err, ErrExpiredToken) || !errors.As(err, &ee) || !ee.ExpiresOn.Equal(expired) {
+			t.Fatalf("GetToken = %v, want an *ExpiredTokenError", err)
+		}
+		want := "credential: the refresher returned an expired token: it expired at 1999-12-31T23:57:00Z, 3m0s before it was received"
+		if !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("message %q\nwant prefix  %q", err.Error(), want)
+		}
+		s := c.Snapshot()
+		if s.Token.Token != old || s.Counters.Rejections != 1 || len(rec.events(EventRejected)) != 1 {
+			t.Errorf("Snapshot = %+v, want the old token kept and one rejection", s)
+		}
+	})
+}
+
+func TestMalformedTokenFromTheRefresherIsRejected(t *testing.T) {
+	for _, tc := range []struct {
+		token string
+		part  TokenPart
+	}{
+		{"", PartSegments},
+		{"%%%.abc.def", PartBase64},
+		{mintJWTClaims(`{"sub":"x"}`), PartExp},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) { return AccessToken{Token: tc.token}, nil }}
+			rec := &recorder{}
+			c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+			defer c.Dispose()
+			_, err := c.GetToken(context.Background())
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Part != tc.part {
+				t.Fatalf("token %q: GetToken = %v, want a *ParseError about %s", tc.token, err, tc.part)
+			}
+			if ev := rec.events(EventRejected); len(ev) != 1 || !errors.As(ev[0].Err, &pe) {
+				t.Errorf("rejected events = %+v", ev)
+			}
+			if s := c.Snapshot(); s.Token.Token != "" {
+				t.Errorf("a malformed token was stored")
+			}
+		})
+	}
+}
+
+func TestOpaqueTokenGetsTheOpaqueLifetimeAndAWarning(t *testing.T) {
+	for _, raw := range []string{"opaque-random-string", "a.b.c.d.e"} { // opaque, five-segment JWE
+		synctest.Test(t, func(t *testing.T) {
+			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) { return AccessToken{Token: raw}, nil }}
+			rec := &recorder{}
+			c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+			defer c.Dispose()
+			tok, err := c.GetToken(context.Background())
+			if err != nil || tok.Token != raw || !tok.ExpiresOn.Equal(time.Now().Add(10*time.Minute)) {
+				t.Fatalf("GetToken = %+v, %v; want the token valid for 10 minutes", tok, err)
+			}
+			if w := rec.events(EventOpaqueToken); len(w) != 1 || !w[0].ExpiresOn.Equal(tok.ExpiresOn) {
+				t.Errorf("opaque-token events = %+v, want one", w)
+			}
+		})
+	}
+}
+
+func TestRefresherExpiryOverridesTheJWTClaim(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		exp := time.Now().Add(5 * time.Minute)
+		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
+			return AccessToken{Token: "opaque", ExpiresOn: exp}, nil
+		}}
+		rec := &recorder{}
+		c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+		defer c.Dispose()
+		tok, err := c.GetToken(context.Background())
+		if err != nil || !tok.ExpiresOn.Equal(exp) || len(rec.events(EventOpaqueToken)) != 0 {
+			t.Fatalf("GetToken = %+v, %v; want the refresher's expiry and no warning", tok, err)
+		}
+	})
+}
+
+func TestRefresherPanicBecomesAnError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic("boom") }})
+		defer c.Dispose()
+		_, err := c.GetToken(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "the refresher panicked: boom") {
+			t.Fatalf("GetToken = %v, want the panic as an error", err)
+		}
+		if !strings.HasPrefix(err.Error(), "credential: the refresher failed (attempt 1): ") {
+			t.Errorf("message %q", err)
+		}
+	})
+}
