@@ -130,7 +130,7 @@ func findTokenAt(obj map[string]any, tokenPath string) (string, map[string]any, 
 		}
 		inner, ok := v.(map[string]any)
 		if !ok {
-			return "", nil, fmt.Errorf("field %q is a %s, not an object", strings.Join(parts[:i+1], "."), jsonKind(v))
+			return "", nil, fmt.Errorf("field %q is %s, not an object", strings.Join(parts[:i+1], "."), withArticle(jsonKind(v)))
 		}
 		holder = inner
 	}
@@ -146,7 +146,7 @@ func findTokenAt(obj map[string]any, tokenPath string) (string, map[string]any, 
 		}
 		return "", nil, fmt.Errorf("field %q is null, not a token", tokenPath)
 	default:
-		return "", nil, fmt.Errorf("field %q is a %s, not a string", tokenPath, jsonKind(v))
+		return "", nil, fmt.Errorf("field %q is %s, not a string", tokenPath, withArticle(jsonKind(v)))
 	}
 }
 
@@ -165,7 +165,24 @@ func findDefaultToken(obj map[string]any, depth int) (string, map[string]any, er
 			}
 		}
 	}
+	for _, name := range defaultTokenFields {
+		if v, ok := obj[name]; ok {
+			if _, isObject := v.(map[string]any); !isObject {
+				return "", nil, fmt.Errorf("field %q is %s, not a string", name, withArticle(jsonKind(v)))
+			}
+		}
+	}
 	return "", nil, &MissingTokenError{Wanted: defaultTokenFields, Seen: fieldNames(obj, "")}
+}
+
+func withArticle(kind string) string {
+	switch kind {
+	case "null":
+		return "null"
+	case "array", "object":
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // reportedError reads an error the server put in a JSON body: OAuth2's
@@ -268,7 +285,7 @@ func parseInstant(v any) (time.Time, error) {
 	case string:
 		s = strings.TrimSpace(v)
 	default:
-		return time.Time{}, fmt.Errorf("is a %s; want epoch seconds or an RFC 3339 time", jsonKind(v))
+		return time.Time{}, fmt.Errorf("is %s; want epoch seconds or an RFC 3339 time", withArticle(jsonKind(v)))
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		return epoch(f, s)
@@ -307,7 +324,7 @@ func parseSeconds(v any) (time.Duration, error) {
 	case string:
 		s = strings.TrimSpace(v)
 	default:
-		return 0, fmt.Errorf("is a %s; want a number of seconds", jsonKind(v))
+		return 0, fmt.Errorf("is %s; want a number of seconds", withArticle(jsonKind(v)))
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) {

@@ -82,10 +82,10 @@ func ParseSpec(s string) (Spec, error) {
 	case s == "":
 		err = errors.New("empty spec")
 	default:
-		err = fmt.Errorf("unknown kind %q", excerpt([]byte(s)))
+		err = errors.New("unknown kind")
 	}
 	if err != nil {
-		return Spec{}, fmt.Errorf("issuer spec %q: %w\n%s", excerpt([]byte(s)), err, SpecHelp)
+		return Spec{}, fmt.Errorf("issuer spec %s: %w\n%s", specHead(s), err, SpecHelp)
 	}
 	return spec, nil
 }
@@ -114,6 +114,34 @@ func Parse(spec string, opts Options) (Issuer, error) {
 		return nil, err
 	}
 	return s.New(opts)
+}
+
+// specHead names a spec in an error without echoing what may be a secret
+// (a query, an argument, a header value, a mistyped key): the URL without
+// query and fragment, the command's name, or the kind.
+func specHead(s string) string {
+	switch {
+	case hasPrefixFold(s, "http://"), hasPrefixFold(s, "https://"):
+		if u, err := url.Parse(s); err == nil {
+			return redactURL(u)
+		}
+		return "http"
+	case strings.HasPrefix(s, "oauth2:"):
+		return "oauth2:…"
+	case strings.HasPrefix(s, "exec:"):
+		if argv, err := splitArgs(strings.TrimPrefix(s, "exec:")); err == nil && len(argv) > 0 {
+			return excerpt([]byte("exec:" + argv[0] + " …"))
+		}
+		return "exec:…"
+	}
+	head, _, found := strings.Cut(s, ":")
+	if len(head) > 12 {
+		return fmt.Sprintf("%q…", head[:12])
+	}
+	if found {
+		return fmt.Sprintf("%q", head+":…")
+	}
+	return fmt.Sprintf("%q", head)
 }
 
 func hasPrefixFold(s, prefix string) bool {

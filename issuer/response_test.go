@@ -1,0 +1,105 @@
+package issuer
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func jwtExpiring(exp time.Time) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"ES256"}`)) + "." +
+		enc.EncodeToString([]byte(fmt.Sprintf(`{"exp":%d}`, exp.Unix()))) + "." + enc.EncodeToString([]byte("sig"))
+}
+
+func TestParseTokenResponseReadsEachExpiryForm(t *testing.T) {
+	in1h := testNow.Add(time.Hour)
+	localAz := in1h.In(time.Local).Format("2006-01-02 15:04:05.000000")
+	cases := []struct {
+		name, body, path string
+		wantExp, wantRef time.Time
+	}{
+		{"expires_in number", `{"access_token":"t","expires_in":3600}`, "", in1h, time.Time{}},
+		{"expires_in string", `{"access_token":"t","expires_in":"3600"}`, "", in1h, time.Time{}},
+		{"expiresIn", `{"token":"t","expiresIn":3600}`, "", in1h, time.Time{}},
+		{"expiresOn RFC 3339", `{"token":"t","expiresOn":"2026-11-22T13:00:00Z"}`, "", in1h, time.Time{}},
+		{"expiresOn RFC 3339 with offset and fraction", `{"token":"t","expiresOn":"2026-11-22T14:00:00.000+01:00"}`, "", in1h, time.Time{}},
+		{"expiresOn epoch number", fmt.Sprintf(`{"token":"t","expiresOn":%d}`, in1h.Unix()), "", in1h, time.Time{}},
+		{"expiresOn epoch milliseconds", fmt.Sprintf(`{"token":"t","expiresOn":%d}`, in1h.UnixMilli()), "", in1h, time.Time{}},
+		{"expires_on epoch string", fmt.Sprintf(`{"accessToken":"t","expires_on":"%d"}`, in1h.Unix()), "", in1h, time.Time{}},
+		{"Azure CLI local expiresOn", fmt.Sprintf(`{"accessToken":"t","expiresOn":%q}`, localAz), "", in1h, time.Time{}},
+		{"expires_on wins over a local expiresOn", fmt.Sprintf(`{"accessToken":"t","expiresOn":"1999-01-01 00:00:00.000000","expires_on":%d}`, in1h.Unix()), "", in1h, time.Time{}},
+		{"refresh_in", `{"access_token":"t","expires_in":3600,"refresh_in":1800}`, "", in1h, testNow.Add(30 * time.Minute)},
+		{"ACS REST nested accessToken", `{"identity":{"id":"8:acs:1"},"accessToken":{"token":"t","expiresOn":"2026-11-22T13:00:00Z"}}`, "", in1h, time.Time{}},
+		{"token path naming an object", `{"result":{"accessToken":"t","expires_in":3600}}`, "result", in1h, time.Time{}},
+		{"JWT exp when no field", fmt.Sprintf(`{"communicationIdentityToken":%q}`, jwtExpiring(in1h)), "", in1h, time.Time{}},
+		{"bare JWT", jwtExpiring(in1h) + "\n", "", in1h, time.Time{}},
+		{"JSON string JWT", fmt.Sprintf("%q", jwtExpiring(in1h)), "", in1h, time.Time{}},
+		{"opaque", `opaque-123`, "", time.Time{}, time.Time{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, err := parseTokenResponse([]byte(tc.body), "", tc.path, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok.ExpiresOn.Equal(tc.wantExp) || !tok.RefreshOn.Equal(tc.wantRef) {
+				t.Errorf("ExpiresOn %v RefreshOn %v, want %v and %v", tok.ExpiresOn, tok.RefreshOn, tc.wantExp, tc.wantRef)
+			}
+		})
+	}
+}
+
+func TestParseTokenResponseRejectsBadInputWithAReason(t *testing.T) {
+	cases := map[string]string{
+		`{"token":"t","expiresOn":"tomorrow"}`:                         `field "expiresOn": "tomorrow" is not a time`,
+		`{"token":"t","expires_in":-5}`:                                `field "expires_in": -5 seconds is out of range`,
+		`{"token":"t","expires_in":1e300}`:                             "out of range",
+		`{"token":"t","expires_on":1e30}`:                              "out of range for epoch seconds",
+		`{"token":"t","expires_in":true}`:                              "is a boolean; want a number of seconds",
+		`{"token":"t","refresh_in":"soon"}`:                            `field "refresh_in": "soon" is not a number of seconds`,
+		`{"token":"has space"}`:                                        "not a token",
+		`{"token":42}`:                                                 `field "token" is a number, not a string`,
+		`{"user":"u"}`:                                                 `no token field "communicationIdentityToken" or "access_token" or "accessToken" or "token" (fields seen: user)`,
+		`{"error":"invalid_grant","error_description":"expired code"}`: "response is an error, not a token: invalid_grant: expired code",
+		`[{"token":"t"}]`:                                              "JSON array",
+		"two words":                                                    "neither JSON nor a single token",
+		`{"token":"t","expires_in":3600`:                               "not valid JSON",
+		`{"token":"t","expires_in":0}`:                                 "token expired at",
+	}
+	for body, want := range cases {
+		_, err := parseTokenResponse([]byte(body), "", "", testNow)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parse %s: err = %v, want it to contain %q", body, err, want)
+		}
+	}
+}
+
+func TestParseTokenResponseTokenPathErrorsNameThePath(t *testing.T) {
+	cases := map[string]string{
+		`{"data":{"tok":"t"}}`:    `no token field "data.token" (fields seen: data.tok)`,
+		`{"data":"t"}`:            `field "data" is a string, not an object`,
+		`{"data":{"token":5}}`:    `field "data.token" is a number, not a string`,
+		`{"data":{"token":null}}`: `field "data.token" is null`,
+	}
+	for body, want := range cases {
+		_, err := parseTokenResponse([]byte(body), "", "data.token", testNow)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parse %s: err = %v, want it to contain %q", body, err, want)
+		}
+	}
+}
+
+func TestExcerptIsOneShortLine(t *testing.T) {
+	got := excerpt([]byte("line one\n\tline\x00two  " + strings.Repeat("z", 500)))
+	if strings.ContainsAny(got, "\n\t\x00") || !strings.HasPrefix(got, "line one line two zz") || !strings.HasSuffix(got, "…") || len(got) > 210 {
+		t.Errorf("excerpt = %q", got)
+	}
+	if got := excerpt([]byte("short\n")); got != "short" {
+		t.Errorf("excerpt(short) = %q, want no ellipsis", got)
+	}
+}

@@ -1,0 +1,90 @@
+package issuer_test
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"tokentop/issuer"
+)
+
+func TestParseSpecReadsEachKind(t *testing.T) {
+	cases := []struct {
+		spec string
+		want issuer.Spec
+	}{
+		{"fake", issuer.Spec{Kind: issuer.KindFake}},
+		{" http://127.0.0.1:8080/getToken ", issuer.Spec{Kind: issuer.KindHTTP, HTTP: issuer.HTTPConfig{URL: "http://127.0.0.1:8080/getToken"}}},
+		{"https://app.example/token?x=1#method=get&token=data.token&header=X-A:b&header_env=Authorization:APP_AUTH&body=%7B%7D",
+			issuer.Spec{Kind: issuer.KindHTTP, HTTP: issuer.HTTPConfig{
+				URL: "https://app.example/token?x=1", Method: "GET", TokenField: "data.token", Body: "{}",
+				Header: http.Header{"X-A": {"b"}}, HeaderEnv: map[string]string{"Authorization": "APP_AUTH"}}}},
+		{"oauth2:token_url=https://login.example/t/oauth2/v2.0/token,client_id=app,secret_file=/run/secret,scope=a b,scope=c,resource=r,audience=aud,auth=params",
+			issuer.Spec{Kind: issuer.KindOAuth2, OAuth2: issuer.OAuth2Config{
+				TokenURL: "https://login.example/t/oauth2/v2.0/token", ClientID: "app", SecretFile: "/run/secret",
+				Scopes: []string{"a", "b", "c"}, Resource: "r", Audience: "aud", AuthStyle: "params"}}},
+		{`exec:az account get-access-token --resource "https://communication.azure.com" -o 'json'`,
+			issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{
+				Argv: []string{"az", "account", "get-access-token", "--resource", "https://communication.azure.com", "-o", "json"}}}},
+		{`exec:my\ tool "a \"quoted\" arg" ''`,
+			issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{Argv: []string{"my tool", `a "quoted" arg`, ""}}}},
+	}
+	for _, tc := range cases {
+		got, err := issuer.ParseSpec(tc.spec)
+		if err != nil {
+			t.Errorf("ParseSpec(%q): %v", tc.spec, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ParseSpec(%q) =\n %#v\nwant\n %#v", tc.spec, got, tc.want)
+		}
+	}
+}
+
+func TestParseSpecErrorsSayWhatIsWrongAndWhatIsValid(t *testing.T) {
+	cases := map[string]string{
+		"":                                    "empty spec",
+		"ftp://x/y":                           `spec "ftp:…": unknown kind`,
+		"fakeissuer":                          `spec "fakeissuer": unknown kind`,
+		"Bearer eyJhbGciOiJFUzI1NiJ9.e30.sig": `spec "Bearer eyJhb"…: unknown kind`,
+		"http://":                             "no host",
+		"http://h/p#method=PUT":               "method=PUT: want GET or POST",
+		"http://h/p#colour=red":               `unknown option "colour"`,
+		"http://h/p#header=NoColon":           "header=NoColon: want Name:value",
+		"http://h/p#token=a..b":               "want a dotted JSON path",
+		"oauth2:client_id=a,secret_env=S":     "token_url is missing",
+		"oauth2:token_url=ftp://x,client_id=a,secret_env=S":                   "want http://host/path",
+		"oauth2:token_url=https://x/t,secret_env=S":                           "client_id is missing",
+		"oauth2:token_url=https://x/t,client_id=a":                            "client secret's source once",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,secret_file=f": "client secret's source once",
+		"oauth2:token_url=https://x/t,client_id=a,secret=hunter2":             "a secret never goes in the spec",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,tenant=t":      `unknown key "tenant"`,
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,auth=digest":   "want header or params",
+		"oauth2:token_url":  "want key=value pairs",
+		"exec:":             "no command after exec:",
+		`exec:az "unclosed`: `unclosed " quote`,
+		`exec:az trailing\`: `lone \`,
+	}
+	for spec, want := range cases {
+		_, err := issuer.ParseSpec(spec)
+		if err == nil {
+			t.Errorf("ParseSpec(%q) succeeded, want an error containing %q", spec, want)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "valid issuer specs:") {
+			t.Errorf("ParseSpec(%q) = %q, want it to contain %q and the valid specs", spec, err, want)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("ParseSpec(%q) error echoes the secret: %q", spec, err)
+		}
+	}
+}
+
+func TestParseFakeTellsTheCallerToBuildFakeissuer(t *testing.T) {
+	_, err := issuer.Parse("fake", issuer.Options{})
+	if !errors.Is(err, issuer.ErrFakeIssuer) || !strings.Contains(err.Error(), "fakeissuer.New") {
+		t.Errorf("Parse(fake) = %v, want ErrFakeIssuer pointing at fakeissuer.New", err)
+	}
+}
