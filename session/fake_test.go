@@ -45,3 +45,5 @@ func newTestManager(t *testing.T) (*Manager, *fakeissuer.Issuer) {
 	t.Cleanup(func() { m.Close() })
 	return m, fake
 }
+
+func clockReal() clock.Clock { return clock.Real{} }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // jsonLines maps every object key and array element of a JSON document to
@@ -49,6 +50,22 @@ func (l *jsonLines) tokenLine(off int64) int {
 
 // line returns the line of path, or 0 if the document has no such path.
 func (l *jsonLines) line(path string) int { return l.paths[path] }
+
+// nearest returns the line of path or, for a field that is missing, of the
+// closest enclosing object or element that is there.
+func (l *jsonLines) nearest(path string) int {
+	for path != "" {
+		if ln, ok := l.paths[path]; ok {
+			return ln
+		}
+		if strings.HasSuffix(path, "]") {
+			path = path[:strings.LastIndexByte(path, '[')]
+		} else {
+			path = parentPath(path)
+		}
+	}
+	return 1
+}
 
 // firstKey returns the path and line of the earliest occurrence of key name.
 func (l *jsonLines) firstKey(name string) (path string, line int) {

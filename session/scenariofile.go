@@ -140,7 +140,7 @@ func LoadScenario(path string) (Scenario, error) {
 func ParseScenario(file string, data []byte) (Scenario, error) {
 	lines := indexJSONLines(data)
 	fail := func(path, format string, args ...any) error {
-		return &ScenarioError{File: file, Line: lines.line(path), Field: path, Msg: fmt.Sprintf(format, args...)}
+		return &ScenarioError{File: file, Line: lines.nearest(path), Field: path, Msg: fmt.Sprintf(format, args...)}
 	}
 
 	var sf scenarioFile
@@ -156,8 +156,11 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 	p := durationParser{fail: fail}
 	sc := Scenario{Name: sf.Name, Description: sf.Description}
 	sc.Duration = p.parse("duration", sf.Duration)
-	if len(sf.Sessions) == 0 && p.err == nil {
-		p.err = fail("sessions", "a scenario needs at least one session")
+	if p.err != nil {
+		return Scenario{}, p.err
+	}
+	if len(sf.Sessions) == 0 {
+		return Scenario{}, fail("sessions", "a scenario needs at least one session under \"sessions\"")
 	}
 	names := map[string]string{}
 	for i, s := range sf.Sessions {
@@ -320,8 +323,12 @@ func decodeError(file string, lines *jsonLines, err error) error {
 		return &ScenarioError{File: file, Line: lines.lineAt(syn.Offset), Msg: "invalid JSON: " + syn.Error(), Err: err}
 	case errors.As(err, &typ):
 		field := typ.Field
-		want := typ.Type.String()
-		if want == "string" && durationFields[lastSegment(field)] {
+		want := map[string]string{"int": "a whole number", "bool": "true or false", "string": "a string",
+			"[]string": "a list of strings", "float64": "a number"}[typ.Type.String()]
+		if want == "" {
+			want = typ.Type.String()
+		}
+		if typ.Type.String() == "string" && durationFields[lastSegment(field)] {
 			want = "a duration string such as \"90s\""
 		}
 		if p, line := lines.firstKey(lastSegment(field)); line > 0 && shapeOf(p) == field {
