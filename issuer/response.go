@@ -336,17 +336,25 @@ func parseSeconds(v any) (time.Duration, error) {
 	return time.Duration(f * float64(time.Second)), nil
 }
 
-// finishToken fills a missing expiry from the JWT exp claim and rejects a
-// token that has already expired. An opaque token (not three dot-separated
-// segments) keeps a zero expiry: the credential applies its opaque-token
-// lifetime.
+// finishToken checks a JWT's shape, fills a missing expiry from its exp
+// claim, and rejects a token that has already expired. An opaque token (not
+// three dot-separated segments) keeps a zero expiry when the response gave
+// none: the credential applies its opaque-token lifetime. A JWT without exp is
+// accepted only when the response said when it expires.
 func finishToken(tok credential.AccessToken, now time.Time) (credential.AccessToken, error) {
-	if tok.ExpiresOn.IsZero() && looksLikeJWT(tok.Token) {
+	if looksLikeJWT(tok.Token) {
 		parsed, err := credential.ParseJWT(tok.Token)
-		if err != nil {
+		var pe *credential.ParseError
+		switch {
+		case err == nil:
+			if tok.ExpiresOn.IsZero() {
+				tok.ExpiresOn = parsed.ExpiresOn
+			}
+		case !tok.ExpiresOn.IsZero() && errors.As(err, &pe) && pe.Part == credential.PartExp:
+			// The response's own expiry stands in for the missing exp.
+		default:
 			return credential.AccessToken{}, fmt.Errorf("the token is not usable: %w", err)
 		}
-		tok.ExpiresOn = parsed.ExpiresOn
 	}
 	if !tok.ExpiresOn.IsZero() && !tok.ExpiresOn.After(now) {
 		return credential.AccessToken{}, fmt.Errorf("token expired at %s, %s ago (%w); is the server's clock right?",

@@ -94,6 +94,22 @@ func TestParseTokenResponseTokenPathErrorsNameThePath(t *testing.T) {
 	}
 }
 
+func TestParseTokenResponseChecksJWTShapeEvenWithAnExpiryField(t *testing.T) {
+	enc := base64.RawURLEncoding
+	noExp := enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(`{"sub":"a"}`)) + ".sig"
+	tok, err := parseTokenResponse([]byte(`{"token":"`+noExp+`","expires_in":60}`), "", "", testNow)
+	if err != nil || !tok.ExpiresOn.Equal(testNow.Add(time.Minute)) {
+		t.Errorf("a JWT without exp but with expires_in: %+v, %v; want it accepted with the field's expiry", tok, err)
+	}
+	if _, err := parseTokenResponse([]byte(`{"token":"`+noExp+`"}`), "", "", testNow); err == nil || !strings.Contains(err.Error(), `no "exp" claim`) {
+		t.Errorf("a JWT without exp and no expiry field: err = %v, want the missing exp named", err)
+	}
+	bad := `{"token":"eyJhbGciOiJub25lIn0.!not-base64!.sig","expiresOn":"2026-11-22T13:00:00Z"}`
+	if _, err := parseTokenResponse([]byte(bad), "", "", testNow); err == nil || !strings.Contains(err.Error(), "not base64url") {
+		t.Errorf("a malformed JWT with an expiresOn: err = %v, want it rejected", err)
+	}
+}
+
 func TestExcerptIsOneShortLine(t *testing.T) {
 	got := excerpt([]byte("line one\n\tline\x00two  " + strings.Repeat("z", 500)))
 	if strings.ContainsAny(got, "\n\t\x00") || !strings.HasPrefix(got, "line one line two zz") || !strings.HasSuffix(got, "…") || len(got) > 210 {
