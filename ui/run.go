@@ -50,6 +50,11 @@ const eventBatchInterval = 50 * time.Millisecond
 // state and logs, the events only wake it up), and closes its subscription
 // when it returns. The caller still owns m and closes it.
 func Run(ctx context.Context, m *session.Manager, opts Options) error {
+	return run(ctx, m, opts)
+}
+
+// run is Run with extra program options (tests give it pipes for a terminal).
+func run(ctx context.Context, m *session.Manager, opts Options, extra ...tea.ProgramOption) error {
 	if opts.Clock == nil {
 		opts.Clock = m.Clock()
 	}
@@ -64,7 +69,7 @@ func Run(ctx context.Context, m *session.Manager, opts Options) error {
 	if opts.NoColor {
 		progOpts = append(progOpts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	p := tea.NewProgram(newModel(be, opts), progOpts...)
+	p := tea.NewProgram(newModel(be, opts), append(progOpts, extra...)...)
 
 	var wg sync.WaitGroup
 	wg.Add(1)
