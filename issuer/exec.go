@@ -28,7 +28,7 @@ type ExecConfig struct {
 	// Argv is the command and its arguments; no shell is involved.
 	Argv []string
 	// TokenField is the dotted JSON path of the token in the output; empty
-	// means accessToken, access_token, token or communicationIdentityToken,
+	// means communicationIdentityToken, access_token, accessToken or token,
 	// or the whole output as a bare token.
 	TokenField string
 }

@@ -119,3 +119,16 @@ func TestExcerptIsOneShortLine(t *testing.T) {
 		t.Errorf("excerpt(short) = %q, want no ellipsis", got)
 	}
 }
+
+// BenchmarkParseTokenResponse measures reading an app server's JSON reply,
+// JWT expiry check included.
+func BenchmarkParseTokenResponse(b *testing.B) {
+	body := []byte(fmt.Sprintf(`{"communicationIdentityToken":%q,"expiresOn":"2026-11-22T13:00:00Z","communicationUserId":"8:acs:1"}`,
+		jwtExpiring(testNow.Add(time.Hour))))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseTokenResponse(body, "application/json", "", testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
