@@ -104,7 +104,8 @@ func (s *Scaled) Resume() {
 }
 
 // Advance moves virtual time forward by d (a time warp); timers that fall due
-// fire at once. A negative d is ignored: virtual time never runs backwards.
+// fire at once, also while paused. A negative d is ignored: virtual time
+// never runs backwards.
 func (s *Scaled) Advance(d time.Duration) {
 	if d <= 0 {
 		return
@@ -149,10 +150,10 @@ func (s *Scaled) armLocked(t *scaledTimer) {
 		t.real = nil
 	}
 	t.gen++
-	if s.paused {
-		return
-	}
 	left := t.deadline.Sub(s.nowLocked())
+	if s.paused && left > 0 {
+		return // armed again on Resume; a timer already due (Advance) fires now
+	}
 	gen := t.gen
 	t.real = s.base.AfterFunc(realDelay(left, s.speed), func() { s.fire(t, gen) })
 }
