@@ -8,7 +8,7 @@
 //
 //	fake
 //	    The embedded fake issuer. Package issuer only recognises it: the caller
-//	    builds it with package fakeissuer ([Spec.New] returns [ErrFakeIssuer]).
+//	    builds it with package fakeissuer (Spec.New returns ErrFakeIssuer).
 //
 //	http://host:port/path[#options]
 //	https://host/path[#options]
@@ -16,7 +16,8 @@
 //	    POSTs {"username": IDENTITY} and reads communicationIdentityToken (or
 //	    access_token, accessToken, token) and an expiry field from the JSON
 //	    reply; a plain-text reply is taken as the raw token. Options go in the
-//	    URL fragment (never sent to the server), query-encoded:
+//	    URL fragment (never sent to the server), query-encoded; quote the
+//	    spec in a shell because of the &:
 //	      method=GET|POST            default POST; GET sends no body
 //	      body=TEMPLATE              request body; {{identity}} becomes the identity
 //	                                 as a JSON string, {{scopes}} a JSON array,
@@ -41,12 +42,12 @@
 //	    from its stdout, e.g. exec:az account get-access-token -o json. The
 //	    command gets TOKENTOP_IDENTITY, TOKENTOP_SCOPES (space-separated) and
 //	    TOKENTOP_LIFETIME_SECONDS in its environment. It is sent SIGTERM when
-//	    the call's context ends and SIGKILL if it is still running after
-//	    [Options].KillDelay.
+//	    the call's context ends and SIGKILL if it is still running
+//	    Options.KillDelay (default 2s) later.
 //
 // # Shared behaviour
 //
-// Every adapter bounds a call by [Options].Timeout (default 10s) and the
+// Every adapter bounds a call by [Options.Timeout] (default 10s) and the
 // caller's context, reads at most 1 MiB of response, rejects a token that has
 // already expired, and reports errors that name the endpoint (its URL without
 // query or password) and what was wrong. The HTTP-based adapters share one

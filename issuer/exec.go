@@ -91,7 +91,7 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	case err != nil:
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("command failed, %s (%w)", exitErr.ProcessState, err), stderr))
+			return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("command failed: %w", exitErr), stderr))
 		}
 		return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("cannot run the command: %w", err), stderr))
 	}
