@@ -56,7 +56,9 @@
 // Expiry is read from, in order: expires_on / expiresOn / expires_at /
 // expiresAt (epoch seconds, RFC 3339, or the Azure CLI's local
 // "2006-01-02 15:04:05.000000"), then expires_in / expiresIn (seconds from
-// now), then the JWT "exp" claim. An opaque token with none of these is
-// returned with a zero ExpiresOn, and the credential applies its opaque-token
-// lifetime. An OAuth2 refresh_in becomes AccessToken.RefreshOn.
+// now), then the JWT "exp" claim. A token of three dot-separated segments
+// must parse as a JWT (one without exp only when a field gives the expiry).
+// An opaque token with none of these is returned with a zero ExpiresOn, and
+// the credential applies its opaque-token lifetime. An OAuth2 refresh_in
+// becomes AccessToken.RefreshOn.
 package issuer
