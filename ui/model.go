@@ -164,20 +164,21 @@ func (m Model) Init() tea.Cmd {
 // re-arms it.
 type frameMsg struct {
 	frame frame
+	asked string // the session whose detail was asked for
 	tick  bool
 }
 
 // fetchFrame reads a frame now (off the event loop); it does not re-arm.
 func (m Model) fetchFrame() tea.Cmd {
 	be, sel := m.be, m.selected
-	return func() tea.Msg { return frameMsg{frame: be.Frame(sel)} }
+	return func() tea.Msg { return frameMsg{frame: be.Frame(sel), asked: sel} }
 }
 
 // tick reads a frame after the frame interval and re-arms the ticker.
 func (m Model) tick() tea.Cmd {
 	be, sel := m.be, m.selected
 	return tea.Tick(m.opts.FrameInterval, func(time.Time) tea.Msg {
-		return frameMsg{frame: be.Frame(sel), tick: true}
+		return frameMsg{frame: be.Frame(sel), asked: sel, tick: true}
 	})
 }
 

@@ -91,7 +91,7 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 	if sv, ok := m.selectedView(); ok && sv.Name != m.selected {
 		m.selected = sv.Name
 	}
-	if d := m.frame.Detail; m.selected != "" && (d == nil || d.Name != m.selected) && !m.fetching {
+	if m.selected != "" && msg.asked != m.selected && !m.fetching {
 		m.fetching = true
 		cmds = append(cmds, m.fetchFrame()) // the detail is for another session: fetch ours
 	}

@@ -57,17 +57,24 @@ func (m Model) render() string {
 	b.WriteString(fitBlock(append([]string{m.tableHeader(tl)}, rows...), m.width, l.table) + "\n")
 
 	b.WriteString(m.rule(m.middleLabel()) + "\n")
-	switch m.mode {
-	case modeFaults:
-		b.WriteString(m.faults.Render(m.width, l.detail, m.selected, m.styles))
-	case modeForm:
-		b.WriteString(m.form.Render(m.width, l.detail, m.styles))
-	default:
-		b.WriteString(m.detail(l.detail))
+	if l.detail > 0 {
+		switch m.mode {
+		case modeFaults:
+			b.WriteString(m.faults.Render(m.width, l.detail, m.selected, m.styles))
+		case modeForm:
+			b.WriteString(m.form.Render(m.width, l.detail, m.styles))
+		default:
+			b.WriteString(m.detail(l.detail))
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n" + m.rule(m.statusLabel()) + "\n")
+	b.WriteString(m.rule(m.statusLabel()) + "\n")
 	b.WriteString(m.bottom())
-	return b.String()
+	out := b.String()
+	if strings.Count(out, "\n") != m.height-1 { // a window too small for the layout: keep the top
+		out = fitBlock(strings.Split(out, "\n"), m.width, m.height)
+	}
+	return out
 }
 
 // middleLabel labels the rule between table and detail: the scroll position

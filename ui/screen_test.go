@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+)
+
+func TestScreenFillsEveryWindowSizeExactly(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {81, 25}, {100, 30}, {120, 40}, {200, 50}, {250, 70}, {60, 20}, {40, 12}, {20, 6}}
+	for _, many := range []bool{false, true} {
+		for _, sz := range sizes {
+			f := demoBackend(testNow)
+			if many {
+				f = manySessions(300)
+			}
+			d := newDriver(t, f, Options{Issuer: "fake (in-process)", NoColor: true}, sz[0], sz[1])
+			checkGeometry(t, d.screen(), sz[0], sz[1])
+			d.keys("?") // the full help takes more lines
+			checkGeometry(t, d.screen(), sz[0], sz[1])
+		}
+	}
+}
+
+func TestResizeKeepsTheSelectionAndFitsTheNewSize(t *testing.T) {
+	d := newDriver(t, manySessions(300), Options{NoColor: true}, 200, 50)
+	d.keys("G")
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	screen := d.screen()
+	checkGeometry(t, screen, 80, 24)
+	if !strings.Contains(screen, "> session-0299") {
+		t.Errorf("after shrinking, the selected last session is not on screen:\n%s", screen)
+	}
+}
+
+func TestTableScrollsToKeepTheCursorVisible(t *testing.T) {
+	d := newDriver(t, manySessions(1000), Options{NoColor: true}, 120, 40)
+	screen := d.screen()
+	if strings.Contains(screen, "session-0100") {
+		t.Fatal("the first screen already shows row 100; the test needs more rows than fit")
+	}
+	for range 100 {
+		d.keys("down")
+	}
+	screen = d.screen()
+	if !strings.Contains(screen, "> session-0100") || !strings.Contains(screen, "session-0100 101/1000") {
+		t.Errorf("after 100 downs the cursor row is not visible:\n%s", screen)
+	}
+	if !strings.Contains(screen, "NAME") {
+		t.Error("the column header scrolled away")
+	}
+	d.keys("G")
+	if !strings.Contains(d.screen(), "> session-0999") {
+		t.Error("G did not show the last session")
+	}
+	d.keys("g")
+	if !strings.Contains(d.screen(), "> session-0000") {
+		t.Error("g did not show the first session")
+	}
+}
+
+var colourSGR = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]`)
+
+func TestNoColorScreenHasNoColoursButMarksTheSelectionAndStatesInText(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true}, 120, 30)
+	raw := d.m.View().Content
+	if loc := colourSGR.FindStringIndex(raw); loc != nil {
+		t.Errorf("no-colour screen has a colour escape %q", raw[loc[0]:loc[1]])
+	}
+	if !strings.Contains(raw, "\x1b[7m") {
+		t.Error("no-colour screen does not mark the selected row in reverse video")
+	}
+	screen := d.screen()
+	for _, state := range []string{"valid", "in window", "expired"} {
+		if !strings.Contains(screen, state) {
+			t.Errorf("state %q is not spelled out", state)
+		}
+	}
+}
+
+func TestAnASCIIColourProfileSwitchesToTheNoColourTheme(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{}, 120, 30)
+	if colourSGR.FindString(d.m.View().Content) == "" {
+		t.Fatal("the default theme has no colour; the test cannot tell the themes apart")
+	}
+	d.send(tea.ColorProfileMsg{Profile: colorprofile.ASCII})
+	if s := colourSGR.FindString(d.m.View().Content); s != "" {
+		t.Errorf("after an ASCII profile the screen still has colour escape %q", s)
+	}
+}
+
+func TestHeaderShowsPausedSpeedAndWarnsAboutDroppedEvents(t *testing.T) {
+	f := demoBackend(testNow)
+	f.paused = true
+	f.totals.DroppedEvents = 12
+	d := newDriver(t, f, Options{Issuer: "http://127.0.0.1:8080/getToken", NoColor: true}, 200, 30)
+	header := strings.SplitN(d.screen(), "\n", 2)[0]
+	for _, want := range []string{"10:42:17 x60", "PAUSED", "dropped 12", "issuer: http://127.0.0.1:8080/getToken"} {
+		if !strings.Contains(header, want) {
+			t.Errorf("header %q lacks %q", header, want)
+		}
+	}
+}
+
+func TestSignatureBadgeShowsTheVerifierVerdict(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		verify func(string) error
+		want   string
+	}{
+		{"no verifier", nil, "signature: not checked"},
+		{"verified", func(string) error { return nil }, "signature: verified (ES256)"},
+		{"bad", func(string) error { return errBadSignature }, "signature: INVALID"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDriver(t, demoBackend(testNow), Options{VerifySignature: tt.verify, NoColor: true}, 120, 30)
+			if got := d.screen(); !strings.Contains(got, tt.want) {
+				t.Errorf("screen lacks %q:\n%s", tt.want, got)
+			}
+		})
+	}
+}
+
+var errBadSignature = errorString("signature does not match the issuer's key")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestExpiredTokenGetsAnExpiredTimeBadge(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true}, 120, 30)
+	d.keys("down", "down") // carol-static, expired 2m ago
+	if got := d.screen(); !strings.Contains(got, "time: expired") || !strings.Contains(got, "decoded: ok") {
+		t.Errorf("expired token's badges wrong:\n%s", got)
+	}
+}
