@@ -65,7 +65,7 @@ func TestTimelineLaneShowsValiditySpansAndAttemptOutcomes(t *testing.T) {
 			{At: now.Add(-6 * time.Minute), Kind: markAborted},
 			{At: now.Add(-5 * time.Minute), Kind: markFailed},
 			{At: now.Add(-3 * time.Minute), Kind: markDisposed},
-			{At: now.Add(time.Minute), Kind: markOK}, // in the future: not drawn
+			{At: now.Add(time.Minute), Kind: markOK},           // in the future: not drawn
 			{At: now.Add(-20 * time.Minute), Kind: markFailed}, // before the span: not drawn
 		},
 	}
