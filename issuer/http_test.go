@@ -306,9 +306,11 @@ func TestHTTPHangingServerReturnsWithin100msOfCancel(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Issue did not return within 5s of cancel")
 	}
-	if elapsed := time.Since(cancelled); elapsed > 100*time.Millisecond {
+	elapsed := time.Since(cancelled)
+	if elapsed > 100*time.Millisecond {
 		t.Errorf("Issue returned %v after cancel, want within 100ms", elapsed)
 	}
+	t.Logf("Issue returned %v after cancel", elapsed)
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), srv.URL+"/getToken") {
 		t.Errorf("err = %v, want context.Canceled naming the endpoint", err)
 	}
