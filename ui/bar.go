@@ -3,8 +3,6 @@ package ui
 import (
 	"strings"
 	"time"
-
-	"charm.land/lipgloss/v2"
 )
 
 // countdownBar draws a token's remaining validity as a bar that drains from
@@ -23,13 +21,14 @@ const (
 	barMarker = "|"
 )
 
-// Render draws the bar in exactly width cells, colouring the fill with fill.
-func (b countdownBar) Render(width int, s Styles, fill lipgloss.Style) string {
+// Render draws the bar in exactly width cells: the fill in fill, the
+// drained part in empty and the window marker in marker.
+func (b countdownBar) Render(width int, fill, empty, marker paint) string {
 	if width <= 0 {
 		return ""
 	}
 	if b.Lifetime <= 0 {
-		return s.BarEmpty.Render(strings.Repeat(barEmpty, width))
+		return empty.Render(strings.Repeat(barEmpty, width))
 	}
 	filled := cellsFor(b.Remaining, b.Lifetime, width)
 	if b.Window <= 0 { // no refresh window (a static token): no marker
@@ -38,13 +37,13 @@ func (b countdownBar) Render(width int, s Styles, fill lipgloss.Style) string {
 			out.WriteString(fill.Render(strings.Repeat(barFull, filled)))
 		}
 		if filled < width {
-			out.WriteString(s.BarEmpty.Render(strings.Repeat(barEmpty, width-filled)))
+			out.WriteString(empty.Render(strings.Repeat(barEmpty, width-filled)))
 		}
 		return out.String()
 	}
-	marker := cellsFor(b.Window, b.Lifetime, width)
-	if marker >= width {
-		marker = width - 1
+	at := cellsFor(b.Window, b.Lifetime, width)
+	if at >= width {
+		at = width - 1
 	}
 	var out strings.Builder
 	run := func(from, to int) { // cells [from, to) without the marker
@@ -56,16 +55,12 @@ func (b countdownBar) Render(width int, s Styles, fill lipgloss.Style) string {
 			out.WriteString(fill.Render(strings.Repeat(barFull, f)))
 		}
 		if e := to - from - f; e > 0 {
-			out.WriteString(s.BarEmpty.Render(strings.Repeat(barEmpty, e)))
+			out.WriteString(empty.Render(strings.Repeat(barEmpty, e)))
 		}
 	}
-	run(0, marker)
-	if marker < filled {
-		out.WriteString(fill.Inherit(s.BarMarker).Render(barMarker))
-	} else {
-		out.WriteString(s.BarMarker.Render(barMarker))
-	}
-	run(marker+1, width)
+	run(0, at)
+	out.WriteString(marker.Render(barMarker))
+	run(at+1, width)
 	return out.String()
 }
 

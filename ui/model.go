@@ -86,6 +86,7 @@ type Model struct {
 	be     backend
 	opts   Options
 	styles Styles
+	paints rowPaints // styles reduced to escapes for the table's hot path
 	keys   KeyMap
 	help   help.Model
 
@@ -153,6 +154,7 @@ func (m *Model) setStyles(hasDark bool) {
 		m.styles = DefaultStyles(hasDark)
 	}
 	m.help.Styles = m.styles.Help
+	m.paints = newRowPaints(m.styles)
 }
 
 // Init starts the frame ticker and asks for the background colour.

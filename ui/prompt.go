@@ -118,13 +118,24 @@ func fitBlock(lines []string, width, height int) string {
 	return b.String()
 }
 
-// cellWidth is the display width of s, with a fast path for plain ASCII
-// (most cells of the table), which is measured by its length.
+// cellWidth is the display width of s, with a fast path for ASCII text
+// wrapped in CSI escape sequences (most cells and log lines), which is
+// measured without grapheme segmentation.
 func cellWidth(s string) int {
+	w := 0
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || c < 0x20 {
+		c := s[i]
+		switch {
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			i += 2
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
+				i++
+			}
+		case c >= 0x80 || c < 0x20:
 			return ansi.StringWidth(s)
+		default:
+			w++
 		}
 	}
-	return len(s)
+	return w
 }

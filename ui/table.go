@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -78,12 +77,16 @@ func (m Model) tableRows(l tableLayout, height int) []string {
 	return lines
 }
 
+// total is the row width the layout asks for.
+func (l tableLayout) total() int {
+	return cursorCols + l.name + l.identity + l.policy + l.state + l.bar + l.expires + l.refr + l.fail + l.lat + 8*colGap
+}
+
 // tableRow draws one session. The selected row is drawn plain and then
 // highlighted as a whole, since inner colour resets would cut an outer
-// background short.
+// background short. Other rows are painted cell by cell with precomputed
+// escapes (see paint): this is the hot path of a frame.
 func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
-	s := m.styles
-	stStyle := sv.State.style(s.States)
 	label := stateLabel(sv.State, sv.Waiters, sv.NextAt)
 	remaining := sv.ExpiresOn.Sub(m.frame.Now)
 	expires := "-"
@@ -98,31 +101,39 @@ func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
 	fail := strconv.FormatInt(sv.Failures, 10)
 
 	if selected {
-		plain := Styles{} // no inner escapes: the whole row takes one style
 		cells := []string{
 			">",
 			padRight(sv.Name, l.name), padRight(sv.Identity, l.identity), padRight(sv.Policy, l.policy),
-			padRight(label, l.state), bar.Render(l.bar, plain, lipgloss.Style{}), padLeft(expires, l.expires),
+			padRight(label, l.state), bar.Render(l.bar, paint{}, paint{}, paint{}), padLeft(expires, l.expires),
 			padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), padLeft(fail, l.fail), padLeft(lat, l.lat),
 		}
-		style := s.Selected
+		style := m.styles.Selected
 		if m.focus != focusTable || m.mode != modeNormal {
-			style = s.SelectedBlurred
+			style = m.styles.SelectedBlurred
 		}
 		return style.Render(padRight(strings.Join(cells, " "), m.width))
 	}
+	p := &m.paints
+	st := p.states[sv.State]
 	failCell := padLeft(fail, l.fail)
 	if sv.Failures > 0 {
-		failCell = s.Warning.Render(failCell)
+		failCell = p.warning.Render(failCell)
 	}
-	cells := []string{
+	var b strings.Builder
+	b.Grow(m.width + 128)
+	for i, c := range [...]string{
 		" ",
-		padRight(sv.Name, l.name), s.Muted.Render(padRight(sv.Identity, l.identity)), s.Muted.Render(padRight(sv.Policy, l.policy)),
-		stStyle.Render(padRight(label, l.state)), bar.Render(l.bar, s, stStyle), stStyle.Render(padLeft(expires, l.expires)),
+		padRight(sv.Name, l.name), p.muted.Render(padRight(sv.Identity, l.identity)), p.muted.Render(padRight(sv.Policy, l.policy)),
+		st.Render(padRight(label, l.state)), bar.Render(l.bar, st, p.empty, p.marker), st.Render(padLeft(expires, l.expires)),
 		padLeft(strconv.FormatInt(sv.Refreshes, 10), l.refr), failCell, padLeft(lat, l.lat),
+	} {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c)
 	}
-	line := strings.Join(cells, " ")
-	if w := cellWidth(line); w < m.width {
+	line := b.String()
+	if w := l.total(); w < m.width {
 		line += strings.Repeat(" ", m.width-w)
 	} else if w > m.width {
 		line = ansi.Truncate(line, m.width, "")

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
 func plainBar(b countdownBar, width int) string {
-	return ansi.Strip(b.Render(width, NoColorStyles(), lipgloss.NewStyle()))
+	p := newRowPaints(NoColorStyles())
+	return ansi.Strip(b.Render(width, p.states[stateValid], p.empty, p.marker))
 }
 
 func TestCountdownBarDrainsWithTimeAndMarksTheRefreshWindow(t *testing.T) {
@@ -156,5 +156,13 @@ func TestCountdownAndLatencyFormats(t *testing.T) {
 	}
 	if got := thousands(12408); got != "12,408" {
 		t.Errorf("thousands(12408) = %q", got)
+	}
+}
+
+func TestCellWidthMatchesTheTerminalWidth(t *testing.T) {
+	for _, s := range []string{"", "abc", "\x1b[1mbold\x1b[m", "\x1b[38;2;1;2;3mx\x1b[m y", "─── a", "naïve", "日本", "\x1b]8;;http://x\x07link\x1b]8;;\x07"} {
+		if got, want := cellWidth(s), ansi.StringWidth(s); got != want {
+			t.Errorf("cellWidth(%q) = %d, ansi.StringWidth = %d", s, got, want)
+		}
 	}
 }
