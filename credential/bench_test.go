@@ -53,3 +53,21 @@ func BenchmarkReuseTokenSource(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFreshnessRecheck measures one wall-clock re-check of a fresh
+// token on the real clock (lock, clock read, re-arm), which every such
+// credential does once a second: multiply by the number of credentials.
+func BenchmarkFreshnessRecheck(b *testing.B) {
+	c, err := New(Options{
+		Refresher:    func(context.Context) (AccessToken, error) { return AccessToken{}, nil },
+		InitialToken: mintJWT(time.Now().Add(time.Hour)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Dispose()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.onFreshTimer(0)
+	}
+}

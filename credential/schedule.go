@@ -149,20 +149,38 @@ func (c *Credential) updateFreshLocked(now time.Time) {
 
 // armFreshLocked arms the freshness timer for until, or sooner (c.recheck)
 // so that a wall-clock jump is noticed.
+//
+// On the real clock, which re-checks every second, one *time.Timer is kept
+// and Reset, so that the re-check costs no allocation. Its callback passes
+// generation 0 and is idempotent: a stale run only checks once more. Timers of
+// other clocks are replaced, and a superseded one is told apart by its
+// generation.
 func (c *Credential) armFreshLocked(until, now time.Time) {
 	d := until.Sub(now)
 	if c.recheck > 0 {
 		d = min(d, c.recheck)
 	}
+	d = clampDelay(d)
+	if t, ok := c.freshTimer.(*time.Timer); ok {
+		t.Reset(d)
+		return
+	}
+	if _, real := c.clock.(clock.Real); real {
+		c.freshTimer = time.AfterFunc(d, func() { c.onFreshTimer(0) })
+		return
+	}
 	c.freshGen++
 	gen := c.freshGen
-	c.freshTimer = c.clock.AfterFunc(clampDelay(d), func() { c.onFreshTimer(gen) })
+	c.freshTimer = c.clock.AfterFunc(d, func() { c.onFreshTimer(gen) })
 }
 
 func (c *Credential) stopFreshLocked() {
 	c.freshGen++
-	if c.freshTimer != nil {
-		c.freshTimer.Stop()
+	if c.freshTimer == nil {
+		return
+	}
+	c.freshTimer.Stop()
+	if _, reusable := c.freshTimer.(*time.Timer); !reusable {
 		c.freshTimer = nil
 	}
 }
@@ -170,10 +188,12 @@ func (c *Credential) stopFreshLocked() {
 func (c *Credential) onFreshTimer(gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.disposed || gen != c.freshGen {
+	if c.disposed || (gen != 0 && gen != c.freshGen) {
 		return
 	}
-	c.freshTimer = nil
+	if _, reusable := c.freshTimer.(*time.Timer); !reusable {
+		c.freshTimer = nil
+	}
 	f := c.fresh.Load()
 	if f == nil {
 		return
