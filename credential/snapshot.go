@@ -78,8 +78,9 @@ type Snapshot struct {
 	// NextRefreshAt is when the scheduled proactive refresh or retry falls
 	// due; zero if none is scheduled.
 	NextRefreshAt time.Time
-	// Attempt is the attempt number of the refresh in flight or of the next
-	// retry; 0 when the last refresh succeeded and nothing is in flight.
+	// Attempt is the number the current or next attempt carries: 1 plus the
+	// consecutive failures so far; 0 when the last refresh succeeded (or none
+	// was made) and nothing is in flight.
 	Attempt int
 	// Waiters is how many callers wait on refreshes in flight.
 	Waiters int
