@@ -67,6 +67,11 @@ type Options struct {
 	// /oauth2/token; defaults DefaultClientID and a generated secret.
 	ClientID     string
 	ClientSecret string
+	// ACS configures the ACS Identity REST API emulation (acs.go).
+	ACS ACSOptions
+	// UpstreamCache emulates an MSAL-like cache in front of /oauth2/token
+	// (teams_cache.go).
+	UpstreamCache UpstreamCacheOptions
 }
 
 // Issuer is the fake token issuer. It is safe for concurrent use.
@@ -92,6 +97,9 @@ type Issuer struct {
 
 	mux     *http.ServeMux
 	handler http.Handler
+
+	acs           *acsService    // ACS Identity REST emulation (acs.go)
+	upstreamCache *upstreamCache // MSAL-like cache of /oauth2/token (teams_cache.go)
 }
 
 var (
@@ -130,6 +138,9 @@ func New(opts Options) (*Issuer, error) {
 	if i.clientSecret == "" {
 		i.clientSecret = randomHex(24)
 		i.secretGenerated = true
+	}
+	if err := i.initACS(opts); err != nil {
+		return nil, fmt.Errorf("fake issuer: %w", err)
 	}
 	i.buildHandler()
 	return i, nil

@@ -124,7 +124,7 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 		lifetime = time.Duration(secs) * time.Second
 	}
 	scopes := strings.Fields(form.Get("scope"))
-	tok, claims, err := i.issueUpstream(r.Context(), i.clientID, scopes, lifetime)
+	tok, claims, err := i.issueUpstreamForOAuth2(w, r, scopes, lifetime)
 	if err != nil {
 		writeOAuthIssueError(w, err)
 		return

@@ -29,6 +29,7 @@ func (i *Issuer) buildHandler() {
 	i.oauthRoutes()
 	i.resourceRoutes()
 	i.adminRoutes()
+	i.acsRoutes()
 	i.mux.HandleFunc("/", notFound)
 	i.handler = hygiene(i.mux)
 }
