@@ -18,7 +18,7 @@ type Scaled struct {
 	speed    float64
 	paused   bool
 	anchorRe time.Time // real time at the last re-anchor
-	anchorVi time.Time // virtual time at anchorRe
+	anchorVi time.Time // virtual time at anchorRe, without a monotonic reading: it is compared with token expiries
 	pending  map[*scaledTimer]struct{}
 }
 
@@ -32,7 +32,7 @@ func NewScaledOn(base Clock, speed float64) *Scaled {
 		speed = 1
 	}
 	now := base.Now()
-	return &Scaled{base: base, speed: speed, anchorRe: now, anchorVi: now, pending: map[*scaledTimer]struct{}{}}
+	return &Scaled{base: base, speed: speed, anchorRe: now, anchorVi: now.Round(0), pending: map[*scaledTimer]struct{}{}}
 }
 
 // Now returns the virtual time.
