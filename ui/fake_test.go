@@ -47,7 +47,7 @@ func (f *fakeBackend) Dispose(name string) error      { return f.record("dispose
 func (f *fakeBackend) SignOut(identity string) error  { return f.record("signout %s", identity) }
 func (f *fakeBackend) Burst(name string, n int) error { return f.record("burst %s %d", name, n) }
 func (f *fakeBackend) Faults() []string {
-	return []string{"fail next 3 calls (500)", "throttle next 3 calls (429)", "add 2s latency", "issuer down for 5m"}
+	return []string{"fail the next 3 calls (500)", "throttle the next 3 calls (429)", "add 2s latency to the next 5 calls", "issuer down for 5m (every identity)"}
 }
 func (f *fakeBackend) InjectFault(fault, session string) error {
 	return f.record("fault %q on %s", fault, session)

@@ -54,9 +54,11 @@ func (f faultMenu) Chosen() (string, bool) {
 	return f.Items[f.Cursor], true
 }
 
-// Render draws the menu in width x height cells.
-func (f faultMenu) Render(width, height int, target string, s Styles) string {
-	lines := []string{" " + s.Prompt.Render("Inject a fault") + s.Muted.Render("  (selected session: "+target+")")}
+// Render draws the menu in width x height cells; identity is whose token
+// requests the faults are aimed at.
+func (f faultMenu) Render(width, height int, identity string, s Styles) string {
+	lines := []string{" " + s.Prompt.Render("Inject a fault at the issuer") +
+		s.Muted.Render("  for "+identity+"'s token requests, unless it says every identity")}
 	if len(f.Items) == 0 {
 		lines = append(lines, s.Muted.Render("   this issuer offers no faults"))
 	}

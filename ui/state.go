@@ -71,8 +71,9 @@ func (s state) style(st StateStyles) lipgloss.Style {
 }
 
 // stateLabel is the STATE cell: the state plus what qualifies it (how many
-// callers wait on a refresh, when the next retry is due).
-func stateLabel(s state, waiters int, nextAt time.Time) string {
+// callers wait on a refresh, when the next retry is due), shortened to fit
+// width where it can be.
+func stateLabel(s state, waiters int, nextAt time.Time, width int) string {
 	switch s {
 	case stateRefreshing:
 		if waiters > 0 {
@@ -80,6 +81,9 @@ func stateLabel(s state, waiters int, nextAt time.Time) string {
 		}
 	case stateRetrying:
 		if !nextAt.IsZero() {
+			if width < len("retrying 15:04:05") {
+				return "retry " + nextAt.Format("15:04:05")
+			}
 			return "retrying " + nextAt.Format("15:04:05")
 		}
 	}

@@ -87,7 +87,7 @@ func (l tableLayout) total() int {
 // background short. Other rows are painted cell by cell with precomputed
 // escapes (see paint): this is the hot path of a frame.
 func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
-	label := stateLabel(sv.State, sv.Waiters, sv.NextAt)
+	label := stateLabel(sv.State, sv.Waiters, sv.NextAt, l.state)
 	remaining := sv.ExpiresOn.Sub(m.frame.Now)
 	expires := "-"
 	if !sv.ExpiresOn.IsZero() {

@@ -60,7 +60,11 @@ func (m Model) render() string {
 	if l.detail > 0 {
 		switch m.mode {
 		case modeFaults:
-			b.WriteString(m.faults.Render(m.width, l.detail, m.selected, m.styles))
+			identity := ""
+			if sv, ok := m.selectedView(); ok {
+				identity = sv.Identity
+			}
+			b.WriteString(m.faults.Render(m.width, l.detail, identity, m.styles))
 		case modeForm:
 			b.WriteString(m.form.Render(m.width, l.detail, m.styles))
 		default:

@@ -166,3 +166,23 @@ func TestCellWidthMatchesTheTerminalWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestStateLabelSaysWhoWaitsAndWhenTheNextRetryIs(t *testing.T) {
+	next := testNow.Add(90 * time.Second)
+	for _, tt := range []struct {
+		s       state
+		waiters int
+		width   int
+		want    string
+	}{
+		{stateRefreshing, 3, 17, "refreshing (3)"},
+		{stateRefreshing, 0, 17, "refreshing"},
+		{stateRetrying, 0, 17, "retrying 10:43:47"},
+		{stateRetrying, 0, 14, "retry 10:43:47"},
+		{stateSignedOut, 0, 14, "signed out"},
+	} {
+		if got := stateLabel(tt.s, tt.waiters, next, tt.width); got != tt.want {
+			t.Errorf("stateLabel(%v, %d, width %d) = %q, want %q", tt.s, tt.waiters, tt.width, got, tt.want)
+		}
+	}
+}
