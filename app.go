@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"tokentop/fakeissuer"
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+	"tokentop/session"
+	"tokentop/ui"
+)
+
+// Default time warps with the fake issuer: an hour-long token lives through
+// its refresh window in about a minute on screen, and in a second headless.
+const (
+	defaultSpeedTUI      = 60
+	defaultSpeedHeadless = 3600
+)
+
+// app is a configured tokentop run: the scenario, and the manager options
+// that wire the issuer and the clock.
+type app struct {
+	cfg      config
+	scenario session.Scenario
+	manager  session.Options
+	speed    float64
+	verify   func(raw string) error // signature check for the detail pane; nil: not checked
+}
+
+// newApp checks the configuration and builds the issuer, the clock and the scenario.
+func newApp(cfg config, getenv func(string) string) (*app, error) {
+	a := &app{cfg: cfg}
+	sc, err := loadScenario(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.scenario = sc
+
+	spec, err := issuer.ParseSpec(cfg.issuer)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--issuer: %w", err)}
+	}
+	if spec.Kind != issuer.KindFake {
+		if cfg.speed != 0 && cfg.speed != 1 {
+			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with --issuer %s", cfg.speed, cfg.issuer)
+		}
+		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv)})
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
+		}
+		a.speed = 1
+		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}}
+		return a, nil
+	}
+
+	a.speed = cfg.speed
+	if a.speed == 0 {
+		a.speed = defaultSpeedTUI
+		if cfg.headless {
+			a.speed = defaultSpeedHeadless
+		}
+	}
+	clk := clock.NewScaled(a.speed)
+	fake, err := fakeissuer.New(fakeissuer.Options{Clock: clk})
+	if err != nil {
+		return nil, fmt.Errorf("starting the fake issuer: %w", err)
+	}
+	backend := fakeBackend{fake}
+	a.manager = session.Options{Issuer: fake, Clock: clk, Resource: backend, Faults: backend}
+	a.verify = backend.verifySignature
+	return a, nil
+}
+
+// loadScenario picks the scenario: --session values alone make a scenario of
+// their own unless --scenario is given too, in which case they are added to it.
+func loadScenario(cfg config) (session.Scenario, error) {
+	var specs []session.Spec
+	for _, v := range cfg.sessions {
+		spec, err := parseSessionFlag(v, cfg.policy)
+		if err != nil {
+			return session.Scenario{}, usageError{err}
+		}
+		specs = append(specs, spec)
+	}
+	if len(specs) > 0 && !cfg.scenarioSet {
+		return session.Scenario{Name: "custom", Sessions: specs}, nil
+	}
+	sc, err := findScenario(cfg.scenario)
+	if err != nil {
+		return sc, err
+	}
+	if cfg.policy != "" {
+		for i := range sc.Sessions {
+			if sc.Sessions[i].Policy == "" {
+				sc.Sessions[i].Policy = cfg.policy
+			}
+		}
+	}
+	sc.Sessions = append(sc.Sessions, specs...)
+	return sc, nil
+}
+
+// findScenario resolves a built-in name or a scenario file.
+func findScenario(name string) (session.Scenario, error) {
+	if slices.Contains(session.BuiltinNames(), name) {
+		return session.Builtin(name)
+	}
+	if _, err := os.Stat(name); err != nil {
+		return session.Scenario{}, usagef("--scenario %q is neither a built-in (%s) nor a readable file", name, strings.Join(session.BuiltinNames(), ", "))
+	}
+	sc, err := session.LoadScenario(name)
+	if err != nil {
+		return sc, usageError{err}
+	}
+	return sc, nil
+}
+
+// runHeadless plays the scenario and writes its events and summary to out.
+func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
+	_, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
+		Manager:  a.manager,
+		Duration: a.cfg.duration,
+		Speed:    a.speed,
+		Out:      out,
+		JSON:     a.cfg.json,
+	})
+	return err
+}
+
+// runTUI shows the live screen until the user quits or ctx ends.
+func (a *app) runTUI(ctx context.Context) error {
+	if err := ui.CheckTerminal(os.Stdout); err != nil {
+		return err
+	}
+	m, err := session.NewManager(a.manager)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Start(a.scenario); err != nil {
+		return fmt.Errorf("scenario %s: %w", a.scenario.Name, err)
+	}
+	return ui.Run(ctx, m, ui.Options{
+		Issuer:          m.IssuerName(),
+		Clock:           a.manager.Clock,
+		NoColor:         os.Getenv("NO_COLOR") != "",
+		VerifySignature: a.verify,
+	})
+}
+
+func lookupEnv(getenv func(string) string) func(string) (string, bool) {
+	return func(key string) (string, bool) {
+		v := getenv(key)
+		return v, v != ""
+	}
+}
+
+// fakeBackend lends the in-process fake issuer to the session manager as its
+// resource check and fault injector.
+type fakeBackend struct{ *fakeissuer.Issuer }
+
+// CheckToken is the fake's /api/me, in process.
+func (f fakeBackend) CheckToken(_ context.Context, raw string) error {
+	_, err := f.Verify(raw)
+	return err
+}
+
+// InjectFault hands a scenario's or the screen's fault to the fake.
+func (f fakeBackend) InjectFault(x session.Fault) error {
+	return f.Issuer.InjectFault(fakeissuer.Fault{Kind: fakeissuer.FaultKind(x.Kind), Identity: x.Identity, Count: x.Count,
+		Status: x.Status, RetryAfter: x.RetryAfter, Latency: x.Latency, Lifetime: x.Lifetime, Duration: x.Duration})
+}
+
+// verifySignature checks only the token's signature against the fake's key:
+// the detail pane shows time validity separately.
+func (f fakeBackend) verifySignature(raw string) error {
+	_, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return f.VerificationKey(), nil },
+		jwt.WithValidMethods([]string{f.Algorithm()}), jwt.WithoutClaimsValidation())
+	if err != nil {
+		return errors.Unwrap(err)
+	}
+	return nil
+}

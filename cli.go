@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// config is the parsed command line of the tokentop TUI and headless runner.
+type config struct {
+	issuer      string
+	scenario    string
+	scenarioSet bool // --scenario (or TOKENTOP_SCENARIO) was given
+	sessions    []string
+	policy      string
+	speed       float64
+	headless    bool
+	duration    time.Duration
+	json        bool
+	showSecrets bool
+	version     bool
+	help        bool
+}
+
+// usageError marks a command-line mistake: exit status 2, and a pointer to --help.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+const envPrefix = "TOKENTOP_"
+
+// envName is the environment variable that mirrors a flag: --show-secrets is TOKENTOP_SHOW_SECRETS.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// newFlagSet declares tokentop's flags on a fresh FlagSet bound to cfg.
+func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("tokentop", pflag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.SortFlags = false
+	fs.StringVar(&cfg.issuer, "issuer", "fake", "where tokens come from: fake, an http(s) URL, oauth2:..., exec:...")
+	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario (demo, outage, short-lived, signout, herd) or a scenario file")
+	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,identity=alice,policy=js,proactive=true,... (repeatable)")
+	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
+	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")
+	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
+	fs.DurationVar(&cfg.duration, "duration", 0, "virtual time to play headless (default: the scenario's, else 1h)")
+	fs.BoolVar(&cfg.json, "json", false, "headless output as JSON lines (one per event, then a summary)")
+	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show whole tokens and secrets (off: claims and a short fingerprint)")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
+	return fs
+}
+
+// parseArgs parses args, then fills every flag left unset from its TOKENTOP_* variable.
+func parseArgs(args []string, getenv func(string) string, out io.Writer) (config, *pflag.FlagSet, error) {
+	var cfg config
+	fs := newFlagSet(&cfg, out)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return cfg, fs, usagef("unexpected argument %q (subcommands: fakeissuer)", fs.Arg(0))
+	}
+	var envErr error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || envErr != nil || f.Name == "help" || f.Name == "version" {
+			return
+		}
+		name := envName(f.Name)
+		val := getenv(name)
+		if val == "" {
+			return
+		}
+		values := []string{val}
+		if f.Name == "session" { // several sessions in one variable, separated by ';'
+			values = strings.Split(val, ";")
+		}
+		for _, v := range values {
+			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
+				envErr = usagef("environment variable %s=%q: %v", name, val, err)
+				return
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, fs, envErr
+	}
+	cfg.scenarioSet = fs.Changed("scenario")
+	if cfg.speed < 0 {
+		return cfg, fs, usagef("--speed %v: must be positive", cfg.speed)
+	}
+	if cfg.duration < 0 {
+		return cfg, fs, usagef("--duration %v: must be positive", cfg.duration)
+	}
+	if cfg.json && !cfg.headless {
+		return cfg, fs, usagef("--json goes with --headless")
+	}
+	return cfg, fs, nil
+}

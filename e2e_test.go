@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the tokentop binary built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tokentop-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "tokentop")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building tokentop: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// summary is the headless runner's last line, as far as these tests read it.
+type summary struct {
+	Type           string  `json:"type"`
+	Scenario       string  `json:"scenario"`
+	VirtualSeconds float64 `json:"virtual_seconds"`
+	EventsDropped  int     `json:"events_dropped"`
+	Sessions       []struct {
+		Name          string  `json:"name"`
+		Policy        string  `json:"policy"`
+		IssuerCalls   int     `json:"issuer_calls"`
+		Successes     int     `json:"successes"`
+		Failures      int     `json:"failures"`
+		GetTokenCalls int     `json:"get_token_calls"`
+		TokenGap      float64 `json:"token_gap_seconds"`
+		EventsDropped int     `json:"events_dropped"`
+	} `json:"sessions"`
+	Totals struct {
+		IssuerCalls int `json:"issuer_calls"`
+		Successes   int `json:"successes"`
+		Failures    int `json:"failures"`
+	} `json:"totals"`
+}
+
+// runHeadless runs the binary, checks every line is JSON with a type, and
+// returns the summary (the last line).
+func runHeadless(t *testing.T, args ...string) summary {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tokentop %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	for i, line := range lines[:len(lines)-1] {
+		var ev struct {
+			Type, Kind string
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Type != "event" || ev.Kind == "" {
+			t.Fatalf("line %d is not an event line (%v): %s", i+1, err, line)
+		}
+	}
+	var s summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil || s.Type != "summary" {
+		t.Fatalf("last line is not a summary (%v): %s", err, lines[len(lines)-1])
+	}
+	return s
+}
+
+func TestHeadlessHerdCoalescesExceptJava(t *testing.T) {
+	s := runHeadless(t, "--headless", "--scenario", "herd", "--duration", "2h", "--json")
+	if s.Scenario != "herd" || s.VirtualSeconds < 7200 || s.EventsDropped != 0 {
+		t.Fatalf("summary: scenario %q, %v virtual seconds, %d events dropped; want herd, >= 7200, 0", s.Scenario, s.VirtualSeconds, s.EventsDropped)
+	}
+	calls := map[string]int{}
+	for _, ss := range s.Sessions {
+		calls[ss.Policy] = ss.IssuerCalls
+		if ss.GetTokenCalls < 500*60 {
+			t.Errorf("%s: %d GetToken calls; want at least 500 callers x 60 minutes", ss.Name, ss.GetTokenCalls)
+		}
+	}
+	// Two virtual hours of 1-hour tokens fetched on demand: at most three
+	// refreshes (start, 60m, 120m), and a coalescing policy makes one issuer
+	// call each however many callers wait. How many of java's callers overlap
+	// at 3600x depends on scheduling (1 ms real is 3.6 s virtual), so the exact
+	// one-call-per-caller count is pinned on virtual time in package session.
+	for _, p := range []string{"tokentop", "js", "dotnet", "python"} {
+		if calls[p] < 2 || calls[p] > 3 {
+			t.Errorf("policy %s made %d issuer calls; want one per refresh (2 or 3)", p, calls[p])
+		}
+	}
+	if calls["java"] < calls["tokentop"] {
+		t.Errorf("policy java made %d issuer calls, fewer than tokentop's %d; java never coalesces", calls["java"], calls["tokentop"])
+	}
+}
+
+func TestHeadlessAgainstFakeIssuerOverHTTP(t *testing.T) {
+	base := startFakeIssuer(t)
+	s := runHeadless(t, "--headless", "--json", "--issuer", base+"/getToken", "--duration", "2s",
+		"--session", "name=alice,proactive=true", "--session", "name=bob,callers=3,interval=500ms,resource=false")
+	if len(s.Sessions) != 2 {
+		t.Fatalf("got %d sessions; want the 2 given", len(s.Sessions))
+	}
+	for _, ss := range s.Sessions {
+		if ss.Successes < 1 || ss.Failures != 0 {
+			t.Errorf("session %s against %s: %d successes, %d failures; want a token and no failure", ss.Name, base, ss.Successes, ss.Failures)
+		}
+	}
+	if bob := s.Sessions[1]; bob.GetTokenCalls < 3 || bob.IssuerCalls != 1 {
+		t.Errorf("bob: %d GetToken calls and %d issuer calls; want its 3 callers served from one 24h token", bob.GetTokenCalls, bob.IssuerCalls)
+	}
+}
+
+// startFakeIssuer runs `tokentop fakeissuer` on a free loopback port and
+// returns its base URL; it is stopped with SIGINT when the test ends, and
+// must then exit 0.
+func startFakeIssuer(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(binary, "fakeissuer", "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("fakeissuer printed nothing; stderr: %s", stderr.String())
+	}
+	first := lines.Text()
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(first)
+	if base == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("fakeissuer's first line names no loopback URL: %q", first)
+	}
+	drained := make(chan struct{})
+	go func() { // keep reading so the server never blocks on a full pipe
+		for lines.Scan() {
+		}
+		close(drained)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		<-drained
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("fakeissuer did not stop cleanly on SIGINT: %v; stderr: %s", err, stderr.String())
+		}
+	})
+	return base
+}
+
+func TestBadCommandLinesExitTwoWithOneClearLine(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"--speed", "fast"}, "--speed"},
+		{[]string{"--speed", "-3"}, "must be positive"},
+		{[]string{"--issuer", "ftp://example.com"}, "unknown kind"},
+		{[]string{"--issuer", "oauth2:client_id=app"}, "token_url"},
+		{[]string{"--issuer", "http://127.0.0.1:1/getToken", "--speed", "60"}, "only --speed 1"},
+		{[]string{"--scenario", "no-such-scenario"}, "neither a built-in"},
+		{[]string{"--session", "name=a,policy=cobol"}, "policy"},
+		{[]string{"--session", "name=a,colour=blue"}, "unknown key"},
+		{[]string{"--json"}, "--json goes with --headless"},
+		{[]string{"stray"}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			exitErr, ok := err.(*exec.ExitError)
+			if !ok || exitErr.ExitCode() != 2 {
+				t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
+			}
+			msg := stderr.String()
+			if !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "tokentop: ") {
+				t.Errorf("stderr %q: want one line starting \"tokentop: \" that mentions %q", msg, tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q: want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestNonTerminalStdoutSuggestsHeadless(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binary)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if exitErr, ok := err.(*exec.ExitError); !ok || exitErr.ExitCode() != 1 {
+		t.Fatalf("exit: %v; want status 1", err)
+	}
+	if !strings.Contains(stderr.String(), "--headless") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("stderr %q: want one line suggesting --headless", stderr.String())
+	}
+}
