@@ -67,7 +67,8 @@ func TestSessionLogIsBoundedAndInPublishOrder(t *testing.T) {
 		}
 		defer m.Close()
 		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
-		time.Sleep(10 * time.Hour)
+		time.Sleep(10*time.Hour + time.Second)
+		synctest.Wait()
 		events, older := s.Events()
 		st := s.Stats()
 		if len(events) != 10 || older != st.EventsLogged-10 || st.EventsOlder != older {

@@ -25,7 +25,13 @@ func (f fakeBackend) InjectFault(x Fault) error {
 // fakeOptions returns manager options over a new in-process fake issuer on c.
 func fakeOptions(t testing.TB, c clock.Clock) (Options, *fakeissuer.Issuer) {
 	t.Helper()
-	fake, err := fakeissuer.New(fakeissuer.Options{Clock: c})
+	return fakeOptionsAlg(t, c, "")
+}
+
+// fakeOptionsAlg is fakeOptions with the fake signing with alg (ES256 when empty).
+func fakeOptionsAlg(t testing.TB, c clock.Clock, alg string) (Options, *fakeissuer.Issuer) {
+	t.Helper()
+	fake, err := fakeissuer.New(fakeissuer.Options{Clock: c, Algorithm: alg})
 	if err != nil {
 		t.Fatal(err)
 	}

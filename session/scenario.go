@@ -14,7 +14,11 @@ type Scenario struct {
 	Description string
 	// Duration is how long the scenario runs by default, in virtual time.
 	Duration time.Duration
-	// Sessions are added, in order, when the run starts.
+	// RampUp spreads the sessions' start: session i of n is added at
+	// i*RampUp/n, as users signing in over a while would. Zero adds them all
+	// at the start.
+	RampUp time.Duration
+	// Sessions are added, in order, when the run starts (or over RampUp).
 	Sessions []Spec
 	// Timeline holds steps to carry out at given virtual times.
 	Timeline []Step

@@ -20,6 +20,7 @@ import (
 //	  "name": "outage",
 //	  "description": "the issuer goes down as the refresh window opens",
 //	  "duration": "2h",
+//	  "ramp_up": "10m",
 //	  "sessions": [
 //	    {"name": "tt", "identity": "alice", "policy": "tokentop", "proactive": true,
 //	     "lifetime": "1h", "callers": 2, "call_interval": "70s", "resource": true},
@@ -35,11 +36,13 @@ import (
 //	}
 //
 // A session with "count": N > 1 stands for N sessions named name-1 ... name-N
-// whose identities are identity-1 ... identity-N.
+// whose identities are identity-1 ... identity-N. "ramp_up" spreads the
+// sessions' start evenly over that long instead of adding them all at once.
 type scenarioFile struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
 	Duration    string        `json:"duration"`
+	RampUp      string        `json:"ramp_up"`
 	Sessions    []sessionFile `json:"sessions"`
 	Timeline    []stepFile    `json:"timeline"`
 }
@@ -156,6 +159,7 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 	p := durationParser{fail: fail}
 	sc := Scenario{Name: sf.Name, Description: sf.Description}
 	sc.Duration = p.parse("duration", sf.Duration)
+	sc.RampUp = p.parse("ramp_up", sf.RampUp)
 	if p.err != nil {
 		return Scenario{}, p.err
 	}
@@ -377,7 +381,7 @@ func contains(list []string, s string) bool {
 }
 
 var durationFields = map[string]bool{"duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,
-	"renewal_offset": true, "force_refresh_under": true, "at": true, "for": true, "retry_after": true, "latency": true}
+	"renewal_offset": true, "ramp_up": true, "force_refresh_under": true, "at": true, "for": true, "retry_after": true, "latency": true}
 
 // allowedFields lists the JSON field names of the object at path.
 func allowedFields(path string) []string {

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"tokentop/internal/clock"
 )
@@ -10,12 +12,29 @@ import (
 type timelineTimer struct{ timer clock.Timer }
 
 // Start adds the scenario's sessions and schedules its timeline from now.
-// If a session cannot be added, the sessions added so far stay and the
-// error says which failed.
+// With a RampUp, session i of n is added at i*RampUp/n instead of at once
+// (a failure to add it then is reported as an action-failed event). If a
+// session added at once cannot be added, the sessions added so far stay and
+// the error says which failed.
 func (m *Manager) Start(sc Scenario) error {
-	for _, spec := range sc.Sessions {
-		if _, err := m.Add(spec); err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	n := time.Duration(len(sc.Sessions))
+	for i, spec := range sc.Sessions {
+		at := time.Duration(0)
+		if sc.RampUp > 0 {
+			at = sc.RampUp * time.Duration(i) / n
+		}
+		if at == 0 {
+			if _, err := m.Add(spec); err != nil {
+				return fmt.Errorf("scenario %s: %w", sc.Name, err)
+			}
+			continue
+		}
+		if err := m.after(at, func() {
+			if _, err := m.Add(spec); err != nil && !errors.Is(err, ErrClosed) {
+				m.emit(KindActionFailed, "add session "+spec.Name, err)
+			}
+		}); err != nil {
+			return err
 		}
 	}
 	return m.Schedule(sc.Timeline)
@@ -25,28 +44,40 @@ func (m *Manager) Start(sc Scenario) error {
 // manager's clock. Close cancels the steps not yet due. A step that fails
 // is reported as an action-failed event.
 func (m *Manager) Schedule(steps []Step) error {
+	for _, step := range steps {
+		err := m.after(step.At, func() {
+			if err := m.Apply(step); err != nil {
+				m.emit(KindActionFailed, fmt.Sprintf("timeline step at %s (%s)", step.At, step.Action), err)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// after runs f after d on the manager's clock, unless Close comes first;
+// Close waits for an f that has started.
+func (m *Manager) after(d time.Duration, f func()) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	for _, step := range steps {
-		tt := &timelineTimer{}
-		m.timers[tt] = struct{}{}
-		tt.timer = m.clock.AfterFunc(step.At, func() {
-			m.mu.Lock()
-			_, pending := m.timers[tt]
-			delete(m.timers, tt)
-			m.mu.Unlock()
-			if !pending || !m.enter() {
-				return
-			}
-			defer m.wg.Done()
-			if err := m.Apply(step); err != nil {
-				m.emit(KindActionFailed, fmt.Sprintf("timeline step at %s (%s)", step.At, step.Action), err)
-			}
-		})
-	}
+	tt := &timelineTimer{}
+	m.timers[tt] = struct{}{}
+	tt.timer = m.clock.AfterFunc(d, func() {
+		m.mu.Lock()
+		_, pending := m.timers[tt]
+		delete(m.timers, tt)
+		m.mu.Unlock()
+		if !pending || !m.enter() {
+			return
+		}
+		defer m.wg.Done()
+		f()
+	})
 	return nil
 }
 
