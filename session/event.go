@@ -25,8 +25,7 @@ const (
 	KindBurstDone     EventKind = "burst-done"           // every call of a burst returned
 	KindFault         EventKind = "fault-injected"       // a fault was injected at the issuer
 	KindFaultsCleared EventKind = "faults-cleared"       // every fault was cleared
-	KindTokenLapsed   EventKind = "token-lapsed"         // the session's token expired with no new one: a gap starts
-	KindTokenRestored EventKind = "token-restored"       // a valid token is back after a gap
+	KindTokenRestored EventKind = "token-restored"       // a valid token is back after a time without one
 	KindResource      EventKind = "resource-refused"     // first refusal of a run of resource calls
 	KindUpstream      EventKind = "upstream-fetched"     // a Teams session fetched a new upstream token
 	KindUpstreamCache EventKind = "upstream-cache-hit"   // a Teams session reused its cached upstream token

@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"tokentop/credential"
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 // fakeBackend adapts the fake issuer to the manager's optional interfaces,
@@ -53,3 +55,11 @@ func newTestManager(t *testing.T) (*Manager, *fakeissuer.Issuer) {
 }
 
 func clockReal() clock.Clock { return clock.Real{} }
+
+// plainIssuer hides the fake's extra methods: an issuer that only issues.
+type plainIssuer struct{ fake *fakeissuer.Issuer }
+
+func (p plainIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+	return p.fake.Issue(ctx, r)
+}
+func (p plainIssuer) Name() string { return "plain" }

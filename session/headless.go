@@ -184,12 +184,6 @@ func newEventLine(e Event, start time.Time) eventLine {
 	l := eventLine{Type: "event", Seq: e.Seq, Session: e.Session, At: e.At.UTC(), T: e.At.Sub(start).Seconds(),
 		Kind: e.Kind, Reason: e.Reason, Attempt: e.Attempt, ExpiresOn: e.ExpiresOn.UTC(), NextAt: e.NextAt.UTC(),
 		LatencyMS: ms(e.Latency), Waiters: e.Waiters, Message: e.Message}
-	if e.ExpiresOn.IsZero() {
-		l.ExpiresOn = time.Time{}
-	}
-	if e.NextAt.IsZero() {
-		l.NextAt = time.Time{}
-	}
 	if e.Err != nil {
 		l.Error = e.Err.Error()
 	}

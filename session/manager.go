@@ -33,7 +33,8 @@ type Manager struct {
 
 	mu       sync.Mutex
 	closed   bool
-	sessions map[string]*Session
+	sessions map[string]*Session // started sessions, by name
+	pending  map[string]struct{} // names reserved by an Add in progress
 	order    []*Session
 	timers   map[*timelineTimer]struct{} // pending timeline steps
 	started  time.Time
@@ -57,7 +58,7 @@ func NewManager(opts Options) (*Manager, error) {
 		opts.IssueTimeout = defaultIssueTimeout
 	}
 	m := &Manager{opts: opts, clock: opts.Clock, teams: opts.Teams,
-		sessions: map[string]*Session{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}
+		sessions: map[string]*Session{}, pending: map[string]struct{}{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}
 	if m.teams == nil {
 		m.teams, _ = opts.Issuer.(TeamsIssuer)
 	}
@@ -177,28 +178,32 @@ func (m *Manager) Add(spec Spec) (*Session, error) {
 		m.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if _, dup := m.sessions[spec.Name]; dup {
+	_, dup := m.sessions[spec.Name]
+	_, adding := m.pending[spec.Name]
+	if dup || adding {
 		m.mu.Unlock()
 		return nil, fmt.Errorf("session %q already exists; pick another name", spec.Name)
 	}
-	s := newSession(m, spec)
-	m.sessions[spec.Name] = s // reserve the name while the credential is made
+	m.pending[spec.Name] = struct{}{} // reserve the name while the credential is made
 	m.mu.Unlock()
 
-	if err := s.start(); err != nil {
-		m.mu.Lock()
-		delete(m.sessions, spec.Name)
-		m.mu.Unlock()
-		return nil, fmt.Errorf("session %q: %w", spec.Name, err)
-	}
+	s := newSession(m, spec)
+	err := s.start()
 	m.mu.Lock()
-	if m.closed { // Close ran while the credential was being made
-		m.mu.Unlock()
+	delete(m.pending, spec.Name)
+	closed := m.closed
+	if err == nil && !closed {
+		m.sessions[spec.Name] = s
+		m.order = append(m.order, s)
+	}
+	m.mu.Unlock()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("session %q: %w", spec.Name, err)
+	case closed: // Close ran while the credential was being made
 		s.shutdown()
 		return nil, ErrClosed
 	}
-	m.order = append(m.order, s)
-	m.mu.Unlock()
 	s.startCallers()
 	return s, nil
 }
