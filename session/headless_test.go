@@ -12,7 +12,12 @@ import (
 func TestHeadlessJSONLinesCarryTypeSessionTimeAndKind(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sum, _, lines := playBuiltin(t, "signout")
+		prev := 0.0
 		for i, l := range lines[:len(lines)-1] {
+			if seq := l["seq"].(float64); seq != prev+1 {
+				t.Fatalf("line %d has seq %v after %v; lines must be in publish order, none missing", i+1, seq, prev)
+			}
+			prev = l["seq"].(float64)
 			if l["type"] != "event" || l["kind"] == "" || l["at"] == nil || l["t"] == nil {
 				t.Fatalf("line %d lacks type, kind or time: %v", i+1, l)
 			}

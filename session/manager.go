@@ -39,7 +39,7 @@ type Manager struct {
 	timers   map[*timelineTimer]struct{} // pending timeline steps
 	started  time.Time
 
-	subsMu sync.RWMutex
+	subsMu sync.Mutex // also serialises publishing, so every subscriber sees Seq order
 	subs   map[*Subscription]struct{}
 }
 
@@ -101,12 +101,12 @@ func (m *Manager) unsubscribe(sub *Subscription) {
 
 // publish numbers e and hands it to every subscriber without blocking.
 func (m *Manager) publish(e *Event) {
+	m.subsMu.Lock()
 	e.Seq = m.seq.Add(1)
-	m.subsMu.RLock()
 	for sub := range m.subs {
 		sub.send(*e)
 	}
-	m.subsMu.RUnlock()
+	m.subsMu.Unlock()
 }
 
 // Published returns how many events the manager has published.

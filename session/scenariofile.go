@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"tokentop/credential"
 )
 
 // The scenario file format (JSON). Durations are strings in Go's notation
@@ -98,6 +100,7 @@ type ScenarioError struct {
 	Err   error  // underlying error, if any
 }
 
+// Error reads "file:line: field: what is wrong and what is allowed".
 func (e *ScenarioError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -113,6 +116,7 @@ func (e *ScenarioError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying decoding error, if any.
 func (e *ScenarioError) Unwrap() error { return e.Err }
 
 // LoadScenario reads and parses a scenario file.
@@ -191,6 +195,11 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 			field, msg, _ := strings.Cut(err.Error(), ": ")
 			return Scenario{}, fail(at+"."+field, "%s", msg)
 		}
+		for field, raw := range map[string]string{"initial_token": s.InitialToken, "static_token": s.StaticToken} {
+			if _, err := credential.ParseJWT(raw); raw != "" && err != nil {
+				return Scenario{}, fail(at+"."+field, "not a usable token: %v; give a JWT with an exp claim, or leave it out to have one issued", err)
+			}
+		}
 		count := 1
 		if s.Count != nil {
 			if *s.Count < 1 {
@@ -241,6 +250,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 			return Step{}, p.fail(at+".status", "%d is not an error status; use 400..599", s.Status)
 		}
 		step.Action = ActionFault
+		if s.Fault == FaultLatency && s.Latency == "" {
+			return Step{}, p.fail(at+".latency", "a latency fault needs \"latency\": how long each call is delayed, e.g. \"2s\"")
+		}
 		if s.Fault == FaultDown && s.For == "" {
 			return Step{}, p.fail(at+".for", "a down fault needs \"for\": how long the issuer is down, e.g. \"15m\"")
 		}

@@ -56,9 +56,10 @@ func (s *Session) start() error {
 	if s.spec.Static {
 		initial = s.spec.StaticToken
 	}
+	refresher := s.refresher() // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
 		ctx, cancel := s.m.timeout(s.m.ctx, s.m.opts.IssueTimeout)
-		tok, err := s.refresher()(ctx)
+		tok, err := refresher(ctx)
 		cancel()
 		if err != nil {
 			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
@@ -89,7 +90,7 @@ func (s *Session) start() error {
 		return err
 	}
 	cred, err := credential.New(credential.Options{
-		Refresher:          s.refresher(),
+		Refresher:          refresher,
 		InitialToken:       initial,
 		RefreshProactively: s.spec.Proactive,
 		Policy:             policy,
