@@ -28,7 +28,7 @@ func TestSlowSubscriberLosesOldestEventsAndTheLossIsCounted(t *testing.T) {
 	for i := range 10 {
 		sub.send(Event{Seq: uint64(i + 1), Session: fmt.Sprint("s", i%2)})
 	}
-	if sub.Dropped() != 7 || sub.DroppedFor("s0")+sub.DroppedFor("s1") != 7 {
+	if sub.Offered() != 10 || sub.Dropped() != 7 || sub.DroppedFor("s0")+sub.DroppedFor("s1") != 7 {
 		t.Fatalf("dropped %d (s0 %d, s1 %d), want 7", sub.Dropped(), sub.DroppedFor("s0"), sub.DroppedFor("s1"))
 	}
 	sub.Close()

@@ -115,6 +115,7 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	sum := m.summarize(sc.Name, start, sub)
 	sum.Interrupted = interrupted
 	res := finish()
+	sum.EventsPublished = sub.Offered()
 	sum.EventsWritten = res.written
 	sum.EventsDropped = sub.Dropped()
 	sum.Totals.EventsDropped = sum.EventsDropped
@@ -207,9 +208,9 @@ type Summary struct {
 	Scenario        string           `json:"scenario"`
 	VirtualSeconds  float64          `json:"virtual_seconds"`
 	Interrupted     bool             `json:"interrupted"`
-	EventsPublished uint64           `json:"events_published"`
-	EventsWritten   uint64           `json:"events_written"`
-	EventsDropped   uint64           `json:"events_dropped"`
+	EventsPublished uint64           `json:"events_published"` // events of the run (written + dropped)
+	EventsWritten   uint64           `json:"events_written"`   // event lines written
+	EventsDropped   uint64           `json:"events_dropped"`   // events lost because the writer fell behind
 	Sessions        []SessionSummary `json:"sessions"`
 	Totals          SessionSummary   `json:"totals"`
 }
@@ -253,7 +254,6 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		sum.Sessions = append(sum.Sessions, ss)
 	}
 	sum.Totals = newSessionSummary(total)
-	sum.EventsPublished = m.Published()
 	return sum
 }
 

@@ -11,6 +11,7 @@ type Subscription struct {
 
 	mu        sync.Mutex
 	closed    bool
+	offered   uint64
 	dropped   uint64
 	bySession map[string]uint64
 	unsub     func(*Subscription)
@@ -33,6 +34,14 @@ func (s *Subscription) Dropped() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dropped
+}
+
+// Offered returns how many events were published to this subscription:
+// those read, those still buffered and those dropped.
+func (s *Subscription) Offered() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.offered
 }
 
 // DroppedFor returns how many of one session's events this subscription lost.
@@ -70,6 +79,7 @@ func (s *Subscription) send(e Event) {
 	if s.closed {
 		return
 	}
+	s.offered++
 	for {
 		select {
 		case s.ch <- e:
