@@ -260,3 +260,16 @@ func TestCloseStopsEveryGoroutineOnAScaledClock(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestBurstOnJavaPolicyCallsTheIssuerOncePerCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := newTestManager(t)
+		s := mustAdd(t, m, Spec{Name: "j", Identity: "jo", Policy: "java", Lifetime: time.Hour})
+		m.InjectFault(Fault{Kind: FaultLatency, Latency: time.Second})
+		m.Burst("j", 40)
+		time.Sleep(time.Minute)
+		if st := s.Stats(); st.IssuerCalls != 40 || st.GetTokenErrors != 0 {
+			t.Errorf("java burst: %d issuer calls, %d errors; want 40 (no coalescing), 0", st.IssuerCalls, st.GetTokenErrors)
+		}
+	})
+}
