@@ -22,6 +22,7 @@ import (
 const (
 	envFakeClientID     = "TOKENTOP_FAKEISSUER_CLIENT_ID"
 	envFakeClientSecret = "TOKENTOP_FAKEISSUER_CLIENT_SECRET"
+	envACSAccessKey     = "TOKENTOP_ACS_ACCESS_KEY"
 )
 
 // fakeIssuerConfig is the command line of `tokentop fakeissuer`.
@@ -35,6 +36,8 @@ type fakeIssuerConfig struct {
 	speed            float64
 	clientSecretFile string
 	showSecrets      bool
+	upstreamCache    bool
+	renewalOffset    time.Duration
 }
 
 // runFakeIssuer runs `tokentop fakeissuer [flags]`: the fake issuer as a
@@ -58,7 +61,9 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 	fs.DurationVar(&cfg.lifetime, "lifetime", fakeissuer.DefaultLifetime, "token lifetime when a request asks for none")
 	fs.Float64Var(&cfg.speed, "speed", 1, "time warp: virtual seconds per real second (60 makes an hour last a minute)")
 	fs.StringVar(&cfg.clientSecretFile, "client-secret-file", "", "file holding the OAuth2 client secret (else $"+envFakeClientSecret+", else generated)")
-	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret at start")
+	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret and the ACS connection string's access key at start")
+	fs.BoolVar(&cfg.upstreamCache, "upstream-cache", false, "answer /oauth2/token from an MSAL-like cache (force_refresh=true skips it)")
+	fs.DurationVar(&cfg.renewalOffset, "upstream-renewal-offset", fakeissuer.DefaultUpstreamRenewalOffset, "with --upstream-cache: renew a cached token this long before it expires")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tokentop fakeissuer [flags]\n\nRuns the fake token issuer as an HTTP server until interrupted.\nThe OAuth2 client id comes from $%s (default %q).\n\nFlags:\n%s", envFakeClientID, fakeissuer.DefaultClientID, fs.FlagUsages())
 	}
@@ -107,6 +112,8 @@ func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(stri
 		DefaultLifetime: cfg.lifetime,
 		ClientID:        fakeIssuerOr(getenv(envFakeClientID), fakeissuer.DefaultClientID),
 		ClientSecret:    secret,
+		ACS:             fakeissuer.ACSOptions{AccessKey: getenv(envACSAccessKey)},
+		UpstreamCache:   fakeissuer.UpstreamCacheOptions{Enabled: cfg.upstreamCache, RenewalOffset: cfg.renewalOffset},
 	})
 	if err != nil {
 		ln.Close()
@@ -152,7 +159,11 @@ func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, base string, cfg
 	fmt.Fprintf(w, "  teams         POST %s%s  {\"teamsToken\": \"...\"}\n", base, fakeissuer.PathGetTokenForTeams)
 	fmt.Fprintf(w, "  oidc          GET  %s%s\n", base, fakeissuer.PathOpenIDConfig)
 	fmt.Fprintf(w, "  jwks          GET  %s%s\n", base, fakeissuer.PathJWKS)
-	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (client_credentials)\n", base, fakeissuer.PathOAuth2Token)
+	tokenNote := "client_credentials"
+	if cfg.upstreamCache {
+		tokenNote += fmt.Sprintf("; cached until %v before expiry unless %s=true", cfg.renewalOffset, fakeissuer.ForceRefreshParam)
+	}
+	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (%s)\n", base, fakeissuer.PathOAuth2Token, tokenNote)
 	fmt.Fprintf(w, "  resource      GET  %s%s  (Authorization: Bearer TOKEN)\n", base, fakeissuer.PathMe)
 	fmt.Fprintf(w, "  faults        GET/POST/DELETE %s%s\n", base, fakeissuer.PathAdminFaults)
 	secret := "not shown; --show-secrets prints it"
@@ -160,6 +171,7 @@ func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, base string, cfg
 		secret = iss.ClientSecret()
 	}
 	fmt.Fprintf(w, "  client id %q; client secret (%s): %s\n", iss.ClientID(), secretSource, secret)
+	printACSConnectionString(w, iss, base, cfg.showSecrets)
 	fmt.Fprintln(w, "  press Ctrl-C to stop")
 }
 
@@ -168,4 +180,19 @@ func fakeIssuerOr(v, fallback string) string {
 		return fallback
 	}
 	return v
+}
+
+// printACSConnectionString prints the connection string of the ACS Identity
+// REST emulation. Its access key is a secret: without --show-secrets it is
+// elided, and the line says how to see it or set it.
+func printACSConnectionString(w io.Writer, iss *fakeissuer.Issuer, base string, showSecrets bool) {
+	source := "$" + envACSAccessKey
+	if iss.ACSAccessKeyGenerated() {
+		source = "generated at start; set $" + envACSAccessKey + " to choose it"
+	}
+	key := "<not shown; --show-secrets prints it>"
+	if showSecrets {
+		key = iss.ACSAccessKey()
+	}
+	fmt.Fprintf(w, "  acs identity  %s  (access key %s)\n", fakeissuer.ACSConnectionString(base, key), source)
 }
