@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"tokentop/credential"
 )
 
 // EventKind names what happened. Credential events keep the credential's
@@ -98,4 +100,41 @@ func (e Event) Text() string {
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
+}
+
+// Session-level names of the credential's event kinds.
+const (
+	KindRefreshScheduled EventKind = "refresh-scheduled"
+	KindRefreshStarted   EventKind = "refresh-started"
+	KindOpaqueToken      EventKind = "opaque-token"
+	KindRefreshSucceeded EventKind = "refresh-succeeded"
+	KindRefreshFailed    EventKind = "refresh-failed"
+	KindTokenRejected    EventKind = "token-rejected"
+	KindRefreshAborted   EventKind = "refresh-aborted"
+	KindRetryScheduled   EventKind = "retry-scheduled"
+	KindDisposed         EventKind = "disposed"
+)
+
+func credentialKind(k credential.EventKind) EventKind {
+	switch k {
+	case credential.EventScheduled:
+		return KindRefreshScheduled
+	case credential.EventStarted:
+		return KindRefreshStarted
+	case credential.EventOpaqueToken:
+		return KindOpaqueToken
+	case credential.EventSucceeded:
+		return KindRefreshSucceeded
+	case credential.EventFailed:
+		return KindRefreshFailed
+	case credential.EventRejected:
+		return KindTokenRejected
+	case credential.EventAborted:
+		return KindRefreshAborted
+	case credential.EventRetryScheduled:
+		return KindRetryScheduled
+	case credential.EventDisposed:
+		return KindDisposed
+	}
+	return EventKind("credential-" + k.String())
 }

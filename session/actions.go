@@ -1,0 +1,146 @@
+package session
+
+import (
+	"context"
+	"fmt"
+)
+
+// Refresh asks session name to refresh now. The refresh runs in the
+// background; its outcome arrives as events.
+func (m *Manager) Refresh(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindRefreshAsked})
+	return m.goRun(func() {
+		if _, err := s.cred.Refresh(m.ctx); err != nil && !s.credentialReports(err) {
+			s.emit(Event{Kind: KindActionFailed, Message: "refresh", Err: err})
+		}
+	})
+}
+
+// Abort cancels session name's refresh in flight, if any.
+func (m *Manager) Abort(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindAbortAsked})
+	s.cred.Abort()
+	return nil
+}
+
+// Dispose disposes session name's credential: no refresh happens any more and
+// its callers get errors. Its simulated callers with resource checks keep
+// presenting the last token they got, to show what a client still holding it
+// sees; the others stop.
+func (m *Manager) Dispose(name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindDisposeAsked})
+	s.dispose()
+	return nil
+}
+
+// SignOut signs identity out everywhere: it disposes every session of that
+// identity at once and, if the issuer is an issuer.Revoker, revokes the
+// identity's tokens in the background so that calls still carrying them are
+// refused. It reports an error if no session has that identity.
+func (m *Manager) SignOut(identity string) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	var targets []*Session
+	for _, s := range m.order {
+		if s.spec.Identity == identity {
+			targets = append(targets, s)
+		}
+	}
+	m.mu.Unlock()
+	if len(targets) == 0 {
+		return fmt.Errorf("sign out: no session has identity %q", identity)
+	}
+	for _, s := range targets {
+		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
+		s.dispose()
+	}
+	rev, ok := m.opts.Issuer.(revoker)
+	if !ok {
+		m.emit(KindRevokeFailed, fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name()), nil)
+		return nil
+	}
+	return m.goRun(func() {
+		ctx, cancel := m.timeout(m.ctx, m.opts.IssueTimeout)
+		defer cancel()
+		if err := rev.Revoke(ctx, identity); err != nil {
+			m.emit(KindRevokeFailed, "identity "+identity, err)
+			return
+		}
+		for _, s := range targets {
+			s.emit(Event{Kind: KindRevoked, Message: "identity " + identity})
+		}
+	})
+}
+
+type revoker interface {
+	Revoke(ctx context.Context, identity string) error
+}
+
+// Burst starts n concurrent GetToken calls on session name (each followed by
+// a resource check if the session does them), as n callers arriving at once
+// would. A burst-done event reports the outcome.
+func (m *Manager) Burst(name string, n int) error {
+	if n < 1 {
+		return fmt.Errorf("burst: %d calls makes no sense; use 1 or more", n)
+	}
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.emit(Event{Kind: KindBurstStarted, Message: fmt.Sprintf("%d concurrent calls", n)})
+	b := &burst{s: s, left: int64(n), n: n, start: m.clock.Now()}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	m.wg.Add(n)
+	for range n {
+		go func() {
+			defer m.wg.Done()
+			b.call()
+		}()
+	}
+	return nil
+}
+
+// InjectFault injects f at the issuer.
+func (m *Manager) InjectFault(f Fault) error {
+	if m.opts.Faults == nil {
+		return fmt.Errorf("inject fault: the issuer %s takes no injected faults (only the fake issuer does)", m.opts.Issuer.Name())
+	}
+	if !validFaultKind(f.Kind) {
+		return fmt.Errorf("inject fault: %q is not a fault; use one of %v", f.Kind, FaultKinds())
+	}
+	if err := m.opts.Faults.InjectFault(f); err != nil {
+		m.emit(KindActionFailed, "inject fault "+f.String(), err)
+		return fmt.Errorf("inject fault %s: %w", f, err)
+	}
+	m.emit(KindFault, f.String(), nil)
+	return nil
+}
+
+// ClearFaults clears every fault at the issuer.
+func (m *Manager) ClearFaults() error {
+	if m.opts.Faults == nil {
+		return fmt.Errorf("clear faults: the issuer %s takes no injected faults", m.opts.Issuer.Name())
+	}
+	m.opts.Faults.ClearFaults()
+	m.emit(KindFaultsCleared, "", nil)
+	return nil
+}
