@@ -2,14 +2,16 @@ package fakeissuer
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-func TestOAuth2TokenWithoutTheUpstreamCacheMintsEveryTime(t *testing.T) {
+func TestTeamsOAuth2TokenWithoutTheUpstreamCacheMintsEveryTime(t *testing.T) {
 	iss := newACSIssuer(t, Options{})
 	a, w := oauth2Token(t, iss, nil)
 	b, _ := oauth2Token(t, iss, nil)
@@ -21,7 +23,7 @@ func TestOAuth2TokenWithoutTheUpstreamCacheMintsEveryTime(t *testing.T) {
 	}
 }
 
-func TestUpstreamCacheHandsBackTheSameTokenUntilFiveMinutesBeforeExpiry(t *testing.T) {
+func TestTeamsUpstreamCacheHandsBackTheSameTokenUntilFiveMinutesBeforeExpiry(t *testing.T) {
 	iss, clk := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
 	// Start on a whole second, as tokens do, so expires_in is exact.
 	clk.Advance(clk.Now().Truncate(time.Second).Add(time.Second).Sub(clk.Now()))
@@ -50,7 +52,7 @@ func TestUpstreamCacheHandsBackTheSameTokenUntilFiveMinutesBeforeExpiry(t *testi
 	}
 }
 
-func TestUpstreamCacheForceRefreshMintsAndCachesANewToken(t *testing.T) {
+func TestTeamsUpstreamCacheForceRefreshMintsAndCachesANewToken(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
 	first, _ := oauth2Token(t, iss, nil)
 	forced, w := oauth2Token(t, iss, url.Values{ForceRefreshParam: {"true"}})
@@ -66,7 +68,7 @@ func TestUpstreamCacheForceRefreshMintsAndCachesANewToken(t *testing.T) {
 	}
 }
 
-func TestUpstreamCacheKeysOnScopesAndAskedLifetime(t *testing.T) {
+func TestTeamsUpstreamCacheKeysOnScopesAndAskedLifetime(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
 	a, _ := oauth2Token(t, iss, url.Values{"scope": {"a"}})
 	b, _ := oauth2Token(t, iss, url.Values{"scope": {"b"}})
@@ -77,7 +79,7 @@ func TestUpstreamCacheKeysOnScopesAndAskedLifetime(t *testing.T) {
 	}
 }
 
-func TestUpstreamCacheNeverHandsBackTokensShorterThanTheRenewalOffset(t *testing.T) {
+func TestTeamsUpstreamCacheNeverHandsBackTokensShorterThanTheRenewalOffset(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true, RenewalOffset: 10 * time.Minute}})
 	short := url.Values{"expires_in": {"600"}} // exactly the offset: always due for renewal
 	a, _ := oauth2Token(t, iss, short)
@@ -87,7 +89,7 @@ func TestUpstreamCacheNeverHandsBackTokensShorterThanTheRenewalOffset(t *testing
 	}
 }
 
-func TestIssueUpstreamCachedInProcessFollowsTheSameRules(t *testing.T) {
+func TestTeamsIssueUpstreamCachedInProcessFollowsTheSameRules(t *testing.T) {
 	iss, clk := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{RenewalOffset: time.Minute}})
 	ctx := context.Background()
 	first, cached, err := iss.IssueUpstreamCached(ctx, "app", 0, false)
@@ -115,7 +117,7 @@ func TestIssueUpstreamCachedInProcessFollowsTheSameRules(t *testing.T) {
 	}
 }
 
-func TestUpstreamCacheHitBypassesFaultsButAMissDoesNot(t *testing.T) {
+func TestTeamsUpstreamCacheHitBypassesFaultsButAMissDoesNot(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
 	first, _ := oauth2Token(t, iss, nil)
 	if err := iss.InjectFault(Fault{Kind: FaultFail, Status: http.StatusServiceUnavailable}); err != nil {
@@ -129,7 +131,7 @@ func TestUpstreamCacheHitBypassesFaultsButAMissDoesNot(t *testing.T) {
 	}
 }
 
-func TestNewRefusesANegativeRenewalOffsetAndABadAccessKey(t *testing.T) {
+func TestACSAndTeamsOptionsRefuseANegativeRenewalOffsetAndABadAccessKey(t *testing.T) {
 	for _, tc := range []struct {
 		opts     Options
 		fragment string
@@ -141,5 +143,32 @@ func TestNewRefusesANegativeRenewalOffsetAndABadAccessKey(t *testing.T) {
 		if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.fragment) {
 			t.Errorf("New(%+v) = %v, want an error saying %q", tc.opts, err, tc.fragment)
 		}
+	}
+}
+
+func TestTeamsUpstreamCacheAndACSRoutesAreSafeUnderConcurrentRequests(t *testing.T) {
+	iss := newACSIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
+	h := iss.Handler()
+	id := createACSIdentity(t, h)
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 10 {
+				if tok, w := oauth2Token(t, iss, url.Values{"scope": {fmt.Sprint("s", n%2)}}); w.Code != http.StatusOK {
+					errs <- fmt.Sprintf("goroutine %d: /oauth2/token %d", g, w.Code)
+				} else if _, err := iss.Verify(tok.AccessToken); err != nil {
+					errs <- fmt.Sprintf("goroutine %d: cached token refused: %v", g, err)
+				}
+				if w := acsCall(t, h, "POST", acsPath(id, ":issueAccessToken", ACSAPIVersion), `{"scopes":["chat"]}`); w.Code != http.StatusOK {
+					errs <- fmt.Sprintf("goroutine %d: issueAccessToken %d", g, w.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
