@@ -22,7 +22,8 @@ type backend interface {
 	InjectFault(fault, session string) error
 	// Policies lists the policy names the new-session form cycles through.
 	Policies() []string
-	Add(spec newSession) error
+	// Add adds a session and returns the name it was given.
+	Add(spec newSession) (string, error)
 }
 
 // frame is one consistent copy of the sessions, taken off the event loop.

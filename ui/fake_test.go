@@ -55,8 +55,8 @@ func (f *fakeBackend) InjectFault(fault, session string) error {
 func (f *fakeBackend) Policies() []string {
 	return []string{"tokentop", "js", "dotnet", "java", "python"}
 }
-func (f *fakeBackend) Add(s newSession) error {
-	return f.record("add %s %v %s proactive=%v %s", s.Identity, s.Scopes, s.Policy, s.Proactive, s.Lifetime)
+func (f *fakeBackend) Add(s newSession) (string, error) {
+	return s.Identity, f.record("add %s %v %s proactive=%v %s", s.Identity, s.Scopes, s.Policy, s.Proactive, s.Lifetime)
 }
 
 func (f *fakeBackend) Calls() []string {

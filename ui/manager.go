@@ -278,9 +278,9 @@ func (b *managerBackend) Policies() []string { return session.PolicyNames() }
 
 // Add adds a session named after its identity ("dave", "dave-2", ...) with
 // one simulated caller, so that it serves tokens like the demo's sessions.
-func (b *managerBackend) Add(ns newSession) error {
+func (b *managerBackend) Add(ns newSession) (string, error) {
 	if ns.Identity == "" {
-		return errors.New("a new session needs an identity")
+		return "", errors.New("a new session needs an identity")
 	}
 	base := strings.ReplaceAll(ns.Identity, " ", "-")
 	name := base
@@ -294,5 +294,5 @@ func (b *managerBackend) Add(ns newSession) error {
 		Name: name, Identity: ns.Identity, Scopes: ns.Scopes, Policy: ns.Policy,
 		Proactive: ns.Proactive, Lifetime: ns.Lifetime, Callers: 1,
 	})
-	return err
+	return name, err
 }

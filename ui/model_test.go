@@ -236,6 +236,9 @@ func TestNewSessionFormAddsASessionToTheManager(t *testing.T) {
 		if !ok {
 			t.Fatalf("no session dave in the manager; sessions: %d", len(mgr.Sessions()))
 		}
+		if d.m.Selected() != "dave" {
+			t.Errorf("after adding dave the selection is %q, want the new session", d.m.Selected())
+		}
 		spec := s.Spec()
 		if spec.Policy != "js" || spec.Proactive || spec.Lifetime != 30*time.Minute || !slices.Equal(spec.Scopes, []string{"chat", "voip"}) {
 			t.Errorf("spec = %+v, want js, not proactive, 30m, chat voip", spec)

@@ -97,6 +97,9 @@ func (m Model) tableRow(l tableLayout, sv *sessionView, selected bool) string {
 	if sv.ExpiresOn.IsZero() || sv.IssuedAt.IsZero() {
 		bar.Lifetime = 0
 	}
+	if sv.State.ended() { // the credential serves nothing any more
+		bar.Lifetime, expires = 0, "-"
+	}
 	lat := latency(sv.LastLatency)
 	fail := strconv.FormatInt(sv.Failures, 10)
 

@@ -16,8 +16,9 @@ type EventsMsg struct{ N int }
 
 // actionDoneMsg reports the outcome of an action issued to the backend.
 type actionDoneMsg struct {
-	what string
-	err  error
+	what       string
+	err        error
+	selectName string // a session to select, e.g. one just added
 }
 
 // verifiedMsg carries a signature check result for a token fingerprint.
@@ -60,6 +61,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = m.styles.Warning.Render(msg.what + " failed: " + msg.err.Error())
 		} else {
 			m.status = msg.what
+			if msg.selectName != "" {
+				m.selected = msg.selectName
+			}
 		}
 		m.fetching = true
 		return m, m.fetchFrame()
@@ -367,7 +371,10 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case submitted:
 		m.mode = modeNormal
 		be := m.be
-		return m, action("new session for "+spec.Identity+": added", func() error { return be.Add(spec) })
+		return m, func() tea.Msg {
+			name, err := be.Add(spec)
+			return actionDoneMsg{what: "new session " + name + " for " + spec.Identity + ": added", err: err, selectName: name}
+		}
 	}
 	return m, nil
 }
