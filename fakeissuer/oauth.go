@@ -133,7 +133,7 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: tok.Token,
 		TokenType:   "Bearer",
-		ExpiresIn:   int64(tok.ExpiresOn.Sub(i.clock.Now()).Round(time.Second) / time.Second),
+		ExpiresIn:   ceilSeconds(tok.ExpiresOn.Sub(i.clock.Now())),
 		Scope:       strings.Join(claims.Scopes, " "),
 	})
 }
@@ -194,4 +194,10 @@ func writeOAuthIssueError(w http.ResponseWriter, err error) {
 		code = "invalid_request"
 	}
 	writeOAuthError(w, se.Status, code, se.Message)
+}
+
+// ceilSeconds is d in whole seconds, rounded up: a token minted on a whole
+// second reports the lifetime asked for.
+func ceilSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
 }
