@@ -2,7 +2,10 @@ package ui
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"tokentop/session"
 )
 
 func TestGoldenScreens(t *testing.T) {
@@ -70,4 +73,26 @@ func TestGoldenScreens(t *testing.T) {
 			requireGolden(t, tt.name, screen)
 		})
 	}
+}
+
+// TestGoldenManagerScreen draws a real Manager's sessions through the
+// adapter, in a synctest bubble so that every time and token is fixed: the
+// sessions live 52 virtual minutes (through their proactive refresh), then
+// one is disposed and an identity is signed out.
+func TestGoldenManagerScreen(t *testing.T) {
+	withManager(t, Options{Issuer: "test issuer", NoColor: true}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		time.Sleep(52 * time.Minute)
+		synctest.Wait()
+		d.keys("d", "y")
+		synctest.Wait()
+		d.keys("down", "down", "s", "y")
+		synctest.Wait()
+		time.Sleep(time.Minute)
+		d.keys("up", "up")
+		d.send(EventsMsg{N: 1})
+		d.send(windowSize(120, 30))
+		screen := d.screen()
+		checkGeometry(t, screen, 120, 30)
+		requireGolden(t, "manager_screen", screen)
+	})
 }
