@@ -25,6 +25,17 @@ type managerBackend struct {
 	signedOut map[string]bool       // sessions ended by a sign-out rather than a dispose
 	issued    map[string]issuedAt   // per session: when its current token was issued
 	windows   map[string]time.Duration
+	last      detailCache // the detail built for the previous frame
+}
+
+// detailCache keeps the selected session's detail while its log and token
+// are unchanged, so that an idle screen does not re-read and re-format up to
+// a thousand events on every frame.
+type detailCache struct {
+	name   string
+	logged uint64
+	token  string
+	detail *sessionDetail
 }
 
 // issuedAt caches the issue time of a session's current token, read from
@@ -69,7 +80,10 @@ func (b *managerBackend) Frame(detail string) frame {
 		f.Totals.Failures += int64(st.Failures)
 		f.Totals.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
 		if s.Name() == detail {
-			f.Detail = b.detail(s, snap)
+			if l := b.last; l.detail == nil || l.name != detail || l.logged != snap.Stats.EventsLogged || l.token != snap.Token {
+				b.last = detailCache{name: detail, logged: snap.Stats.EventsLogged, token: snap.Token, detail: b.detail(s, snap)}
+			}
+			f.Detail = b.last.detail
 		}
 	}
 	f.Totals.Sessions = len(sessions)

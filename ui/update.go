@@ -72,11 +72,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
-	case tea.MouseWheelMsg:
-		if msg.Mouse().Button == tea.MouseWheelUp {
-			return m.move(-3)
-		}
-		return m.move(3)
 	}
 	return m, nil
 }
@@ -304,7 +299,7 @@ func action(what string, fn func() error) tea.Cmd {
 
 func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch strings.ToLower(msg.String()) {
-	case "y", "enter":
+	case "y":
 		m.mode = modeNormal
 		c, be := m.confirm, m.be
 		if c.Kind == confirmSignOut {
