@@ -55,7 +55,7 @@ const minACSKeyBytes = 16
 // identityAPIVersions are the api-versions the identity and Teams routes serve.
 var identityAPIVersions = []string{ACSAPIVersion, "2022-10-01", "2021-03-07"}
 
-// ACSScopes are the token scopes the identity routes accept.
+// acsScopes are the token scopes the identity routes accept.
 var acsScopes = []string{"chat", "voip", "chat.join", "chat.join.limited", "voip.join"}
 
 // ACSOptions configure the ACS Identity REST API emulation.

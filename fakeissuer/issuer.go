@@ -67,10 +67,11 @@ type Options struct {
 	// /oauth2/token; defaults DefaultClientID and a generated secret.
 	ClientID     string
 	ClientSecret string
-	// ACS configures the ACS Identity REST API emulation (acs.go).
+	// ACS configures the ACS Identity REST API emulation: the access key
+	// of its connection string.
 	ACS ACSOptions
-	// UpstreamCache emulates an MSAL-like cache in front of /oauth2/token
-	// (teams_cache.go).
+	// UpstreamCache makes /oauth2/token answer from an MSAL-like token
+	// cache; off by default.
 	UpstreamCache UpstreamCacheOptions
 }
 

@@ -91,6 +91,9 @@ func (i *Issuer) IssueUpstreamCached(ctx context.Context, clientID string, lifet
 }
 
 func (i *Issuer) issueUpstreamCached(ctx context.Context, clientID string, scopes []string, lifetime time.Duration, force bool) (credential.AccessToken, Claims, cacheOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return credential.AccessToken{}, Claims{}, cacheMiss, err
+	}
 	c := i.upstreamCache
 	key := upstreamKey{clientID: clientID, scopes: strings.Join(scopes, " "), lifetime: lifetime}
 	outcome := cacheRefresh

@@ -2,6 +2,7 @@ package fakeissuer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -170,5 +171,17 @@ func TestTeamsUpstreamCacheAndACSRoutesAreSafeUnderConcurrentRequests(t *testing
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+func TestTeamsIssueUpstreamCachedHonoursACancelledContextEvenOnAHit(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	if _, _, err := iss.IssueUpstreamCached(context.Background(), "app", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := iss.IssueUpstreamCached(ctx, "app", 0, false); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err %v, want context.Canceled", err)
 	}
 }
