@@ -13,7 +13,10 @@ import (
 // HeadlessOptions configure RunHeadless.
 type HeadlessOptions struct {
 	// Manager configures the manager the run creates (issuer, clock,
-	// resource check, faults). Share its Clock with the issuer.
+	// resource check, faults). Share its Clock with the issuer. For a time
+	// warp, clock.NewScaledOn(NewProcessClock(), speed) keeps the run
+	// faithful on a busy machine: virtual time slows down instead of leaping
+	// past refresh windows while the process cannot run.
 	Manager Options
 	// Duration is how much virtual time to play; zero means the scenario's
 	// duration, or one hour if it has none.
