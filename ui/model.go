@@ -137,6 +137,7 @@ func newModel(be backend, opts Options) Model {
 		verified: map[string]error{},
 		logView:  viewport.New(),
 	}
+	m.logView.SoftWrap = true // long errors wrap instead of running off the screen
 	m.setStyles(true)
 	if _, ok := opts.Clock.(TimeControl); !ok {
 		m.keys.Pause.SetEnabled(false)
