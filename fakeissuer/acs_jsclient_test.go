@@ -181,9 +181,14 @@ func installACSJS(t *testing.T) string {
 	return dir
 }
 
-// lastLines returns the last n lines of b.
+// lastLines returns the last n lines of b, leaving out stack frames.
 func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(l, "npm error")), "at ") {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
