@@ -13,7 +13,7 @@ import (
 type state int
 
 const (
-	stateStarting state = iota // no token yet, first fetch not finished
+	stateStarting state = iota // no token yet (a refresher not yet called, or its first call in flight)
 	stateValid
 	stateInWindow
 	stateRefreshing
@@ -26,7 +26,7 @@ const (
 )
 
 var stateNames = [...]string{
-	stateStarting:   "starting",
+	stateStarting:   "no token",
 	stateValid:      "valid",
 	stateInWindow:   "in window",
 	stateRefreshing: "refreshing",
