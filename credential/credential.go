@@ -145,9 +145,8 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 	if c.clock == nil {
 		c.clock = clock.Real{}
 	}
-	if _, scaled := c.clock.(*clock.Scaled); !scaled {
-		// Scaled derives virtual time from the monotonic clock: it cannot jump.
-		c.recheck = wallRecheck
+	if !clock.Steady(c.clock) {
+		c.recheck = wallRecheck // the wall clock jumps after a laptop sleeps
 	}
 	if opts.InitialToken != "" {
 		tok, err := ParseJWT(opts.InitialToken)

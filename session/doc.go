@@ -10,7 +10,7 @@
 // whose schema its doc comment gives. The package knows nothing of terminals.
 //
 // Times are on the manager's clock, which may be virtual (a clock.Scaled,
-// best over a ProcessClock for headless runs, or a synctest bubble in tests). A session's "token gap" is the virtual time it
+// best over a clock.Process for headless runs, or a synctest bubble in tests). A session's "token gap" is the virtual time it
 // held no valid token: from its token's expiry until a new token arrived,
 // counted once it first had a token and until it was disposed.
 package session

@@ -14,7 +14,7 @@ import (
 type HeadlessOptions struct {
 	// Manager configures the manager the run creates (issuer, clock,
 	// resource check, faults). Share its Clock with the issuer. For a time
-	// warp, clock.NewScaledOn(NewProcessClock(), speed) keeps the run
+	// warp, clock.NewScaledOn(clock.NewProcess(), speed) keeps the run
 	// faithful on a busy machine: virtual time slows down instead of leaping
 	// past refresh windows while the process cannot run.
 	Manager Options

@@ -15,7 +15,7 @@ import (
 // BenchmarkHeadless10kSessions plays 10,000 proactive sessions of 1-hour
 // tokens, each with one caller every 10 minutes, signing in evenly over the
 // first 50 virtual minutes, for two virtual hours at 3600x (two seconds of
-// wall time, on a clock.Scaled over a ProcessClock, so that a busy machine
+// wall time, on a clock.Scaled over a clock.Process, so that a busy machine
 // slows virtual time down rather than letting tokens lapse) against the
 // in-process fake issuer (HS256, so that the cost
 // measured is tokentop's, not ECDSA's). Besides the usual figures it reports
@@ -36,7 +36,7 @@ func BenchmarkHeadless10kSessions(b *testing.B) {
 	var cpu time.Duration
 	var calls uint64
 	for b.Loop() {
-		pc := NewProcessClock()
+		pc := clock.NewProcess()
 		c := clock.NewScaledOn(pc, 1)
 		opts, _ := fakeOptionsAlg(b, c, "HS256")
 		before := cpuTime()

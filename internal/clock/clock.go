@@ -38,3 +38,17 @@ func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d
 // clamped to it: the timer then fires late rather than early, and never
 // overflows (a year-3000 token would otherwise wrap into a negative delay).
 const MaxTimerDelay = time.Duration(1<<62 - 1)
+
+// Steady reports whether c's time cannot jump. The wall clock can: Go's
+// timers run on the monotonic clock, which stops while a laptop sleeps, so a
+// deadline cached behind a timer must be re-checked against Now. A Scaled
+// clock measures its base with Since (monotonic for Real) and a Process clock
+// counts its own steps, so neither jumps, and re-checking them would cost a
+// timer per credential per virtual second.
+func Steady(c Clock) bool {
+	switch c.(type) {
+	case *Scaled, *Process:
+		return true
+	}
+	return false
+}

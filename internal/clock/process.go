@@ -1,27 +1,25 @@
-package session
+package clock
 
 import (
 	"container/heap"
 	"runtime"
 	"sync"
 	"time"
-
-	"tokentop/internal/clock"
 )
 
-// ProcessClock is real time as this process lives it: it advances in steps
+// Process is real time as this process lives it: it advances in steps
 // of about a millisecond taken by its own goroutine, and never by more than
 // MaxProcessStep in one step, so time during which the process could not run
 // (the machine busy with other work) is not counted. Under a clock.Scaled it
 // makes a time warp degrade gracefully: at 3600x a 100 ms stall of a busy
 // machine would otherwise be six virtual minutes in which no credential could
-// refresh; on a ProcessClock it slows virtual time down instead.
+// refresh; on a Process it slows virtual time down instead.
 //
-//	c := clock.NewScaledOn(session.NewProcessClock(), 3600)
+//	c := NewScaledOn(NewProcess(), 3600)
 //
 // Timers fire in their own goroutines, at most one step late. Close stops
 // the clock; timers still pending then never fire.
-type ProcessClock struct {
+type Process struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers processTimers
@@ -34,37 +32,37 @@ type ProcessClock struct {
 	done chan struct{}
 }
 
-// Step sizes of a ProcessClock.
+// Step sizes of a Process.
 const (
 	ProcessStep    = time.Millisecond     // how often the clock steps
 	MaxProcessStep = 2 * time.Millisecond // the most one step counts, however late it is
 )
 
-// NewProcessClock returns a running ProcessClock that starts at the real now.
-func NewProcessClock() *ProcessClock {
-	c := newProcessClock(time.Now())
+// NewProcess returns a running Process that starts at the real now.
+func NewProcess() *Process {
+	c := newProcess(time.Now())
 	go c.drive()
 	return c
 }
 
-func newProcessClock(now time.Time) *ProcessClock {
-	return &ProcessClock{now: now, last: now, stop: make(chan struct{}), done: make(chan struct{})}
+func newProcess(now time.Time) *Process {
+	return &Process{now: now, last: now, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
-var _ clock.Clock = (*ProcessClock)(nil)
+var _ Clock = (*Process)(nil)
 
 // Now returns the clock's time.
-func (c *ProcessClock) Now() time.Time {
+func (c *Process) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Since returns the clock's time elapsed since t.
-func (c *ProcessClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+func (c *Process) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // AfterFunc calls f in its own goroutine once d has elapsed on this clock.
-func (c *ProcessClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+func (c *Process) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
@@ -76,7 +74,7 @@ func (c *ProcessClock) AfterFunc(d time.Duration, f func()) clock.Timer {
 }
 
 // Close stops the clock and waits for its goroutine. Idempotent.
-func (c *ProcessClock) Close() error {
+func (c *Process) Close() error {
 	c.mu.Lock()
 	already := c.closed
 	c.closed = true
@@ -92,7 +90,7 @@ func (c *ProcessClock) Close() error {
 	return nil
 }
 
-func (c *ProcessClock) drive() {
+func (c *Process) drive() {
 	defer close(c.done)
 	ticker := time.NewTicker(ProcessStep)
 	defer ticker.Stop()
@@ -111,13 +109,13 @@ func (c *ProcessClock) drive() {
 }
 
 // step counts the real time since the last step, at most MaxProcessStep.
-func (c *ProcessClock) step(realNow time.Time) {
+func (c *Process) step(realNow time.Time) {
 	c.advance(min(realNow.Sub(c.last), MaxProcessStep))
 	c.last = realNow
 }
 
 // advance moves the clock on by d and fires the timers that fall due.
-func (c *ProcessClock) advance(d time.Duration) {
+func (c *Process) advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	var due []func()
@@ -131,7 +129,7 @@ func (c *ProcessClock) advance(d time.Duration) {
 }
 
 type processTimer struct {
-	c        *ProcessClock
+	c        *Process
 	f        func()
 	deadline time.Time
 	seq      uint64

@@ -1,16 +1,14 @@
-package session
+package clock
 
 import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"tokentop/internal/clock"
 )
 
-func TestProcessClockFiresTimersInDeadlineOrderAtMostAStepLate(t *testing.T) {
+func TestProcessFiresTimersInDeadlineOrderAtMostAStepLate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewProcessClock()
+		c := NewProcess()
 		defer c.Close()
 		start := c.Now()
 		fired := make(chan time.Duration, 3)
@@ -30,8 +28,8 @@ func TestProcessClockFiresTimersInDeadlineOrderAtMostAStepLate(t *testing.T) {
 	})
 }
 
-func TestProcessClockDoesNotCountAStall(t *testing.T) {
-	c := newProcessClock(time.Unix(0, 0)) // no driver: steps by hand
+func TestProcessDoesNotCountAStall(t *testing.T) {
+	c := newProcess(time.Unix(0, 0)) // no driver: steps by hand
 	start := c.Now()
 	c.step(c.last.Add(time.Millisecond))
 	c.step(c.last.Add(300 * time.Millisecond)) // the process could not run for 300ms
@@ -40,11 +38,11 @@ func TestProcessClockDoesNotCountAStall(t *testing.T) {
 	}
 }
 
-func TestScaledClockOverAProcessClockKeepsItsSpeed(t *testing.T) {
+func TestScaledClockOverAProcessKeepsItsSpeed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pc := NewProcessClock()
+		pc := NewProcess()
 		defer pc.Close()
-		c := clock.NewScaledOn(pc, 3600)
+		c := NewScaledOn(pc, 3600)
 		start := c.Now()
 		fired := make(chan time.Duration, 1)
 		c.AfterFunc(50*time.Minute, func() { fired <- c.Since(start) })
@@ -58,9 +56,9 @@ func TestScaledClockOverAProcessClockKeepsItsSpeed(t *testing.T) {
 	})
 }
 
-func TestProcessClockCloseStopsPendingTimers(t *testing.T) {
+func TestProcessCloseStopsPendingTimers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewProcessClock()
+		c := NewProcess()
 		tm := c.AfterFunc(time.Millisecond*5, func() { t.Error("fired after Close") })
 		c.Close()
 		c.Close()
