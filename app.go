@@ -33,6 +33,14 @@ type app struct {
 	manager  session.Options
 	speed    float64
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
+	closers  []func() error         // run by close
+}
+
+// close releases what newApp started.
+func (a *app) close() {
+	for _, c := range a.closers {
+		c()
+	}
 }
 
 // newApp checks the configuration and builds the issuer, the clock and the scenario.
@@ -68,7 +76,17 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 			a.speed = defaultSpeedHeadless
 		}
 	}
-	clk := clock.NewScaled(a.speed)
+	// Headless, virtual time runs on the process clock, so that a busy
+	// machine slows a 3600x run down instead of letting tokens lapse while the
+	// process cannot run. The screen runs on the real clock: the process
+	// clock's millisecond steps would cost idle CPU.
+	var base clock.Clock = clock.Real{}
+	if cfg.headless {
+		pc := clock.NewProcess()
+		a.closers = append(a.closers, pc.Close)
+		base = pc
+	}
+	clk := clock.NewScaledOn(base, a.speed)
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: clk})
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)

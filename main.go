@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer app.close()
 	if cfg.headless {
 		err = app.runHeadless(ctx, stdout)
 	} else {
