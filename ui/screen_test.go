@@ -137,3 +137,16 @@ func TestExpiredTokenGetsAnExpiredTimeBadge(t *testing.T) {
 		t.Errorf("expired token's badges wrong:\n%s", got)
 	}
 }
+
+func TestClaimsOfAnotherSessionAreNeverShownUnderTheSelectedName(t *testing.T) {
+	f := demoBackend(testNow)
+	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d.keys("down")
+	if !strings.Contains(d.screen(), "sub 8:acs:bob") {
+		t.Fatal("bob's claims are not shown after selecting bob")
+	}
+	d.send(frameMsg{frame: f.Frame("alice-chat"), asked: "bob-calling"}) // a frame carrying another session's detail
+	if got := d.screen(); strings.Contains(got, "8:acs:alice") {
+		t.Errorf("alice's claims appear while bob-calling is selected:\n%s", got)
+	}
+}

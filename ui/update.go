@@ -25,6 +25,9 @@ type verifiedMsg struct {
 	err         error
 }
 
+// maxVerified bounds the signature results kept.
+const maxVerified = 256
+
 // Update applies a message to the model.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -66,6 +69,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fetching = true
 		return m, m.fetchFrame()
 	case verifiedMsg:
+		if len(m.verified) >= maxVerified {
+			clear(m.verified) // bounded: a long run sees a token per refresh
+		}
 		m.verified[msg.fingerprint] = msg.err
 		return m, nil
 	case tea.KeyPressMsg:
@@ -92,7 +98,9 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 		m.fetching = true
 		cmds = append(cmds, m.fetchFrame()) // the detail is for another session: fetch ours
 	}
-	if d := m.frame.Detail; d != nil && d.Name == m.selected {
+	if d := m.frame.Detail; d == nil || d.Name != m.selected {
+		m.tokenRaw, m.token = "", tokenInfo{} // never show one session's claims under another's name
+	} else {
 		if d.Token != m.tokenRaw {
 			m.tokenRaw = d.Token
 			m.token = decodeToken(d.Token)
