@@ -29,7 +29,11 @@ func (m Model) detail(height int) string {
 		d = m.frame.Detail
 	}
 	lines := make([]string, 0, height)
-	lines = append(lines, m.detailBadges(), m.detailTimes(), m.detailClaims())
+	if m.tokenOf == sv.Name {
+		lines = append(lines, m.detailBadges(), m.detailTimes(), m.detailClaims())
+	} else { // the selection moved and its detail is on its way: never show another session's claims
+		lines = append(lines, m.styles.Muted.Render(" reading "+sv.Name+"…"), "", "")
+	}
 	lane := timelineLane{Now: m.frame.Now, Span: m.opts.Timeline}
 	if d != nil {
 		lane.Valid, lane.Marks = d.Valid, d.Marks

@@ -112,6 +112,7 @@ type Model struct {
 	logKey   logKey // what the log view currently holds
 	token    tokenInfo
 	tokenRaw string
+	tokenOf  string           // the session tokenRaw belongs to
 	verified map[string]error // signature check results by fingerprint
 }
 

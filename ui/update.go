@@ -98,11 +98,9 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 		m.fetching = true
 		cmds = append(cmds, m.fetchFrame()) // the detail is for another session: fetch ours
 	}
-	if d := m.frame.Detail; d == nil || d.Name != m.selected {
-		m.tokenRaw, m.token = "", tokenInfo{} // never show one session's claims under another's name
-	} else {
-		if d.Token != m.tokenRaw {
-			m.tokenRaw = d.Token
+	if d := m.frame.Detail; d != nil && d.Name == m.selected {
+		if d.Token != m.tokenRaw || d.Name != m.tokenOf {
+			m.tokenRaw, m.tokenOf = d.Token, d.Name
 			m.token = decodeToken(d.Token)
 			if cmd := m.verify(); cmd != nil {
 				cmds = append(cmds, cmd)
