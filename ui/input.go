@@ -26,6 +26,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.normalKey(msg)
 }
 
+// normalKey handles a key outside any prompt: movement, actions, time.
 func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	sv, hasSel := m.selectedView()
@@ -109,6 +110,7 @@ func action(what string, fn func() error) tea.Cmd {
 	return func() tea.Msg { return actionDoneMsg{what: what, err: fn()} }
 }
 
+// confirmKey answers a confirm prompt: only y carries the action out.
 func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch strings.ToLower(msg.String()) {
 	case "y":
@@ -125,6 +127,7 @@ func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// filterKey edits the / filter; the table narrows as the user types.
 func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
@@ -133,6 +136,11 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case "esc":
 		m.mode = modeNormal
 		m.filter.Value = ""
+	case "up", "down": // pick among the matches while typing
+		if msg.String() == "up" {
+			return m.move(-1)
+		}
+		return m.move(1)
 	default:
 		if !m.filter.Edit(msg) {
 			return m, nil
@@ -142,6 +150,7 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.selectCursor()
 }
 
+// faultKey picks from the fault menu by arrows and enter, or by digit.
 func (m Model) faultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch s := msg.String(); s {
 	case "esc", "q", "f":
@@ -170,6 +179,7 @@ func (m Model) faultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, action("fault "+fault+": injected", func() error { return be.InjectFault(fault, target) })
 }
 
+// formKey passes a key to the new-session form and submits it.
 func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	spec, submitted, cancelled := m.form.Key(msg)
 	switch {

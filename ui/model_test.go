@@ -354,3 +354,14 @@ func TestTabMovesArrowKeysFromTheTableToTheEventLog(t *testing.T) {
 		t.Errorf("down with the table focused selected %s, want bob-calling", d.m.Selected())
 	}
 }
+
+func TestArrowsPickAmongFilterMatchesWhileTyping(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true}, 100, 30)
+	d.keys("/", "c", "a", "down")
+	if d.m.Selected() != "carol-static" {
+		t.Errorf("with filter ca, down selected %q, want carol-static (the second match)", d.m.Selected())
+	}
+	if d.m.mode != modeFilter {
+		t.Error("down left the filter prompt")
+	}
+}
