@@ -1,0 +1,105 @@
+package fakeissuer
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+)
+
+// reportTokenRate adds a tokens/s metric (one token per iteration).
+func reportTokenRate(b *testing.B) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkMint measures in-process issuing (faults, identity, signing,
+// counters) per algorithm, one caller at a time; ES256-parallel runs one
+// caller per CPU.
+func BenchmarkMint(b *testing.B) {
+	newIssuer := func(b *testing.B, alg string) *Issuer {
+		iss, err := New(Options{Clock: clock.Real{}, Algorithm: alg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return iss
+	}
+	req := issuer.Request{Identity: "alice", Scopes: []string{"chat", "voip"}}
+	for _, alg := range []string{AlgES256, AlgRS256, AlgHS256} {
+		b.Run(alg, func(b *testing.B) {
+			iss := newIssuer(b, alg)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := iss.Issue(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportTokenRate(b)
+		})
+	}
+	b.Run("ES256-parallel", func(b *testing.B) {
+		iss := newIssuer(b, AlgES256)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := iss.Issue(context.Background(), req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		reportTokenRate(b)
+	})
+}
+
+// BenchmarkGetTokenHTTP measures POST /getToken (ES256) over a real loopback
+// listener with a keep-alive client: one request at a time (serial), and one
+// client goroutine per CPU sharing the connection pool (parallel).
+func BenchmarkGetTokenHTTP(b *testing.B) {
+	iss, err := New(Options{Clock: clock.Real{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := serve(b, iss)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	defer client.CloseIdleConnections()
+	body := []byte(`{"username":"alice"}`)
+	url := srv.URL + PathGetToken
+	getToken := func() error {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return &StatusError{Status: resp.StatusCode, Message: "unexpected status"}
+		}
+		return nil
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := getToken(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportTokenRate(b)
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := getToken(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		reportTokenRate(b)
+	})
+}
