@@ -31,8 +31,10 @@ const (
 )
 
 // FaultKinds lists every kind, in the order a menu would show them.
-var FaultKinds = []FaultKind{FaultFail, FaultLatency, FaultHang, FaultExpiredToken,
-	FaultMalformedToken, FaultShortLifetime, FaultDown}
+func FaultKinds() []FaultKind {
+	return []FaultKind{FaultFail, FaultLatency, FaultHang, FaultExpiredToken,
+		FaultMalformedToken, FaultShortLifetime, FaultDown}
+}
 
 // DefaultShortLifetime is the lifetime of tokens under FaultShortLifetime
 // when the fault sets none.
@@ -141,7 +143,7 @@ func (f *Fault) validate() error {
 		}
 	case FaultHang, FaultExpiredToken, FaultMalformedToken:
 	default:
-		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, FaultKinds)
+		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, FaultKinds())
 	}
 	return nil
 }

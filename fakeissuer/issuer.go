@@ -36,7 +36,7 @@ const (
 	MaxLifetime = 366 * 24 * time.Hour
 )
 
-// DefaultScopes are the scopes of a token when the request names none.
+// defaultScopes are the scopes of a token when the request names none.
 var defaultScopes = []string{"chat", "voip"}
 
 // Options configure an Issuer. The zero value is usable.
@@ -88,7 +88,7 @@ type Issuer struct {
 	clientSecret    string
 	secretGenerated bool
 
-	seq atomic.Uint64 // last token sequence number; orders tokens against revocations
+	seq atomic.Uint64 // last token sequence number (in jti); orders tokens against revocations
 
 	mu         sync.Mutex
 	identities map[string]*identityState
@@ -136,6 +136,10 @@ func New(opts Options) (*Issuer, error) {
 	if i.clock == nil {
 		i.clock = clock.Real{}
 	}
+	// Sequence numbers start at the wall-clock nanosecond, so that a restarted
+	// issuer (same key file) numbers its tokens after the previous run's and a
+	// revocation also covers tokens minted before the restart.
+	i.seq.Store(uint64(time.Now().UnixNano()))
 	if i.clientSecret == "" {
 		i.clientSecret = randomHex(24)
 		i.secretGenerated = true
@@ -251,9 +255,7 @@ func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessTok
 	}
 	if eff.lifetime > 0 && eff.lifetime < spec.lifetime {
 		spec.lifetime = eff.lifetime
-		if !spec.expiresAt.IsZero() {
-			spec.expiresAt = time.Time{}
-		}
+		spec.expiresAt = time.Time{} // the cap wins over a fixed expiry (Teams exchange)
 	}
 	if eff.expired {
 		spec.expired = true
