@@ -46,7 +46,8 @@ func (s tmuxSession) waitFor(what string, ok func(screen string) bool) string {
 			return screen
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("timed out waiting for %s; the screen:\n%s", what, screen)
+			dead, _ := s.tmux("display-message", "-p", "-t", "tt", "pane dead: #{pane_dead}, exit status: #{pane_dead_status}")
+			s.t.Fatalf("timed out waiting for %s (%s); the screen:\n%s", what, strings.TrimSpace(dead), screen)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
