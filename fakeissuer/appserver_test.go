@@ -178,3 +178,24 @@ func TestGetTokenForTeamsUserRefusesBadTeamsTokens(t *testing.T) {
 		t.Errorf("GET = %d, want 405", w.Code)
 	}
 }
+
+func TestEveryRouteAnswersAWrongMethodWithJSON405AndAllow(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	for path, allow := range map[string]string{
+		PathGetToken:           "POST",
+		PathGetTokenForTeams:   "POST",
+		PathOpenIDConfig:       "GET",
+		PathJWKS:               "GET",
+		PathOAuth2Token:        "POST",
+		PathMe:                 "GET",
+		PathAdminFaults:        "GET, POST, DELETE",
+		PathAdminFaults + "/1": "DELETE",
+		PathAdminStats:         "GET",
+		PathAdminRevoke:        "POST",
+	} {
+		w := call(iss.Handler(), http.MethodPatch, path, "", "")
+		if w.Code != 405 || w.Header().Get("Allow") != allow || errorCode(t, w.Body.Bytes()) != "MethodNotAllowed" {
+			t.Errorf("PATCH %s = %d Allow %q %s, want a JSON 405 allowing %s", path, w.Code, w.Header().Get("Allow"), w.Body, allow)
+		}
+	}
+}
