@@ -328,3 +328,26 @@ func TestInjectFaultRefusesFaultsItCannotApply(t *testing.T) {
 		t.Error("a refused fault was kept")
 	}
 }
+
+func TestFaultErrorsAndDescriptionsReadAsSentences(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	_ = iss.InjectFault(Fault{Kind: FaultDown, Duration: 2 * time.Minute})
+	_, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if got := err.Error(); !strings.HasPrefix(got, "fake issuer: 503 Service Unavailable: injected fault: the issuer is down until ") ||
+		!strings.HasSuffix(got, "(retry after 2m0s)") {
+		t.Errorf("error = %q", got)
+	}
+	for f, want := range map[*Fault]string{
+		{Kind: FaultFail, Status: 429, Count: 3}:                                   "fail with 429 for the next 3 calls",
+		{Kind: FaultLatency, Latency: time.Second, Count: 1}:                       "add 1s latency for the next call",
+		{Kind: FaultHang, Identity: "bob"}:                                         "hang until the caller gives up (bob only)",
+		{Kind: FaultExpiredToken}:                                                  "return expired tokens",
+		{Kind: FaultMalformedToken}:                                                "return malformed tokens",
+		{Kind: FaultShortLifetime, Lifetime: 5 * time.Minute, Duration: time.Hour}: "cap token lifetime at 5m0s for 1h0m0s",
+		{Kind: FaultDown, Duration: time.Minute}:                                   "be down for 1m0s",
+	} {
+		if got := f.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
+}
