@@ -91,9 +91,9 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
-	backend := fakeBackend{fake}
-	a.manager = session.Options{Issuer: fake, Clock: clk, Resource: backend, Faults: backend}
-	a.verify = backend.verifySignature
+	// The fake is also the manager's resource check and fault injector.
+	a.manager = session.Options{Issuer: fake, Clock: clk}
+	a.verify = verifySignature(fake)
 	return a, nil
 }
 
@@ -181,29 +181,15 @@ func lookupEnv(getenv func(string) string) func(string) (string, bool) {
 	}
 }
 
-// fakeBackend lends the in-process fake issuer to the session manager as its
-// resource check and fault injector.
-type fakeBackend struct{ *fakeissuer.Issuer }
-
-// CheckToken is the fake's /api/me, in process.
-func (f fakeBackend) CheckToken(_ context.Context, raw string) error {
-	_, err := f.Verify(raw)
-	return err
-}
-
-// InjectFault hands a scenario's or the screen's fault to the fake.
-func (f fakeBackend) InjectFault(x session.Fault) error {
-	return f.Issuer.InjectFault(fakeissuer.Fault{Kind: fakeissuer.FaultKind(x.Kind), Identity: x.Identity, Count: x.Count,
-		Status: x.Status, RetryAfter: x.RetryAfter, Latency: x.Latency, Lifetime: x.Lifetime, Duration: x.Duration})
-}
-
-// verifySignature checks only the token's signature against the fake's key:
-// the detail pane shows time validity separately.
-func (f fakeBackend) verifySignature(raw string) error {
-	_, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return f.VerificationKey(), nil },
-		jwt.WithValidMethods([]string{f.Algorithm()}), jwt.WithoutClaimsValidation())
-	if err != nil {
-		return errors.Unwrap(err)
+// verifySignature returns a check of only a token's signature against the
+// fake's key: the detail pane shows time validity separately.
+func verifySignature(fake *fakeissuer.Issuer) func(raw string) error {
+	return func(raw string) error {
+		_, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return fake.VerificationKey(), nil },
+			jwt.WithValidMethods([]string{fake.Algorithm()}), jwt.WithoutClaimsValidation())
+		if err != nil {
+			return errors.Unwrap(err)
+		}
+		return nil
 	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 func TestACSCreateIdentityWithoutScopesReturnsOnlyTheIdentity(t *testing.T) {
@@ -215,7 +216,7 @@ func TestACSIssueAccessTokenServesInjectedFaultsWithTheirStatus(t *testing.T) {
 	iss := newACSIssuer(t, Options{})
 	h := iss.Handler()
 	id := createACSIdentity(t, h)
-	if err := iss.InjectFault(Fault{Kind: FaultFail, Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second, Count: 2}); err != nil {
+	if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second, Count: 2}); err != nil {
 		t.Fatal(err)
 	}
 	w := acsCall(t, h, "POST", acsPath(id, ":issueAccessToken", ACSAPIVersion), `{"scopes":["chat"]}`)

@@ -7,32 +7,34 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tokentop/issuer"
 )
 
-// faultJSON is a Fault on the wire: durations as Go duration strings
+// faultJSON is an ActiveFault on the wire: durations as Go duration strings
 // ("1.5s", "2m") or numbers of seconds.
 type faultJSON struct {
-	ID          int          `json:"id,omitempty"`
-	Kind        FaultKind    `json:"kind"`
-	Identity    string       `json:"identity,omitempty"`
-	Count       int          `json:"count,omitempty"`
-	Status      int          `json:"status,omitempty"`
-	RetryAfter  jsonDuration `json:"retryAfter,omitzero"`
-	Latency     jsonDuration `json:"latency,omitzero"`
-	Lifetime    jsonDuration `json:"lifetime,omitzero"`
-	Duration    jsonDuration `json:"duration,omitzero"`
-	Until       time.Time    `json:"until,omitzero"`
-	Description string       `json:"description,omitempty"`
+	ID          int              `json:"id,omitempty"`
+	Kind        issuer.FaultKind `json:"kind"`
+	Identity    string           `json:"identity,omitempty"`
+	Count       int              `json:"count,omitempty"`
+	Status      int              `json:"status,omitempty"`
+	RetryAfter  jsonDuration     `json:"retryAfter,omitzero"`
+	Latency     jsonDuration     `json:"latency,omitzero"`
+	Lifetime    jsonDuration     `json:"lifetime,omitzero"`
+	Duration    jsonDuration     `json:"duration,omitzero"`
+	Until       time.Time        `json:"until,omitzero"`
+	Description string           `json:"description,omitempty"`
 }
 
-func toFaultJSON(f Fault) faultJSON {
+func toFaultJSON(f ActiveFault) faultJSON {
 	return faultJSON{ID: f.ID, Kind: f.Kind, Identity: f.Identity, Count: f.Count, Status: f.Status,
 		RetryAfter: jsonDuration(f.RetryAfter), Latency: jsonDuration(f.Latency), Lifetime: jsonDuration(f.Lifetime),
 		Duration: jsonDuration(f.Duration), Until: f.Until, Description: f.String()}
 }
 
-func (fj faultJSON) fault() Fault {
-	return Fault{Kind: fj.Kind, Identity: fj.Identity, Count: fj.Count, Status: fj.Status,
+func (fj faultJSON) fault() issuer.Fault {
+	return issuer.Fault{Kind: fj.Kind, Identity: fj.Identity, Count: fj.Count, Status: fj.Status,
 		RetryAfter: time.Duration(fj.RetryAfter), Latency: time.Duration(fj.Latency),
 		Lifetime: time.Duration(fj.Lifetime), Duration: time.Duration(fj.Duration)}
 }

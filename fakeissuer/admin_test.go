@@ -75,7 +75,7 @@ func TestAdminFaultsRefusesBadFaultsWithJSONErrors(t *testing.T) {
 func TestAdminRemovesOneFaultByID(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
 	h := iss.Handler()
-	_ = iss.InjectFault(Fault{Kind: FaultHang})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultHang})
 	id := iss.Faults()[0].ID
 	for _, tc := range []struct {
 		path   string

@@ -5,107 +5,30 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"tokentop/issuer"
 )
 
-// FaultKind names what a fault does to token requests.
-type FaultKind string
-
-// Fault kinds.
-const (
-	// FaultFail fails calls with Status (500 by default; 503, 429 with
-	// Retry-After, 401 and any other 4xx/5xx are accepted).
-	FaultFail FaultKind = "fail"
-	// FaultLatency delays calls by Latency on the issuer's clock.
-	FaultLatency FaultKind = "latency"
-	// FaultHang makes calls hang until the caller gives up (its context ends).
-	FaultHang FaultKind = "hang"
-	// FaultExpiredToken answers with a token that is already expired.
-	FaultExpiredToken FaultKind = "expired-token"
-	// FaultMalformedToken answers with a token that does not parse.
-	FaultMalformedToken FaultKind = "malformed-token"
-	// FaultShortLifetime answers with tokens of at most Lifetime (default 5m),
-	// shorter than asked.
-	FaultShortLifetime FaultKind = "short-lifetime"
-	// FaultDown fails every call with 503 for Duration on the issuer's clock.
-	FaultDown FaultKind = "down"
-)
-
-// FaultKinds lists every kind, in the order a menu would show them.
-func FaultKinds() []FaultKind {
-	return []FaultKind{FaultFail, FaultLatency, FaultHang, FaultExpiredToken,
-		FaultMalformedToken, FaultShortLifetime, FaultDown}
-}
-
-// DefaultShortLifetime is the lifetime of tokens under FaultShortLifetime
-// when the fault sets none.
+// DefaultShortLifetime is the lifetime of tokens under
+// issuer.FaultShortLifetime when the fault sets none.
 const DefaultShortLifetime = 5 * time.Minute
 
-// Fault changes how the issuer answers token requests, in-process and over
-// HTTP alike. Faults are checked in the order they were injected.
-type Fault struct {
+// ActiveFault is a fault the issuer holds: the fault as injected, with its
+// defaults filled in and Count showing the calls it has left, plus what the
+// issuer adds when it takes the fault. Faults are checked in the order they
+// were injected and act on in-process and HTTP requests alike.
+type ActiveFault struct {
+	issuer.Fault
 	// ID identifies the fault once injected (RemoveFault).
 	ID int
-	// Kind says what the fault does.
-	Kind FaultKind
-	// Identity limits the fault to token requests for one identity; empty
-	// means every request.
-	Identity string
-	// Count is how many calls the fault affects; 0 means every call until it
-	// is cleared or its Duration ends. Faults() shows the calls left.
-	Count int
-	// Status is the HTTP status of FaultFail (default 500) and FaultDown (503).
-	Status int
-	// RetryAfter is sent as Retry-After with a 429 or 503 (default 1s for 429).
-	RetryAfter time.Duration
-	// Latency is the delay of FaultLatency.
-	Latency time.Duration
-	// Lifetime is the token lifetime of FaultShortLifetime.
-	Lifetime time.Duration
-	// Duration limits how long the fault lasts on the issuer's clock; it is
-	// required for FaultDown, optional for the others.
-	Duration time.Duration
-	// Until is when Duration ends; set by InjectFault.
+	// Until is when the fault's Duration ends on the issuer's clock; zero if
+	// it has none.
 	Until time.Time
 }
 
-// String describes the fault in a few words, e.g. "fail next 3 calls with 503".
-func (f Fault) String() string {
-	var what string
-	switch f.Kind {
-	case FaultFail:
-		what = fmt.Sprintf("fail with %d", f.Status)
-	case FaultLatency:
-		what = fmt.Sprintf("add %v latency", f.Latency)
-	case FaultHang:
-		what = "hang until the caller gives up"
-	case FaultExpiredToken:
-		what = "return expired tokens"
-	case FaultMalformedToken:
-		what = "return malformed tokens"
-	case FaultShortLifetime:
-		what = fmt.Sprintf("cap token lifetime at %v", f.Lifetime)
-	case FaultDown:
-		what = "be down"
-	default:
-		what = string(f.Kind)
-	}
-	switch {
-	case f.Count == 1:
-		what += " for the next call"
-	case f.Count > 1:
-		what += fmt.Sprintf(" for the next %d calls", f.Count)
-	}
-	if f.Duration > 0 {
-		what += fmt.Sprintf(" for %v", f.Duration)
-	}
-	if f.Identity != "" {
-		what += " (" + f.Identity + " only)"
-	}
-	return what
-}
-
-// validate fills defaults and rejects faults that cannot be applied.
-func (f *Fault) validate() error {
+// validateFault fills defaults into f and rejects faults that cannot be
+// applied.
+func validateFault(f *issuer.Fault) error {
 	if f.Count < 0 {
 		return fmt.Errorf("fault %q: count %d is negative; use 0 for every call", f.Kind, f.Count)
 	}
@@ -113,7 +36,7 @@ func (f *Fault) validate() error {
 		return fmt.Errorf("fault %q: durations must not be negative", f.Kind)
 	}
 	switch f.Kind {
-	case FaultFail:
+	case issuer.FaultFail:
 		if f.Status == 0 {
 			f.Status = http.StatusInternalServerError
 		}
@@ -123,7 +46,7 @@ func (f *Fault) validate() error {
 		if f.Status == http.StatusTooManyRequests && f.RetryAfter == 0 {
 			f.RetryAfter = time.Second
 		}
-	case FaultDown:
+	case issuer.FaultDown:
 		if f.Duration <= 0 {
 			return fmt.Errorf("fault %q needs a duration, e.g. 2m", f.Kind)
 		}
@@ -133,42 +56,41 @@ func (f *Fault) validate() error {
 		if f.Status < 400 || f.Status > 599 {
 			return fmt.Errorf("fault %q: status %d is not an HTTP error status (400-599)", f.Kind, f.Status)
 		}
-	case FaultLatency:
+	case issuer.FaultLatency:
 		if f.Latency <= 0 {
 			return fmt.Errorf("fault %q needs a latency, e.g. 2s", f.Kind)
 		}
-	case FaultShortLifetime:
+	case issuer.FaultShortLifetime:
 		if f.Lifetime == 0 {
 			f.Lifetime = DefaultShortLifetime
 		}
-	case FaultHang, FaultExpiredToken, FaultMalformedToken:
+	case issuer.FaultHang, issuer.FaultExpiredToken, issuer.FaultMalformedToken:
 	default:
-		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, FaultKinds())
+		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, issuer.FaultKinds())
 	}
 	return nil
 }
 
 // InjectFault adds a fault and returns nil, or an error naming what is wrong
 // with it. The injected fault, with its ID, is the last of Faults().
-func (i *Issuer) InjectFault(f Fault) error {
+func (i *Issuer) InjectFault(f issuer.Fault) error {
 	_, err := i.injectFault(f)
 	return err
 }
 
-func (i *Issuer) injectFault(f Fault) (Fault, error) {
-	if err := f.validate(); err != nil {
-		return Fault{}, err
+func (i *Issuer) injectFault(f issuer.Fault) (ActiveFault, error) {
+	if err := validateFault(&f); err != nil {
+		return ActiveFault{}, err
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.nextFault++
-	f.ID = i.nextFault
-	f.Until = time.Time{}
+	af := ActiveFault{Fault: f, ID: i.nextFault}
 	if f.Duration > 0 {
-		f.Until = i.clock.Now().Add(f.Duration)
+		af.Until = i.clock.Now().Add(f.Duration)
 	}
-	i.faults = append(i.faults, &f)
-	return f, nil
+	i.faults = append(i.faults, &af)
+	return af, nil
 }
 
 // ClearFaults removes every fault. Calls already hanging or delayed keep
@@ -193,11 +115,11 @@ func (i *Issuer) RemoveFault(id int) bool {
 }
 
 // Faults returns the active faults, with the calls they have left.
-func (i *Issuer) Faults() []Fault {
+func (i *Issuer) Faults() []ActiveFault {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.expireFaultsLocked(i.clock.Now())
-	out := make([]Fault, len(i.faults))
+	out := make([]ActiveFault, len(i.faults))
 	for n, f := range i.faults {
 		out[n] = *f
 	}
@@ -238,26 +160,26 @@ func (i *Issuer) takeFaultsLocked(identity string) faultEffects {
 			continue
 		}
 		switch f.Kind {
-		case FaultFail:
+		case issuer.FaultFail:
 			if eff.fail == nil {
 				eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
 					Message: "injected fault: " + f.String(), RetryAfter: f.RetryAfter, Err: ErrFaultInjected}
 			}
-		case FaultDown:
+		case issuer.FaultDown:
 			if eff.fail == nil {
 				eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
 					Message:    fmt.Sprintf("injected fault: the issuer is down until %s", f.Until.UTC().Format(time.RFC3339)),
 					RetryAfter: max(f.RetryAfter, f.Until.Sub(now)), Err: ErrFaultInjected}
 			}
-		case FaultLatency:
+		case issuer.FaultLatency:
 			eff.latency += f.Latency
-		case FaultHang:
+		case issuer.FaultHang:
 			eff.hang = true
-		case FaultExpiredToken:
+		case issuer.FaultExpiredToken:
 			eff.expired = true
-		case FaultMalformedToken:
+		case issuer.FaultMalformedToken:
 			eff.malformed = true
-		case FaultShortLifetime:
+		case issuer.FaultShortLifetime:
 			if eff.lifetime == 0 || f.Lifetime < eff.lifetime {
 				eff.lifetime = f.Lifetime
 			}

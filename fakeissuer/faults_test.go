@@ -50,7 +50,7 @@ func (h *faultHarness) overHTTP(ctx context.Context) (*httptest.ResponseRecorder
 	return w, resp.Token
 }
 
-func (h *faultHarness) inject(f Fault) {
+func (h *faultHarness) inject(f issuer.Fault) {
 	h.t.Helper()
 	if err := h.iss.InjectFault(f); err != nil {
 		h.t.Fatalf("InjectFault(%+v): %v", f, err)
@@ -83,7 +83,7 @@ func TestFailFaultFailsNextCallsWithItsStatusInProcessAndOverHTTP(t *testing.T) 
 		t.Run(http.StatusText(tc.status), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newFaultHarness(t)
-				h.inject(Fault{Kind: FaultFail, Status: tc.status, RetryAfter: tc.retryAfter, Count: 2})
+				h.inject(issuer.Fault{Kind: issuer.FaultFail, Status: tc.status, RetryAfter: tc.retryAfter, Count: 2})
 				_, err := h.inProcess(context.Background())
 				var se *StatusError
 				if !errors.As(err, &se) || se.Status != tc.status || se.RetryAfter != tc.retryAfter || !errors.Is(err, ErrFaultInjected) {
@@ -104,7 +104,7 @@ func TestFailFaultFailsNextCallsWithItsStatusInProcessAndOverHTTP(t *testing.T) 
 
 func TestFail429DefaultsToOneSecondRetryAfter(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
-	if err := iss.InjectFault(Fault{Kind: FaultFail, Status: 429}); err != nil {
+	if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 429}); err != nil {
 		t.Fatal(err)
 	}
 	if f := iss.Faults(); len(f) != 1 || f[0].RetryAfter != time.Second {
@@ -115,7 +115,7 @@ func TestFail429DefaultsToOneSecondRetryAfter(t *testing.T) {
 func TestLatencyFaultDelaysCallsOnTheIssuerClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultLatency, Latency: 30 * time.Second, Count: 2})
+		h.inject(issuer.Fault{Kind: issuer.FaultLatency, Latency: 30 * time.Second, Count: 2})
 		// 30 virtual seconds at 60x are half a real second.
 		start := time.Now()
 		if _, err := h.inProcess(context.Background()); err != nil {
@@ -142,7 +142,7 @@ func TestLatencyFaultDelaysCallsOnTheIssuerClock(t *testing.T) {
 func TestLatencyFaultGivesUpWithTheCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultLatency, Latency: time.Hour})
+		h.inject(issuer.Fault{Kind: issuer.FaultLatency, Latency: time.Hour})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, err := h.inProcess(ctx)
@@ -155,7 +155,7 @@ func TestLatencyFaultGivesUpWithTheCaller(t *testing.T) {
 func TestHangFaultHangsUntilTheCallerGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultHang, Count: 2})
+		h.inject(issuer.Fault{Kind: issuer.FaultHang, Count: 2})
 
 		ctx, cancel := context.WithCancel(context.Background())
 		inproc := make(chan error, 1)
@@ -186,7 +186,7 @@ func TestHangFaultHangsUntilTheCallerGivesUp(t *testing.T) {
 func TestExpiredTokenFaultReturnsAnAlreadyExpiredToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultExpiredToken, Count: 2})
+		h.inject(issuer.Fault{Kind: issuer.FaultExpiredToken, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -208,7 +208,7 @@ func TestExpiredTokenFaultReturnsAnAlreadyExpiredToken(t *testing.T) {
 func TestMalformedTokenFaultReturnsATokenThatDoesNotParse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultMalformedToken, Count: 2})
+		h.inject(issuer.Fault{Kind: issuer.FaultMalformedToken, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +227,7 @@ func TestMalformedTokenFaultReturnsATokenThatDoesNotParse(t *testing.T) {
 func TestShortLifetimeFaultCapsTheLifetimeAskedFor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultShortLifetime, Lifetime: 5 * time.Minute, Count: 2})
+		h.inject(issuer.Fault{Kind: issuer.FaultShortLifetime, Lifetime: 5 * time.Minute, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -249,7 +249,7 @@ func TestShortLifetimeFaultCapsTheLifetimeAskedFor(t *testing.T) {
 func TestDownFaultFailsEveryCallForItsDurationOnTheIssuerClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
-		h.inject(Fault{Kind: FaultDown, Duration: 2 * time.Minute})
+		h.inject(issuer.Fault{Kind: issuer.FaultDown, Duration: 2 * time.Minute})
 		for n := range 3 {
 			_, err := h.inProcess(context.Background())
 			var se *StatusError
@@ -272,7 +272,7 @@ func TestDownFaultFailsEveryCallForItsDurationOnTheIssuerClock(t *testing.T) {
 
 func TestFaultForOneIdentityLeavesOthersAlone(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
-	if err := iss.InjectFault(Fault{Kind: FaultFail, Identity: "bob"}); err != nil {
+	if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Identity: "bob"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"}); err != nil {
@@ -286,8 +286,8 @@ func TestFaultForOneIdentityLeavesOthersAlone(t *testing.T) {
 func TestFaultsListsCallsLeftAndClearAndRemoveEndThem(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
 	ctx := context.Background()
-	_ = iss.InjectFault(Fault{Kind: FaultFail, Count: 3})
-	_ = iss.InjectFault(Fault{Kind: FaultMalformedToken})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Count: 3})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultMalformedToken})
 	_, _ = iss.Issue(ctx, issuer.Request{Identity: "a"})
 	f := iss.Faults()
 	if len(f) != 2 || f[0].Count != 2 || f[0].ID == f[1].ID {
@@ -296,7 +296,7 @@ func TestFaultsListsCallsLeftAndClearAndRemoveEndThem(t *testing.T) {
 	if !iss.RemoveFault(f[0].ID) || iss.RemoveFault(f[0].ID) {
 		t.Error("RemoveFault should succeed once")
 	}
-	if f := iss.Faults(); len(f) != 1 || f[0].Kind != FaultMalformedToken {
+	if f := iss.Faults(); len(f) != 1 || f[0].Kind != issuer.FaultMalformedToken {
 		t.Errorf("after remove: %+v", f)
 	}
 	iss.ClearFaults()
@@ -310,13 +310,13 @@ func TestFaultsListsCallsLeftAndClearAndRemoveEndThem(t *testing.T) {
 
 func TestInjectFaultRefusesFaultsItCannotApply(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
-	for _, f := range []Fault{
+	for _, f := range []issuer.Fault{
 		{Kind: "explode"},
-		{Kind: FaultFail, Status: 200},
-		{Kind: FaultFail, Count: -1},
-		{Kind: FaultLatency},
-		{Kind: FaultDown},
-		{Kind: FaultShortLifetime, Lifetime: -time.Second},
+		{Kind: issuer.FaultFail, Status: 200},
+		{Kind: issuer.FaultFail, Count: -1},
+		{Kind: issuer.FaultLatency},
+		{Kind: issuer.FaultDown},
+		{Kind: issuer.FaultShortLifetime, Lifetime: -time.Second},
 	} {
 		if err := iss.InjectFault(f); err == nil {
 			t.Errorf("InjectFault(%+v) accepted", f)
@@ -331,20 +331,20 @@ func TestInjectFaultRefusesFaultsItCannotApply(t *testing.T) {
 
 func TestFaultErrorsAndDescriptionsReadAsSentences(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
-	_ = iss.InjectFault(Fault{Kind: FaultDown, Duration: 2 * time.Minute})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultDown, Duration: 2 * time.Minute})
 	_, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"})
 	if got := err.Error(); !strings.HasPrefix(got, "fake issuer: 503 Service Unavailable: injected fault: the issuer is down until ") ||
 		!strings.HasSuffix(got, "(retry after 2m0s)") {
 		t.Errorf("error = %q", got)
 	}
-	for f, want := range map[*Fault]string{
-		{Kind: FaultFail, Status: 429, Count: 3}:                                   "fail with 429 for the next 3 calls",
-		{Kind: FaultLatency, Latency: time.Second, Count: 1}:                       "add 1s latency for the next call",
-		{Kind: FaultHang, Identity: "bob"}:                                         "hang until the caller gives up (bob only)",
-		{Kind: FaultExpiredToken}:                                                  "return expired tokens",
-		{Kind: FaultMalformedToken}:                                                "return malformed tokens",
-		{Kind: FaultShortLifetime, Lifetime: 5 * time.Minute, Duration: time.Hour}: "cap token lifetime at 5m0s for 1h0m0s",
-		{Kind: FaultDown, Duration: time.Minute}:                                   "be down for 1m0s",
+	for f, want := range map[*issuer.Fault]string{
+		{Kind: issuer.FaultFail, Status: 429, Count: 3}:                                   "fail with 429 for the next 3 calls",
+		{Kind: issuer.FaultLatency, Latency: time.Second, Count: 1}:                       "add 1s latency for the next call",
+		{Kind: issuer.FaultHang, Identity: "bob"}:                                         "hang until the caller gives up (bob only)",
+		{Kind: issuer.FaultExpiredToken}:                                                  "return expired tokens",
+		{Kind: issuer.FaultMalformedToken}:                                                "return malformed tokens",
+		{Kind: issuer.FaultShortLifetime, Lifetime: 5 * time.Minute, Duration: time.Hour}: "cap token lifetime at 5m0s for 1h0m0s",
+		{Kind: issuer.FaultDown, Duration: time.Minute}:                                   "be down for 1m0s",
 	} {
 		if got := f.String(); got != want {
 			t.Errorf("String() = %q, want %q", got, want)

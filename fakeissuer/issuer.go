@@ -93,7 +93,7 @@ type Issuer struct {
 	mu         sync.Mutex
 	identities map[string]*identityState
 	totals     Counters
-	faults     []*Fault
+	faults     []*ActiveFault
 	nextFault  int
 
 	mux     *http.ServeMux

@@ -99,12 +99,12 @@ func TestOAuth2TokenHonoursExpiresInAndFaults(t *testing.T) {
 	if w.Code != 200 || got.ExpiresIn != 600 || lifetimeOf(unverifiedClaims(t, got.AccessToken)) != 10*time.Minute {
 		t.Errorf("= %d expires_in %d, want 200 and 600", w.Code, got.ExpiresIn)
 	}
-	_ = iss.InjectFault(Fault{Kind: FaultFail, Status: 429, RetryAfter: 5 * time.Second, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 429, RetryAfter: 5 * time.Second, Count: 1})
 	w = call(h, http.MethodPost, PathOAuth2Token, "application/x-www-form-urlencoded", body)
 	if w.Code != 429 || oauthCode(t, w.Body.Bytes()) != "temporarily_unavailable" || w.Header().Get("Retry-After") != "5" {
 		t.Errorf("429 fault: = %d %s Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
 	}
-	_ = iss.InjectFault(Fault{Kind: FaultFail, Status: 401, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 401, Count: 1})
 	w = call(h, http.MethodPost, PathOAuth2Token, "application/x-www-form-urlencoded", body)
 	if w.Code != 401 || oauthCode(t, w.Body.Bytes()) != "invalid_client" {
 		t.Errorf("401 fault: = %d %s", w.Code, w.Body)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tokentop/issuer"
 )
 
 func TestTeamsOAuth2TokenWithoutTheUpstreamCacheMintsEveryTime(t *testing.T) {
@@ -121,7 +123,7 @@ func TestTeamsIssueUpstreamCachedInProcessFollowsTheSameRules(t *testing.T) {
 func TestTeamsUpstreamCacheHitBypassesFaultsButAMissDoesNot(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{UpstreamCache: UpstreamCacheOptions{Enabled: true}})
 	first, _ := oauth2Token(t, iss, nil)
-	if err := iss.InjectFault(Fault{Kind: FaultFail, Status: http.StatusServiceUnavailable}); err != nil {
+	if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: http.StatusServiceUnavailable}); err != nil {
 		t.Fatal(err)
 	}
 	if hit, w := oauth2Token(t, iss, nil); w.Code != http.StatusOK || hit.AccessToken != first.AccessToken {

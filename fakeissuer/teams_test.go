@@ -167,7 +167,7 @@ func TestACSEntraExchangesRefuseBadRequests(t *testing.T) {
 func TestACSEntraExchangeServesInjectedFaults(t *testing.T) {
 	iss := newACSIssuer(t, Options{})
 	entra, _ := oauth2Token(t, iss, nil)
-	if err := iss.InjectFault(Fault{Kind: FaultFail, Status: http.StatusServiceUnavailable, Count: 1}); err != nil {
+	if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: http.StatusServiceUnavailable, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	w := call(iss.Handler(), "POST", PathACSEntraExchange+"?api-version="+ACSEntraAPIVersion, "application/json", "{}", "Authorization", "Bearer "+entra.AccessToken)

@@ -1,6 +1,7 @@
 package fakeissuer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,6 +24,14 @@ func (i *Issuer) Verify(raw string) (Claims, error) {
 	}
 	i.countAccepted(claims.Subject)
 	return claims, nil
+}
+
+// CheckToken is the in-process /api/me: Verify without the claims. It makes
+// the issuer a resource that sessions can present their tokens to. The check
+// is local and immediate, so ctx is not consulted.
+func (i *Issuer) CheckToken(_ context.Context, raw string) error {
+	_, err := i.Verify(raw)
+	return err
 }
 
 func (i *Issuer) verify(raw string) (Claims, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 // getTokenOverWire posts /getToken through a real loopback connection.
@@ -34,37 +35,37 @@ func TestFaultsReachARealHTTPClient(t *testing.T) {
 		}
 		return resp
 	}
-	_ = iss.InjectFault(Fault{Kind: FaultFail, Status: 429, RetryAfter: 2 * time.Second, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 429, RetryAfter: 2 * time.Second, Count: 1})
 	if code := errorCode(t, readAll(t, expectStatus("429", 429, "2"))); code != "TooManyRequests" {
 		t.Errorf("429 code %s", code)
 	}
 	expectStatus("after 429", 200, "")
 
-	_ = iss.InjectFault(Fault{Kind: FaultDown, Duration: time.Hour})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultDown, Duration: time.Hour})
 	expectStatus("down", 503, "3600")
 	iss.ClearFaults()
 
-	for _, kind := range []FaultKind{FaultExpiredToken, FaultMalformedToken} {
-		_ = iss.InjectFault(Fault{Kind: kind, Count: 1})
+	for _, kind := range []issuer.FaultKind{issuer.FaultExpiredToken, issuer.FaultMalformedToken} {
+		_ = iss.InjectFault(issuer.Fault{Kind: kind, Count: 1})
 		tok := decodeBody[appTokenResponse](t, expectStatus(string(kind), 200, "").Body).Token
 		if _, err := iss.Verify(tok); err == nil {
 			t.Errorf("%s: the token verifies", kind)
 		}
 	}
-	_ = iss.InjectFault(Fault{Kind: FaultShortLifetime, Lifetime: time.Minute, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultShortLifetime, Lifetime: time.Minute, Count: 1})
 	tok := decodeBody[appTokenResponse](t, expectStatus("short", 200, "").Body).Token
 	if got := lifetimeOf(unverifiedClaims(t, tok)); got != time.Minute {
 		t.Errorf("short-lifetime over the wire: %v, want 1m", got)
 	}
 
-	_ = iss.InjectFault(Fault{Kind: FaultLatency, Latency: 50 * time.Millisecond, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: 50 * time.Millisecond, Count: 1})
 	start := time.Now()
 	expectStatus("latency", 200, "")
 	if d := time.Since(start); d < 50*time.Millisecond {
 		t.Errorf("latency fault: answered in %v, want at least 50ms", d)
 	}
 
-	_ = iss.InjectFault(Fault{Kind: FaultHang, Count: 1})
+	_ = iss.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Count: 1})
 	hangCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if resp, err := getTokenOverWire(hangCtx, srv.URL); !errors.Is(err, context.DeadlineExceeded) {

@@ -61,22 +61,22 @@ func TestHTTPAgainstFakeIssuerGetToken(t *testing.T) {
 
 func TestHTTPAgainstFakeIssuerFaults(t *testing.T) {
 	cases := []struct {
-		fault fakeissuer.Fault
+		fault issuer.Fault
 		want  string
 		check func(error) bool
 	}{
-		{fakeissuer.Fault{Kind: fakeissuer.FaultFail, Count: 1}, "500 Internal Server Error", func(err error) bool {
+		{issuer.Fault{Kind: issuer.FaultFail, Count: 1}, "500 Internal Server Error", func(err error) bool {
 			var se *issuer.StatusError
 			return errors.As(err, &se) && se.StatusCode == 500
 		}},
-		{fakeissuer.Fault{Kind: fakeissuer.FaultFail, Count: 1, Status: 429, RetryAfter: 3 * time.Second}, "retry after 3s", func(err error) bool {
+		{issuer.Fault{Kind: issuer.FaultFail, Count: 1, Status: 429, RetryAfter: 3 * time.Second}, "retry after 3s", func(err error) bool {
 			var se *issuer.StatusError
 			return errors.As(err, &se) && se.StatusCode == 429 && se.RetryAfter == 3*time.Second
 		}},
-		{fakeissuer.Fault{Kind: fakeissuer.FaultExpiredToken, Count: 1}, "token expired at", func(err error) bool {
+		{issuer.Fault{Kind: issuer.FaultExpiredToken, Count: 1}, "token expired at", func(err error) bool {
 			return errors.Is(err, credential.ErrExpiredToken)
 		}},
-		{fakeissuer.Fault{Kind: fakeissuer.FaultMalformedToken, Count: 1}, "not usable", func(err error) bool {
+		{issuer.Fault{Kind: issuer.FaultMalformedToken, Count: 1}, "not usable", func(err error) bool {
 			var pe *credential.ParseError
 			return errors.As(err, &pe)
 		}},
@@ -106,7 +106,7 @@ func TestHTTPAgainstFakeIssuerFaults(t *testing.T) {
 
 func TestHTTPAgainstFakeIssuerHangReturnsOnCancel(t *testing.T) {
 	fake, srv, _ := fakeServer(t)
-	if err := fake.InjectFault(fakeissuer.Fault{Kind: fakeissuer.FaultHang}); err != nil {
+	if err := fake.InjectFault(issuer.Fault{Kind: issuer.FaultHang}); err != nil {
 		t.Fatal(err)
 	}
 	iss, err := issuer.Parse(srv.URL+fakeissuer.PathGetToken, issuer.Options{Timeout: 100 * time.Millisecond})

@@ -3,6 +3,9 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"tokentop/issuer"
 )
 
 // Refresh asks session name to refresh now. The refresh runs in the
@@ -120,18 +123,19 @@ func (m *Manager) Burst(name string, n int) error {
 }
 
 // InjectFault injects f at the issuer.
-func (m *Manager) InjectFault(f Fault) error {
+func (m *Manager) InjectFault(f issuer.Fault) error {
 	if m.opts.Faults == nil {
 		return fmt.Errorf("inject fault: the issuer %s takes no injected faults (only the fake issuer does)", m.opts.Issuer.Name())
 	}
-	if !validFaultKind(f.Kind) {
-		return fmt.Errorf("inject fault: %q is not a fault; use one of %v", f.Kind, FaultKinds())
+	if !slices.Contains(issuer.FaultKinds(), f.Kind) {
+		return fmt.Errorf("inject fault: %q is not a fault; use one of %v", f.Kind, issuer.FaultKinds())
 	}
+	// Fault.String is a verb phrase ("fail with 503 for the next call").
 	if err := m.opts.Faults.InjectFault(f); err != nil {
-		m.emit(KindActionFailed, "inject fault "+f.String(), err)
-		return fmt.Errorf("inject fault %s: %w", f, err)
+		m.emit(KindActionFailed, "inject fault: "+f.String(), err)
+		return fmt.Errorf("inject fault %q: %w", f, err)
 	}
-	m.emit(KindFault, f.String(), nil)
+	m.emit(KindFault, "the issuer will "+f.String(), nil)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -77,7 +78,7 @@ func TestAbortCancelsAHangingRefreshAndKeepsTheToken(t *testing.T) {
 		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
 		synctest.Wait()
 		before := s.Snapshot().Token
-		if err := m.InjectFault(Fault{Kind: FaultHang}); err != nil {
+		if err := m.InjectFault(issuer.Fault{Kind: issuer.FaultHang}); err != nil {
 			t.Fatal(err)
 		}
 		m.Refresh("a")
@@ -150,7 +151,7 @@ func TestBurstSharesOneIssuerCallAndReportsWhenDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Lifetime: time.Hour})
-		m.InjectFault(Fault{Kind: FaultLatency, Latency: 2 * time.Second})
+		m.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: 2 * time.Second})
 		if err := m.Burst("a", 100); err != nil {
 			t.Fatal(err)
 		}
@@ -173,26 +174,26 @@ func TestInjectFaultIsReportedAndBadFaultsAreRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		sub := m.Subscribe(10)
-		if err := m.InjectFault(Fault{Kind: FaultFail, Status: 503, Count: 1}); err != nil {
+		if err := m.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 503, Count: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if e := <-sub.C(); e.Kind != KindFault || e.Session != "" || !strings.Contains(e.Message, "fail") {
+		if e := <-sub.C(); e.Kind != KindFault || e.Session != "" || e.Message != "the issuer will fail with 503 for the next call" {
 			t.Errorf("event %+v", e)
 		}
-		if err := m.InjectFault(Fault{Kind: "meteor"}); err == nil || !strings.Contains(err.Error(), "down") {
+		if err := m.InjectFault(issuer.Fault{Kind: "meteor"}); err == nil || !strings.Contains(err.Error(), "down") {
 			t.Errorf("unknown kind: %v", err)
 		}
-		if err := m.InjectFault(Fault{Kind: FaultDown}); err == nil {
+		if err := m.InjectFault(issuer.Fault{Kind: issuer.FaultDown}); err == nil {
 			t.Error("a down fault without a duration was accepted")
 		}
 		if err := m.ClearFaults(); err != nil {
 			t.Fatal(err)
 		}
-		opts, _ := fakeOptions(t, clock.Real{})
-		opts.Faults = nil
+		opts, fake := fakeOptions(t, clock.Real{})
+		opts.Issuer = plainIssuer{fake}
 		bare, _ := NewManager(opts)
 		defer bare.Close()
-		if err := bare.InjectFault(Fault{Kind: FaultFail}); err == nil || !strings.Contains(err.Error(), "no injected faults") {
+		if err := bare.InjectFault(issuer.Fault{Kind: issuer.FaultFail}); err == nil || !strings.Contains(err.Error(), "no injected faults") {
 			t.Errorf("without an injector: %v", err)
 		}
 	})
@@ -248,7 +249,7 @@ func TestCloseStopsEveryGoroutineOnAScaledClock(t *testing.T) {
 	for _, p := range PolicyNames() {
 		mustAdd(t, m, Spec{Name: p, Identity: p, Policy: p, Proactive: true, Lifetime: time.Hour, Callers: 20, CallInterval: time.Second, Resource: true})
 	}
-	m.InjectFault(Fault{Kind: FaultHang, Identity: "js"})
+	m.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Identity: "js"})
 	m.Refresh("js")
 	m.Burst("java", 50)
 	timer := time.NewTimer(100 * time.Millisecond) // let six virtual minutes pass
@@ -265,7 +266,7 @@ func TestBurstOnJavaPolicyCallsTheIssuerOncePerCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		s := mustAdd(t, m, Spec{Name: "j", Identity: "jo", Policy: "java", Lifetime: time.Hour})
-		m.InjectFault(Fault{Kind: FaultLatency, Latency: time.Second})
+		m.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: time.Second})
 		m.Burst("j", 40)
 		time.Sleep(time.Minute)
 		if st := s.Stats(); st.IssuerCalls != 40 || st.GetTokenErrors != 0 {

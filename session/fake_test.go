@@ -10,19 +10,11 @@ import (
 	"tokentop/issuer"
 )
 
-// fakeBackend adapts the fake issuer to the manager's optional interfaces,
-// as main.go does.
-type fakeBackend struct{ *fakeissuer.Issuer }
-
-func (f fakeBackend) CheckToken(_ context.Context, raw string) error {
-	_, err := f.Verify(raw)
-	return err
-}
-
-func (f fakeBackend) InjectFault(x Fault) error {
-	return f.Issuer.InjectFault(fakeissuer.Fault{Kind: fakeissuer.FaultKind(x.Kind), Identity: x.Identity, Count: x.Count,
-		Status: x.Status, RetryAfter: x.RetryAfter, Latency: x.Latency, Lifetime: x.Lifetime, Duration: x.Duration})
-}
+// The fake is itself the manager's resource check and fault injector.
+var (
+	_ ResourceChecker      = (*fakeissuer.Issuer)(nil)
+	_ issuer.FaultInjector = (*fakeissuer.Issuer)(nil)
+)
 
 // fakeOptions returns manager options over a new in-process fake issuer on c.
 func fakeOptions(t testing.TB, c clock.Clock) (Options, *fakeissuer.Issuer) {
@@ -37,8 +29,7 @@ func fakeOptionsAlg(t testing.TB, c clock.Clock, alg string) (Options, *fakeissu
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := fakeBackend{fake}
-	return Options{Issuer: fake, Clock: c, Resource: b, Faults: b}, fake
+	return Options{Issuer: fake, Clock: c}, fake
 }
 
 // newTestManager returns a manager over the fake on the real clock (inside a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 // ErrClosed is returned by actions on a closed Manager.
@@ -56,6 +57,12 @@ func NewManager(opts Options) (*Manager, error) {
 	}
 	if opts.IssueTimeout <= 0 {
 		opts.IssueTimeout = defaultIssueTimeout
+	}
+	if opts.Resource == nil {
+		opts.Resource, _ = opts.Issuer.(ResourceChecker)
+	}
+	if opts.Faults == nil {
+		opts.Faults, _ = opts.Issuer.(issuer.FaultInjector)
 	}
 	m := &Manager{opts: opts, clock: opts.Clock, teams: opts.Teams,
 		sessions: map[string]*Session{}, pending: map[string]struct{}{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}

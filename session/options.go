@@ -17,11 +17,13 @@ type Options struct {
 	// nil means the real clock. Share it with the issuer to time-warp.
 	Clock clock.Clock
 	// Resource checks a token as a protected resource would (the fake's
-	// /api/me); nil disables resource checks.
+	// /api/me); nil means Issuer, if it implements ResourceChecker (as the
+	// fake does), else no resource checks.
 	Resource ResourceChecker
-	// Faults injects issuer faults; nil means InjectFault reports that the
-	// issuer takes no faults.
-	Faults FaultInjector
+	// Faults injects issuer faults; nil means Issuer, if it implements
+	// issuer.FaultInjector (as the fake does), else InjectFault reports that
+	// the issuer takes no faults.
+	Faults issuer.FaultInjector
 	// Teams issues upstream tokens and exchanges them for Teams sessions;
 	// nil means Issuer, if it implements TeamsIssuer.
 	Teams TeamsIssuer
@@ -47,12 +49,6 @@ type ResourceCheckFunc func(ctx context.Context, raw string) error
 
 // CheckToken calls f.
 func (f ResourceCheckFunc) CheckToken(ctx context.Context, raw string) error { return f(ctx, raw) }
-
-// FaultInjector injects and clears issuer faults.
-type FaultInjector interface {
-	InjectFault(Fault) error
-	ClearFaults()
-}
 
 // TeamsIssuer is what a Teams session needs of its issuer: upstream (Entra
 // style) tokens, and their exchange for ACS tokens of the same expiry.

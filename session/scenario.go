@@ -1,8 +1,9 @@
 package session
 
 import (
-	"fmt"
 	"time"
+
+	"tokentop/issuer"
 )
 
 // Scenario is a scripted run: the sessions to add and a timeline of faults
@@ -53,76 +54,5 @@ type Step struct {
 	// Count is a burst's number of concurrent calls.
 	Count int
 	// Fault is what a fault step injects.
-	Fault Fault
-}
-
-// Fault describes an issuer fault. It mirrors the fake issuer's Fault; the
-// manager hands it to Options.Faults.
-type Fault struct {
-	// Kind is one of FaultKinds.
-	Kind string
-	// Identity limits the fault to one identity's token requests; empty
-	// means every request.
-	Identity string
-	// Count limits the fault to the next Count issuer calls; zero means every
-	// call while the fault lasts.
-	Count int
-	// Status is the HTTP status of a failing call (500 by default; 429, 401,
-	// 503 ...).
-	Status int
-	// RetryAfter is the Retry-After a 429 or 503 carries.
-	RetryAfter time.Duration
-	// Latency is the delay a latency fault adds.
-	Latency time.Duration
-	// Lifetime is the token lifetime of a short-lifetime fault.
-	Lifetime time.Duration
-	// Duration is how long the fault lasts (required for down); zero means
-	// until cleared or until Count calls have seen it.
-	Duration time.Duration
-}
-
-// Fault kinds understood by the scenario format (the fake issuer's).
-const (
-	FaultFail      = "fail"            // calls fail with Status (default 500)
-	FaultLatency   = "latency"         // calls take Latency longer
-	FaultHang      = "hang"            // calls hang until the caller gives up
-	FaultExpired   = "expired-token"   // calls return an already expired token
-	FaultMalformed = "malformed-token" // calls return a malformed token
-	FaultShort     = "short-lifetime"  // calls return a token shorter than asked
-	FaultDown      = "down"            // every call fails with 503 for Duration
-)
-
-// FaultKinds lists the fault kinds a scenario may use.
-func FaultKinds() []string {
-	return []string{FaultFail, FaultLatency, FaultHang, FaultExpired, FaultMalformed, FaultShort, FaultDown}
-}
-
-func validFaultKind(kind string) bool {
-	for _, k := range FaultKinds() {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
-// String describes the fault in a few words.
-func (f Fault) String() string {
-	s := f.Kind
-	if f.Status != 0 {
-		s += fmt.Sprintf(" %d", f.Status)
-	}
-	if f.Latency > 0 {
-		s += " +" + f.Latency.String()
-	}
-	if f.RetryAfter > 0 {
-		s += " retry-after " + f.RetryAfter.String()
-	}
-	if f.Count > 0 {
-		s += fmt.Sprintf(" for the next %d calls", f.Count)
-	}
-	if f.Duration > 0 {
-		s += " for " + f.Duration.String()
-	}
-	return s
+	Fault issuer.Fault
 }

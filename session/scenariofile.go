@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // The scenario file format (JSON). Durations are strings in Go's notation
@@ -243,20 +245,21 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	case s.Fault != "" && s.Action != "" && s.Action != string(ActionFault):
 		return Step{}, p.fail(at+".action", "a step has either \"fault\" or \"action\", not both")
 	case s.Fault != "":
-		if !validFaultKind(s.Fault) {
-			return Step{}, p.fail(at+".fault", "%q is not a fault; use one of %s", s.Fault, strings.Join(FaultKinds(), ", "))
+		kind := issuer.FaultKind(s.Fault)
+		if !slices.Contains(issuer.FaultKinds(), kind) {
+			return Step{}, p.fail(at+".fault", "%q is not a fault; use one of %s", s.Fault, faultKindList())
 		}
 		if s.Status != 0 && (s.Status < 400 || s.Status > 599) {
 			return Step{}, p.fail(at+".status", "%d is not an error status; use 400..599", s.Status)
 		}
 		step.Action = ActionFault
-		if s.Fault == FaultLatency && s.Latency == "" {
+		if kind == issuer.FaultLatency && s.Latency == "" {
 			return Step{}, p.fail(at+".latency", "a latency fault needs \"latency\": how long each call is delayed, e.g. \"2s\"")
 		}
-		if s.Fault == FaultDown && s.For == "" {
+		if kind == issuer.FaultDown && s.For == "" {
 			return Step{}, p.fail(at+".for", "a down fault needs \"for\": how long the issuer is down, e.g. \"15m\"")
 		}
-		step.Fault = Fault{Kind: s.Fault, Identity: s.Identity, Count: s.Count, Status: s.Status,
+		step.Fault = issuer.Fault{Kind: kind, Identity: s.Identity, Count: s.Count, Status: s.Status,
 			Lifetime:   p.parse(at+".lifetime", s.Lifetime),
 			RetryAfter: p.parse(at+".retry_after", s.RetryAfter),
 			Latency:    p.parse(at+".latency", s.Latency),
@@ -264,7 +267,7 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 		return step, p.err
 	case s.Action == "":
 		return Step{}, p.fail(at, "a timeline step needs \"fault\" (one of %s) or \"action\" (one of %s)",
-			strings.Join(FaultKinds(), ", "), actionList())
+			faultKindList(), actionList())
 	}
 	step.Action = Action(s.Action)
 	switch step.Action {
@@ -290,6 +293,15 @@ func actionList() string {
 	var names []string
 	for _, a := range actionNames {
 		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
+}
+
+// faultKindList names the fault kinds a step may use, for error messages.
+func faultKindList() string {
+	var names []string
+	for _, k := range issuer.FaultKinds() {
+		names = append(names, string(k))
 	}
 	return strings.Join(names, ", ")
 }

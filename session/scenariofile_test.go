@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tokentop/issuer"
 )
 
 func TestBadScenarioFilesNameFileLineFieldAndWhatIsAllowed(t *testing.T) {
@@ -107,7 +109,7 @@ func TestScenarioFileParsesDurationsReplicasAndTimeline(t *testing.T) {
 		t.Errorf("second replica: %+v", s)
 	}
 	want := []Step{
-		{At: 50 * time.Minute, Action: ActionFault, Fault: Fault{Kind: FaultDown, Duration: 15 * time.Minute}},
+		{At: 50 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 15 * time.Minute}},
 		{At: time.Hour, Action: ActionSignOut, Identity: "user-2"},
 		{At: 70 * time.Minute, Action: ActionBurst, Session: "u-3", Count: 10},
 	}

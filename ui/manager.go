@@ -11,6 +11,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 	"tokentop/session"
 )
 
@@ -238,22 +239,22 @@ func (b *managerBackend) SignOut(identity string) error {
 // faultChoice is one entry of the fault menu.
 type faultChoice struct {
 	label    string
-	fault    session.Fault
+	fault    issuer.Fault
 	global   bool // for every identity, not only the selected session's
 	clearAll bool
 }
 
 // faultChoices is the fault menu, in order.
 var faultChoices = []faultChoice{
-	{label: "fail the next 3 calls (500)", fault: session.Fault{Kind: session.FaultFail, Count: 3, Status: 500}},
-	{label: "throttle the next 3 calls (429, Retry-After 30s)", fault: session.Fault{Kind: session.FaultFail, Count: 3, Status: 429, RetryAfter: 30 * time.Second}},
-	{label: "refuse the next call (401)", fault: session.Fault{Kind: session.FaultFail, Count: 1, Status: 401}},
-	{label: "add 2s latency to the next 5 calls", fault: session.Fault{Kind: session.FaultLatency, Count: 5, Latency: 2 * time.Second}},
-	{label: "hang the next call until the caller gives up", fault: session.Fault{Kind: session.FaultHang, Count: 1}},
-	{label: "return an already expired token (next call)", fault: session.Fault{Kind: session.FaultExpired, Count: 1}},
-	{label: "return a malformed token (next call)", fault: session.Fault{Kind: session.FaultMalformed, Count: 1}},
-	{label: "return 5-minute tokens (next 3 calls)", fault: session.Fault{Kind: session.FaultShort, Count: 3, Lifetime: 5 * time.Minute}},
-	{label: "issuer down for 5m (every identity)", fault: session.Fault{Kind: session.FaultDown, Duration: 5 * time.Minute}, global: true},
+	{label: "fail the next 3 calls (500)", fault: issuer.Fault{Kind: issuer.FaultFail, Count: 3, Status: 500}},
+	{label: "throttle the next 3 calls (429, Retry-After 30s)", fault: issuer.Fault{Kind: issuer.FaultFail, Count: 3, Status: 429, RetryAfter: 30 * time.Second}},
+	{label: "refuse the next call (401)", fault: issuer.Fault{Kind: issuer.FaultFail, Count: 1, Status: 401}},
+	{label: "add 2s latency to the next 5 calls", fault: issuer.Fault{Kind: issuer.FaultLatency, Count: 5, Latency: 2 * time.Second}},
+	{label: "hang the next call until the caller gives up", fault: issuer.Fault{Kind: issuer.FaultHang, Count: 1}},
+	{label: "return an already expired token (next call)", fault: issuer.Fault{Kind: issuer.FaultExpiredToken, Count: 1}},
+	{label: "return a malformed token (next call)", fault: issuer.Fault{Kind: issuer.FaultMalformedToken, Count: 1}},
+	{label: "return 5-minute tokens (next 3 calls)", fault: issuer.Fault{Kind: issuer.FaultShortLifetime, Count: 3, Lifetime: 5 * time.Minute}},
+	{label: "issuer down for 5m (every identity)", fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 5 * time.Minute}, global: true},
 	{label: "clear all faults", clearAll: true, global: true},
 }
 

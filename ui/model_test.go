@@ -21,7 +21,7 @@ type testIssuer struct {
 	mu      sync.Mutex
 	calls   int
 	revoked []string
-	faults  []session.Fault
+	faults  []issuer.Fault
 }
 
 func (i *testIssuer) Name() string { return "test issuer" }
@@ -45,7 +45,7 @@ func (i *testIssuer) Revoke(ctx context.Context, identity string) error {
 	return nil
 }
 
-func (i *testIssuer) InjectFault(f session.Fault) error {
+func (i *testIssuer) InjectFault(f issuer.Fault) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.faults = append(i.faults, f)
@@ -216,7 +216,7 @@ func TestFaultMenuInjectsTheChosenFaultForTheSelectedIdentity(t *testing.T) {
 			t.Fatalf("injected %d faults, want 1", len(iss.faults))
 		}
 		f := iss.faults[0]
-		if f.Kind != session.FaultFail || f.Count != 3 || f.Identity != "bob" {
+		if f.Kind != issuer.FaultFail || f.Count != 3 || f.Identity != "bob" {
 			t.Errorf("fault = %+v, want fail x3 for bob", f)
 		}
 	})
