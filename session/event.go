@@ -95,7 +95,9 @@ func (e Event) Text() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if e.Err != nil {
+	// A retry's cause is the refresh-failed event logged just before it;
+	// repeating the error would double every failure in the log.
+	if e.Err != nil && e.Kind != KindRetryScheduled {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -80,4 +82,16 @@ func TestSessionLogIsBoundedAndInPublishOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestEventTextStatesAFailureOnceNotAgainOnItsRetry(t *testing.T) {
+	cause := errors.New("issuer answered 503")
+	failed := Event{Kind: KindRefreshFailed, Reason: "proactive", Err: cause}.Text()
+	retry := Event{Kind: KindRetryScheduled, Reason: "retry", Attempt: 2, Err: cause}.Text()
+	if !strings.Contains(failed, cause.Error()) {
+		t.Errorf("refresh-failed text %q: want the cause", failed)
+	}
+	if strings.Contains(retry, cause.Error()) {
+		t.Errorf("retry-scheduled text %q repeats the cause the failure just logged", retry)
+	}
 }
