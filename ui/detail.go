@@ -157,12 +157,17 @@ func (m Model) renderLog(d *sessionDetail) string {
 	if d == nil || len(d.Log) == 0 {
 		return m.styles.Muted.Render(" no events yet")
 	}
+	// Long lines (errors, mostly) wrap at word boundaries under their text,
+	// clear of the time column.
+	const indent = "           " // " 15:04:05  "
+	textWidth := max(m.width-len(indent), 20)
 	var b strings.Builder
 	for i, l := range d.Log {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(" " + m.styles.EventTime.Render(l.At.Format("15:04:05")) + "  " + l.Text)
+		text := strings.ReplaceAll(ansi.Wrap(l.Text, textWidth, ""), "\n", "\n"+indent)
+		b.WriteString(" " + m.styles.EventTime.Render(l.At.Format("15:04:05")) + "  " + text)
 	}
 	return b.String()
 }
