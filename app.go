@@ -171,6 +171,7 @@ func (a *app) runTUI(ctx context.Context) error {
 		Clock:           a.manager.Clock,
 		NoColor:         os.Getenv("NO_COLOR") != "",
 		VerifySignature: a.verify,
+		ShowSecrets:     a.cfg.showSecrets,
 	})
 }
 

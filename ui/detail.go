@@ -152,22 +152,26 @@ func nonEmpty(ss ...string) []string {
 	return out
 }
 
-// renderLog formats the selected session's event log for the viewport.
-func (m Model) renderLog(d *sessionDetail) string {
-	if d == nil || len(d.Log) == 0 {
-		return m.styles.Muted.Render(" no events yet")
-	}
+// renderLog formats the selected session's event log for the viewport and,
+// with --show-secrets, its whole token as the last line, where a following
+// log keeps it in view.
+func (m Model) renderLog(d *sessionDetail, token string) string {
 	// Long lines (errors, mostly) wrap at word boundaries under their text,
 	// clear of the time column.
 	const indent = "           " // " 15:04:05  "
 	textWidth := max(m.width-len(indent), 20)
-	var b strings.Builder
-	for i, l := range d.Log {
-		if i > 0 {
-			b.WriteByte('\n')
+	lines := make([]string, 0, 8)
+	if d == nil || len(d.Log) == 0 {
+		lines = append(lines, m.styles.Muted.Render(" no events yet"))
+	} else {
+		for _, l := range d.Log {
+			text := strings.ReplaceAll(ansi.Wrap(l.Text, textWidth, ""), "\n", "\n"+indent)
+			lines = append(lines, " "+m.styles.EventTime.Render(l.At.Format("15:04:05"))+"  "+text)
 		}
-		text := strings.ReplaceAll(ansi.Wrap(l.Text, textWidth, ""), "\n", "\n"+indent)
-		b.WriteString(" " + m.styles.EventTime.Render(l.At.Format("15:04:05")) + "  " + text)
 	}
-	return b.String()
+	if token != "" {
+		wrapped := strings.ReplaceAll(ansi.Hardwrap(token, textWidth, false), "\n", "\n"+indent)
+		lines = append(lines, " "+m.styles.ClaimKey.Render("token")+"     "+wrapped)
+	}
+	return strings.Join(lines, "\n")
 }

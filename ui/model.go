@@ -30,6 +30,10 @@ type Options struct {
 	Timeline time.Duration
 	// BurstSize is how many concurrent GetToken calls b starts; zero means 10.
 	BurstSize int
+	// ShowSecrets shows the selected session's whole token at the top of its
+	// event log (--show-secrets). Off, a token is shown only as its decoded
+	// claims and a short fingerprint.
+	ShowSecrets bool
 }
 
 // TimeControl is the part of *clock.Scaled that the p, + and - keys drive.
@@ -119,6 +123,7 @@ type Model struct {
 // logKey identifies the content of the event-log viewport.
 type logKey struct {
 	name  string
+	token string // the raw token shown above the log (ShowSecrets only)
 	lines int
 	last  time.Time
 	text  string

@@ -365,3 +365,20 @@ func TestArrowsPickAmongFilterMatchesWhileTyping(t *testing.T) {
 		t.Error("down left the filter prompt")
 	}
 }
+
+func TestShowSecretsShowsTheWholeTokenAndOnlyThen(t *testing.T) {
+	for _, show := range []bool{false, true} {
+		withManager(t, Options{ShowSecrets: show}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+			s, _ := mgr.Get("alice-chat")
+			raw := s.Snapshot().Token
+			// The token wraps over lines of the log: join them to look for it.
+			var flat strings.Builder
+			for _, l := range strings.Split(d.screen(), "\n") {
+				flat.WriteString(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "token")))
+			}
+			if got := strings.Contains(flat.String(), raw); got != show {
+				t.Errorf("ShowSecrets %v: whole token on screen %v; want %v", show, got, show)
+			}
+		})
+	}
+}

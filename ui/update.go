@@ -216,6 +216,9 @@ func (m *Model) syncLog() {
 		d = fd
 	}
 	k := logKey{name: m.selected, width: m.width}
+	if m.opts.ShowSecrets && m.tokenOf == m.selected {
+		k.token = m.tokenRaw
+	}
 	if d != nil {
 		k.lines = len(d.Log)
 		if k.lines > 0 {
@@ -227,7 +230,7 @@ func (m *Model) syncLog() {
 	}
 	follow := m.logView.AtBottom() || k.name != m.logKey.name
 	m.logKey = k
-	m.logView.SetContent(m.renderLog(d))
+	m.logView.SetContent(m.renderLog(d, k.token))
 	if follow {
 		m.logView.GotoBottom()
 	}
