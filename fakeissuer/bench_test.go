@@ -117,3 +117,38 @@ func BenchmarkGetTokenHTTP(b *testing.B) {
 		reportTokenRate(b)
 	})
 }
+
+// BenchmarkLoopbackFloor is the cost of one HTTP round trip over loopback to
+// a handler that does nothing, the floor under BenchmarkGetTokenHTTP/serial:
+// where it is close to the cost of minting, one request at a time cannot reach
+// half the in-process mint rate however cheap the handler is.
+func BenchmarkLoopbackFloor(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"communicationIdentityToken":"x"}`))
+	}))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		srv.Close()
+		<-served
+	}()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	url := "http://" + ln.Addr().String() + PathGetToken
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Post(url, "application/json", bytes.NewReader([]byte(`{"username":"alice"}`)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	reportTokenRate(b)
+}
