@@ -53,7 +53,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
 	fs.DurationVar(&cfg.duration, "duration", 0, "virtual time to play headless (default: the scenario's, else 1h)")
 	fs.BoolVar(&cfg.json, "json", false, "headless output as JSON lines (one per event, then a summary)")
-	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show whole tokens and secrets (off: claims and a short fingerprint)")
+	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
 	return fs
