@@ -273,18 +273,25 @@ func refreshOnOf(holder map[string]any, now time.Time) (time.Time, error) {
 	return now.Add(d), nil
 }
 
+// scalarText is the text of a JSON number or string, as an expiry field may
+// hold either.
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		return v.String(), true
+	case float64: // from a decoder without UseNumber, such as x/oauth2's
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case string:
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}
+
 // parseInstant reads epoch seconds (or milliseconds, when the number is too
 // large to be seconds), RFC 3339, or the Azure CLI's local time.
 func parseInstant(v any) (time.Time, error) {
-	var s string
-	switch v := v.(type) {
-	case json.Number:
-		s = v.String()
-	case float64: // from a decoder without UseNumber, such as x/oauth2's
-		s = strconv.FormatFloat(v, 'f', -1, 64)
-	case string:
-		s = strings.TrimSpace(v)
-	default:
+	s, ok := scalarText(v)
+	if !ok {
 		return time.Time{}, fmt.Errorf("is %s; want epoch seconds or an RFC 3339 time", withArticle(jsonKind(v)))
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
@@ -315,15 +322,8 @@ func epoch(f float64, text string) (time.Time, error) {
 const maxRelativeSeconds = 100 * 365 * 24 * 3600
 
 func parseSeconds(v any) (time.Duration, error) {
-	var s string
-	switch v := v.(type) {
-	case json.Number:
-		s = v.String()
-	case float64: // from a decoder without UseNumber, such as x/oauth2's
-		s = strconv.FormatFloat(v, 'f', -1, 64)
-	case string:
-		s = strings.TrimSpace(v)
-	default:
+	s, ok := scalarText(v)
+	if !ok {
 		return 0, fmt.Errorf("is %s; want a number of seconds", withArticle(jsonKind(v)))
 	}
 	f, err := strconv.ParseFloat(s, 64)
