@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -50,6 +51,16 @@ var (
 	errAbortCalled   = &abortError{why: "Abort was called"}
 	errWaitersGaveUp = &abortError{why: "every caller waiting on it gave up"}
 )
+
+// attemptTimeoutError fails a background refresh that outlived
+// Policy.AttemptTimeout. It wraps context.DeadlineExceeded.
+type attemptTimeoutError struct{ limit time.Duration }
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("the refresher did not answer within %v (Policy.AttemptTimeout), so the attempt was cancelled: %v",
+		e.limit, context.DeadlineExceeded)
+}
+func (e *attemptTimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // refresherError wraps an error returned by the Refresher.
 type refresherError struct {

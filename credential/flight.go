@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"tokentop/internal/clock"
 )
 
 // flight is one call of the refresher and the callers waiting on it.
@@ -17,6 +19,8 @@ type flight struct {
 	background bool // started (or adopted) by the schedule: not aborted when its waiters leave
 	waiters    int  // callers waiting on it
 	finished   bool
+	start      time.Time   // when it was started, on the credential's clock
+	limit      clock.Timer // Policy.AttemptTimeout, once it is a background refresh
 	tok        AccessToken
 	err        error
 }
@@ -129,13 +133,29 @@ func (c *Credential) wait(ctx context.Context, f *flight, leader bool) (tok Acce
 func (c *Credential) startLocked(reason Reason, background bool) *flight {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	f := &flight{ctx: ctx, cancel: cancel, done: make(chan struct{}), reason: reason,
-		attempt: c.failures + 1, background: background}
+		attempt: c.failures + 1, start: c.clock.Now()}
 	c.flights[f] = struct{}{}
 	if c.policy.Coalesce {
 		c.shared = f
 	}
+	if background {
+		c.adoptLocked(f)
+	}
 	go c.run(f)
 	return f
+}
+
+// adoptLocked makes f a background refresh, one the schedule relies on and no
+// caller can cancel, and bounds it by Policy.AttemptTimeout from its start.
+func (c *Credential) adoptLocked(f *flight) {
+	f.background = true
+	if c.policy.AttemptTimeout <= 0 || f.limit != nil {
+		return
+	}
+	d := f.start.Add(c.policy.AttemptTimeout).Sub(c.clock.Now())
+	f.limit = c.clock.AfterFunc(clampDelay(d), func() {
+		c.complete(f, AccessToken{}, &attemptTimeoutError{limit: c.policy.AttemptTimeout}, f.start)
+	})
 }
 
 func (c *Credential) run(f *flight) {
@@ -245,6 +265,9 @@ func (c *Credential) accept(tok AccessToken, now time.Time) (_ AccessToken, opaq
 func (c *Credential) finishLocked(f *flight, tok AccessToken, err error) {
 	f.finished = true
 	f.tok, f.err = tok, err
+	if f.limit != nil {
+		f.limit.Stop()
+	}
 	delete(c.flights, f)
 	if c.shared == f {
 		c.shared = nil

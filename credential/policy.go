@@ -11,6 +11,12 @@ import (
 // polled in a tight loop.
 const MinRefreshDelay = time.Second
 
+// DefaultAttemptTimeout is the tokentop policy's AttemptTimeout: far above a
+// healthy issuer's latency (well under a second), yet short against the
+// 10-minute window, so a hung attempt still leaves room for many retries
+// before the token expires.
+const DefaultAttemptTimeout = 30 * time.Second
+
 // Policy holds the constants and rules that decide when a credential
 // refreshes and how concurrent callers share a refresh. The predefined
 // policies reproduce the official ACS SDKs; compare them side by side.
@@ -52,6 +58,13 @@ type Policy struct {
 	RetryFirstDelay time.Duration
 	// RetryMaxDelay caps the retry delay.
 	RetryMaxDelay time.Duration
+	// AttemptTimeout limits a background refresh (proactive or retry), which
+	// no caller can cancel, on the credential's clock: when it passes, the
+	// refresher's context is cancelled and the attempt counts as failed, so
+	// that a hung issuer cannot hold the credential for good. Zero means no
+	// limit (the SDKs set none). A refresh a caller waits on is bounded by
+	// the callers' own contexts instead.
+	AttemptTimeout time.Duration
 	// HonourRefreshOn makes an issuer's AccessToken.RefreshOn hint schedule the
 	// proactive refresh when it is earlier than the policy's own schedule.
 	HonourRefreshOn bool
@@ -61,12 +74,13 @@ type Policy struct {
 // 0.5 and a 10-minute lifetime for opaque tokens.
 var (
 	// DefaultPolicy is tokentop's own: single flight, retries with backoff
-	// until the issuer answers, honours RefreshOn.
+	// until the issuer answers, cancels a background attempt after 30 s,
+	// honours RefreshOn.
 	DefaultPolicy = Policy{
 		Name: "tokentop", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
 		OpaqueTokenLifetime: 10 * time.Minute, Coalesce: true,
 		RetryOnFailure: true, RetryFirstDelay: time.Second, RetryMaxDelay: time.Minute,
-		HonourRefreshOn: true,
+		AttemptTimeout: DefaultAttemptTimeout, HonourRefreshOn: true,
 	}
 	// PolicyJS is the JavaScript SDK: on-demand only when expired, waiters all
 	// get the leader's error, proactive refresh stops after a failure.
@@ -127,6 +141,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("credential: policy %q: RefreshFraction %v must be in (0, 1]", p.Name, p.RefreshFraction)
 	case p.OnDemandBuffer < 0 || p.ProactiveOnDemandBuffer < 0:
 		return fmt.Errorf("credential: policy %q: the on-demand buffers must not be negative", p.Name)
+	case p.AttemptTimeout < 0:
+		return fmt.Errorf("credential: policy %q: AttemptTimeout %v is negative (0 means no limit)", p.Name, p.AttemptTimeout)
 	case p.OpaqueTokenLifetime <= 0:
 		return fmt.Errorf("credential: policy %q: OpaqueTokenLifetime must be positive", p.Name)
 	case p.RetryOnFailure && (p.RetryFirstDelay <= 0 || p.RetryMaxDelay < p.RetryFirstDelay):

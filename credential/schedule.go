@@ -15,7 +15,7 @@ func (c *Credential) scheduleLocked(now time.Time, evs []Event) []Event {
 	}
 	if c.token.Token == "" || !now.Before(c.token.ExpiresOn) {
 		if c.shared != nil {
-			c.shared.background = true
+			c.adoptLocked(c.shared)
 		} else {
 			reason := ReasonProactive
 			if c.token.Token == "" {
@@ -111,7 +111,7 @@ func (c *Credential) fireSchedLocked(now time.Time) {
 	}
 	c.stopSchedLocked()
 	if c.shared != nil {
-		c.shared.background = true // the refresh in flight serves the schedule
+		c.adoptLocked(c.shared) // the refresh in flight serves the schedule
 		return
 	}
 	c.startLocked(reason, true)
