@@ -33,7 +33,9 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// SpecHelp describes the valid issuer specs, for flag help and error messages.
+// SpecHelp describes the valid issuer specs, for a program's --help. Parse
+// errors are one line and point to it with specHelpPointer instead of
+// carrying it, so that they fit a CLI error line or an event-log entry.
 const SpecHelp = `valid issuer specs:
   fake                                      the embedded fake issuer
   http://host:port/getToken[#options]       an app server (POSTs {"username": IDENTITY})
@@ -42,6 +44,9 @@ const SpecHelp = `valid issuer specs:
   oauth2:token_url=URL,client_id=ID,secret_env=ENV_VAR[,scope=S][,audience=A][,resource=R]
                                             OAuth2 client credentials (or secret_file=PATH)
   exec:command arg1 arg2                    a command printing a token or JSON, e.g. exec:az account get-access-token -o json`
+
+// specHelpPointer ends every spec error: where the valid specs are described.
+const specHelpPointer = "(see tokentop --help for issuer specs)"
 
 // ErrFakeIssuer is returned by Spec.New for the "fake" spec: the fake issuer
 // lives in package fakeissuer (which imports this one), so the caller builds it.
@@ -85,7 +90,7 @@ func ParseSpec(s string) (Spec, error) {
 		err = errors.New("unknown kind")
 	}
 	if err != nil {
-		return Spec{}, fmt.Errorf("issuer spec %s: %w\n%s", specHead(s), err, SpecHelp)
+		return Spec{}, fmt.Errorf("issuer spec %s: %w %s", specHead(s), err, specHelpPointer)
 	}
 	return spec, nil
 }
@@ -103,7 +108,7 @@ func (s Spec) New(opts Options) (Issuer, error) {
 	case KindExec:
 		return NewExec(s.Exec, opts)
 	}
-	return nil, fmt.Errorf("issuer spec of kind %s cannot be built\n%s", s.Kind, SpecHelp)
+	return nil, fmt.Errorf("issuer spec of kind %s cannot be built %s", s.Kind, specHelpPointer)
 }
 
 // Parse is ParseSpec followed by Spec.New. For "fake" it returns

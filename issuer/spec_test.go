@@ -43,7 +43,7 @@ func TestParseSpecReadsEachKind(t *testing.T) {
 	}
 }
 
-func TestParseSpecErrorsSayWhatIsWrongAndWhatIsValid(t *testing.T) {
+func TestParseSpecErrorsAreOneLineSayingWhatIsWrongAndPointingToHelp(t *testing.T) {
 	cases := map[string]string{
 		"":                                    "empty spec",
 		"ftp://x/y":                           `spec "ftp:…": unknown kind`,
@@ -73,8 +73,11 @@ func TestParseSpecErrorsSayWhatIsWrongAndWhatIsValid(t *testing.T) {
 			t.Errorf("ParseSpec(%q) succeeded, want an error containing %q", spec, want)
 			continue
 		}
-		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "valid issuer specs:") {
-			t.Errorf("ParseSpec(%q) = %q, want it to contain %q and the valid specs", spec, err, want)
+		if !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), "(see tokentop --help for issuer specs)") {
+			t.Errorf("ParseSpec(%q) = %q, want it to contain %q and point to --help", spec, err, want)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseSpec(%q) error spans lines, breaking CLI and event-log lines: %q", spec, err)
 		}
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("ParseSpec(%q) error echoes the secret: %q", spec, err)
