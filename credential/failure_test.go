@@ -112,6 +112,17 @@ func TestRetryDelayIsCappedJitteredAndFloored(t *testing.T) {
 	}
 }
 
+// Doubling must saturate at the cap for any number of failures, not wrap
+// around (a shift by 31 or more used to fall back to the 1 s floor).
+func TestRetryDelayOfACustomPolicySaturatesAtTheCapAfterManyFailures(t *testing.T) {
+	p := Policy{RetryOnFailure: true, RetryFirstDelay: 5 * time.Second, RetryMaxDelay: time.Hour}
+	for _, n := range []int{11, 30, 31, 32, 33, 64, 1 << 20} {
+		if d := p.retryDelay(n, 0, 0); d < 45*time.Minute || d > time.Hour {
+			t.Errorf("retryDelay(%d) = %v, want the 1h cap less at most 20%% jitter", n, d)
+		}
+	}
+}
+
 func TestExpiredTokenFromTheRefresherIsRejected(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		expired := time.Now().Add(-3 * time.Minute)

@@ -183,10 +183,15 @@ func (p Policy) proactiveAt(tok AccessToken, now time.Time) time.Time {
 // jitter (jitter in [0, 1)), capped at RetryMaxDelay, and at ttl/2 while the
 // token is still valid (ttl > 0); never below MinRefreshDelay.
 func (p Policy) retryDelay(n int, ttl time.Duration, jitter float64) time.Duration {
-	d := p.RetryMaxDelay
-	if n >= 1 && n <= 32 {
-		d = min(p.RetryFirstDelay<<(n-1), p.RetryMaxDelay)
+	d := p.RetryFirstDelay
+	for i := 1; i < n && d < p.RetryMaxDelay; i++ {
+		if d > p.RetryMaxDelay/2 { // doubling would pass the cap (or overflow)
+			d = p.RetryMaxDelay
+			break
+		}
+		d *= 2
 	}
+	d = min(d, p.RetryMaxDelay)
 	d += time.Duration(float64(d) * 0.2 * jitter)
 	d = min(d, p.RetryMaxDelay)
 	if ttl > 0 {
