@@ -23,7 +23,10 @@
 //	                                 as a JSON string, {{scopes}} a JSON array,
 //	                                 {{lifetime_minutes}} a number (0 = default)
 //	      token=PATH                 dotted JSON path of the token, e.g. data.token
-//	      header=Name:value          extra header (repeatable; not for secrets)
+//	      header=Name:value          extra header (repeatable); refused for names that
+//	                                 carry credentials (Authorization, Cookie, *key*,
+//	                                 *token*, *secret*, *auth*) and for user:password@
+//	                                 in the URL: use header_env
 //	      header_env=Name:VAR        header whose value is read from env var VAR
 //	    e.g. 'https://app.example/getToken#token=accessToken.token&header_env=Authorization:APP_AUTH'
 //

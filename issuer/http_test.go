@@ -118,14 +118,14 @@ func TestHTTPSpecOptionsSetMethodHeadersBodyAndTokenPath(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		gotBody.Store(string(b))
 		gotAuth.Store(r.Header.Get("Authorization"))
-		gotKey.Store(r.Header.Get("X-Api-Key"))
+		gotKey.Store(r.Header.Get("X-Client"))
 		gotMethod.Store(r.Method)
 		fmt.Fprintf(w, `{"data":{"result":{"jwt":%q,"expires_in":"600"}}}`, jwt)
 	}))
 	defer srv.Close()
 
 	body := `{"user":{{identity}},"scopes":{{scopes}},"minutes":{{lifetime_minutes}}}`
-	spec := srv.URL + "/t#body=" + urlQueryEscape(body) + "&token=data.result.jwt&header=X-Api-Key:k1&header_env=Authorization:APP_AUTH"
+	spec := srv.URL + "/t#body=" + urlQueryEscape(body) + "&token=data.result.jwt&header=X-Client:k1&header_env=Authorization:APP_AUTH"
 	opts := issuer.Options{LookupEnv: func(k string) (string, bool) {
 		if k == "APP_AUTH" {
 			return "Bearer s3cret", true
@@ -141,7 +141,7 @@ func TestHTTPSpecOptionsSetMethodHeadersBodyAndTokenPath(t *testing.T) {
 		t.Errorf("body = %v, want %s", gotBody.Load(), want)
 	}
 	if gotAuth.Load() != "Bearer s3cret" || gotKey.Load() != "k1" || gotMethod.Load() != "POST" {
-		t.Errorf("headers Authorization=%v X-Api-Key=%v method=%v", gotAuth.Load(), gotKey.Load(), gotMethod.Load())
+		t.Errorf("headers Authorization=%v X-Client=%v method=%v", gotAuth.Load(), gotKey.Load(), gotMethod.Load())
 	}
 	if tok.Token != jwt || !tok.ExpiresOn.Equal(fixedNow.Add(10*time.Minute)) {
 		t.Errorf("got %q expiring %v, want the nested jwt expiring in 600s", tok.Token, tok.ExpiresOn)

@@ -51,7 +51,10 @@ func (c OAuth2Config) check() error {
 	}
 	u, err := url.Parse(c.TokenURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("token_url %q: want http://host/path or https://host/path", excerpt([]byte(c.TokenURL)))
+		return errors.New("token_url: want http://host/path or https://host/path")
+	}
+	if u.User != nil {
+		return errors.New("token_url carries a user or password; the client secret comes from secret_env=ENV_VAR or secret_file=PATH")
 	}
 	if c.ClientID == "" {
 		return errors.New("client_id is missing")

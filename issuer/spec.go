@@ -161,35 +161,46 @@ func parseHTTPSpec(s string) (HTTPConfig, error) {
 	if u.Host == "" {
 		return HTTPConfig{}, errors.New("the URL has no host")
 	}
+	if u.User != nil {
+		return HTTPConfig{}, errors.New("the URL carries a user or password; a secret never goes in the spec (it would show in ps and shell history): send it with header_env=Authorization:ENV_VAR")
+	}
 	opts, err := url.ParseQuery(u.EscapedFragment())
 	if err != nil {
-		return HTTPConfig{}, fmt.Errorf("options after # are not name=value pairs joined with &: %w", err)
+		return HTTPConfig{}, errors.New("options after # are not name=value pairs joined with &")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	cfg := HTTPConfig{URL: u.String()}
+	// Errors name the option, never its value: a value may be a secret.
 	for name, values := range opts {
 		for _, v := range values {
 			switch name {
 			case "method":
 				m := strings.ToUpper(v)
 				if m != http.MethodGet && m != http.MethodPost {
-					return HTTPConfig{}, fmt.Errorf("method=%s: want GET or POST", excerpt([]byte(v)))
+					return HTTPConfig{}, errors.New("option method: want GET or POST")
 				}
 				cfg.Method = m
 			case "body":
 				cfg.Body = v
 			case "token":
 				if v == "" || strings.Contains(v, "..") || strings.HasPrefix(v, ".") || strings.HasSuffix(v, ".") {
-					return HTTPConfig{}, fmt.Errorf("token=%s: want a dotted JSON path such as data.token", excerpt([]byte(v)))
+					return HTTPConfig{}, errors.New("option token: want a dotted JSON path such as data.token")
 				}
 				cfg.TokenField = v
 			case "header", "header_env":
 				key, val, ok := strings.Cut(v, ":")
 				key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 				if !ok || key == "" || val == "" {
-					return HTTPConfig{}, fmt.Errorf("%s=%s: want Name:value", name, excerpt([]byte(v)))
+					return HTTPConfig{}, fmt.Errorf("option %s: want Name:value (the value is not shown)", name)
 				}
 				if name == "header" {
+					if carriesCredential(key) {
+						hint := "Name"
+						if isNameText(key) {
+							hint = key
+						}
+						return HTTPConfig{}, fmt.Errorf("option header: %s carries a credential, which never goes in the spec (it would show in ps and shell history); use header_env=%s:ENV_VAR", printableName(key), hint)
+					}
 					if cfg.Header == nil {
 						cfg.Header = http.Header{}
 					}
@@ -201,11 +212,51 @@ func parseHTTPSpec(s string) (HTTPConfig, error) {
 					cfg.HeaderEnv[http.CanonicalHeaderKey(key)] = val
 				}
 			default:
-				return HTTPConfig{}, fmt.Errorf("unknown option %q after #; want method, body, token, header or header_env", excerpt([]byte(name)))
+				return HTTPConfig{}, fmt.Errorf("unknown option %s after #; want method, body, token, header or header_env", printableName(name))
 			}
 		}
 	}
 	return cfg, nil
+}
+
+// carriesCredential says whether a header name is one that holds a secret:
+// Authorization, Proxy-Authorization, Cookie, or a name mentioning a key,
+// token, secret or auth (X-Api-Key, X-Auth-Token).
+func carriesCredential(name string) bool {
+	n := strings.ToLower(name)
+	if n == "cookie" {
+		return true
+	}
+	for _, word := range []string{"auth", "key", "token", "secret"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// printableName quotes a name the user typed (an option, a header, a key) if
+// it looks like a name; anything else, which may be a secret typed in the
+// wrong place, is not echoed.
+func printableName(name string) string {
+	if !isNameText(name) {
+		return "(not shown)"
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+// isNameText says whether s looks like a name: up to 32 letters, digits, -
+// and _.
+func isNameText(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func parseOAuth2Spec(s string) (OAuth2Config, error) {
@@ -217,7 +268,10 @@ func parseOAuth2Spec(s string) (OAuth2Config, error) {
 		key, val, ok := strings.Cut(pair, "=")
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		if !ok || val == "" {
-			return OAuth2Config{}, fmt.Errorf("%q: want key=value pairs joined with commas", excerpt([]byte(pair)))
+			if !ok { // the part may be a secret typed in the wrong place
+				return OAuth2Config{}, errors.New("a part without =: want key=value pairs joined with commas")
+			}
+			return OAuth2Config{}, fmt.Errorf("key %s has no value: want key=value pairs joined with commas", printableName(key))
 		}
 		switch key {
 		case "token_url":
@@ -236,13 +290,13 @@ func parseOAuth2Spec(s string) (OAuth2Config, error) {
 			cfg.Resource = val
 		case "auth":
 			if val != "header" && val != "params" {
-				return OAuth2Config{}, fmt.Errorf("auth=%s: want header or params", excerpt([]byte(val)))
+				return OAuth2Config{}, errors.New("key auth: want header or params")
 			}
 			cfg.AuthStyle = val
 		case "secret", "client_secret":
 			return OAuth2Config{}, fmt.Errorf("%s: a secret never goes in the spec (it would show in ps and shell history); use secret_env=VAR or secret_file=PATH", key)
 		default:
-			return OAuth2Config{}, fmt.Errorf("unknown key %q; want token_url, client_id, secret_env, secret_file, scope, audience, resource or auth", excerpt([]byte(key)))
+			return OAuth2Config{}, fmt.Errorf("unknown key %s; want token_url, client_id, secret_env, secret_file, scope, audience, resource or auth", printableName(key))
 		}
 	}
 	if err := cfg.check(); err != nil {

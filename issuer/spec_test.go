@@ -50,9 +50,9 @@ func TestParseSpecErrorsAreOneLineSayingWhatIsWrongAndPointingToHelp(t *testing.
 		"fakeissuer":                          `spec "fakeissuer": unknown kind`,
 		"Bearer eyJhbGciOiJFUzI1NiJ9.e30.sig": `spec "Bearer eyJhb"…: unknown kind`,
 		"http://":                             "no host",
-		"http://h/p#method=PUT":               "method=PUT: want GET or POST",
+		"http://h/p#method=PUT":               "option method: want GET or POST",
 		"http://h/p#colour=red":               `unknown option "colour"`,
-		"http://h/p#header=NoColon":           "header=NoColon: want Name:value",
+		"http://h/p#header=NoColon":           "option header: want Name:value",
 		"http://h/p#token=a..b":               "want a dotted JSON path",
 		"oauth2:client_id=a,secret_env=S":     "token_url is missing",
 		"oauth2:token_url=ftp://x,client_id=a,secret_env=S":                   "want http://host/path",
@@ -82,6 +82,48 @@ func TestParseSpecErrorsAreOneLineSayingWhatIsWrongAndPointingToHelp(t *testing.
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("ParseSpec(%q) error echoes the secret: %q", spec, err)
 		}
+	}
+}
+
+// TestParseSpecRefusesSecretsAndNeverEchoesOptionValues pins that a secret
+// typed into a spec (it would show in ps and shell history) is refused with
+// a pointer to the env-based option, and that no error repeats it.
+func TestParseSpecRefusesSecretsAndNeverEchoesOptionValues(t *testing.T) {
+	cases := map[string]string{
+		"https://app.example/t#header=Authorization:Bearer%20s3cr3t":        "use header_env=Authorization:ENV_VAR",
+		"https://app.example/t#header=proxy-authorization:Basic%20s3cr3t":   "use header_env=proxy-authorization:ENV_VAR",
+		"https://app.example/t#header=Cookie:session%3Ds3cr3t":              "use header_env=Cookie:ENV_VAR",
+		"https://app.example/t#header=X-Api-Key:s3cr3t":                     "use header_env=X-Api-Key:ENV_VAR",
+		"https://app.example/t#header=X-MY-TOKEN:s3cr3t":                    "use header_env=X-MY-TOKEN:ENV_VAR",
+		"https://app.example/t#header=Client-Secret:s3cr3t":                 "use header_env=Client-Secret:ENV_VAR",
+		"https://user:s3cr3t@app.example/t":                                 "user or password",
+		"https://s3cr3t@app.example/t":                                      "header_env=Authorization:ENV_VAR",
+		"https://app.example/t#header=Authorization%20Bearer%20s3cr3t":      "option header: want Name:value",
+		"https://app.example/t#header_env=s3cr3t":                           "option header_env: want Name:value",
+		"https://app.example/t#method=s3cr3t":                               "option method: want GET or POST",
+		"https://app.example/t#token=s3cr3t..":                              "option token: want a dotted JSON path",
+		"https://app.example/t#Bearer%20s3cr3t":                             "unknown option (not shown)",
+		"oauth2:token_url=https://id:s3cr3t@x/t,client_id=a,secret_env=S":   "token_url carries a user or password",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,auth=s3cr3t": "key auth: want header or params",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,s3cr3t":      "a part without =",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,s3cr3t.x=1":  "unknown key (not shown)",
+	}
+	for spec, want := range cases {
+		_, err := issuer.ParseSpec(spec)
+		if err == nil {
+			t.Errorf("ParseSpec(%q) succeeded, want an error containing %q", spec, want)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseSpec(%q) = %q, want it to contain %q", spec, err, want)
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("ParseSpec(%q) error echoes the secret: %q", spec, err)
+		}
+	}
+	// Ordinary headers still go in the spec.
+	if _, err := issuer.ParseSpec("https://app.example/t#header=X-Client:tokentop&header=Accept:application/json"); err != nil {
+		t.Errorf("ordinary headers refused: %v", err)
 	}
 }
 
