@@ -71,10 +71,12 @@ func TestTokentopPolicyRetriesWithBackoffUntilTheIssuerAnswers(t *testing.T) {
 		time.Sleep(time.Until(healAt) + time.Minute)
 		synctest.Wait()
 		retries := rec.events(EventRetryScheduled)
-		want := []time.Duration{1, 2, 4, 8, 16, 32, 60, 60}
+		// 1 s, doubling, at most 1 min, each at 80% with the jitter pinned to 0
+		// (and never below the 1 s floor).
+		want := []time.Duration{1000, 1600, 3200, 6400, 12800, 25600, 48000, 48000}
 		for i, w := range want {
-			if d := retries[i].NextAt.Sub(retries[i].At); d != w*time.Second {
-				t.Errorf("retry %d after %v, want %v", i+1, d, w*time.Second)
+			if d := retries[i].NextAt.Sub(retries[i].At); d != w*time.Millisecond {
+				t.Errorf("retry %d after %v, want %v", i+1, d, w*time.Millisecond)
 			}
 		}
 		if last := retries[len(retries)-1]; !last.At.After(exp) {
@@ -90,6 +92,8 @@ func TestTokentopPolicyRetriesWithBackoffUntilTheIssuerAnswers(t *testing.T) {
 	})
 }
 
+// Jitter is applied after the caps, downwards, so that sessions failing in
+// one outage do not retry in lockstep at a cap, and no cap is exceeded.
 func TestRetryDelayIsCappedJitteredAndFloored(t *testing.T) {
 	p := DefaultPolicy
 	for _, tc := range []struct {
@@ -98,13 +102,15 @@ func TestRetryDelayIsCappedJitteredAndFloored(t *testing.T) {
 		jitter   float64
 		min, max time.Duration
 	}{
-		{1, 0, 0, time.Second, time.Second},
-		{1, 0, 0.999, time.Second, 1200 * time.Millisecond},
-		{3, 0, 0.5, 4 * time.Second, 4800 * time.Millisecond},
-		{7, 0, 0.999, time.Minute, time.Minute},
-		{1000, 0, 0.999, time.Minute, time.Minute},
-		{6, 10 * time.Second, 0, 5 * time.Second, 5 * time.Second}, // at most ttl/2 while valid
-		{6, time.Second, 0, time.Second, time.Second},              // never below 1 s
+		{1, 0, 0, time.Second, time.Second},     // 0.8 s, floored
+		{1, 0, 0.999, time.Second, time.Second}, // never above the base
+		{3, 0, 0.5, 3600 * time.Millisecond, 3600 * time.Millisecond},
+		{7, 0, 0, 48 * time.Second, 48 * time.Second}, // jittered also at the 1 min cap
+		{7, 0, 0.999, 59900 * time.Millisecond, time.Minute},
+		{1000, 0, 0.5, 54 * time.Second, 54 * time.Second},
+		{6, 10 * time.Second, 0, 4 * time.Second, 4 * time.Second},     // at most ttl/2 while valid, jittered
+		{6, 10 * time.Second, 0.999, 4 * time.Second, 5 * time.Second}, // never above ttl/2
+		{6, time.Second, 0, time.Second, time.Second},                  // never below 1 s
 	} {
 		if d := p.retryDelay(tc.n, tc.ttl, tc.jitter); d < tc.min || d > tc.max {
 			t.Errorf("retryDelay(%d, %v, %v) = %v, want in [%v, %v]", tc.n, tc.ttl, tc.jitter, d, tc.min, tc.max)

@@ -179,9 +179,10 @@ func (p Policy) proactiveAt(tok AccessToken, now time.Time) time.Time {
 }
 
 // retryDelay is the backoff before the retry that follows the n-th
-// consecutive failure: RetryFirstDelay doubled n-1 times, plus up to 20%
-// jitter (jitter in [0, 1)), capped at RetryMaxDelay, and at ttl/2 while the
-// token is still valid (ttl > 0); never below MinRefreshDelay.
+// consecutive failure: RetryFirstDelay doubled n-1 times, capped at
+// RetryMaxDelay and at ttl/2 while the token is still valid (ttl > 0), then
+// jittered to between 80% and 100% of that (jitter in [0, 1)); never below
+// MinRefreshDelay.
 func (p Policy) retryDelay(n int, ttl time.Duration, jitter float64) time.Duration {
 	d := p.RetryFirstDelay
 	for i := 1; i < n && d < p.RetryMaxDelay; i++ {
@@ -192,10 +193,11 @@ func (p Policy) retryDelay(n int, ttl time.Duration, jitter float64) time.Durati
 		d *= 2
 	}
 	d = min(d, p.RetryMaxDelay)
-	d += time.Duration(float64(d) * 0.2 * jitter)
-	d = min(d, p.RetryMaxDelay)
 	if ttl > 0 {
 		d = min(d, ttl/2)
 	}
+	// Jitter after capping, downwards, so that sessions failing together
+	// spread out also at the caps, and no cap is ever exceeded.
+	d = time.Duration(float64(d) * (1 - 0.2*(1-jitter)))
 	return max(d, MinRefreshDelay)
 }
