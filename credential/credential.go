@@ -32,8 +32,11 @@ type Options struct {
 	Policy Policy
 	// Clock tells time and schedules refreshes; nil means the real clock.
 	Clock clock.Clock
-	// OnEvent, if set, is called for every Event, synchronously and outside
-	// the credential's lock; it must not block.
+	// OnEvent, if set, is called for every Event, one at a time, in the
+	// order things happened, outside the credential's lock; it must not
+	// block. A refresh's EventStarted precedes its outcome, and nothing
+	// follows EventDisposed. A handler may call back into the credential;
+	// the events that causes are delivered after the handler returns.
 	OnEvent func(Event)
 }
 
@@ -55,7 +58,12 @@ type Credential struct {
 	recheck   time.Duration  // >0: re-check freshness against Now this often (wall-clock jumps)
 	jitter    func() float64 // in [0, 1)
 
+	// emitMu is the turn to deliver events: whoever holds it drains queue
+	// (filled under mu, in the order things happened) outside mu.
+	emitMu        sync.Mutex
 	mu            sync.Mutex
+	queue         []Event // events not yet delivered
+	queueClosed   bool    // EventDisposed was queued: nothing follows it
 	token         AccessToken // Token == "" until the first token
 	disposed      bool
 	flights       map[*flight]struct{} // refreshes in flight
@@ -158,12 +166,11 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 	c.mu.Lock()
 	now := c.clock.Now()
 	c.updateFreshLocked(now)
-	var evs []Event
 	if c.proactive {
-		evs = c.scheduleLocked(now, nil)
+		c.scheduleLocked(now)
 	}
 	c.mu.Unlock()
-	c.emit(evs)
+	c.deliver()
 	return c, nil
 }
 
@@ -202,17 +209,16 @@ func (c *Credential) Abort() {
 		return
 	}
 	now := c.clock.Now()
-	var evs []Event
 	background := false
 	for f := range c.flights {
 		background = background || f.background
-		evs = append(evs, c.abortLocked(f, now, errAbortCalled))
+		c.abortLocked(f, now, errAbortCalled)
 	}
 	if background && c.proactive {
-		evs = c.continueAfterAbortLocked(now, evs)
+		c.continueAfterAbortLocked(now)
 	}
 	c.mu.Unlock()
-	c.emit(evs)
+	c.deliver()
 }
 
 // Dispose stops the credential: the scheduled refresh is cancelled, the
@@ -231,15 +237,14 @@ func (c *Credential) Dispose() {
 	c.stopSchedLocked()
 	c.stopFreshLocked()
 	now := c.clock.Now()
-	var evs []Event
 	waiters := 0
 	for f := range c.flights {
 		waiters += f.waiters
-		evs = append(evs, c.abortLocked(f, now, ErrDisposed))
+		c.abortLocked(f, now, ErrDisposed)
 	}
-	evs = append(evs, Event{Kind: EventDisposed, At: now, ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
+	c.queueLocked(Event{Kind: EventDisposed, At: now, ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
 	c.mu.Unlock()
-	c.emit(evs)
+	c.deliver()
 }
 
 // Close disposes of the credential, for io.Closer. It returns nil.
@@ -248,12 +253,47 @@ func (c *Credential) Close() error {
 	return nil
 }
 
-// emit passes events to the handler; call it without holding c.mu.
-func (c *Credential) emit(evs []Event) {
+// queueLocked queues an event for delivery by deliver, after c.mu is
+// released. Nothing is queued after EventDisposed.
+func (c *Credential) queueLocked(e Event) {
+	if c.onEvent == nil || c.queueClosed {
+		return
+	}
+	c.queue = append(c.queue, e)
+	c.queueClosed = e.Kind == EventDisposed
+}
+
+// deliver passes the queued events to the handler, in order; call it without
+// holding c.mu, after queueing. Events are delivered by one goroutine at a
+// time: if another holds the turn (or this is a handler calling back), that
+// one delivers these events too, and deliver returns at once.
+//
+// No event is stranded: a goroutine that fails to take the turn queued its
+// events before trying, and the holder looks at the queue again after giving
+// the turn up.
+func (c *Credential) deliver() {
 	if c.onEvent == nil {
 		return
 	}
-	for _, e := range evs {
-		c.onEvent(e)
+	for c.emitMu.TryLock() {
+		for {
+			c.mu.Lock()
+			evs := c.queue
+			c.queue = nil
+			c.mu.Unlock()
+			if len(evs) == 0 {
+				break
+			}
+			for _, e := range evs {
+				c.onEvent(e)
+			}
+		}
+		c.emitMu.Unlock()
+		c.mu.Lock()
+		more := len(c.queue) > 0
+		c.mu.Unlock()
+		if !more {
+			return
+		}
 	}
 }

@@ -66,10 +66,12 @@ func (c *Credential) acquire(ctx context.Context, forced bool) (AccessToken, err
 			case c.token.Token == "" && c.counters.RefresherCalls == 0:
 				reason = ReasonInitial
 			}
-			f, leader = c.startLocked(reason, false), true
+			f, leader = c.startLocked(now, reason, false, 1), true
+		} else {
+			f.waiters++
 		}
-		f.waiters++
 		c.mu.Unlock()
+		c.deliver()
 
 		tok, err, again := c.wait(ctx, f, leader)
 		if !again {
@@ -107,12 +109,11 @@ func (c *Credential) wait(ctx context.Context, f *flight, leader bool) (tok Acce
 		c.mu.Lock()
 		if !f.finished {
 			f.waiters--
-			var evs []Event
 			if f.waiters == 0 && !f.background {
-				evs = append(evs, c.abortLocked(f, c.clock.Now(), errWaitersGaveUp))
+				c.abortLocked(f, c.clock.Now(), errWaitersGaveUp)
 			}
 			c.mu.Unlock()
-			c.emit(evs)
+			c.deliver()
 			return AccessToken{}, ctx.Err(), false
 		}
 		c.mu.Unlock()
@@ -128,12 +129,15 @@ func (c *Credential) wait(ctx context.Context, f *flight, leader bool) (tok Acce
 	return AccessToken{}, f.err, false
 }
 
-// startLocked starts a refresh in its own goroutine, which ends when the
-// refresher returns.
-func (c *Credential) startLocked(reason Reason, background bool) *flight {
+// startLocked starts a refresh, with waiters callers waiting on it, in its
+// own goroutine, which ends when the refresher returns. Its EventStarted is
+// queued here, so that it precedes any outcome of the refresh.
+func (c *Credential) startLocked(now time.Time, reason Reason, background bool, waiters int) *flight {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	f := &flight{ctx: ctx, cancel: cancel, done: make(chan struct{}), reason: reason,
-		attempt: c.failures + 1, start: c.clock.Now()}
+		attempt: c.failures + 1, start: now, waiters: waiters}
+	c.queueLocked(Event{Kind: EventStarted, At: now, Attempt: f.attempt, Reason: reason,
+		ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
 	c.flights[f] = struct{}{}
 	if c.policy.Coalesce {
 		c.shared = f
@@ -154,7 +158,7 @@ func (c *Credential) adoptLocked(f *flight) {
 	}
 	d := f.start.Add(c.policy.AttemptTimeout).Sub(c.clock.Now())
 	f.limit = c.clock.AfterFunc(clampDelay(d), func() {
-		c.complete(f, AccessToken{}, &attemptTimeoutError{limit: c.policy.AttemptTimeout}, f.start)
+		c.complete(f, AccessToken{}, &attemptTimeoutError{limit: c.policy.AttemptTimeout})
 	})
 }
 
@@ -165,14 +169,10 @@ func (c *Credential) run(f *flight) {
 		return
 	}
 	c.counters.RefresherCalls++
-	start := c.clock.Now()
-	started := Event{Kind: EventStarted, At: start, Attempt: f.attempt, Reason: f.reason,
-		ExpiresOn: c.token.ExpiresOn, Waiters: f.waiters}
 	c.mu.Unlock()
-	c.emit([]Event{started})
 
 	tok, err := c.callRefresher(f.ctx)
-	c.complete(f, tok, err, start)
+	c.complete(f, tok, err)
 }
 
 // callRefresher calls the refresher, turning a panic into an error.
@@ -187,16 +187,15 @@ func (c *Credential) callRefresher(ctx context.Context) (tok AccessToken, err er
 
 // complete records a refresher's result and wakes the flight's waiters,
 // unless the flight was aborted meanwhile (the result is then discarded).
-func (c *Credential) complete(f *flight, tok AccessToken, err error, start time.Time) {
+func (c *Credential) complete(f *flight, tok AccessToken, err error) {
 	c.mu.Lock()
 	if f.finished {
 		c.mu.Unlock()
 		return
 	}
 	now := c.clock.Now()
-	latency := now.Sub(start)
+	latency := now.Sub(f.start)
 	c.lastLatency = latency
-	var evs []Event
 	kind := EventFailed
 	if err != nil {
 		err = &refresherError{attempt: f.attempt, err: err}
@@ -204,7 +203,7 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error, start time.
 		var opaque bool
 		tok, opaque, err = c.accept(tok, now)
 		if opaque {
-			evs = append(evs, Event{Kind: EventOpaqueToken, At: now, Attempt: f.attempt, Reason: f.reason, ExpiresOn: tok.ExpiresOn})
+			c.queueLocked(Event{Kind: EventOpaqueToken, At: now, Attempt: f.attempt, Reason: f.reason, ExpiresOn: tok.ExpiresOn})
 		}
 		kind = EventRejected
 	}
@@ -216,24 +215,24 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error, start time.
 			c.counters.Rejections++
 		}
 		c.outcome, c.lastErr = outcomeFailed, err
-		evs = append(evs, Event{Kind: kind, At: now, Attempt: f.attempt, Reason: f.reason,
+		c.queueLocked(Event{Kind: kind, At: now, Attempt: f.attempt, Reason: f.reason,
 			ExpiresOn: tok.ExpiresOn, Err: err, Latency: latency, Waiters: f.waiters})
-		evs = c.afterFailureLocked(f, now, evs)
+		c.afterFailureLocked(f, now)
 	} else {
 		c.token = tok
 		c.failures = 0
 		c.outcome, c.lastErr, c.lastSuccessAt = outcomeSucceeded, nil, now
 		c.counters.Successes++
 		c.updateFreshLocked(now)
-		evs = append(evs, Event{Kind: EventSucceeded, At: now, Attempt: f.attempt, Reason: f.reason,
+		c.queueLocked(Event{Kind: EventSucceeded, At: now, Attempt: f.attempt, Reason: f.reason,
 			ExpiresOn: tok.ExpiresOn, Latency: latency, Waiters: f.waiters})
 		if c.proactive {
-			evs = c.scheduleLocked(now, evs)
+			c.scheduleLocked(now)
 		}
 	}
 	c.mu.Unlock()
-	c.emit(evs)
-	close(f.done) // after the events, so a caller sees "succeeded" before its token
+	c.deliver()
+	close(f.done) // after delivering, so a caller usually sees "succeeded" before its token
 }
 
 // accept checks a token from the refresher and fills in its expiry. opaque
@@ -276,14 +275,14 @@ func (c *Credential) finishLocked(f *flight, tok AccessToken, err error) {
 }
 
 // abortLocked ends f with err (wrapping ErrAborted, or ErrDisposed) and
-// returns the event to emit. The refresher's late result will be discarded.
-func (c *Credential) abortLocked(f *flight, now time.Time, err error) Event {
+// queues its event. The refresher's late result will be discarded.
+func (c *Credential) abortLocked(f *flight, now time.Time, err error) {
 	c.finishLocked(f, AccessToken{}, err)
 	close(f.done)
 	c.counters.Aborts++
 	if !c.disposed {
 		c.outcome, c.lastErr = outcomeAborted, err
 	}
-	return Event{Kind: EventAborted, At: now, Attempt: f.attempt, Reason: f.reason,
-		ExpiresOn: c.token.ExpiresOn, Err: err, Waiters: f.waiters}
+	c.queueLocked(Event{Kind: EventAborted, At: now, Attempt: f.attempt, Reason: f.reason,
+		ExpiresOn: c.token.ExpiresOn, Err: err, Waiters: f.waiters})
 }

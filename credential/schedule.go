@@ -8,10 +8,10 @@ import (
 
 // scheduleLocked (re)schedules the proactive refresh from the current token:
 // a refresh starts now if there is no valid token.
-func (c *Credential) scheduleLocked(now time.Time, evs []Event) []Event {
+func (c *Credential) scheduleLocked(now time.Time) {
 	c.stopSchedLocked()
 	if c.disposed || c.static || !c.proactive {
-		return evs
+		return
 	}
 	if c.token.Token == "" || !now.Before(c.token.ExpiresOn) {
 		if c.shared != nil {
@@ -21,45 +21,44 @@ func (c *Credential) scheduleLocked(now time.Time, evs []Event) []Event {
 			if c.token.Token == "" {
 				reason = ReasonInitial
 			}
-			c.startLocked(reason, true)
+			c.startLocked(now, reason, true, 0)
 		}
-		return evs
+		return
 	}
 	at := c.policy.proactiveAt(c.token, now)
 	c.armSchedLocked(schedProactive, at, now)
-	return append(evs, Event{Kind: EventScheduled, At: now, Reason: ReasonProactive,
+	c.queueLocked(Event{Kind: EventScheduled, At: now, Reason: ReasonProactive,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at})
 }
 
 // afterFailureLocked applies the policy after a failed refresh: retry with
 // backoff (RetryOnFailure), or stop the proactive schedule if the failed
 // refresh was the proactive one.
-func (c *Credential) afterFailureLocked(f *flight, now time.Time, evs []Event) []Event {
+func (c *Credential) afterFailureLocked(f *flight, now time.Time) {
 	switch {
 	case c.disposed || !c.proactive:
 	case c.policy.RetryOnFailure:
-		evs = c.scheduleRetryLocked(now, evs)
+		c.scheduleRetryLocked(now)
 	case f.background:
 		c.stopSchedLocked()
 	}
-	return evs
 }
 
 // continueAfterAbortLocked keeps the proactive schedule going after Abort
 // from the current token; without a valid token it retries (RetryOnFailure)
 // or stops, as after a failure, instead of restarting at once.
-func (c *Credential) continueAfterAbortLocked(now time.Time, evs []Event) []Event {
+func (c *Credential) continueAfterAbortLocked(now time.Time) {
 	switch {
 	case c.token.Token != "" && now.Before(c.token.ExpiresOn):
-		return c.scheduleLocked(now, evs)
+		c.scheduleLocked(now)
 	case c.policy.RetryOnFailure:
-		return c.scheduleRetryLocked(now, evs)
+		c.scheduleRetryLocked(now)
+	default:
+		c.stopSchedLocked()
 	}
-	c.stopSchedLocked()
-	return evs
 }
 
-func (c *Credential) scheduleRetryLocked(now time.Time, evs []Event) []Event {
+func (c *Credential) scheduleRetryLocked(now time.Time) {
 	n := max(c.failures, 1)
 	var ttl time.Duration
 	if c.token.Token != "" {
@@ -67,7 +66,7 @@ func (c *Credential) scheduleRetryLocked(now time.Time, evs []Event) []Event {
 	}
 	at := now.Add(c.policy.retryDelay(n, ttl, c.jitter()))
 	c.armSchedLocked(schedRetry, at, now)
-	return append(evs, Event{Kind: EventRetryScheduled, At: now, Attempt: c.failures + 1, Reason: ReasonRetry,
+	c.queueLocked(Event{Kind: EventRetryScheduled, At: now, Attempt: c.failures + 1, Reason: ReasonRetry,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at, Err: c.lastErr})
 }
 
@@ -92,11 +91,13 @@ func (c *Credential) stopSchedLocked() {
 
 func (c *Credential) onSchedTimer(gen uint64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.disposed || gen != c.schedGen {
+		c.mu.Unlock()
 		return
 	}
 	c.fireSchedLocked(c.clock.Now())
+	c.mu.Unlock()
+	c.deliver()
 }
 
 // fireSchedLocked starts the scheduled refresh if it is due, or re-arms.
@@ -114,7 +115,7 @@ func (c *Credential) fireSchedLocked(now time.Time) {
 		c.adoptLocked(c.shared) // the refresh in flight serves the schedule
 		return
 	}
-	c.startLocked(reason, true)
+	c.startLocked(now, reason, true, 0)
 }
 
 // freshMargin withdraws a token from the lock-free path a little before it
@@ -187,7 +188,12 @@ func (c *Credential) stopFreshLocked() {
 
 func (c *Credential) onFreshTimer(gen uint64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.onFreshTimerLocked(gen)
+	c.mu.Unlock()
+	c.deliver()
+}
+
+func (c *Credential) onFreshTimerLocked(gen uint64) {
 	if c.disposed || (gen != 0 && gen != c.freshGen) {
 		return
 	}
