@@ -125,9 +125,41 @@ func describeCallError(callCtx context.Context, timeout time.Duration, err error
 	return fmt.Errorf("request failed: %w", err)
 }
 
-// excerpt returns the start of a body on one line, for an error message.
+// excerpt returns the start of a body on one line, for an error message,
+// with anything that looks like a token replaced by [redacted]: an error
+// body can echo the credential that was sent.
 func excerpt(body []byte) string {
 	const max = 200
+	// Collapse more than max, so that a token across the cut is still seen
+	// whole by redactTokens.
+	text, rest := collapse(body, 2*max)
+	text = redactTokens(text)
+	cut := len(text) > max
+	if cut {
+		text = text[:max]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
+	if cut || rest {
+		text += "…"
+	}
+	return text
+}
+
+// oneLine is the start of a text the user gave (a command line) on one line,
+// up to 200 bytes, unredacted.
+func oneLine(s string) string {
+	text, rest := collapse([]byte(s), 200)
+	if rest {
+		text += "…"
+	}
+	return text
+}
+
+// collapse returns about the first max bytes of body on one line, runs of
+// spaces and control characters made one space, and whether more followed.
+func collapse(body []byte, max int) (string, bool) {
 	var b strings.Builder
 	space := false
 	i := 0
@@ -144,10 +176,77 @@ func excerpt(body []byte) string {
 		}
 		b.WriteRune(r)
 	}
-	if len(bytes.TrimSpace(body[i:])) > 0 {
-		b.WriteString("…")
+	return b.String(), len(bytes.TrimSpace(body[i:])) > 0
+}
+
+// minTokenLength is the shortest run of token characters (holding letters
+// and digits) taken for an opaque token.
+const minTokenLength = 24
+
+// redactTokens replaces each run of token characters that looks like a JWT or
+// a long opaque token (minTokenLength or more, letters and digits mixed, not
+// a UUID) with [redacted].
+func redactTokens(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		start := strings.IndexFunc(s, isTokenChar)
+		if start < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:start])
+		s = s[start:]
+		end := strings.IndexFunc(s, func(r rune) bool { return !isTokenChar(r) })
+		if end < 0 {
+			end = len(s)
+		}
+		run := s[:end]
+		if trimmed := strings.TrimRight(run, "."); trimmed != "" {
+			run = trimmed // a sentence's full stop is not part of the token
+		}
+		if looksLikeSecret(run) {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(run)
+		}
+		s = s[len(run):]
 	}
 	return b.String()
+}
+
+func isTokenChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~+=", r)
+}
+
+func looksLikeSecret(run string) bool {
+	if strings.HasPrefix(run, "eyJ") && strings.Count(run, ".") == 2 {
+		return true // a JWT, whatever its length
+	}
+	if len(run) < minTokenLength || isUUID(run) {
+		return false
+	}
+	return strings.ContainsAny(run, "0123456789") && strings.IndexFunc(run, unicode.IsLetter) >= 0
+}
+
+// isUUID says whether s is a UUID, such as a request or correlation id,
+// which helps to trace a failure and is no secret.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !unicode.Is(unicode.ASCII_Hex_Digit, r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func statusText(code int) string {

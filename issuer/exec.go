@@ -52,9 +52,9 @@ func NewExec(cfg ExecConfig, opts Options) (*Exec, error) {
 	endpoint := "exec " + strings.Join(cfg.Argv, " ")
 	path, err := exec.LookPath(cfg.Argv[0])
 	if err != nil {
-		return nil, fmt.Errorf("issuer %s: command %q not found or not executable (%w); check the spelling and PATH", excerpt([]byte(endpoint)), cfg.Argv[0], err)
+		return nil, fmt.Errorf("issuer %s: command %q not found or not executable (%w); check the spelling and PATH", oneLine(endpoint), cfg.Argv[0], err)
 	}
-	return &Exec{cfg: cfg, path: path, endpoint: excerpt([]byte(endpoint)), opts: opts}, nil
+	return &Exec{cfg: cfg, path: path, endpoint: oneLine(endpoint), opts: opts}, nil
 }
 
 // Name is "exec" and the command line.

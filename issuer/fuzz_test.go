@@ -101,3 +101,17 @@ func FuzzSplitArgsRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExcerpt checks that an excerpt of any body is one short line and that
+// redaction always ends.
+func FuzzExcerpt(f *testing.F) {
+	for _, s := range []string{"", "...", "a. b.. .c", "eyJa.b.c", "x\n\ty", strings.Repeat("Ab1", 300)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := excerpt(body)
+		if strings.ContainsAny(got, "\n\r\t") || len(got) > 200+len("…") {
+			t.Fatalf("excerpt = %q, want one line of at most 200 bytes", got)
+		}
+	})
+}

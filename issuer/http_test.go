@@ -188,6 +188,9 @@ func TestHTTPMisbehavingServersYieldErrorsNamingEndpointAndProblem(t *testing.T)
 		{"500", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "database unavailable", http.StatusInternalServerError)
 		}, []string{"500 Internal Server Error", "database unavailable"}, nil, 500},
+		{"401 echoing the token sent", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "invalid token "+expired+" for opaque key sk_live_4eC39HqLyjWDarjtT1zdp7dc", http.StatusUnauthorized)
+		}, []string{"401 Unauthorized", "invalid token [redacted] for opaque key [redacted]"}, nil, 401},
 		{"429", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "7")
 			w.WriteHeader(http.StatusTooManyRequests)

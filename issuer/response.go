@@ -43,31 +43,76 @@ func parseTokenResponse(body []byte, contentType, tokenPath string, now time.Tim
 	if len(trimmed) == 0 {
 		return credential.AccessToken{}, errors.New("empty response; expected a JSON object holding a token, or a bare token")
 	}
+	// A body that is not a token may still hold one (a token with a stray
+	// word, an array of tokens): errors describe its shape, never its text.
 	mediaType, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case mediaType == "text/html" || trimmed[0] == '<':
-		return credential.AccessToken{}, fmt.Errorf("response is HTML, not a token (%q); check the URL and path", excerpt(trimmed))
+		return credential.AccessToken{}, fmt.Errorf("response is HTML%s, not a token (%s); check the URL and path", htmlTitle(trimmed), shapeOf(trimmed, contentType))
 	case trimmed[0] == '{':
 		return parseTokenObject(trimmed, tokenPath, now)
 	case trimmed[0] == '"':
 		var raw string
 		if err := json.Unmarshal(trimmed, &raw); err != nil {
-			return credential.AccessToken{}, fmt.Errorf("response is not valid JSON: %w", err)
+			return credential.AccessToken{}, fmt.Errorf("response is not valid JSON (%s)", shapeOf(trimmed, contentType))
 		}
-		return bareToken(raw, now)
+		return bareToken(raw, contentType, now)
 	case trimmed[0] == '[':
-		return credential.AccessToken{}, fmt.Errorf("response is a JSON array (%q); expected an object holding a token", excerpt(trimmed))
+		return credential.AccessToken{}, fmt.Errorf("response is a JSON array (%s); expected an object holding a token", shapeOf(trimmed, contentType))
 	}
-	return bareToken(string(trimmed), now)
+	return bareToken(string(trimmed), contentType, now)
 }
 
 // bareToken takes a whole response as the token. Its expiry comes from the
 // JWT exp claim, or stays zero for an opaque token.
-func bareToken(raw string, now time.Time) (credential.AccessToken, error) {
+func bareToken(raw, contentType string, now time.Time) (credential.AccessToken, error) {
 	if !isTokenText(raw) {
-		return credential.AccessToken{}, fmt.Errorf("response is neither JSON nor a single token (%q)", excerpt([]byte(raw)))
+		return credential.AccessToken{}, fmt.Errorf("response is neither JSON nor a single token (%s); expected a JSON object holding a token, or a bare token", shapeOf([]byte(raw), contentType))
 	}
 	return finishToken(credential.AccessToken{Token: raw}, now)
+}
+
+// shapeOf describes a body without quoting it: its size, lines, words and
+// content type.
+func shapeOf(body []byte, contentType string) string {
+	lines := bytes.Count(body, []byte("\n")) + 1
+	words := len(bytes.Fields(body))
+	shape := fmt.Sprintf("%d bytes, %s, %s", len(body), plural(lines, "line"), plural(words, "word"))
+	if mediaType, _, err := mime.ParseMediaType(contentType); err == nil {
+		shape += ", " + mediaType
+	}
+	return shape
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// htmlTitle returns ` "Title"` for a page with a <title>, which says what the
+// page is (a sign-in page, a proxy's error) without quoting its body.
+func htmlTitle(page []byte) string {
+	lower := bytes.ToLower(page)
+	start := bytes.Index(lower, []byte("<title"))
+	if start < 0 {
+		return ""
+	}
+	open := bytes.IndexByte(lower[start:], '>')
+	if open < 0 {
+		return ""
+	}
+	start += open + 1
+	end := bytes.Index(lower[start:], []byte("</title"))
+	if end < 0 {
+		return ""
+	}
+	title := excerpt(page[start : start+min(end, 80)])
+	if title == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %q", title)
 }
 
 // isTokenText says whether s can be a bearer token: printable ASCII, no spaces.

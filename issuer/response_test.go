@@ -132,3 +132,50 @@ func BenchmarkParseTokenResponse(b *testing.B) {
 		}
 	}
 }
+
+// TestParseTokenResponseNeverEchoesABodyThatMayHoldAToken pins that a body
+// that is not a usable token is described by its shape, never quoted: it may
+// be a token with a stray word or wrapped in a page or an array.
+func TestParseTokenResponseNeverEchoesABodyThatMayHoldAToken(t *testing.T) {
+	const secret = "OPAQUE-SECRET-TOKEN-1234567890"
+	cases := []struct{ body, contentType, want string }{
+		{"Bearer " + secret, "text/plain", "neither JSON nor a single token (37 bytes, 1 line, 2 words, text/plain)"},
+		{`"Bearer ` + secret + `"`, "", "neither JSON nor a single token (37 bytes, 1 line, 2 words)"},
+		{`["` + secret + `"]`, "application/json", "JSON array (34 bytes, 1 line, 1 word, application/json)"},
+		{`["` + secret + `"`, "", "JSON array"},
+		{"<html><head><title>Sign in</title></head><body>" + secret + "</body></html>", "text/html", `response is HTML "Sign in", not a token`},
+		{"<p>" + secret + "</p>", "", "response is HTML, not a token (37 bytes"},
+		{`"` + secret, "", "not valid JSON (31 bytes"},
+	}
+	for _, tc := range cases {
+		_, err := parseTokenResponse([]byte(tc.body), tc.contentType, "", testNow)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parse %q: err = %v, want it to contain %q", tc.body, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("parse %q: error echoes the body: %v", tc.body, err)
+		}
+	}
+}
+
+func TestExcerptRedactsJWTsAndLongOpaqueTokensButKeepsWordsAndIDs(t *testing.T) {
+	jwt := jwtExpiring(testNow)
+	cases := map[string]string{
+		"invalid token " + jwt + ".":                            "invalid token [redacted].",
+		"bad key sk_live_4eC39HqLyjWDarjtT1zdp7dc, try again":   "bad key [redacted], try again",
+		"Bearer abc+def/ghi123456789012345678901234567890==":    "Bearer abc+def/[redacted]",
+		"request 0f8fad5b-d9cb-469f-a165-70867728950e failed":   "request 0f8fad5b-d9cb-469f-a165-70867728950e failed",
+		"AuthenticationFailedInvalidSignatureOnTheToken (401).": "AuthenticationFailedInvalidSignatureOnTheToken (401).",
+		"at 2026-11-22T13:04:05.000000Z ... see /v1/path":       "at 2026-11-22T13:04:05.000000Z ... see /v1/path",
+	}
+	for in, want := range cases {
+		if got := excerpt([]byte(in)); got != want {
+			t.Errorf("excerpt(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A token that straddles the 200-byte cut is still redacted.
+	long := strings.Repeat("a ", 98) + jwt
+	if got := excerpt([]byte(long)); strings.Contains(got, "eyJ") || !strings.HasSuffix(got, "…") {
+		t.Errorf("excerpt of a token across the cut = %q", got)
+	}
+}

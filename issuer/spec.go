@@ -135,7 +135,7 @@ func specHead(s string) string {
 		return "oauth2:…"
 	case strings.HasPrefix(s, "exec:"):
 		if argv, err := splitArgs(strings.TrimPrefix(s, "exec:")); err == nil && len(argv) > 0 {
-			return excerpt([]byte("exec:" + argv[0] + " …"))
+			return oneLine("exec:" + argv[0] + " …")
 		}
 		return "exec:…"
 	}
