@@ -184,11 +184,11 @@ func TestFakeIssuerCommandRefusesBadCommandLines(t *testing.T) {
 }
 
 func TestFakeIssuerCommandHelpShowsLoopbackDefault(t *testing.T) {
-	var stderr bytes.Buffer
-	if code := runFakeIssuerContext(context.Background(), []string{"--help"}, envOf(), io.Discard, &stderr); code != 0 {
+	var stdout bytes.Buffer
+	if code := runFakeIssuerContext(context.Background(), []string{"--help"}, envOf(), &stdout, io.Discard); code != 0 {
 		t.Errorf("--help exit %d", code)
 	}
-	if !strings.Contains(stderr.String(), `"127.0.0.1:8080"`) || !strings.Contains(stderr.String(), envFakeClientID) {
-		t.Errorf("help:\n%s", stderr.String())
+	if !strings.Contains(stdout.String(), `"127.0.0.1:8080"`) || !strings.Contains(stdout.String(), envFakeClientID) {
+		t.Errorf("help:\n%s", stdout.String())
 	}
 }
