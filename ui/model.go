@@ -112,12 +112,16 @@ type Model struct {
 	form    sessionForm
 	status  string // feedback on the last action, shown in the lower rule
 
-	logView  viewport.Model
-	logKey   logKey // what the log view currently holds
-	token    tokenInfo
-	tokenRaw string
-	tokenOf  string           // the session tokenRaw belongs to
-	verified map[string]error // signature check results by fingerprint
+	logView viewport.Model
+	logKey  logKey // what the log view currently holds
+	// following keeps the event log on its newest line. Only the user's
+	// scrolling (and selecting another session) changes it, so a resize that
+	// moves the viewport off the bottom does not stop the log following.
+	following bool
+	token     tokenInfo
+	tokenRaw  string
+	tokenOf   string           // the session tokenRaw belongs to
+	verified  map[string]error // signature check results by fingerprint
 }
 
 // logKey identifies the content of the event-log viewport.
@@ -134,14 +138,15 @@ type logKey struct {
 func newModel(be backend, opts Options) Model {
 	opts = opts.withDefaults()
 	m := Model{
-		be:       be,
-		opts:     opts,
-		keys:     DefaultKeyMap(),
-		help:     help.New(),
-		width:    80,
-		height:   24,
-		verified: map[string]error{},
-		logView:  viewport.New(),
+		be:        be,
+		opts:      opts,
+		keys:      DefaultKeyMap(),
+		help:      help.New(),
+		width:     80,
+		height:    24,
+		verified:  map[string]error{},
+		logView:   viewport.New(),
+		following: true,
 	}
 	m.logView.SoftWrap = true // long errors wrap instead of running off the screen
 	m.setStyles(true)

@@ -178,6 +178,7 @@ func (m Model) move(delta int) (tea.Model, tea.Cmd) {
 		} else {
 			m.logView.ScrollDown(delta)
 		}
+		m.following = m.logView.AtBottom()
 		return m, nil
 	}
 	if len(m.visible) == 0 {
@@ -196,6 +197,7 @@ func (m Model) selectCursor() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.selected = sv.Name
+	m.following = true
 	m.fetching = true
 	return m, m.fetchFrame()
 }
@@ -206,10 +208,13 @@ func (m *Model) resizeLog() {
 	m.logView.SetWidth(m.width)
 	m.logView.SetHeight(h)
 	m.syncLog()
+	if m.following {
+		m.logView.GotoBottom()
+	}
 }
 
 // syncLog refills the event-log viewport when the log changed, following the
-// newest line unless the user scrolled up.
+// newest line unless the user scrolled up (m.following).
 func (m *Model) syncLog() {
 	var d *sessionDetail
 	if fd := m.frame.Detail; fd != nil && fd.Name == m.selected {
@@ -228,10 +233,12 @@ func (m *Model) syncLog() {
 	if k == m.logKey {
 		return
 	}
-	follow := m.logView.AtBottom() || k.name != m.logKey.name
+	if k.name != m.logKey.name {
+		m.following = true // another session's log starts at its newest line
+	}
 	m.logKey = k
 	m.logView.SetContent(m.renderLog(d, k.token))
-	if follow {
+	if m.following {
 		m.logView.GotoBottom()
 	}
 }
