@@ -54,7 +54,9 @@
 // caller's context, reads at most 1 MiB of response, rejects a token that has
 // already expired, and reports errors that name the endpoint (its URL without
 // query or password) and what was wrong. The HTTP-based adapters share one
-// [http.Client] (see [NewHTTPClient]) so that connections are reused.
+// [http.Client] (see [NewHTTPClient]) so that connections are reused, and
+// follow redirects only within the endpoint's own scheme and host, so that
+// header_env headers and client secrets never reach another server.
 //
 // Expiry is read from, in order: expires_on / expiresOn / expires_at /
 // expiresAt (epoch seconds, RFC 3339, or the Azure CLI's local

@@ -91,7 +91,7 @@ func NewHTTP(cfg HTTPConfig, opts Options) (*HTTP, error) {
 		url:      u,
 		header:   header,
 		endpoint: cfg.Method + " " + redactURL(u),
-		client:   withResponseLimit(opts.httpClient()),
+		client:   adapterClient(opts.httpClient()),
 		opts:     opts,
 	}, nil
 }

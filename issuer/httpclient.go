@@ -1,8 +1,10 @@
 package issuer
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -24,4 +26,38 @@ func NewHTTPClient() *http.Client {
 		ExpectContinueTimeout: 1 * time.Second,
 	}
 	return &http.Client{Transport: transport}
+}
+
+// adapterClient is the client an adapter uses: c's transport (and so its
+// connections), responses bounded by MaxResponseBytes, and redirects kept to
+// the endpoint's own scheme and host.
+func adapterClient(c *http.Client) *http.Client {
+	limited := withResponseLimit(c)
+	limited.CheckRedirect = sameOriginRedirects
+	return limited
+}
+
+// maxRedirects is how many redirects a call follows, as net/http's default.
+const maxRedirects = 10
+
+// sameOriginRedirects refuses a redirect to another host or scheme. Go drops
+// only Authorization and Cookie on such a redirect: header_env headers (an
+// X-Api-Key) would follow to the other host, a 307 would re-send a client
+// secret in the form body, and https to http would send them in clear.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || !strings.EqualFold(req.URL.Host, from.Host) {
+		return &redirectError{target: redactURL(req.URL)}
+	}
+	return nil
+}
+
+// redirectError reports a refused redirect; target has no query.
+type redirectError struct{ target string }
+
+func (e *redirectError) Error() string {
+	return "the server redirected to " + e.target + ", another host or scheme; it is not followed so that the request's headers and secrets stay with the endpoint: put the final URL in the spec"
 }

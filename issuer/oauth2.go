@@ -122,7 +122,7 @@ func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 			AuthStyle:      style,
 		},
 		endpoint: endpoint,
-		client:   withResponseLimit(opts.httpClient()),
+		client:   adapterClient(opts.httpClient()),
 		opts:     opts,
 	}, nil
 }
