@@ -382,3 +382,30 @@ func TestShowSecretsShowsTheWholeTokenAndOnlyThen(t *testing.T) {
 		})
 	}
 }
+
+func TestSpeedKeysNeverReverseASpeedBeyondTheSteps(t *testing.T) {
+	for _, tt := range []struct {
+		start float64
+		key   string
+		want  string
+	}{
+		{7200, "+", "already at the fastest speed"},
+		{3600, "+", "already at the fastest speed"},
+		{0.1, "-", "already at the slowest speed"},
+		{0.25, "-", "already at the slowest speed"},
+	} {
+		t.Run(tt.key+speedLabel(tt.start), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sc := clock.NewScaled(tt.start)
+				d := newDriver(t, demoBackend(testNow), Options{Clock: sc, NoColor: true}, 100, 30)
+				d.keys(tt.key)
+				if sc.Speed() != tt.start {
+					t.Errorf("%s at x%v changed the speed to x%v, want it left alone", tt.key, tt.start, sc.Speed())
+				}
+				if !strings.Contains(d.screen(), tt.want) {
+					t.Errorf("%s at x%v: status does not say %q:\n%s", tt.key, tt.start, tt.want, d.screen())
+				}
+			})
+		})
+	}
+}

@@ -30,18 +30,32 @@ func (m Model) timeCmd(c timeChange) tea.Cmd {
 			tc.Pause()
 			return actionDoneMsg{what: "time paused"}
 		case timeFaster:
-			s := nextSpeed(tc.Speed(), 1)
-			tc.SetSpeed(s)
-			return actionDoneMsg{what: "speed " + speedLabel(s)}
+			return setSpeed(tc, 1)
 		default:
-			s := nextSpeed(tc.Speed(), -1)
-			tc.SetSpeed(s)
-			return actionDoneMsg{what: "speed " + speedLabel(s)}
+			return setSpeed(tc, -1)
 		}
 	}
 }
 
-// nextSpeed is the next step up (dir > 0) or down from the current speed.
+// setSpeed moves the clock one speed step in dir, or says it is already at
+// the end of the steps.
+func setSpeed(tc TimeControl, dir int) tea.Msg {
+	cur := tc.Speed()
+	s := nextSpeed(cur, dir)
+	if s == cur {
+		end := "fastest"
+		if dir < 0 {
+			end = "slowest"
+		}
+		return actionDoneMsg{what: "already at the " + end + " speed (" + speedLabel(cur) + ")"}
+	}
+	tc.SetSpeed(s)
+	return actionDoneMsg{what: "speed " + speedLabel(s)}
+}
+
+// nextSpeed is the next step up (dir > 0) or down from the current speed,
+// or the current speed when no step lies beyond it (a --speed above the
+// fastest step or below the slowest is left alone, never reversed).
 func nextSpeed(cur float64, dir int) float64 {
 	if dir > 0 {
 		for _, s := range speedSteps {
@@ -49,12 +63,12 @@ func nextSpeed(cur float64, dir int) float64 {
 				return s
 			}
 		}
-		return speedSteps[len(speedSteps)-1]
+		return cur
 	}
 	for i := len(speedSteps) - 1; i >= 0; i-- {
 		if speedSteps[i] < cur {
 			return speedSteps[i]
 		}
 	}
-	return speedSteps[0]
+	return cur
 }
