@@ -48,6 +48,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if c, ok := req.Context().Value(capturedBodyKey{}).(*capturedBody); ok {
 		c.status, c.contentType, c.body = resp.StatusCode, resp.Header.Get("Content-Type"), body
+		_, _, c.basicAuth = req.BasicAuth()
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
@@ -62,11 +63,13 @@ func looksLikeJSONSentAsText(contentType string, body []byte) bool {
 
 // capturedBody keeps the last response of one call, so that an adapter whose
 // library reports a vague error (x/oauth2: "cannot parse json") can say what
-// the response really was.
+// the response really was, and how the request authenticated (OAuth2 keeps
+// the auth style x/oauth2 detected).
 type capturedBody struct {
 	status      int
 	contentType string
 	body        []byte
+	basicAuth   bool // the request carried HTTP Basic credentials
 }
 
 type capturedBodyKey struct{}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -80,10 +81,15 @@ func (c OAuth2Config) check() error {
 // golang.org/x/oauth2/clientcredentials. The identity is not sent: the token
 // is the client's own. It is safe for concurrent use.
 type OAuth2 struct {
-	conf     *clientcredentials.Config // with the configured scopes; reused to keep the detected auth style
+	conf     clientcredentials.Config // a template: each call copies it with its scopes
 	endpoint string
 	client   *http.Client
 	opts     Options
+	// detected is the auth style the first successful call found, when conf
+	// asks for detection; 0 until then. x/oauth2 caches its detection per
+	// Config, and a Config per scope set would lose it: every call with the
+	// request's scopes would probe again, two POSTs to a params-only server.
+	detected atomic.Int32
 }
 
 // NewOAuth2 checks cfg, reads the client secret from its environment
@@ -113,7 +119,7 @@ func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 		style = oauth2.AuthStyleInParams
 	}
 	return &OAuth2{
-		conf: &clientcredentials.Config{
+		conf: clientcredentials.Config{
 			ClientID:       cfg.ClientID,
 			ClientSecret:   secret,
 			TokenURL:       cfg.TokenURL,
@@ -166,22 +172,30 @@ func (o *OAuth2) Issue(ctx context.Context, r Request) (credential.AccessToken, 
 	callCtx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 	defer cancel()
 
-	conf := o.conf
-	if len(conf.Scopes) == 0 && len(r.Scopes) > 0 {
-		conf = &clientcredentials.Config{
-			ClientID:       o.conf.ClientID,
-			ClientSecret:   o.conf.ClientSecret,
-			TokenURL:       o.conf.TokenURL,
-			Scopes:         r.Scopes,
-			EndpointParams: o.conf.EndpointParams,
-			AuthStyle:      o.conf.AuthStyle,
-		}
+	conf := &clientcredentials.Config{
+		ClientID:       o.conf.ClientID,
+		ClientSecret:   o.conf.ClientSecret,
+		TokenURL:       o.conf.TokenURL,
+		Scopes:         o.conf.Scopes,
+		EndpointParams: o.conf.EndpointParams,
+		AuthStyle:      o.authStyle(),
+	}
+	if len(conf.Scopes) == 0 {
+		conf.Scopes = r.Scopes
 	}
 	var captured capturedBody
 	tokenCtx := withCapturedBody(context.WithValue(callCtx, oauth2.HTTPClient, o.client), &captured)
 	tok, err := conf.Token(tokenCtx)
 	if err != nil {
 		return credential.AccessToken{}, o.fail(o.describe(callCtx, timeout, err, &captured))
+	}
+	if conf.AuthStyle == oauth2.AuthStyleAutoDetect {
+		// The last request is the one that succeeded.
+		style := oauth2.AuthStyleInParams
+		if captured.basicAuth {
+			style = oauth2.AuthStyleInHeader
+		}
+		o.detected.Store(int32(style))
 	}
 	now := o.opts.now()
 	// Expiry is read here rather than from tok.Expiry so that it follows
@@ -206,6 +220,14 @@ func (o *OAuth2) Issue(ctx context.Context, r Request) (credential.AccessToken, 
 		return credential.AccessToken{}, o.fail(err)
 	}
 	return at, nil
+}
+
+// authStyle is the configured style, or the detected one once known.
+func (o *OAuth2) authStyle() oauth2.AuthStyle {
+	if o.conf.AuthStyle == oauth2.AuthStyleAutoDetect {
+		return oauth2.AuthStyle(o.detected.Load()) // AutoDetect (0) until detected
+	}
+	return o.conf.AuthStyle
 }
 
 // describe turns an x/oauth2 error into one that says what the server did,

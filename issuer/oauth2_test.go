@@ -194,3 +194,35 @@ func TestOAuth2SecretSourceErrorsAreClear(t *testing.T) {
 		}
 	}
 }
+
+// TestOAuth2DetectsAuthStyleOnceAcrossScopeSets counts POSTs to an endpoint
+// that accepts the client secret only in the form: the first call probes
+// (header, then params), and later calls, whatever their scopes, send params
+// straight away.
+func TestOAuth2DetectsAuthStyleOnceAcrossScopeSets(t *testing.T) {
+	var posts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if _, _, basic := r.BasicAuth(); basic || r.FormValue("client_id") != "app" || r.FormValue("client_secret") != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"invalid_client"}`)
+			return
+		}
+		fmt.Fprint(w, `{"access_token":"opaque","expires_in":3600}`)
+	}))
+	defer srv.Close()
+
+	iss, err := issuer.Parse("oauth2:token_url="+srv.URL+"/token,client_id=app,secret_env=APP_SECRET", oauth2Opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, scopes := range [][]string{{"chat"}, {"voip"}, {"chat", "voip"}, {"chat"}} {
+		if _, err := iss.Issue(context.Background(), issuer.Request{Scopes: scopes}); err != nil {
+			t.Fatalf("issue %d: %v", i, err)
+		}
+	}
+	if n := posts.Load(); n != 5 {
+		t.Errorf("4 issues made %d POSTs, want 5 (one probe, then params every time)", n)
+	}
+}
