@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -197,6 +198,39 @@ func TestOpaqueTokenGetsTheOpaqueLifetimeAndAWarning(t *testing.T) {
 			}
 			if w := rec.events(EventOpaqueToken); len(w) != 1 || !w[0].ExpiresOn.Equal(tok.ExpiresOn) {
 				t.Errorf("opaque-token events = %+v, want one", w)
+			}
+		})
+	}
+}
+
+// A three-segment token must parse even when the refresher gives its
+// expiry; that expiry still wins over exp, and makes exp optional.
+func TestMalformedJWTIsRejectedEvenWhenTheRefresherGivesItsExpiry(t *testing.T) {
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, tc := range []struct {
+		token string
+		part  TokenPart // "" means accepted
+	}{
+		{"%%%.abc.def", PartBase64},
+		{enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte("not json")) + "." + enc([]byte("sig")), PartJSON},
+		{mintJWTClaims(`{"sub":"x","exp":"soon"}`), PartExp},
+		{mintJWTClaims(`{"sub":"x"}`), ""},
+		{mintJWT(time.Date(2000, 1, 1, 5, 0, 0, 0, time.UTC)), ""},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			exp := time.Now().Add(time.Hour)
+			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
+				return AccessToken{Token: tc.token, ExpiresOn: exp}, nil
+			}}
+			c := mustNew(t, Options{Refresher: r.refresh})
+			defer c.Dispose()
+			tok, err := c.GetToken(context.Background())
+			var pe *ParseError
+			switch {
+			case tc.part == "" && (err != nil || !tok.ExpiresOn.Equal(exp)):
+				t.Fatalf("token %d: GetToken = %v, %v; want it accepted with the refresher's expiry", len(tc.token), tok.ExpiresOn, err)
+			case tc.part != "" && (!errors.As(err, &pe) || pe.Part != tc.part):
+				t.Fatalf("token %d: GetToken = %v, want a *ParseError about %s", len(tc.token), err, tc.part)
 			}
 		})
 	}

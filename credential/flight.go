@@ -241,17 +241,20 @@ func (c *Credential) accept(tok AccessToken, now time.Time) (_ AccessToken, opaq
 	if tok.Token == "" {
 		return tok, false, &ParseError{Part: PartSegments, Reason: "the refresher returned an empty token"}
 	}
-	if tok.ExpiresOn.IsZero() {
-		if segments(tok.Token) == 3 {
-			parsed, err := ParseJWT(tok.Token)
-			if err != nil {
-				return tok, false, err
-			}
-			tok.ExpiresOn = parsed.ExpiresOn
-		} else {
-			tok.ExpiresOn = now.Add(c.policy.OpaqueTokenLifetime)
-			opaque = true
+	switch {
+	case segments(tok.Token) == 3:
+		// A JWT must parse even when the refresher gives the expiry (which
+		// then wins over exp, and makes exp optional).
+		parsed, err := parseJWT(tok.Token, tok.ExpiresOn.IsZero())
+		if err != nil {
+			return tok, false, err
 		}
+		if tok.ExpiresOn.IsZero() {
+			tok.ExpiresOn = parsed.ExpiresOn
+		}
+	case tok.ExpiresOn.IsZero():
+		tok.ExpiresOn = now.Add(c.policy.OpaqueTokenLifetime)
+		opaque = true
 	}
 	if !now.Before(tok.ExpiresOn) {
 		return tok, opaque, &ExpiredTokenError{ExpiresOn: tok.ExpiresOn, ReceivedAt: now}

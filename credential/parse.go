@@ -54,6 +54,12 @@ const maxExp = 253402300799
 // base64url segments, JSON objects in header and payload) but not its
 // signature. A malformed token yields a *ParseError.
 func ParseJWT(raw string) (AccessToken, error) {
+	return parseJWT(raw, true)
+}
+
+// parseJWT is ParseJWT; without needExp it checks the shape only and returns
+// a zero ExpiresOn when the token has no exp claim.
+func parseJWT(raw string, needExp bool) (AccessToken, error) {
 	if raw == "" {
 		return AccessToken{}, &ParseError{Part: PartSegments, Reason: "the token is empty"}
 	}
@@ -72,6 +78,9 @@ func ParseJWT(raw string) (AccessToken, error) {
 	}
 	if _, err := decodeSegment("signature", signature); err != nil {
 		return AccessToken{}, err
+	}
+	if _, ok := claims["exp"]; !ok && !needExp {
+		return AccessToken{Token: raw}, nil
 	}
 	exp, err := expiry(claims)
 	if err != nil {
