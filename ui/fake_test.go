@@ -19,6 +19,7 @@ type fakeBackend struct {
 	sessions []sessionView
 	details  map[string]*sessionDetail
 	calls    []string
+	err      error // what every action returns
 }
 
 func (f *fakeBackend) Frame(detail string) frame {
@@ -38,7 +39,7 @@ func (f *fakeBackend) record(format string, args ...any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-	return nil
+	return f.err
 }
 
 func (f *fakeBackend) Refresh(name string) error      { return f.record("refresh %s", name) }

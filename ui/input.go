@@ -81,12 +81,12 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	name, be := sv.Name, m.be
 	switch {
 	case key.Matches(msg, k.Refresh):
-		return m, action("refresh "+name+": requested", func() error { return be.Refresh(name) })
+		return m, action("refresh "+name, "requested", func() error { return be.Refresh(name) })
 	case key.Matches(msg, k.Abort):
-		return m, action("abort "+name+": requested", func() error { return be.Abort(name) })
+		return m, action("abort "+name, "requested", func() error { return be.Abort(name) })
 	case key.Matches(msg, k.Burst):
 		n := m.opts.BurstSize
-		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s: started", n, name),
+		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), "started",
 			func() error { return be.Burst(name, n) })
 	case key.Matches(msg, k.Dispose):
 		if sv.State.ended() {
@@ -105,9 +105,11 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// action runs fn off the event loop and reports its outcome.
-func action(what string, fn func() error) tea.Cmd {
-	return func() tea.Msg { return actionDoneMsg{what: what, err: fn()} }
+// action runs fn off the event loop and reports its outcome: what names the
+// action ("refresh alice-chat"), done is the word for its success
+// ("requested").
+func action(what, done string, fn func() error) tea.Cmd {
+	return func() tea.Msg { return actionDoneMsg{what: what, done: done, err: fn()} }
 }
 
 // confirmKey answers a confirm prompt: only y carries the action out.
@@ -117,9 +119,9 @@ func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeNormal
 		c, be := m.confirm, m.be
 		if c.Kind == confirmSignOut {
-			return m, action("sign out "+c.Target+": requested", func() error { return be.SignOut(c.Target) })
+			return m, action("sign out "+c.Target, "requested", func() error { return be.SignOut(c.Target) })
 		}
-		return m, action("dispose "+c.Target+": requested", func() error { return be.Dispose(c.Target) })
+		return m, action("dispose "+c.Target, "requested", func() error { return be.Dispose(c.Target) })
 	case "n", "esc", "q":
 		m.mode = modeNormal
 		m.status = "cancelled"
@@ -176,7 +178,7 @@ func (m Model) faultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.mode = modeNormal
 	be, target := m.be, m.selected
-	return m, action("fault "+fault+": injected", func() error { return be.InjectFault(fault, target) })
+	return m, action("fault "+fault, "injected", func() error { return be.InjectFault(fault, target) })
 }
 
 // formKey passes a key to the new-session form and submits it.
@@ -190,7 +192,10 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		be := m.be
 		return m, func() tea.Msg {
 			name, err := be.Add(spec)
-			return actionDoneMsg{what: "new session " + name + " for " + spec.Identity + ": added", err: err, selectName: name}
+			if err != nil {
+				return actionDoneMsg{what: "new session for " + spec.Identity, err: err}
+			}
+			return actionDoneMsg{what: "new session " + name + " for " + spec.Identity, done: "added", selectName: name}
 		}
 	}
 	return m, nil

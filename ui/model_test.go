@@ -2,12 +2,15 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"tokentop/credential"
 	"tokentop/internal/clock"
@@ -407,5 +410,23 @@ func TestSpeedKeysNeverReverseASpeedBeyondTheSteps(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestActionStatusSaysWhatFailedWithoutTheSuccessWord(t *testing.T) {
+	f := demoBackend(testNow)
+	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d.keys("r")
+	if s := d.m.status; s != "refresh alice-chat: requested" {
+		t.Errorf("after a refresh that worked the status is %q, want %q", s, "refresh alice-chat: requested")
+	}
+	f.err = errors.New("the issuer is down")
+	d.keys("r")
+	if s, want := ansi.Strip(d.m.status), "refresh alice-chat failed: the issuer is down"; s != want {
+		t.Errorf("after a refresh that failed the status is %q, want %q", s, want)
+	}
+	d.keys("f", "enter")
+	if s, want := ansi.Strip(d.m.status), "fault fail the next 3 calls (500) failed: the issuer is down"; s != want {
+		t.Errorf("after a fault that failed the status is %q, want %q", s, want)
 	}
 }

@@ -13,8 +13,11 @@ import (
 type EventsMsg struct{ N int }
 
 // actionDoneMsg reports the outcome of an action issued to the backend.
+// The status reads "what: done" on success and "what failed: err" on
+// failure, so the success word never sits in front of an error.
 type actionDoneMsg struct {
-	what       string
+	what       string // the action, e.g. "refresh alice-chat"
+	done       string // its success word, e.g. "requested"; "" when what says it all
 	err        error
 	selectName string // a session to select, e.g. one just added
 }
@@ -62,6 +65,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = m.styles.Warning.Render(msg.what + " failed: " + msg.err.Error())
 		} else {
 			m.status = msg.what
+			if msg.done != "" {
+				m.status += ": " + msg.done
+			}
 			if msg.selectName != "" {
 				m.selected = msg.selectName
 			}
