@@ -9,7 +9,9 @@ import (
 )
 
 // Refresh asks session name to refresh now. The refresh runs in the
-// background; its outcome arrives as events.
+// background; its outcome arrives as events. Its wait is bounded by
+// Options.CallTimeout, like a caller's, so an issuer that ignores its
+// context cannot keep the action's goroutine until Close.
 func (m *Manager) Refresh(name string) error {
 	s, err := m.lookup(name)
 	if err != nil {
@@ -17,7 +19,13 @@ func (m *Manager) Refresh(name string) error {
 	}
 	s.emit(Event{Kind: KindRefreshAsked})
 	return m.goRun(func() {
-		if _, err := s.cred.Refresh(m.ctx); err != nil && !s.credentialReports(err) {
+		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the refresh did not finish", limit: m.opts.CallTimeout, knob: "CallTimeout"})
+		defer cancel()
+		_, err := s.cred.Refresh(ctx)
+		if te, ok := timedOut(ctx); ok && err != nil {
+			err = te
+		}
+		if err != nil && !s.credentialReports(err) {
 			s.emit(Event{Kind: KindActionFailed, Message: "refresh", Err: err})
 		}
 	})

@@ -82,7 +82,7 @@ func TestAbortCancelsAHangingRefreshAndKeepsTheToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.Refresh("a")
-		time.Sleep(time.Minute)
+		time.Sleep(10 * time.Second) // within Options.IssueTimeout, which would fail the call
 		synctest.Wait()
 		if ph := s.Snapshot().Credential.Phase; ph != credential.PhaseRefreshing {
 			t.Fatalf("phase %s, want refreshing (hung)", ph)

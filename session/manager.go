@@ -167,8 +167,8 @@ func (m *Manager) namesLocked() []string {
 
 // Add validates spec, creates its credential and starts its simulated
 // callers. A static session, or one with IssueInitial, gets its token from
-// the issuer here (bounded by Options.IssueTimeout); every other issuer call
-// happens in the background.
+// the issuer here (each issuer call bounded by Options.IssueTimeout); every
+// other issuer call happens in the background.
 func (m *Manager) Add(spec Spec) (*Session, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("session spec: %w", err)

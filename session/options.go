@@ -30,10 +30,16 @@ type Options struct {
 	// LogSize is how many events each session keeps; 0 means DefaultLogSize.
 	LogSize int
 	// CallTimeout bounds each simulated caller's and burst call's GetToken
-	// (and resource check), on the manager's clock; 0 means one minute.
+	// (and resource check), and the Refresh action's wait for its refresh,
+	// on the manager's clock; 0 means one minute.
 	CallTimeout time.Duration
-	// IssueTimeout bounds the issue of a static or initial token in Add, on
-	// the manager's clock; 0 means 30 seconds.
+	// IssueTimeout bounds every issuer call the manager makes, on the
+	// manager's clock: each issue (static, initial or refresh), each Teams
+	// upstream fetch and exchange, each revocation. 0 means 30 seconds. It is
+	// the app-level limit that holds for every refresh policy and issuer,
+	// like the HTTP adapters' own: a call that has not answered by then
+	// fails with an error wrapping context.DeadlineExceeded, so a refresh
+	// nobody waits on (a proactive one) cannot hang the session past expiry.
 	IssueTimeout time.Duration
 }
 

@@ -58,9 +58,7 @@ func (s *Session) start() error {
 	}
 	refresher := s.refresher() // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
-		ctx, cancel := s.m.timeout(s.m.ctx, s.m.opts.IssueTimeout)
-		tok, err := refresher(ctx)
-		cancel()
+		tok, err := refresher(s.m.ctx) // each issuer call is bounded by Options.IssueTimeout
 		if err != nil {
 			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
 			return fmt.Errorf("cannot issue the initial token: %w", err)
@@ -131,7 +129,9 @@ func (s *Session) refresher() credential.Refresher {
 	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
 	return func(ctx context.Context) (credential.AccessToken, error) {
 		s.hot.issuerCalls.Add(1)
-		return s.m.opts.Issuer.Issue(ctx, req)
+		return callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
+			return s.m.opts.Issuer.Issue(ctx, req)
+		})
 	}
 }
 

@@ -34,7 +34,9 @@ func (t *teamsRefresher) refresh(ctx context.Context) (credential.AccessToken, e
 		return credential.AccessToken{}, fmt.Errorf("upstream token: %w", err)
 	}
 	t.s.hot.issuerCalls.Add(1)
-	tok, err := t.s.m.teams.ExchangeTeamsToken(ctx, up.Token)
+	tok, err := callIssuer(t.s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
+		return t.s.m.teams.ExchangeTeamsToken(ctx, up.Token)
+	})
 	if err != nil {
 		return credential.AccessToken{}, fmt.Errorf("Teams token exchange: %w", err)
 	}
@@ -54,7 +56,9 @@ func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, 
 		return cached, nil
 	}
 	t.s.hot.upstreamCalls.Add(1)
-	tok, err := t.s.m.teams.IssueUpstream(ctx, t.spec.ClientID, t.spec.UpstreamLifetime)
+	tok, err := callIssuer(t.s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
+		return t.s.m.teams.IssueUpstream(ctx, t.spec.ClientID, t.spec.UpstreamLifetime)
+	})
 	if err != nil {
 		return credential.AccessToken{}, err
 	}

@@ -1,0 +1,60 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// timeoutError ends a context made by Manager.deadline: what did not finish
+// within limit. It wraps context.DeadlineExceeded.
+type timeoutError struct {
+	what  string // "the issuer did not answer", "the refresh did not finish"
+	limit time.Duration
+	knob  string // the Options field that sets the limit
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("%s within %s (Options.%s); check that the issuer is up, or raise the limit: %v",
+		e.what, e.limit, e.knob, context.DeadlineExceeded)
+}
+
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// deadline returns a context that ends after d on the manager's clock (so a
+// time-warped run times out in virtual time, which context.WithTimeout's real
+// timer would not), or when parent ends. Its cause is then limit.
+func (m *Manager) deadline(parent context.Context, limit *timeoutError) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	t := m.clock.AfterFunc(limit.limit, func() { cancel(limit) })
+	return ctx, func() {
+		t.Stop()
+		cancel(nil)
+	}
+}
+
+// timedOut returns ctx's timeout error if ctx, made by deadline, ran out of
+// time (rather than its parent ending).
+func timedOut(ctx context.Context) (*timeoutError, bool) {
+	te, ok := context.Cause(ctx).(*timeoutError)
+	return te, ok
+}
+
+// callIssuer makes one issuer call on behalf of a session's refresher,
+// bounded by Options.IssueTimeout on the manager's clock. A proactive refresh
+// has no caller waiting on it, so without this bound one call that never
+// answers (a hung connection, the fake's hang fault) would leave the session
+// refreshing past its token's expiry. When the limit runs out the error says
+// so and wraps context.DeadlineExceeded, whatever the issuer returned.
+func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := m.deadline(ctx, &timeoutError{what: "the issuer did not answer", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
+	defer cancel()
+	v, err := call(ctx)
+	if err != nil {
+		if te, ok := timedOut(ctx); ok {
+			var zero T
+			return zero, te
+		}
+	}
+	return v, err
+}
