@@ -3,7 +3,6 @@ package credential
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -62,8 +61,8 @@ type Credential struct {
 	// (filled under mu, in the order things happened) outside mu.
 	emitMu        sync.Mutex
 	mu            sync.Mutex
-	queue         []Event // events not yet delivered
-	queueClosed   bool    // EventDisposed was queued: nothing follows it
+	queue         []Event     // events not yet delivered
+	queueClosed   bool        // EventDisposed was queued: nothing follows it
 	token         AccessToken // Token == "" until the first token
 	disposed      bool
 	flights       map[*flight]struct{} // refreshes in flight
@@ -113,9 +112,9 @@ const wallRecheck = time.Second
 // NewStatic returns a credential that always returns token, even once expired,
 // and never refreshes. The token must be a JWT with an exp claim.
 func NewStatic(token string) (*Credential, error) {
-	tok, err := ParseJWT(token)
+	tok, err := parseNamed(token, "static token")
 	if err != nil {
-		return nil, fmt.Errorf("credential: static token: %w", err)
+		return nil, err
 	}
 	c := &Credential{clock: clock.Real{}, static: true, token: tok, policy: Policy{Name: "static"}}
 	c.fresh.Store(&freshToken{tok: tok})
@@ -157,9 +156,9 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 		c.recheck = wallRecheck // the wall clock jumps after a laptop sleeps
 	}
 	if opts.InitialToken != "" {
-		tok, err := ParseJWT(opts.InitialToken)
+		tok, err := parseNamed(opts.InitialToken, "initial token (Options.InitialToken)")
 		if err != nil {
-			return nil, fmt.Errorf("credential: initial token: %w", err)
+			return nil, err
 		}
 		c.token = tok
 	}

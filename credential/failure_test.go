@@ -252,12 +252,23 @@ func TestRefresherExpiryOverridesTheJWTClaim(t *testing.T) {
 	})
 }
 
+func TestRefresherPanicWithAnErrorKeepsItForErrorsIs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic(errTest) }})
+		defer c.Dispose()
+		_, err := c.GetToken(context.Background())
+		if !errors.Is(err, errTest) || !strings.Contains(err.Error(), "it panicked: "+errTest.Error()) {
+			t.Fatalf("GetToken = %v, want the panic's error, wrapped", err)
+		}
+	})
+}
+
 func TestRefresherPanicBecomesAnError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic("boom") }})
 		defer c.Dispose()
 		_, err := c.GetToken(context.Background())
-		if err == nil || !strings.Contains(err.Error(), "the refresher panicked: boom") {
+		if err == nil || err.Error() != "credential: the refresher failed (attempt 1): it panicked: boom" {
 			t.Fatalf("GetToken = %v, want the panic as an error", err)
 		}
 		if !strings.HasPrefix(err.Error(), "credential: the refresher failed (attempt 1): ") {

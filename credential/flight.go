@@ -178,8 +178,12 @@ func (c *Credential) run(f *flight) {
 // callRefresher calls the refresher, turning a panic into an error.
 func (c *Credential) callRefresher(ctx context.Context) (tok AccessToken, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the refresher panicked: %v", r)
+		switch r := recover().(type) {
+		case nil:
+		case error:
+			err = fmt.Errorf("it panicked: %w", r)
+		default:
+			err = fmt.Errorf("it panicked: %v", r)
 		}
 	}()
 	return c.refresher(ctx)

@@ -32,11 +32,18 @@ type ParseError struct {
 	Reason string
 	// Err is the decoder's error, if any.
 	Err error
+
+	what string // which token, e.g. "static token"; "" means "token"
 }
 
-// Error reads as a sentence: "credential: malformed token: <reason>[: <cause>]".
+// Error reads as a sentence: "credential: malformed token: <reason>[: <cause>]",
+// naming the token when known ("malformed static token").
 func (e *ParseError) Error() string {
-	s := "credential: malformed token: " + e.Reason
+	what := e.what
+	if what == "" {
+		what = "token"
+	}
+	s := "credential: malformed " + what + ": " + e.Reason
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -129,6 +136,15 @@ func expiry(claims map[string]json.RawMessage) (time.Time, error) {
 	}
 	whole, frac := math.Modf(secs)
 	return time.Unix(int64(whole), int64(math.Round(frac*1e9))).UTC(), nil
+}
+
+// parseNamed is ParseJWT with what naming the token in a *ParseError.
+func parseNamed(raw, what string) (AccessToken, error) {
+	tok, err := ParseJWT(raw)
+	if pe, ok := err.(*ParseError); ok {
+		pe.what = what
+	}
+	return tok, err
 }
 
 // segments counts a token's dot-separated segments.

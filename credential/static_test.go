@@ -3,6 +3,7 @@ package credential
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -33,6 +34,20 @@ func TestStaticCredentialReturnsItsTokenEvenWhenExpired(t *testing.T) {
 			t.Errorf("Close after Dispose = %v, want nil", err)
 		}
 	})
+}
+
+// The messages name the token once and say "credential:" once.
+func TestMalformedStaticAndInitialTokenMessagesReadOnce(t *testing.T) {
+	refresher := func(context.Context) (AccessToken, error) { return AccessToken{}, nil }
+	raw := mintJWTClaims(`{"sub":"x"}`)
+	_, err := NewStatic(raw)
+	if want := `credential: malformed static token: the payload has no "exp" claim, so the token's expiry is unknown`; err == nil || err.Error() != want {
+		t.Errorf("NewStatic = %v, want %q", err, want)
+	}
+	_, err = New(Options{Refresher: refresher, InitialToken: raw})
+	if err == nil || strings.Count(err.Error(), "credential:") != 1 || !strings.Contains(err.Error(), "malformed initial token") {
+		t.Errorf("New = %v, want one sentence about the malformed initial token", err)
+	}
 }
 
 func TestStaticAndInitialTokensMustBeJWTsWithExp(t *testing.T) {
