@@ -66,7 +66,7 @@ func TestGoldenScreens(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			d := newDriver(t, f, Options{Issuer: "fake (in-process)", NoColor: true}, tt.width, tt.height)
+			d := newDriver(t, f, Options{Issuer: "fake (in-process)", NoColor: true, CanInjectFaults: true}, tt.width, tt.height)
 			d.keys(tt.keys...)
 			screen := d.screen()
 			checkGeometry(t, screen, tt.width, tt.height)
@@ -80,7 +80,7 @@ func TestGoldenScreens(t *testing.T) {
 // sessions live 52 virtual minutes (through their proactive refresh), then
 // one is disposed and an identity is signed out.
 func TestGoldenManagerScreen(t *testing.T) {
-	withManager(t, Options{Issuer: "test issuer", NoColor: true}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+	withManager(t, Options{Issuer: "test issuer", NoColor: true, CanInjectFaults: true}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
 		time.Sleep(52 * time.Minute)
 		synctest.Wait()
 		d.keys("d", "y")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -29,6 +30,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // normalKey handles a key outside any prompt: movement, actions, time.
 func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if why := disabledReason(k, msg); why != "" {
+		m.status = why
+		return m, nil
+	}
 	sv, hasSel := m.selectedView()
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -103,6 +108,19 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeFaults
 	}
 	return m, nil
+}
+
+// disabledReason says why a key does nothing when it belongs to a binding
+// that is switched off (and so missing from the help), or "" otherwise.
+func disabledReason(k KeyMap, msg tea.KeyPressMsg) string {
+	pressed := func(b key.Binding) bool { return !b.Enabled() && slices.Contains(b.Keys(), msg.String()) }
+	switch {
+	case pressed(k.Pause), pressed(k.Faster), pressed(k.Slower):
+		return "time control needs the fake issuer (its scaled clock)"
+	case pressed(k.Fault):
+		return "faults need the fake issuer: this issuer takes no injected faults"
+	}
+	return ""
 }
 
 // action runs fn off the event loop and reports its outcome: what names the

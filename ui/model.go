@@ -18,6 +18,10 @@ type Options struct {
 	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and
 	// change its speed. Nil means the real clock.
 	Clock clock.Clock
+	// CanInjectFaults says the Manager's issuer takes injected faults (the
+	// fake issuer does; real issuers do not). Off, the f key is left out of
+	// the help, and pressing it says why instead of opening the fault menu.
+	CanInjectFaults bool
 	// NoColor draws the screen without colour (NO_COLOR, --no-color).
 	NoColor bool
 	// VerifySignature checks a token's signature (for example against the
@@ -155,6 +159,7 @@ func newModel(be backend, opts Options) Model {
 		m.keys.Faster.SetEnabled(false)
 		m.keys.Slower.SetEnabled(false)
 	}
+	m.keys.Fault.SetEnabled(opts.CanInjectFaults)
 	return m
 }
 

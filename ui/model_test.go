@@ -212,7 +212,7 @@ func TestAbortAndBurstKeysReachTheManager(t *testing.T) {
 }
 
 func TestFaultMenuInjectsTheChosenFaultForTheSelectedIdentity(t *testing.T) {
-	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver) {
+	withManager(t, Options{CanInjectFaults: true}, func(t *testing.T, mgr *session.Manager, iss *testIssuer, d *driver) {
 		d.keys("down", "down", "f", "1")
 		synctest.Wait()
 		if len(iss.faults) != 1 {
@@ -415,7 +415,7 @@ func TestSpeedKeysNeverReverseASpeedBeyondTheSteps(t *testing.T) {
 
 func TestActionStatusSaysWhatFailedWithoutTheSuccessWord(t *testing.T) {
 	f := demoBackend(testNow)
-	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d := newDriver(t, f, Options{NoColor: true, CanInjectFaults: true}, 120, 30)
 	d.keys("r")
 	if s := d.m.status; s != "refresh alice-chat: requested" {
 		t.Errorf("after a refresh that worked the status is %q, want %q", s, "refresh alice-chat: requested")
@@ -428,5 +428,34 @@ func TestActionStatusSaysWhatFailedWithoutTheSuccessWord(t *testing.T) {
 	d.keys("f", "enter")
 	if s, want := ansi.Strip(d.m.status), "fault fail the next 3 calls (500) failed: the issuer is down"; s != want {
 		t.Errorf("after a fault that failed the status is %q, want %q", s, want)
+	}
+}
+
+func TestKeysTheIssuerCannotServeAreHiddenAndSayWhyWhenPressed(t *testing.T) {
+	f := demoBackend(testNow)
+	d := newDriver(t, f, Options{Clock: clock.Real{}, NoColor: true}, 200, 30)
+	if s := d.screen(); strings.Contains(s, "fault") || strings.Contains(s, "pause") {
+		t.Errorf("the help offers keys this issuer cannot serve:\n%s", s)
+	}
+	d.keys("?")
+	if s := d.screen(); strings.Contains(s, "fault") || strings.Contains(s, "pause") || strings.Contains(s, "faster") {
+		t.Errorf("the full help offers keys this issuer cannot serve:\n%s", s)
+	}
+	d.keys("?", "f")
+	if d.m.mode != modeNormal {
+		t.Error("f opened the fault menu although the issuer takes no faults")
+	}
+	if want := "faults need the fake issuer"; !strings.Contains(d.m.status, want) {
+		t.Errorf("after f the status is %q, want it to say %q", d.m.status, want)
+	}
+	for _, k := range []string{"p", "+", "-"} {
+		d.m.status = ""
+		d.keys(k)
+		if want := "time control needs the fake issuer"; !strings.Contains(d.m.status, want) {
+			t.Errorf("after %s the status is %q, want it to say %q", k, d.m.status, want)
+		}
+	}
+	if calls := f.Calls(); len(calls) != 0 {
+		t.Errorf("disabled keys reached the backend: %v", calls)
 	}
 }
