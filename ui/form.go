@@ -80,8 +80,12 @@ func (f *sessionForm) Key(msg tea.KeyPressMsg) (spec newSession, submitted, canc
 		}
 	case fieldProactive:
 		switch msg.String() {
-		case "space", "left", "right", "h", "l", "y", "n":
+		case "space", "left", "right", "h", "l":
 			f.Proactive = !f.Proactive
+		case "y":
+			f.Proactive = true
+		case "n":
+			f.Proactive = false
 		}
 	}
 	f.Err = ""

@@ -459,3 +459,17 @@ func TestKeysTheIssuerCannotServeAreHiddenAndSayWhyWhenPressed(t *testing.T) {
 		t.Errorf("disabled keys reached the backend: %v", calls)
 	}
 }
+
+func TestProactiveFieldTakesYForYesAndNForNo(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true}, 100, 30)
+	d.keys("n", "tab", "tab", "tab") // the proactive field, which starts at yes
+	for _, step := range []struct {
+		key  string
+		want bool
+	}{{"y", true}, {"n", false}, {"n", false}, {"y", true}, {"y", true}} {
+		d.keys(step.key)
+		if d.m.form.Proactive != step.want {
+			t.Errorf("after %s proactive is %v, want %v", step.key, d.m.form.Proactive, step.want)
+		}
+	}
+}
