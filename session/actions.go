@@ -104,10 +104,13 @@ type revoker interface {
 
 // Burst starts n concurrent GetToken calls on session name (each followed by
 // a resource check if the session does them), as n callers arriving at once
-// would. A burst-done event reports the outcome.
+// would. A burst-done event reports the outcome. n is at most MaxBurst.
 func (m *Manager) Burst(name string, n int) error {
-	if n < 1 {
+	switch {
+	case n < 1:
 		return fmt.Errorf("burst: %d calls makes no sense; use 1 or more", n)
+	case n > MaxBurst:
+		return fmt.Errorf("burst: %d calls is over the limit of %d concurrent calls per burst; use fewer", n, MaxBurst)
 	}
 	s, err := m.lookup(name)
 	if err != nil {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"time"
 
 	"tokentop/issuer"
@@ -55,4 +56,23 @@ type Step struct {
 	Count int
 	// Fault is what a fault step injects.
 	Fault issuer.Fault
+}
+
+// checkSize reports a scenario over MaxScenarioSessions or
+// MaxScenarioCallers (ParseScenario already refuses those; a Scenario built
+// in code gets the same limits).
+func (sc Scenario) checkSize() error {
+	if n := len(sc.Sessions); n > MaxScenarioSessions {
+		return fmt.Errorf("sessions: %d is over the limit of %d sessions per scenario; use fewer", n, MaxScenarioSessions)
+	}
+	callers := 0
+	for _, s := range sc.Sessions {
+		if s.Callers > 0 {
+			callers += min(s.Callers, MaxScenarioCallers+1) // no overflow: at most 100,001 per session
+		}
+		if callers > MaxScenarioCallers {
+			return fmt.Errorf("callers: the sessions have over %d simulated callers in total, the limit per scenario; use fewer", MaxScenarioCallers)
+		}
+	}
+	return nil
 }

@@ -42,6 +42,10 @@ import (
 // A session with "count": N > 1 stands for N sessions named name-1 ... name-N
 // whose identities are identity-1 ... identity-N. "ramp_up" spreads the
 // sessions' start evenly over that long instead of adding them all at once.
+//
+// Limits: a scenario declares at most MaxScenarioSessions sessions (counting
+// copies) and MaxScenarioCallers simulated callers in total, a session at
+// most MaxCallers callers, a burst at most MaxBurst calls.
 type scenarioFile struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
@@ -144,8 +148,8 @@ func LoadScenario(path string) (Scenario, error) {
 
 // ParseScenario parses a scenario from JSON. file names the source in
 // errors. Unknown fields, malformed durations, unknown policies, fault
-// kinds or actions, and negative counts are errors naming the line and
-// field and saying what is allowed.
+// kinds or actions, and negative or oversized counts are errors naming the
+// line and field and saying what is allowed.
 func ParseScenario(file string, data []byte) (Scenario, error) {
 	lines := indexJSONLines(data)
 	fail := func(path, format string, args ...any) error {
@@ -173,6 +177,7 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		return Scenario{}, fail("sessions", "a scenario needs at least one session under \"sessions\"")
 	}
 	names := map[string]string{}
+	callers := 0 // simulated callers declared so far
 	for i, s := range sf.Sessions {
 		at := fmt.Sprintf("sessions[%d]", i)
 		spec := Spec{
@@ -209,6 +214,15 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 			}
 			count = *s.Count
 		}
+		// Checked before replicate allocates the copies.
+		if count > MaxScenarioSessions-len(sc.Sessions) {
+			return Scenario{}, fail(at+".count", "%d more sessions would bring the scenario over the limit of %d sessions; use a smaller count", count, MaxScenarioSessions)
+		}
+		if spec.Callers > 0 && count > (MaxScenarioCallers-callers)/spec.Callers {
+			return Scenario{}, fail(at+".callers", "%d callers in each of %d sessions would bring the scenario over the limit of %d simulated callers; use fewer callers or a smaller count",
+				spec.Callers, count, MaxScenarioCallers)
+		}
+		callers += count * spec.Callers
 		for _, r := range replicate(spec, count) {
 			if prev, dup := names[r.Name]; dup {
 				return Scenario{}, fail(at+".name", "session name %q is already used by %s; names must be unique", r.Name, prev)
@@ -278,6 +292,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 		}
 		if step.Action == ActionBurst && s.Count < 1 {
 			return Step{}, p.fail(at+".count", "a burst needs \"count\": how many concurrent calls (1 or more)")
+		}
+		if step.Action == ActionBurst && s.Count > MaxBurst {
+			return Step{}, p.fail(at+".count", "%d is over the limit of %d concurrent calls per burst; use fewer", s.Count, MaxBurst)
 		}
 	case ActionSignOut:
 		if s.Identity == "" {

@@ -70,6 +70,22 @@ const (
 	DefaultRenewalOffset = 5 * time.Minute
 )
 
+// Limits on what specs, scenarios and bursts may ask for, far above any
+// useful run, so that a typo such as "count": 1000000000 is an error naming
+// the field instead of an out-of-memory crash.
+const (
+	// MaxCallers is the most simulated callers one session may have.
+	MaxCallers = 10_000
+	// MaxScenarioSessions is the most sessions one scenario may declare,
+	// counting each copy a "count" makes.
+	MaxScenarioSessions = 100_000
+	// MaxScenarioCallers is the most simulated callers one scenario may
+	// declare in total, over all its sessions and their copies.
+	MaxScenarioCallers = 100_000
+	// MaxBurst is the most concurrent calls one burst may start.
+	MaxBurst = 100_000
+)
+
 // Policies lists the refresh policy names a Spec accepts.
 var policyNames = []string{"tokentop", "js", "dotnet", "java", "python"}
 
@@ -85,6 +101,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("identity: session %q needs an identity (the user its tokens are for)", s.Name)
 	case s.Callers < 0:
 		return fmt.Errorf("callers: %d is negative; use 0 or more simulated callers", s.Callers)
+	case s.Callers > MaxCallers:
+		return fmt.Errorf("callers: %d is over the limit of %d simulated callers per session; use fewer, or more sessions", s.Callers, MaxCallers)
 	case s.CallInterval < 0:
 		return fmt.Errorf("call_interval: %s is negative; use a positive duration such as \"30s\"", s.CallInterval)
 	case s.Lifetime < 0:

@@ -17,6 +17,9 @@ type timelineTimer struct{ timer clock.Timer }
 // session added at once cannot be added, the sessions added so far stay and
 // the error says which failed.
 func (m *Manager) Start(sc Scenario) error {
+	if err := sc.checkSize(); err != nil {
+		return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
 	n := time.Duration(len(sc.Sessions))
 	for i, spec := range sc.Sessions {
 		at := time.Duration(0)

@@ -1,0 +1,74 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/synctest"
+)
+
+// Each of these used to allocate until the process ran out of memory.
+func TestOversizedCountsAreErrorsNamingTheFieldAndTheLimit(t *testing.T) {
+	cases := []struct {
+		name string
+		json string
+		want []string
+	}{
+		{"session count", `{"sessions": [{"name": "a", "identity": "x", "count": 1000000000}]}`,
+			[]string{"sessions[0].count", "100000 sessions"}},
+		{"sessions over the limit in total", fmt.Sprintf(`{"sessions": [{"name": "a", "identity": "x", "count": %d},
+  {"name": "b", "identity": "y", "count": 2}]}`, MaxScenarioSessions-1), []string{"bad.json:2:", "sessions[1].count", "100000 sessions"}},
+		{"callers", `{"sessions": [{"name": "a", "identity": "x", "callers": 1000000000}]}`,
+			[]string{"sessions[0].callers", "10000 simulated callers per session"}},
+		{"callers over the limit in total", `{"sessions": [{"name": "a", "identity": "x", "callers": 10000, "count": 11}]}`,
+			[]string{"sessions[0].callers", "100000 simulated callers"}},
+		{"burst count", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "action": "burst", "session": "a", "count": 1000000000}]}`,
+			[]string{"bad.json:2:", "timeline[0].count", "100000 concurrent calls per burst"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseScenario("bad.json", []byte(c.json))
+			if err == nil {
+				t.Fatal("parsed without error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestScenarioAtTheLimitsParses(t *testing.T) {
+	sc, err := ParseScenario("ok.json", fmt.Appendf(nil, `{"sessions": [{"name": "a", "identity": "x", "callers": %d, "count": %d}],
+ "timeline": [{"at": "1m", "action": "burst", "session": "a-1", "count": %d}]}`, MaxCallers, MaxScenarioCallers/MaxCallers, MaxBurst))
+	if err != nil || len(sc.Sessions) != MaxScenarioCallers/MaxCallers {
+		t.Fatalf("%d sessions, error %v", len(sc.Sessions), err)
+	}
+}
+
+func TestManagerRefusesOversizedBurstsCallersAndScenarios(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := newTestManager(t)
+		mustAdd(t, m, Spec{Name: "a", Identity: "alice"})
+		if err := m.Burst("a", 1_000_000_000); err == nil || !strings.Contains(err.Error(), "limit of 100000 concurrent calls") {
+			t.Errorf("burst of a billion: %v", err)
+		}
+		if _, err := m.Add(Spec{Name: "b", Identity: "bob", Callers: MaxCallers + 1}); err == nil || !strings.Contains(err.Error(), "callers: 10001 is over the limit of 10000") {
+			t.Errorf("too many callers: %v", err)
+		}
+		big := Scenario{Name: "big", Sessions: make([]Spec, MaxScenarioSessions+1)}
+		if err := m.Start(big); err == nil || !strings.Contains(err.Error(), "limit of 100000 sessions") {
+			t.Errorf("too many sessions: %v", err)
+		}
+		crowd := Scenario{Name: "crowd", Sessions: replicate(Spec{Name: "c", Identity: "c", Callers: MaxCallers}, 11)}
+		if err := m.Start(crowd); err == nil || !strings.Contains(err.Error(), "100000 simulated callers") {
+			t.Errorf("too many callers in total: %v", err)
+		}
+		if n := len(m.Sessions()); n != 1 {
+			t.Errorf("%d sessions after the refusals, want 1", n)
+		}
+	})
+}
