@@ -7,12 +7,10 @@ import (
 )
 
 // scheduleLocked (re)schedules the proactive refresh from the current token:
-// a refresh starts now if there is no valid token.
+// a refresh starts now if there is no valid token. Callers ensure the
+// credential is proactive and not disposed (so not static).
 func (c *Credential) scheduleLocked(now time.Time) {
 	c.stopSchedLocked()
-	if c.disposed || c.static || !c.proactive {
-		return
-	}
 	if c.token.Token == "" || !now.Before(c.token.ExpiresOn) {
 		if c.shared != nil {
 			c.adoptLocked(c.shared)
@@ -126,16 +124,11 @@ const freshMargin = 100 * time.Millisecond
 
 // updateFreshLocked publishes the current token to the lock-free path while
 // it is outside the on-demand buffer, and arms the timer that withdraws it.
+// Callers ensure the credential is refreshing and not disposed (NewStatic and
+// Dispose set c.fresh themselves).
 func (c *Credential) updateFreshLocked(now time.Time) {
 	c.stopFreshLocked()
-	switch {
-	case c.disposed:
-		c.fresh.Store(nil)
-		return
-	case c.static:
-		c.fresh.Store(&freshToken{tok: c.token})
-		return
-	case c.token.Token == "":
+	if c.token.Token == "" {
 		c.fresh.Store(nil)
 		return
 	}
