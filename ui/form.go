@@ -148,6 +148,5 @@ func (f sessionForm) Render(width, height int, s Styles) string {
 	if f.Err != "" {
 		lines = append(lines, "   "+s.Warning.Render(f.Err))
 	}
-	lines = append(lines, s.Muted.Render("   tab/↑/↓ field  ←/→/space change  enter create  esc cancel"))
 	return fitBlock(lines, width, height)
 }

@@ -41,10 +41,34 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
+// shortHelpKept are the short help's keys that are never cut off: the way
+// to more help and the way out.
+func (k KeyMap) shortHelpKept() []key.Binding { return []key.Binding{k.Help, k.Quit} }
+
+// shortHelpRest are the short help's other keys, cut from the end when the
+// line is too narrow.
+func (k KeyMap) shortHelpRest() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
+		k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus}
+}
+
+// faultMenuHelp is the help line while the fault menu is open.
+func faultMenuHelp() (rest, kept []key.Binding) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	return []key.Binding{b("↑/↓", "choose"), b("1-9", "pick"), b("enter", "inject")},
+		[]key.Binding{b("esc", "cancel")}
+}
+
+// formHelp is the help line while the new-session form is open.
+func formHelp() (rest, kept []key.Binding) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	return []key.Binding{b("tab/↑/↓", "field"), b("←/→/space", "change"), b("y/n", "proactive"), b("enter", "create")},
+		[]key.Binding{b("esc", "cancel")}
+}
+
 // ShortHelp is the one-line help.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
-		k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus, k.Help, k.Quit}
+	return append(k.shortHelpRest(), k.shortHelpKept()...)
 }
 
 // FullHelp is the help shown after ?, grouped by what the keys act on.

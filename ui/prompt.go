@@ -76,7 +76,6 @@ func (f faultMenu) Render(width, height int, identity string, s Styles) string {
 		}
 		lines = append(lines, line)
 	}
-	lines = append(lines, s.Muted.Render("   ↑/↓ choose  enter or 1-9 inject  esc cancel"))
 	return fitBlock(lines, width, height)
 }
 

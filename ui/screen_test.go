@@ -155,3 +155,30 @@ func TestClaimsOfAnotherSessionAreNeverShownUnderTheSelectedName(t *testing.T) {
 		t.Errorf("a late frame put bob's claims under carol-static:\n%s", got)
 	}
 }
+
+func TestHelpLineAlwaysOffersHelpAndQuitAndFitsTheMode(t *testing.T) {
+	for w := 60; w <= 120; w += 5 {
+		d := newDriver(t, demoBackend(testNow), Options{NoColor: true, CanInjectFaults: true}, w, 24)
+		lines := strings.Split(d.screen(), "\n")
+		if last := lines[len(lines)-1]; !strings.Contains(last, "? help") || !strings.Contains(last, "q quit") {
+			t.Errorf("at %d columns the help line cuts off ? help or q quit: %q", w, last)
+		}
+	}
+	for _, tt := range []struct{ keys, want []string }{
+		{[]string{"f"}, []string{"enter inject", "esc cancel"}},
+		{[]string{"n"}, []string{"enter create", "y/n proactive", "esc cancel"}},
+	} {
+		d := newDriver(t, demoBackend(testNow), Options{NoColor: true, CanInjectFaults: true}, 100, 30)
+		d.keys(tt.keys...)
+		lines := strings.Split(d.screen(), "\n")
+		last := lines[len(lines)-1]
+		if strings.Contains(last, "refresh") {
+			t.Errorf("after %v the help line still lists the table's keys: %q", tt.keys, last)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(last, w) {
+				t.Errorf("after %v the help line lacks %q: %q", tt.keys, w, last)
+			}
+		}
+	}
+}

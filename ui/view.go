@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // layout is the height of each region for the current window size.
@@ -115,10 +118,63 @@ func (m Model) bottom() string {
 		return padRight(" "+m.styles.Prompt.Render("/")+" "+m.filter.Render(m.width-20, true)+
 			m.styles.Muted.Render("enter keep  esc clear"), m.width)
 	}
+	switch {
+	case m.mode == modeFaults:
+		return padRight(" "+m.shortHelp(faultMenuHelp()), m.width)
+	case m.mode == modeForm:
+		return padRight(" "+m.shortHelp(formHelp()), m.width)
+	case !m.help.ShowAll:
+		return padRight(" "+m.shortHelp(m.keys.shortHelpRest(), m.keys.shortHelpKept()), m.width)
+	}
 	m.help.SetWidth(m.width - 1)
 	lines := strings.Split(m.help.View(m.keys), "\n")
 	for i := range lines {
 		lines[i] = padRight(" "+lines[i], m.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// shortHelp draws one help line that always ends with the kept keys; the
+// rest are cut from the end, whole, with an ellipsis, to fit the window.
+func (m Model) shortHelp(rest, kept []key.Binding) string {
+	h := m.help
+	h.SetWidth(0)
+	tail := h.ShortHelpView(kept)
+	sep := h.Styles.ShortSeparator.Inline(true).Render(h.ShortSeparator)
+	ellipsis := h.Styles.Ellipsis.Inline(true).Render(h.Ellipsis)
+	avail := m.width - 1 - ansi.StringWidth(tail) - ansi.StringWidth(sep)
+	var head strings.Builder
+	used := 0
+	for i, kb := range rest {
+		if !kb.Enabled() {
+			continue
+		}
+		item := h.ShortHelpView([]key.Binding{kb})
+		if used > 0 {
+			item = sep + item
+		}
+		w := ansi.StringWidth(item)
+		last := !slices.ContainsFunc(rest[i+1:], key.Binding.Enabled)
+		reserve := 0
+		if !last {
+			reserve = 2 // room for " …" should a later item not fit
+		}
+		if used+w+reserve > avail {
+			if used+2 <= avail+ansi.StringWidth(sep) { // the ellipsis stands in for the separator
+				head.WriteString(" " + ellipsis)
+			}
+			break
+		}
+		head.WriteString(item)
+		used += w
+	}
+	switch {
+	case head.Len() == 0:
+		return tail
+	case tail == "":
+		return head.String()
+	case strings.HasSuffix(head.String(), ellipsis): // cut short: the ellipsis separates
+		return head.String() + " " + tail
+	}
+	return head.String() + sep + tail
 }
