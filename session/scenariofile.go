@@ -142,6 +142,9 @@ func LoadScenario(path string) (Scenario, error) {
 	sc, err := ParseScenario(path, data)
 	if err == nil && sc.Name == "" {
 		sc.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		if checkPrintable(sc.Name) != nil { // a file name may hold anything
+			sc.Name = "scenario"
+		}
 	}
 	return sc, err
 }
@@ -166,6 +169,12 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		return Scenario{}, &ScenarioError{File: file, Line: lines.tokenLine(dec.InputOffset()), Msg: "unexpected data after the scenario object; a file holds one JSON object"}
 	}
 
+	if err := checkPrintable(sf.Name); err != nil {
+		return Scenario{}, fail("name", "%v", err)
+	}
+	if err := checkPrintable(sf.Description, '\n', '\t'); err != nil {
+		return Scenario{}, fail("description", "%v", err)
+	}
 	p := durationParser{fail: fail}
 	sc := Scenario{Name: sf.Name, Description: sf.Description}
 	sc.Duration = p.parse("duration", sf.Duration)
@@ -254,6 +263,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	}
 	if s.Count < 0 {
 		return Step{}, p.fail(at+".count", "%d is negative; use a positive count", s.Count)
+	}
+	if err := checkPrintable(s.Identity); err != nil {
+		return Step{}, p.fail(at+".identity", "%v", err)
 	}
 	switch {
 	case s.Fault != "" && s.Action != "" && s.Action != string(ActionFault):

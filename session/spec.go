@@ -93,6 +93,9 @@ var policyNames = []string{"tokentop", "js", "dotnet", "java", "python"}
 func PolicyNames() []string { return append([]string(nil), policyNames...) }
 
 // Validate reports the first thing wrong with the spec, naming the field.
+// Names, identities, scopes and the Teams client ID must be printable: no
+// control characters (newlines, terminal escapes) and no bidirectional
+// overrides, since they are printed as they are.
 func (s Spec) Validate() error {
 	switch {
 	case s.Name == "":
@@ -112,6 +115,17 @@ func (s Spec) Validate() error {
 	case s.Static && s.Proactive:
 		return fmt.Errorf("proactive: a static session never refreshes; drop proactive or static")
 	}
+	if err := checkPrintable(s.Name); err != nil {
+		return fmt.Errorf("name: %w", err)
+	}
+	if err := checkPrintable(s.Identity); err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	for _, scope := range s.Scopes {
+		if err := checkPrintable(scope); err != nil {
+			return fmt.Errorf("scopes: %w", err)
+		}
+	}
 	if s.Policy != "" && !validPolicy(s.Policy) {
 		return fmt.Errorf("policy: %q is not a policy; use one of %v", s.Policy, policyNames)
 	}
@@ -123,6 +137,9 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("teams.renewal_offset: %s is negative", t.RenewalOffset)
 		case t.ForceRefreshUnder < 0:
 			return fmt.Errorf("teams.force_refresh_under: %s is negative", t.ForceRefreshUnder)
+		}
+		if err := checkPrintable(t.ClientID); err != nil {
+			return fmt.Errorf("teams.client_id: %w", err)
 		}
 	}
 	return nil
