@@ -36,12 +36,16 @@ type ExecConfig struct {
 // Exec issues tokens by running a command, such as
 // "az account get-access-token -o json". The command is sent SIGTERM (its
 // whole process group, on Unix) when the call's context ends, and SIGKILL if
-// it is still running Options.KillDelay later. It is safe for concurrent use.
+// it is still running Options.KillDelay later (on Linux, what is left of its
+// group too). It is safe for concurrent use.
 type Exec struct {
 	cfg      ExecConfig
 	path     string
 	endpoint string
 	opts     Options
+	// killGroup sends SIGKILL to a process group; nil means the system call.
+	// Tests replace it to see when the kill happens.
+	killGroup func(pgid int) error
 }
 
 // NewExec checks that the command exists and returns the adapter.
@@ -79,9 +83,12 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	cmd.WaitDelay = e.opts.killDelay()
 	terminateGroupOnCancel(cmd)
 
-	err := cmd.Run()
-	if callCtx.Err() != nil {
-		killGroup(cmd) // children that ignored SIGTERM
+	err := cmd.Start()
+	if err == nil {
+		// Children that ignored SIGTERM are killed before Wait reaps the
+		// command: once it is reaped, its group id may name another group.
+		killGroupBeforeReaping(callCtx, cmd, e.killGroup)
+		err = cmd.Wait()
 	}
 	switch {
 	case stdout.overflowed():

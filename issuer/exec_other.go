@@ -7,6 +7,3 @@ import "os/exec"
 // terminateGroupOnCancel keeps exec's default, killing the process when the
 // context ends: there are no process groups or SIGTERM here.
 func terminateGroupOnCancel(*exec.Cmd) {}
-
-// killGroup has nothing more to kill without process groups.
-func killGroup(*exec.Cmd) {}

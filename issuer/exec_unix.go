@@ -16,12 +16,3 @@ func terminateGroupOnCancel(cmd *exec.Cmd) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	}
 }
-
-// killGroup sends SIGKILL to what is left of the command's process group
-// after the call was abandoned. The group id cannot have been reused while a
-// member lives; if none does, the kill fails harmlessly with ESRCH.
-func killGroup(cmd *exec.Cmd) {
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-}
