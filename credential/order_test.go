@@ -71,8 +71,13 @@ func TestEventsAreWellOrderedWhenDisposeRacesARefresh(t *testing.T) {
 		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) {
 			return AccessToken{Token: "opaque"}, nil
 		}, RefreshProactively: true, OnEvent: on})
-		go c.GetToken(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.GetToken(context.Background())
+		}()
 		c.Dispose()
+		<-done
 		mu.Lock()
 		checkEventOrder(t, evs)
 		mu.Unlock()
