@@ -38,11 +38,14 @@ type frame struct {
 
 // totals are the header's counters.
 type totals struct {
-	Sessions      int
-	IssuerCalls   int64
-	Failures      int64
-	TokensServed  int64
-	DroppedEvents int64
+	Sessions     int
+	IssuerCalls  int64
+	Failures     int64
+	TokensServed int64
+	// EventsNotKept counts events the sessions' bounded logs no longer hold
+	// (each session's Stats.EventsOlder, summed): history trimmed to the log
+	// size, still counted in every counter, but no longer listed.
+	EventsNotKept int64
 }
 
 // sessionView is one table row.

@@ -33,7 +33,9 @@ func (m Model) headerLines() []string {
 		pair("issuer calls", thousands(f.Totals.IssuerCalls)),
 		warn("failures", f.Totals.Failures),
 		pair("served", thousands(f.Totals.TokensServed)),
-		warn("dropped", f.Totals.DroppedEvents),
+	}
+	if n := f.Totals.EventsNotKept; n > 0 { // trimmed history, not a loss: shown plainly, only when there is some
+		segs = append(segs, pair("events not kept", thousands(n)))
 	}
 	var lines []string
 	var cur strings.Builder

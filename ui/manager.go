@@ -22,9 +22,8 @@ type managerBackend struct {
 	clock clock.Clock
 
 	mu        sync.Mutex
-	sub       *session.Subscription // the screen's own, for the dropped count; nil in tests
-	signedOut map[string]bool       // sessions ended by a sign-out rather than a dispose
-	issued    map[string]issuedAt   // per session: when its current token was issued
+	signedOut map[string]bool     // sessions ended by a sign-out rather than a dispose
+	issued    map[string]issuedAt // per session: when its current token was issued
 	windows   map[string]time.Duration
 	last      detailCache // the detail built for the previous frame
 }
@@ -80,6 +79,7 @@ func (b *managerBackend) Frame(detail string) frame {
 		f.Totals.IssuerCalls += int64(st.IssuerCalls)
 		f.Totals.Failures += int64(st.Failures)
 		f.Totals.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
+		f.Totals.EventsNotKept += int64(st.EventsOlder)
 		if s.Name() == detail {
 			if l := b.last; l.detail == nil || l.name != detail || l.logged != snap.Stats.EventsLogged || l.token != snap.Token {
 				b.last = detailCache{name: detail, logged: snap.Stats.EventsLogged, token: snap.Token, detail: b.detail(s, snap)}
@@ -88,9 +88,6 @@ func (b *managerBackend) Frame(detail string) frame {
 		}
 	}
 	f.Totals.Sessions = len(sessions)
-	if b.sub != nil {
-		f.Totals.DroppedEvents = int64(b.sub.Dropped())
-	}
 	return f
 }
 

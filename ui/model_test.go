@@ -473,3 +473,45 @@ func TestProactiveFieldTakesYForYesAndNForNo(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderCountsEventsTheSessionLogsNoLongerKeep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		iss := &testIssuer{}
+		mgr, err := session.NewManager(session.Options{Issuer: iss, LogSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mgr.Close()
+		model := NewModel(mgr, Options{NoColor: true})
+		d := &driver{t: t, m: model}
+		d.send(windowSize(200, 30))
+		d.send(frameMsg{frame: model.be.Frame("")})
+		if h := strings.SplitN(d.screen(), "\n", 2)[0]; strings.Contains(h, "not kept") || strings.Contains(h, "dropped") {
+			t.Errorf("with nothing trimmed the header still counts lost events: %q", h)
+		}
+		for _, name := range []string{"a", "b"} {
+			if _, err := mgr.Add(session.Spec{Name: name, Identity: name, Proactive: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		for _, name := range []string{"a", "b"} {
+			if err := mgr.Refresh(name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		var older uint64
+		for _, s := range mgr.Sessions() {
+			older += s.Stats().EventsOlder
+		}
+		if older == 0 {
+			t.Fatal("the logs kept every event; the test needs some trimmed")
+		}
+		d.send(EventsMsg{N: 1})
+		want := "events not kept " + thousands(int64(older))
+		if h := strings.SplitN(d.screen(), "\n", 2)[0]; !strings.Contains(h, want) {
+			t.Errorf("header %q lacks %q", h, want)
+		}
+	})
+}

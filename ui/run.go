@@ -63,7 +63,6 @@ func run(ctx context.Context, m *session.Manager, opts Options, extra ...tea.Pro
 	}
 	be := newManagerBackend(m, opts.Clock)
 	sub := m.Subscribe(4096)
-	be.sub = sub
 
 	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(screenFPS)}
 	if opts.NoColor {

@@ -92,13 +92,13 @@ func TestAnASCIIColourProfileSwitchesToTheNoColourTheme(t *testing.T) {
 	}
 }
 
-func TestHeaderShowsPausedSpeedAndWarnsAboutDroppedEvents(t *testing.T) {
+func TestHeaderShowsPausedSpeedAndEventsTheLogsNoLongerKeep(t *testing.T) {
 	f := demoBackend(testNow)
 	f.paused = true
-	f.totals.DroppedEvents = 12
+	f.totals.EventsNotKept = 12
 	d := newDriver(t, f, Options{Issuer: "http://127.0.0.1:8080/getToken", NoColor: true}, 200, 30)
 	header := strings.SplitN(d.screen(), "\n", 2)[0]
-	for _, want := range []string{"10:42:17 x60", "PAUSED", "dropped 12", "issuer: http://127.0.0.1:8080/getToken"} {
+	for _, want := range []string{"10:42:17 x60", "PAUSED", "events not kept 12", "issuer: http://127.0.0.1:8080/getToken"} {
 		if !strings.Contains(header, want) {
 			t.Errorf("header %q lacks %q", header, want)
 		}
