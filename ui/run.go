@@ -31,13 +31,21 @@ func CheckTerminal(f *os.File) error {
 // NewModel returns the screen over m, for tests and for callers that run
 // their own tea.Program. Feed it session events as EventsMsg.
 func NewModel(m *session.Manager, opts Options) Model {
+	model, _ := newManagerModel(m, opts)
+	return model
+}
+
+// newManagerModel builds the screen over m and returns its backend too,
+// defaulting the clock and issuer name from m.
+func newManagerModel(m *session.Manager, opts Options) (Model, *managerBackend) {
 	if opts.Clock == nil {
 		opts.Clock = m.Clock()
 	}
 	if opts.Issuer == "" {
 		opts.Issuer = m.IssuerName()
 	}
-	return newModel(newManagerBackend(m, opts.Clock), opts)
+	be := newManagerBackend(m, opts.Clock)
+	return newModel(be, opts), be
 }
 
 // eventBatchInterval is the least real time between two EventsMsgs: a storm
@@ -55,20 +63,14 @@ func Run(ctx context.Context, m *session.Manager, opts Options) error {
 
 // run is Run with extra program options (tests give it pipes for a terminal).
 func run(ctx context.Context, m *session.Manager, opts Options, extra ...tea.ProgramOption) error {
-	if opts.Clock == nil {
-		opts.Clock = m.Clock()
-	}
-	if opts.Issuer == "" {
-		opts.Issuer = m.IssuerName()
-	}
-	be := newManagerBackend(m, opts.Clock)
+	model, be := newManagerModel(m, opts)
 	sub := m.Subscribe(4096)
 
 	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(screenFPS)}
 	if opts.NoColor {
 		progOpts = append(progOpts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	p := tea.NewProgram(newModel(be, opts), append(progOpts, extra...)...)
+	p := tea.NewProgram(model, append(progOpts, extra...)...)
 
 	var wg sync.WaitGroup
 	wg.Add(1)
