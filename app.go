@@ -29,6 +29,7 @@ const (
 // that wire the issuer and the clock.
 type app struct {
 	cfg      config
+	getenv   func(string) string
 	scenario session.Scenario
 	manager  session.Options
 	speed    float64
@@ -45,7 +46,7 @@ func (a *app) close() {
 
 // newApp checks the configuration and builds the issuer, the clock and the scenario.
 func newApp(cfg config, getenv func(string) string) (*app, error) {
-	a := &app{cfg: cfg}
+	a := &app{cfg: cfg, getenv: getenv}
 	sc, err := loadScenario(cfg)
 	if err != nil {
 		return nil, err
@@ -58,7 +59,7 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	}
 	if spec.Kind != issuer.KindFake {
 		if cfg.speed != 0 && cfg.speed != 1 {
-			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with --issuer %s", cfg.speed, cfg.issuer)
+			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with a %s issuer", cfg.speed, spec.Kind)
 		}
 		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv)})
 		if err != nil {
@@ -108,12 +109,14 @@ func loadScenario(cfg config) (session.Scenario, error) {
 		}
 		specs = append(specs, spec)
 	}
+	var sc session.Scenario
 	if len(specs) > 0 && !cfg.scenarioSet {
-		return session.Scenario{Name: "custom", Sessions: specs}, nil
-	}
-	sc, err := findScenario(cfg.scenario)
-	if err != nil {
-		return sc, err
+		sc = session.Scenario{Name: "custom"}
+	} else {
+		var err error
+		if sc, err = findScenario(cfg.scenario); err != nil {
+			return sc, err
+		}
 	}
 	if cfg.policy != "" {
 		for i := range sc.Sessions {
@@ -121,6 +124,16 @@ func loadScenario(cfg config) (session.Scenario, error) {
 				sc.Sessions[i].Policy = cfg.policy
 			}
 		}
+	}
+	names := make(map[string]bool, len(sc.Sessions)+len(specs))
+	for _, s := range sc.Sessions {
+		names[s.Name] = true
+	}
+	for _, s := range specs {
+		if names[s.Name] {
+			return sc, usagef("--session name=%s: a session of that name is already in scenario %s or an earlier --session; names must be unique", s.Name, sc.Name)
+		}
+		names[s.Name] = true
 	}
 	sc.Sessions = append(sc.Sessions, specs...)
 	return sc, nil
@@ -169,7 +182,7 @@ func (a *app) runTUI(ctx context.Context) error {
 	return ui.Run(ctx, m, ui.Options{
 		Issuer:          m.IssuerName(),
 		Clock:           a.manager.Clock,
-		NoColor:         os.Getenv("NO_COLOR") != "",
+		NoColor:         a.getenv("NO_COLOR") != "",
 		VerifySignature: a.verify,
 		ShowSecrets:     a.cfg.showSecrets,
 	})
