@@ -59,7 +59,7 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	}
 	if spec.Kind != issuer.KindFake {
 		if cfg.speed != 0 && cfg.speed != 1 {
-			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with a %s issuer", cfg.speed, spec.Kind)
+			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with an %s issuer", cfg.speed, spec.Kind)
 		}
 		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv)})
 		if err != nil {
