@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -92,6 +93,7 @@ const (
 // structs drawn by the model; state changes only in Update.
 type Model struct {
 	be     backend
+	frames *frameSource // reads frames for be, numbering them
 	opts   Options
 	styles Styles
 	paints rowPaints // styles reduced to escapes for the table's hot path
@@ -106,7 +108,8 @@ type Model struct {
 	offset        int    // first visible row shown in the table
 	longestName   int    // widest visible name and identity, for the column widths
 	longestID     int
-	fetching      bool // a frame fetch outside the tick is in flight
+	fetching      bool   // a frame fetch outside the tick is in flight
+	frameSeq      uint64 // sequence number of the frame shown
 
 	mode    mode
 	focus   focusArea
@@ -143,6 +146,7 @@ func newModel(be backend, opts Options) Model {
 	opts = opts.withDefaults()
 	m := Model{
 		be:        be,
+		frames:    &frameSource{be: be},
 		opts:      opts,
 		keys:      DefaultKeyMap(),
 		help:      help.New(),
@@ -185,19 +189,39 @@ type frameMsg struct {
 	frame frame
 	asked string // the session whose detail was asked for
 	tick  bool
+	seq   uint64 // the order the frame was read in; 0 in tests that build frames
+}
+
+// frameSource numbers frames in the order they are read, so that a frame
+// read earlier but delivered later (an action's fetch racing the ticker) is
+// recognised as stale and dropped. It is shared by every copy of a Model.
+type frameSource struct {
+	mu  sync.Mutex // held across the read, so that numbers follow read order
+	be  backend
+	seq uint64
+}
+
+// read copies a frame and numbers it.
+func (s *frameSource) read(detail string) frameMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return frameMsg{frame: s.be.Frame(detail), asked: detail, seq: s.seq}
 }
 
 // fetchFrame reads a frame now (off the event loop); it does not re-arm.
 func (m Model) fetchFrame() tea.Cmd {
-	be, sel := m.be, m.selected
-	return func() tea.Msg { return frameMsg{frame: be.Frame(sel), asked: sel} }
+	src, sel := m.frames, m.selected
+	return func() tea.Msg { return src.read(sel) }
 }
 
 // tick reads a frame after the frame interval and re-arms the ticker.
 func (m Model) tick() tea.Cmd {
-	be, sel := m.be, m.selected
+	src, sel := m.frames, m.selected
 	return tea.Tick(m.opts.FrameInterval, func(time.Time) tea.Msg {
-		return frameMsg{frame: be.Frame(sel), asked: sel, tick: true}
+		msg := src.read(sel)
+		msg.tick = true
+		return msg
 	})
 }
 

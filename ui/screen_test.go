@@ -182,3 +182,19 @@ func TestHelpLineAlwaysOffersHelpAndQuitAndFitsTheMode(t *testing.T) {
 		}
 	}
 }
+
+func TestAnOlderFrameArrivingLateNeverOverwritesANewerOne(t *testing.T) {
+	f := demoBackend(testNow)
+	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	older := d.m.fetchFrame() // say, an action's fetch
+	newer := d.m.fetchFrame() // say, the ticker's
+	olderMsg := older()       // read before the change
+	f.mu.Lock()
+	f.sessions[1].State = stateFailed
+	f.mu.Unlock()
+	d.send(newer()) // read after it, delivered first
+	d.send(olderMsg)
+	if row := rowOf(d.screen(), "bob-calling"); !strings.Contains(row, "failed") {
+		t.Errorf("a stale frame overwrote the newer one: bob-calling's row is %q, want failed", row)
+	}
+}

@@ -95,6 +95,14 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 	} else {
 		m.fetching = false
 	}
+	if msg.seq < m.frameSeq { // read before the frame shown: stale
+		if d := m.frame.Detail; m.selected != "" && (d == nil || d.Name != m.selected) && !m.fetching {
+			m.fetching = true
+			cmds = append(cmds, m.fetchFrame()) // the frame shown lacks our detail: fetch it
+		}
+		return m, tea.Batch(cmds...)
+	}
+	m.frameSeq = msg.seq
 	m.frame = msg.frame
 	m.applyFilter()
 	if sv, ok := m.selectedView(); ok && sv.Name != m.selected {
