@@ -185,6 +185,7 @@ func (a *app) runTUI(ctx context.Context) error {
 		NoColor:         a.getenv("NO_COLOR") != "",
 		VerifySignature: a.verify,
 		ShowSecrets:     a.cfg.showSecrets,
+		CanInjectFaults: a.canInjectFaults(),
 	})
 }
 
@@ -206,4 +207,14 @@ func verifySignature(fake *fakeissuer.Issuer) func(raw string) error {
 		}
 		return nil
 	}
+}
+
+// canInjectFaults reports whether the issuer takes faults (the fake does), so
+// that the screen offers its fault menu only then.
+func (a *app) canInjectFaults() bool {
+	if a.manager.Faults != nil {
+		return true
+	}
+	_, ok := a.manager.Issuer.(issuer.FaultInjector)
+	return ok
 }
