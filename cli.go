@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -95,8 +96,10 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, envErr
 	}
 	cfg.scenarioSet = fs.Changed("scenario")
-	if cfg.speed < 0 {
-		return cfg, fs, usagef("--speed %v: must be positive", cfg.speed)
+	if cfg.speed != 0 { // 0: the default for the mode
+		if err := checkSpeed(cfg.speed); err != nil {
+			return cfg, fs, usageError{err}
+		}
 	}
 	if cfg.duration < 0 {
 		return cfg, fs, usagef("--duration %v: must be positive", cfg.duration)
@@ -105,4 +108,19 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, usagef("--json goes with --headless")
 	}
 	return cfg, fs, nil
+}
+
+// Time warp limits: below minSpeed a run would look frozen, above maxSpeed a
+// real millisecond of scheduling would be more than a virtual quarter hour.
+const (
+	minSpeed = 0.01
+	maxSpeed = 1e6
+)
+
+// checkSpeed refuses a time warp that is not a finite number in range.
+func checkSpeed(speed float64) error {
+	if math.IsNaN(speed) || speed < minSpeed || speed > maxSpeed {
+		return fmt.Errorf("--speed %v: want a number from %g to %g (1 is real time)", speed, minSpeed, maxSpeed)
+	}
+	return nil
 }

@@ -49,6 +49,10 @@ func TestSessionFlagBuildsASpec(t *testing.T) {
 		spec.Lifetime != 90*time.Minute || spec.Callers != 3 || spec.CallInterval != 10*time.Second || !spec.Resource || spec.Policy != "js" {
 		t.Errorf("spec %+v does not match the flag", spec)
 	}
+	static, err := parseSessionFlag("name=s,static", "")
+	if err != nil || !static.Static {
+		t.Errorf("a bare boolean key: spec %+v, err %v; want static", static, err)
+	}
 	teams, err := parseSessionFlag("name=t,force-under=10m", "")
 	if err != nil {
 		t.Fatal(err)

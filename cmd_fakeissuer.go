@@ -64,22 +64,24 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret and the ACS connection string's access key at start")
 	fs.BoolVar(&cfg.upstreamCache, "upstream-cache", false, "answer /oauth2/token from an MSAL-like cache (force_refresh=true skips it)")
 	fs.DurationVar(&cfg.renewalOffset, "upstream-renewal-offset", fakeissuer.DefaultUpstreamRenewalOffset, "with --upstream-cache: renew a cached token this long before it expires")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tokentop fakeissuer [flags]\n\nRuns the fake token issuer as an HTTP server until interrupted.\nThe OAuth2 client id comes from $%s (default %q).\n\nFlags:\n%s", envFakeClientID, fakeissuer.DefaultClientID, fs.FlagUsages())
+	fs.Usage = func() {} // --help prints below, to stdout; errors say "see --help"
+	printHelp := func() {
+		fmt.Fprintf(stdout, "Usage: tokentop fakeissuer [flags]\n\nRuns the fake token issuer as an HTTP server until interrupted.\nThe OAuth2 client id comes from $%s (default %q).\n\nFlags:\n%s", envFakeClientID, fakeissuer.DefaultClientID, fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
+			printHelp()
 			return 0
 		}
-		fmt.Fprintf(stderr, "tokentop fakeissuer: %v\n", err)
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v; see --help\n", err)
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "tokentop fakeissuer: unexpected argument %q; see --help\n", fs.Arg(0))
 		return 2
 	}
-	if cfg.speed <= 0 {
-		fmt.Fprintf(stderr, "tokentop fakeissuer: --speed %v must be positive\n", cfg.speed)
+	if err := checkFakeIssuerConfig(cfg); err != nil {
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v\n", err)
 		return 2
 	}
 	if err := serveFakeIssuer(ctx, cfg, getenv, stdout, stderr); err != nil {
@@ -87,6 +89,20 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 		return 1
 	}
 	return 0
+}
+
+// checkFakeIssuerConfig refuses flag values that parse but make no sense.
+func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
+	if err := checkSpeed(cfg.speed); err != nil {
+		return err
+	}
+	if cfg.lifetime <= 0 {
+		return fmt.Errorf("--lifetime %v: want a positive duration such as 24h", cfg.lifetime)
+	}
+	if cfg.renewalOffset < 0 {
+		return fmt.Errorf("--upstream-renewal-offset %v: want a positive duration such as 5m", cfg.renewalOffset)
+	}
+	return nil
 }
 
 func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(string) string, stdout, stderr io.Writer) error {

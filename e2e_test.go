@@ -181,7 +181,13 @@ func TestBadCommandLinesExitTwoWithOneClearLine(t *testing.T) {
 	}{
 		{[]string{"--bogus"}, "unknown flag: --bogus"},
 		{[]string{"--speed", "fast"}, "--speed"},
-		{[]string{"--speed", "-3"}, "must be positive"},
+		{[]string{"--speed", "-3"}, "want a number from 0.01"},
+		{[]string{"--speed", "NaN"}, "want a number from 0.01"},
+		{[]string{"--speed", "1e-300"}, "want a number from 0.01"},
+		{[]string{"--session", "name=a", "--session", "name=a"}, "names must be unique"},
+		{[]string{"--scenario", "demo", "--session", "name=alice-chat"}, "names must be unique"},
+		{[]string{"fakeissuer", "--lifetime", "-1h"}, "--lifetime"},
+		{[]string{"fakeissuer", "--speed", "Inf"}, "--speed"},
 		{[]string{"--issuer", "ftp://example.com"}, "unknown kind"},
 		{[]string{"--issuer", "oauth2:client_id=app"}, "token_url"},
 		{[]string{"--issuer", "http://127.0.0.1:1/getToken", "--speed", "60"}, "only --speed 1"},
@@ -202,8 +208,8 @@ func TestBadCommandLinesExitTwoWithOneClearLine(t *testing.T) {
 				t.Fatalf("exit: %v; want status 2 (stderr %q)", err, stderr.String())
 			}
 			msg := stderr.String()
-			if !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "tokentop: ") {
-				t.Errorf("stderr %q: want one line starting \"tokentop: \" that mentions %q", msg, tt.want)
+			if !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "tokentop") {
+				t.Errorf("stderr %q: want one line starting \"tokentop\" that mentions %q", msg, tt.want)
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout %q: want nothing", stdout.String())
@@ -222,5 +228,17 @@ func TestNonTerminalStdoutSuggestsHeadless(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "--headless") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("stderr %q: want one line suggesting --headless", stderr.String())
+	}
+}
+
+func TestFakeIssuerHelpGoesToStdout(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binary, "fakeissuer", "--help")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tokentop fakeissuer --help: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "--listen") || stderr.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q: want the usage on stdout only", stdout.String(), stderr.String())
 	}
 }

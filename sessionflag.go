@@ -29,6 +29,9 @@ var sessionKeys = map[string]string{
 	"upstream-ttl": "Teams: the upstream token's lifetime, such as 1h",
 }
 
+// boolKeys may stand alone in a --session value: "static" is "static=true".
+var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true}
+
 // parseSessionFlag turns name=alice,identity=alice,policy=js,... into a Spec.
 // defaultPolicy applies when the value names none.
 func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
@@ -41,6 +44,9 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 			continue
 		}
 		key, val, ok := strings.Cut(field, "=")
+		if !ok && boolKeys[key] { // a bare boolean key means true: static, proactive...
+			val, ok = "true", true
+		}
 		if !ok {
 			return spec, fmt.Errorf("--session %q: %q is not key=value (keys: %s)", value, field, keyList())
 		}
