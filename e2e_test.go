@@ -91,23 +91,28 @@ func TestHeadlessHerdCoalescesExceptJava(t *testing.T) {
 	if s.Scenario != "herd" || s.VirtualSeconds < 7200 || s.EventsDropped != 0 {
 		t.Fatalf("summary: scenario %q, %v virtual seconds, %d events dropped; want herd, >= 7200, 0", s.Scenario, s.VirtualSeconds, s.EventsDropped)
 	}
-	calls := map[string]int{}
+	calls, successes := map[string]int{}, map[string]int{}
 	for _, ss := range s.Sessions {
-		calls[ss.Policy] = ss.IssuerCalls
+		calls[ss.Policy], successes[ss.Policy] = ss.IssuerCalls, ss.Successes
 		if ss.GetTokenCalls < 500*60 {
 			t.Errorf("%s: %d GetToken calls; want at least 500 callers x 60 minutes", ss.Name, ss.GetTokenCalls)
 		}
 	}
-	// Two virtual hours of 1-hour tokens fetched on demand: at most three
-	// refreshes (start, 60m, 120m), and a coalescing policy makes one issuer
-	// call each however many callers wait. How many of java's callers overlap
-	// at 3600x depends on scheduling (1 ms real is 3.6 s virtual), so the exact
-	// one-call-per-caller count is pinned on virtual time in package session.
+	// Two virtual hours of 1-hour tokens fetched on demand: two or three
+	// refreshes (start, about 60m, about 120m), each one issuer call however
+	// many of the 500 callers wait. At 3600x one real millisecond is 3.6
+	// virtual seconds, so on a loaded machine an issuer call can overrun its
+	// 30 s timeout and be retried: the count of calls may exceed the
+	// refreshes by a few, never approach the callers. The exact counts (and
+	// java's one call per caller) are pinned on virtual time in package session.
 	for _, p := range []string{"tokentop", "js", "dotnet", "python"} {
-		if calls[p] < 2 || calls[p] > 3 {
-			t.Errorf("policy %s made %d issuer calls; want one per refresh (2 or 3)", p, calls[p])
+		if successes[p] < 2 || successes[p] > 3 || calls[p] > 10 {
+			t.Errorf("policy %s: %d issuer calls, %d successful; want 2 or 3 refreshes of one call each (a few retries at most)", p, calls[p], successes[p])
 		}
 	}
+	// How many of java's callers overlap one 200 ms issuer call headless
+	// depends on how the machine schedules 500 goroutines (59 to 588 calls
+	// seen); it never makes fewer calls than a coalescing policy.
 	if calls["java"] < calls["tokentop"] {
 		t.Errorf("policy java made %d issuer calls, fewer than tokentop's %d; java never coalesces", calls["java"], calls["tokentop"])
 	}
