@@ -25,6 +25,7 @@ func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
 // time-warped run times out in virtual time, which context.WithTimeout's real
 // timer would not), or when parent ends. Its cause is then limit.
 func (m *Manager) deadline(parent context.Context, limit *timeoutError) (context.Context, context.CancelFunc) {
+	limit.limit = m.limit(limit.limit)
 	ctx, cancel := context.WithCancelCause(parent)
 	t := m.clock.AfterFunc(limit.limit, func() { cancel(limit) })
 	return ctx, func() {

@@ -87,6 +87,7 @@ func (s *Session) start() error {
 	if err != nil {
 		return err
 	}
+	policy.AttemptTimeout = s.m.limit(policy.AttemptTimeout) // as fast time warps need (Manager.limit)
 	cred, err := credential.New(credential.Options{
 		Refresher:          refresher,
 		InitialToken:       initial,
