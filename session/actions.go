@@ -86,9 +86,12 @@ func (m *Manager) SignOut(identity string) error {
 		return nil
 	}
 	return m.goRun(func() {
-		ctx, cancel := m.timeout(m.ctx, m.opts.IssueTimeout)
+		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the issuer did not revoke", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
 		defer cancel()
 		if err := rev.Revoke(ctx, identity); err != nil {
+			if te, ok := timedOut(ctx); ok {
+				err = te
+			}
 			m.emit(KindRevokeFailed, "identity "+identity, err)
 			return
 		}

@@ -76,7 +76,7 @@ func (s *Session) callerFires(i int) {
 // with the last token the caller holds. It returns the token the caller
 // holds afterwards.
 func (s *Session) call(last string) string {
-	ctx, cancel := s.m.timeout(s.m.ctx, s.m.opts.CallTimeout)
+	ctx, cancel := s.m.deadline(s.m.ctx, getTokenLimit(s.m))
 	defer cancel()
 	start := s.m.clock.Now()
 	tok, err := s.cred.GetToken(ctx)
@@ -124,7 +124,7 @@ type burst struct {
 }
 
 func (b *burst) call() {
-	ctx, cancel := b.s.m.timeout(b.s.m.ctx, b.s.m.opts.CallTimeout)
+	ctx, cancel := b.s.m.deadline(b.s.m.ctx, getTokenLimit(b.s.m))
 	start := b.s.m.clock.Now()
 	tok, err := b.s.cred.GetToken(ctx)
 	cancel()

@@ -280,32 +280,3 @@ func (m *Manager) enter() bool {
 	m.wg.Add(1)
 	return true
 }
-
-// timeout returns a context that ends after d on the manager's clock (so a
-// time-warped run times out in virtual time), or when parent ends.
-func (m *Manager) timeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	t := m.clock.AfterFunc(m.limit(d), cancel)
-	return ctx, func() {
-		t.Stop()
-		cancel()
-	}
-}
-
-// minRealLimit is the least real time a time limit on the manager's clock
-// allows. At 3600x, 30 virtual seconds are 8 real milliseconds: less than a
-// garbage collection or a burst of thousands of refreshes takes, so a limit
-// that short would fail calls that are merely queued, and their retries would
-// load the issuer further. limit raises such a limit to this much real time.
-const minRealLimit = 100 * time.Millisecond
-
-// limit returns d, or more on a fast time warp: at least minRealLimit of real
-// time at the clock's current speed (a clock.Scaled reports it). Zero (no
-// limit) stays zero.
-func (m *Manager) limit(d time.Duration) time.Duration {
-	s, ok := m.clock.(interface{ Speed() float64 })
-	if !ok || d <= 0 {
-		return d
-	}
-	return max(d, time.Duration(s.Speed()*float64(minRealLimit)))
-}

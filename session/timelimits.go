@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// Every time limit the manager sets runs on its clock (see deadline) and is
+// raised on a fast time warp (see limit).
+
 // timeoutError ends a context made by Manager.deadline: what did not finish
 // within limit. It wraps context.DeadlineExceeded.
 type timeoutError struct {
@@ -34,6 +37,11 @@ func (m *Manager) deadline(parent context.Context, limit *timeoutError) (context
 	}
 }
 
+// getTokenLimit bounds one simulated caller's GetToken (and resource check).
+func getTokenLimit(m *Manager) *timeoutError {
+	return &timeoutError{what: "GetToken did not return", limit: m.opts.CallTimeout, knob: "CallTimeout"}
+}
+
 // timedOut returns ctx's timeout error if ctx, made by deadline, ran out of
 // time (rather than its parent ending).
 func timedOut(ctx context.Context) (*timeoutError, bool) {
@@ -58,4 +66,22 @@ func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Contex
 		}
 	}
 	return v, err
+}
+
+// minRealLimit is the least real time a time limit on the manager's clock
+// allows. At 3600x, 30 virtual seconds are 8 real milliseconds: less than a
+// garbage collection or a burst of thousands of refreshes takes, so a limit
+// that short would fail calls that are merely queued, and their retries would
+// load the issuer further. limit raises such a limit to this much real time.
+const minRealLimit = 100 * time.Millisecond
+
+// limit returns d, or more on a fast time warp: at least minRealLimit of real
+// time at the clock's current speed (a clock.Scaled reports it). Zero (no
+// limit) stays zero.
+func (m *Manager) limit(d time.Duration) time.Duration {
+	s, ok := m.clock.(interface{ Speed() float64 })
+	if !ok || d <= 0 {
+		return d
+	}
+	return max(d, time.Duration(s.Speed()*float64(minRealLimit)))
 }
