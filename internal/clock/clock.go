@@ -47,7 +47,7 @@ const MaxTimerDelay = time.Duration(1<<62 - 1)
 // timer per credential per virtual second.
 func Steady(c Clock) bool {
 	switch c.(type) {
-	case *Scaled, *Process:
+	case *Scaled, *Process, *Loop:
 		return true
 	}
 	return false

@@ -1,0 +1,558 @@
+package clock
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"time"
+)
+
+// Loop is a Clock whose timer callbacks run one at a time on the goroutine
+// that runs the loop (Run or RunUntil), in order of deadline and, for equal
+// deadlines, of creation. Unlike the other clocks' AfterFunc, a Loop's never
+// starts a goroutine: callbacks must not block, and they may use the Loop
+// (Now, AfterFunc, Post, Stop) freely, as may any other goroutine.
+//
+// A Loop has one of two pacings:
+//
+//   - sim (NewSim, discrete-event): virtual time jumps straight to the next
+//     due timer once the callbacks due now are done; it never waits on the
+//     wall clock. The same timers give the same order, so runs reproduce.
+//   - paced (NewPaced): virtual time runs speed times as fast as real time,
+//     but never passes a timer that is due and not yet run. When callbacks
+//     take longer than the warp allows, virtual time slows down: the lag is
+//     dropped, not caught up later. A paced loop can be paused, resumed, sped
+//     up and jumped ahead.
+//
+// While a callback runs, Now returns that timer's deadline: all the work of
+// one callback happens at one virtual instant.
+type Loop struct {
+	sim    bool
+	base   Clock     // paced: the real clock waited on; sim: measures Achieved only
+	start  time.Time // virtual time 0; times inside are nanoseconds since start
+	wake   chan struct{}
+	signal func() // sends on wake without blocking; made once, not per wait
+
+	mu      sync.Mutex
+	timers  loopTimers
+	seq     uint64
+	looping bool  // Run or RunUntil is under way
+	stopAt  int64 // the end of the current RunUntil: Now does not pass it
+	waiting bool  // the loop waits for real time (paced) until waitAt
+	waitAt  int64
+
+	// sim: the virtual now. paced: the deadline of the running callback.
+	now     int64
+	running bool // paced: a callback runs; Now is now
+
+	// paced: virtual time is anchorVi + speed * (real now - anchorRe).
+	speed    float64
+	paused   bool
+	anchorRe time.Time
+	anchorVi int64
+	floor    int64 // an Advance's target: dropping lag never goes below it
+
+	// Achieved: measured from the first Run or RunUntil.
+	started     bool
+	firstRe     time.Time
+	firstVi     int64
+	pausedAt    time.Time
+	pausedTotal time.Duration
+	advanced    int64 // virtual time jumped by Advance: not pace
+}
+
+// loopCtxEvery is how many callbacks a loop runs between looks at its
+// context: often enough to stop within a few ms, rarely enough to cost nothing.
+const loopCtxEvery = 1024
+
+var _ Clock = (*Loop)(nil)
+
+// NewSim returns a discrete-event Loop whose virtual time starts at start.
+func NewSim(start time.Time) *Loop {
+	l := newLoop(Real{}, start)
+	l.sim = true
+	return l
+}
+
+// NewPaced returns a Loop whose virtual time starts at start and runs speed
+// times as fast as the real clock. A speed <= 0 is taken as 1.
+func NewPaced(start time.Time, speed float64) *Loop { return NewPacedOn(Real{}, start, speed) }
+
+// NewPacedOn is NewPaced over an arbitrary real clock (a test's, say): base
+// provides the real Now and the AfterFunc the loop waits with.
+func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
+	if speed <= 0 {
+		speed = 1
+	}
+	l := newLoop(base, start)
+	l.speed = speed
+	l.anchorRe = base.Now()
+	return l
+}
+
+func newLoop(base Clock, start time.Time) *Loop {
+	l := &Loop{base: base, start: start.Round(0), wake: make(chan struct{}, 1), stopAt: math.MaxInt64}
+	l.signal = func() {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+	return l
+}
+
+// Sim reports whether l is discrete-event (NewSim) rather than paced.
+func (l *Loop) Sim() bool { return l.sim }
+
+// Now returns the virtual time. In a sim loop it is the deadline of the timer
+// being run or last run (or the start, or the end of the last RunUntil). In a
+// paced loop it is the deadline of the running callback while one runs, and
+// otherwise the paced time, but never later than the earliest timer that is
+// due and not yet run, nor than the end of a RunUntil under way.
+func (l *Loop) Now() time.Time {
+	l.mu.Lock()
+	v := l.nowLocked(time.Time{})
+	l.mu.Unlock()
+	return l.time(v)
+}
+
+// Since returns the virtual time elapsed since t.
+func (l *Loop) Since(t time.Time) time.Duration { return l.Now().Sub(t) }
+
+// AfterFunc arranges for f to run on the loop goroutine once d of virtual time
+// has elapsed (a d <= 0 means now, after the timers already due now). Delays
+// beyond MaxTimerDelay are clamped to it. It may be called from any goroutine.
+func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
+	if f == nil {
+		f = nop
+	}
+	t := &loopTimer{l: l, f: f}
+	l.mu.Lock()
+	t.at = addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
+	l.seq++
+	t.seq = l.seq
+	l.timers.push(t)
+	if l.waiting && t.at < l.waitAt {
+		l.signal()
+	}
+	l.mu.Unlock()
+	return t
+}
+
+func nop() {}
+
+// Post runs f on the loop goroutine as soon as possible, at the current
+// virtual instant, after the timers already due at it. It may be called from
+// any goroutine; a UI uses it to act on state the loop owns.
+func (l *Loop) Post(f func()) { l.AfterFunc(0, f) }
+
+// Pending returns how many timers have not run yet (nor been stopped).
+func (l *Loop) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.timers)
+}
+
+// Speed returns the speed asked of a paced loop; +Inf for a sim loop, which
+// runs as fast as the machine allows.
+func (l *Loop) Speed() float64 {
+	if l.sim {
+		return math.Inf(1)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.speed
+}
+
+// SetSpeed changes a paced loop's speed from now on; pending timers still run
+// at their virtual deadlines. A speed <= 0 is ignored, as is any on a sim loop.
+func (l *Loop) SetSpeed(speed float64) {
+	if l.sim || speed <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reanchorLocked(l.base.Now())
+	l.speed = speed
+	l.wakeLocked()
+}
+
+// Pause freezes a paced loop's virtual time: timers wait until Resume (or an
+// Advance). It does nothing to a sim loop.
+func (l *Loop) Pause() {
+	if l.sim {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.paused {
+		return
+	}
+	realNow := l.base.Now()
+	l.reanchorLocked(realNow)
+	l.paused = true
+	l.pausedAt = realNow
+	l.wakeLocked()
+}
+
+// Resume lets a paused loop's virtual time run again from where it stopped.
+func (l *Loop) Resume() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.paused {
+		return
+	}
+	realNow := l.base.Now()
+	l.paused = false
+	l.anchorRe = realNow
+	if l.started {
+		l.pausedTotal += realNow.Sub(later(l.pausedAt, l.firstRe))
+	}
+	l.wakeLocked()
+}
+
+// Paused reports whether a paced loop is paused; a sim loop never is.
+func (l *Loop) Paused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused
+}
+
+// Advance jumps a paced loop's virtual time ahead by d, also while paused.
+// The timers that fall due run on the loop goroutine, in order, each at its
+// own deadline; Advance itself only moves the time and wakes the loop, so it
+// may be called from any goroutine. A d <= 0 is ignored, as is any Advance of
+// a sim loop (its time jumps by itself).
+func (l *Loop) Advance(d time.Duration) {
+	if l.sim || d <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reanchorLocked(l.base.Now())
+	from := l.anchorVi
+	l.anchorVi = addSat(from, d)
+	l.floor = l.anchorVi
+	l.advanced += l.anchorVi - from
+	l.wakeLocked()
+}
+
+// Achieved returns the virtual seconds the loop made per real second since it
+// first ran, leaving out paused real time and the jumps of Advance: below
+// Speed when callbacks could not keep up. It is 0 before any virtual time has
+// passed, and +Inf when virtual time passed in no measurable real time (a
+// sim loop's runs often take none on a test's clock).
+func (l *Loop) Achieved() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.started {
+		return 0
+	}
+	realNow := l.base.Now()
+	real := realNow.Sub(l.firstRe) - l.pausedTotal
+	if l.paused {
+		real -= realNow.Sub(later(l.pausedAt, l.firstRe))
+	}
+	virt := l.nowLocked(realNow) - l.firstVi - l.advanced
+	switch {
+	case virt <= 0:
+		return 0
+	case real <= 0:
+		return math.Inf(1)
+	}
+	return float64(virt) / float64(real)
+}
+
+// Run runs the loop on the calling goroutine. A sim loop runs until no timer
+// is left and returns nil; a paced loop runs until ctx ends. It returns
+// ctx.Err() if ctx ends first.
+func (l *Loop) Run(ctx context.Context) error { return l.run(ctx, math.MaxInt64, false) }
+
+// RunUntil runs the loop on the calling goroutine until every timer due at or
+// before end has run and virtual time is end: a sim loop jumps there, a paced
+// one waits real time for it (a pause holds it). Timers set for later than
+// end stay pending, and an end in the past only runs the timers due now. If
+// ctx ends first, RunUntil returns ctx.Err() with virtual time where it was.
+func (l *Loop) RunUntil(ctx context.Context, end time.Time) error {
+	return l.run(ctx, l.offset(end), true)
+}
+
+// errLoopBusy is returned by a second, concurrent Run or RunUntil.
+var errLoopBusy = errors.New("clock: the loop is already running (Run or RunUntil called while another is under way, or from a callback)")
+
+func (l *Loop) run(ctx context.Context, end int64, bounded bool) error {
+	l.mu.Lock()
+	if l.looping {
+		l.mu.Unlock()
+		return errLoopBusy
+	}
+	realNow := l.base.Now()
+	now := l.nowLocked(realNow)
+	if !l.started {
+		l.started, l.firstRe, l.firstVi = true, realNow, now
+	}
+	end = max(end, now)
+	l.looping, l.stopAt = true, end
+	l.mu.Unlock()
+	defer l.finish()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if l.sim {
+		return l.runSim(ctx, end, bounded)
+	}
+	return l.runPaced(ctx, end)
+}
+
+// finish ends a run, also one a callback panicked out of. A paced loop keeps
+// the time it showed: lag behind a due timer or the end is dropped.
+func (l *Loop) finish() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.sim {
+		l.reanchorLocked(l.base.Now())
+	}
+	l.running, l.looping, l.waiting, l.stopAt = false, false, false, math.MaxInt64
+}
+
+func (l *Loop) runSim(ctx context.Context, end int64, bounded bool) error {
+	for n := 1; ; n++ {
+		l.mu.Lock()
+		if len(l.timers) == 0 || l.timers[0].at > end {
+			if bounded {
+				l.now = end
+			}
+			l.mu.Unlock()
+			return nil
+		}
+		if err := l.fireLocked(ctx, l.timers.pop(), n); err != nil {
+			return err
+		}
+	}
+}
+
+// fireLocked runs t, just taken off the heap, at its deadline: it unlocks
+// l.mu for the callback. Every loopCtxEvery callbacks it returns ctx's error.
+func (l *Loop) fireLocked(ctx context.Context, t *loopTimer, n int) error {
+	l.now = t.at
+	f := t.f
+	t.f = nil
+	l.mu.Unlock()
+	f()
+	if n%loopCtxEvery == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (l *Loop) runPaced(ctx context.Context, end int64) error {
+	for n := 1; ; n++ {
+		l.mu.Lock()
+		l.running = false
+		realNow := l.base.Now()
+		raw := l.rawLocked(realNow)
+		if len(l.timers) > 0 && l.timers[0].at <= min(end, raw) {
+			t := l.timers.pop()
+			if t.at < raw { // behind: drop the lag
+				l.anchorVi, l.anchorRe = max(t.at, l.floor), realNow
+			}
+			l.running = true
+			if err := l.fireLocked(ctx, t, n); err != nil {
+				return err
+			}
+			continue
+		}
+		if raw >= end {
+			l.mu.Unlock()
+			return nil
+		}
+		next := end
+		if len(l.timers) > 0 {
+			next = min(next, l.timers[0].at)
+		}
+		var rt Timer
+		if !l.paused {
+			rt = l.base.AfterFunc(ceilRealDelay(time.Duration(next-raw), l.speed), l.signal)
+		}
+		l.waiting, l.waitAt = true, next
+		l.mu.Unlock()
+		var err error
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-l.wake:
+		}
+		if rt != nil {
+			rt.Stop()
+		}
+		if err != nil {
+			return err
+		}
+		l.mu.Lock()
+		l.waiting = false
+		l.mu.Unlock()
+	}
+}
+
+// nowLocked returns the virtual now (see Now). realNow is the base clock's
+// now if the caller has it, or zero to read it when needed.
+func (l *Loop) nowLocked(realNow time.Time) int64 {
+	if l.sim || l.running {
+		return l.now
+	}
+	if realNow.IsZero() {
+		realNow = l.base.Now()
+	}
+	v := min(l.rawLocked(realNow), l.stopAt)
+	if len(l.timers) > 0 {
+		v = min(v, l.timers[0].at)
+	}
+	return v
+}
+
+// rawLocked returns a paced loop's virtual time as its anchors and speed
+// give it, before capping at due timers.
+func (l *Loop) rawLocked(realNow time.Time) int64 {
+	if l.paused {
+		return l.anchorVi
+	}
+	return addSat(l.anchorVi, scale(realNow.Sub(l.anchorRe), l.speed))
+}
+
+// reanchorLocked makes the virtual now shown the anchor, dropping any lag
+// behind a due timer, but never undoing an Advance.
+func (l *Loop) reanchorLocked(realNow time.Time) {
+	l.anchorVi, l.anchorRe = max(l.nowLocked(realNow), l.floor), realNow
+}
+
+// wakeLocked wakes a loop waiting for real time, to look again.
+func (l *Loop) wakeLocked() {
+	if l.waiting {
+		l.signal()
+	}
+}
+
+// time converts a virtual offset into a time.
+func (l *Loop) time(v int64) time.Time { return l.start.Add(time.Duration(v)) }
+
+// offset converts a time into a virtual offset, saturating.
+func (l *Loop) offset(t time.Time) int64 { return int64(t.Sub(l.start)) }
+
+// ceilRealDelay is the real time that covers virtual at speed, rounded up
+// but not padded: a loop that wakes a rounding error early only waits again.
+func ceilRealDelay(virtual time.Duration, speed float64) time.Duration {
+	r := math.Ceil(float64(virtual) / speed)
+	if r >= float64(MaxTimerDelay) {
+		return MaxTimerDelay
+	}
+	return time.Duration(r)
+}
+
+// addSat returns v+d, saturating at the largest offset. d must be >= 0.
+func addSat(v int64, d time.Duration) int64 {
+	if int64(d) > math.MaxInt64-v {
+		return math.MaxInt64
+	}
+	return v + int64(d)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// loopTimer is a pending callback of a Loop. It is kept small: a large run
+// arms millions of them.
+type loopTimer struct {
+	l     *Loop
+	f     func() // nil once run or stopped, to let the closure go
+	at    int64  // virtual deadline
+	seq   uint64 // creation order, for equal deadlines
+	index int    // in the heap; -1 once run or stopped
+}
+
+// Stop cancels the timer; it reports whether the timer was still pending.
+func (t *loopTimer) Stop() bool {
+	l := t.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.index < 0 {
+		return false
+	}
+	l.timers.remove(t.index)
+	t.f = nil
+	return true
+}
+
+// loopTimers is a binary min-heap of timers by deadline, then creation. It is
+// written out rather than using container/heap to keep interface calls off a
+// path that runs millions of times.
+type loopTimers []*loopTimer
+
+func (h loopTimers) less(i, j int) bool {
+	a, b := h[i], h[j]
+	return a.at < b.at || a.at == b.at && a.seq < b.seq
+}
+
+func (h loopTimers) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h loopTimers) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.less(j, i) {
+			return
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+// down sifts h[i] down within h[:n]; it reports whether it moved.
+func (h loopTimers) down(i, n int) bool {
+	i0 := i
+	for {
+		c := 2*i + 1
+		if c >= n || c < 0 {
+			break
+		}
+		if r := c + 1; r < n && h.less(r, c) {
+			c = r
+		}
+		if !h.less(c, i) {
+			break
+		}
+		h.swap(i, c)
+		i = c
+	}
+	return i > i0
+}
+
+func (h *loopTimers) push(t *loopTimer) {
+	t.index = len(*h)
+	*h = append(*h, t)
+	h.up(t.index)
+}
+
+func (h *loopTimers) pop() *loopTimer { return h.remove(0) }
+
+func (h *loopTimers) remove(i int) *loopTimer {
+	s := *h
+	n := len(s) - 1
+	if i != n {
+		s.swap(i, n)
+		if !s.down(i, n) {
+			s.up(i)
+		}
+	}
+	t := s[n]
+	s[n] = nil
+	t.index = -1
+	*h = s[:n]
+	return t
+}
