@@ -129,11 +129,10 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
 	}
 	t := &loopTimer{l: l, f: f}
 	l.mu.Lock()
-	t.at = addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
+	at := addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
 	l.seq++
-	t.seq = l.seq
-	l.timers.push(t)
-	if l.waiting && t.at < l.waitAt {
+	l.timers.push(loopEntry{at: at, seq: l.seq, t: t})
+	if l.waiting && at < l.waitAt {
 		l.signal()
 	}
 	l.mu.Unlock()
@@ -332,12 +331,12 @@ func (l *Loop) runSim(ctx context.Context, end int64, bounded bool) error {
 	}
 }
 
-// fireLocked runs t, just taken off the heap, at its deadline: it unlocks
+// fireLocked runs e, just taken off the heap, at its deadline: it unlocks
 // l.mu for the callback. Every loopCtxEvery callbacks it returns ctx's error.
-func (l *Loop) fireLocked(ctx context.Context, t *loopTimer, n int) error {
-	l.now = t.at
-	f := t.f
-	t.f = nil
+func (l *Loop) fireLocked(ctx context.Context, e loopEntry, n int) error {
+	l.now = e.at
+	f := e.t.f
+	e.t.f = nil
 	l.mu.Unlock()
 	f()
 	if n%loopCtxEvery == 0 {
@@ -353,12 +352,12 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		realNow := l.base.Now()
 		raw := l.rawLocked(realNow)
 		if len(l.timers) > 0 && l.timers[0].at <= min(end, raw) {
-			t := l.timers.pop()
-			if t.at < raw { // behind: drop the lag
-				l.anchorVi, l.anchorRe = max(t.at, l.floor), realNow
+			e := l.timers.pop()
+			if e.at < raw { // behind: drop the lag
+				l.anchorVi, l.anchorRe = max(e.at, l.floor), realNow
 			}
 			l.running = true
-			if err := l.fireLocked(ctx, t, n); err != nil {
+			if err := l.fireLocked(ctx, e, n); err != nil {
 				return err
 			}
 			continue
@@ -464,13 +463,11 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// loopTimer is a pending callback of a Loop. It is kept small: a large run
-// arms millions of them.
+// loopTimer is a pending callback of a Loop: its deadline lives in the heap.
+// It is kept small, as a large run arms millions.
 type loopTimer struct {
 	l     *Loop
 	f     func() // nil once run or stopped, to let the closure go
-	at    int64  // virtual deadline
-	seq   uint64 // creation order, for equal deadlines
 	index int    // in the heap; -1 once run or stopped
 }
 
@@ -487,72 +484,88 @@ func (t *loopTimer) Stop() bool {
 	return true
 }
 
-// loopTimers is a binary min-heap of timers by deadline, then creation. It is
-// written out rather than using container/heap to keep interface calls off a
-// path that runs millions of times.
-type loopTimers []*loopTimer
+// loopEntry is a timer in the heap with its sort key kept inline, so that
+// sifting compares without chasing a pointer per comparison.
+type loopEntry struct {
+	at  int64  // virtual deadline
+	seq uint64 // creation order, for equal deadlines
+	t   *loopTimer
+}
 
-func (h loopTimers) less(i, j int) bool {
-	a, b := h[i], h[j]
+func (a *loopEntry) before(b *loopEntry) bool {
 	return a.at < b.at || a.at == b.at && a.seq < b.seq
 }
 
-func (h loopTimers) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+// loopTimers is a 4-ary min-heap of timers by deadline, then creation. It is
+// written out rather than using container/heap to keep interface calls and
+// half the levels off a path that runs millions of times.
+type loopTimers []loopEntry
+
+const loopArity = 4
+
+// place puts e at h[i] and tells its timer where it is.
+func (h loopTimers) place(i int, e loopEntry) {
+	h[i] = e
+	e.t.index = i
 }
 
 func (h loopTimers) up(j int) {
+	e := h[j]
 	for j > 0 {
-		i := (j - 1) / 2
-		if !h.less(j, i) {
-			return
+		p := (j - 1) / loopArity
+		if !e.before(&h[p]) {
+			break
 		}
-		h.swap(i, j)
-		j = i
+		h.place(j, h[p])
+		j = p
 	}
+	h.place(j, e)
 }
 
-// down sifts h[i] down within h[:n]; it reports whether it moved.
-func (h loopTimers) down(i, n int) bool {
-	i0 := i
+// down sifts h[i] down; it reports whether it moved.
+func (h loopTimers) down(i int) bool {
+	i0, e := i, h[i]
 	for {
-		c := 2*i + 1
-		if c >= n || c < 0 {
+		c := loopArity*i + 1
+		if c >= len(h) || c < 0 {
 			break
 		}
-		if r := c + 1; r < n && h.less(r, c) {
-			c = r
+		m := c
+		for k := c + 1; k < min(c+loopArity, len(h)); k++ {
+			if h[k].before(&h[m]) {
+				m = k
+			}
 		}
-		if !h.less(c, i) {
+		if !h[m].before(&e) {
 			break
 		}
-		h.swap(i, c)
-		i = c
+		h.place(i, h[m])
+		i = m
 	}
+	h.place(i, e)
 	return i > i0
 }
 
-func (h *loopTimers) push(t *loopTimer) {
-	t.index = len(*h)
-	*h = append(*h, t)
-	h.up(t.index)
+func (h *loopTimers) push(e loopEntry) {
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
 }
 
-func (h *loopTimers) pop() *loopTimer { return h.remove(0) }
+func (h *loopTimers) pop() loopEntry { return h.remove(0) }
 
-func (h *loopTimers) remove(i int) *loopTimer {
+func (h *loopTimers) remove(i int) loopEntry {
 	s := *h
-	n := len(s) - 1
+	e, n := s[i], len(s)-1
+	last := s[n]
+	s[n] = loopEntry{}
+	s = s[:n]
+	*h = s
 	if i != n {
-		s.swap(i, n)
-		if !s.down(i, n) {
+		s[i] = last
+		if !s.down(i) {
 			s.up(i)
 		}
 	}
-	t := s[n]
-	s[n] = nil
-	t.index = -1
-	*h = s[:n]
-	return t
+	e.t.index = -1
+	return e
 }

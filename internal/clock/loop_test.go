@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -327,4 +328,470 @@ func TestLoopPacedRunsSpeedTimesRealTime(t *testing.T) {
 			t.Errorf("Achieved = %v, want 60", a)
 		}
 	})
+}
+
+// realStamps records, on the loop goroutine, the virtual offset and the real
+// time (a bubble's) at which each timer ran.
+type realStamps struct {
+	l        *Loop
+	realZero time.Time
+	mu       sync.Mutex
+	got      []string
+}
+
+// pacedStamps returns a paced loop at speed and stamps on it, real time
+// counted from now.
+func pacedStamps(speed float64) (*Loop, *realStamps) {
+	l := NewPaced(loopEpoch, speed)
+	return l, &realStamps{l: l, realZero: time.Now()}
+}
+
+func (s *realStamps) fn(name string) func() {
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.got = append(s.got, fmt.Sprintf("%s@%s/real+%s", name, s.l.Since(loopEpoch), time.Since(s.realZero)))
+	}
+}
+
+func (s *realStamps) trace() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.got)
+}
+
+// A callback that stalls the loop for longer than the warp allows slows
+// virtual time down: the next timer runs at its own virtual deadline (the
+// lag is dropped, not caught up), and the time shown never passes it.
+func TestLoopPacedSlowsDownWhenACallbackStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Minute, func() {
+			s.fn("stall")()
+			time.Sleep(2 * time.Second) // two virtual minutes of work at 60x
+		})
+		l.AfterFunc(2*time.Minute, s.fn("next"))
+		l.AfterFunc(3*time.Minute, s.fn("after"))
+		pacedRun(t, l)
+		time.Sleep(2500 * time.Millisecond) // mid-stall
+		if got := l.Since(loopEpoch); got != time.Minute {
+			t.Errorf("during the stall Now = +%v, want the stalled callback's +1m", got)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		want := []string{"stall@1m0s/real+1s", "next@2m0s/real+3s", "after@3m0s/real+4s"}
+		if got := s.trace(); !slices.Equal(got, want) {
+			t.Fatalf("ran %v, want %v", got, want)
+		}
+		if got := l.Since(loopEpoch); got != 3*time.Minute+30*time.Second {
+			t.Errorf("half a second after the last timer Now = +%v, want +3m30s (no catch-up)", got)
+		}
+		if a := l.Achieved(); a >= 60 || math.Abs(a-210.0/4.5) > 0.01 {
+			t.Errorf("Achieved = %v, want 210s/4.5s = %.2f, below the 60 asked", a, 210.0/4.5)
+		}
+	})
+}
+
+// With nobody running the loop, a due timer caps the time shown; once it
+// runs, time goes on from its deadline.
+func TestLoopPacedNowNeverPassesADueTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Minute, s.fn("due"))
+		time.Sleep(5 * time.Second)
+		if got := l.Since(loopEpoch); got != time.Minute {
+			t.Fatalf("5 real seconds at 60x with a timer due at +1m not run: Now = +%v, want +1m", got)
+		}
+		pacedRun(t, l)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := s.trace(); !slices.Equal(got, []string{"due@1m0s/real+5s"}) {
+			t.Fatalf("ran %v", got)
+		}
+		if got := l.Since(loopEpoch); got != 2*time.Minute {
+			t.Errorf("a second after the late timer ran Now = +%v, want +2m", got)
+		}
+	})
+}
+
+func TestLoopPacedPauseFreezesAndResumeContinues(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Minute, s.fn("t"))
+		pacedRun(t, l)
+		time.Sleep(500 * time.Millisecond)
+		l.Pause()
+		l.Pause() // idempotent
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if !l.Paused() || l.Since(loopEpoch) != 30*time.Second || len(s.trace()) != 0 {
+			t.Fatalf("paused an hour: Paused %v, Now +%v, ran %v; want frozen at +30s", l.Paused(), l.Since(loopEpoch), s.trace())
+		}
+		// A UI may still act on loop state while paused.
+		posted := make(chan time.Duration, 1)
+		l.Post(func() { posted <- l.Since(loopEpoch) })
+		if got := <-posted; got != 30*time.Second {
+			t.Errorf("a post while paused ran at +%v, want +30s", got)
+		}
+		l.Resume()
+		l.Resume()
+		time.Sleep(500 * time.Millisecond)
+		synctest.Wait()
+		if got := s.trace(); !slices.Equal(got, []string{"t@1m0s/real+1h0m1s"}) {
+			t.Fatalf("ran %v, want t at +1m, half a real second after Resume", got)
+		}
+		if a := l.Achieved(); math.Abs(a-60) > 0.01 {
+			t.Errorf("Achieved = %v, want 60: paused time does not count", a)
+		}
+	})
+}
+
+func TestLoopPacedSetSpeedKeepsVirtualDeadlines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(10*time.Minute, s.fn("a"))
+		l.AfterFunc(20*time.Minute, s.fn("b"))
+		pacedRun(t, l)
+		time.Sleep(5 * time.Second) // +5m
+		l.SetSpeed(600)             // 5m left: half a real second
+		l.SetSpeed(-1)              // ignored
+		if l.Speed() != 600 {
+			t.Fatalf("Speed = %v, want 600", l.Speed())
+		}
+		time.Sleep(time.Second) // +15m
+		l.SetSpeed(6)           // 5m left: 50 real seconds
+		time.Sleep(50 * time.Second)
+		synctest.Wait()
+		want := []string{"a@10m0s/real+5.5s", "b@20m0s/real+56s"}
+		if got := s.trace(); !slices.Equal(got, want) {
+			t.Fatalf("ran %v, want %v", got, want)
+		}
+	})
+}
+
+func TestLoopPacedAdvanceRunsTheTimersItPassesInOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(1)
+		l.AfterFunc(2*time.Hour, s.fn("2h"))
+		l.AfterFunc(time.Hour, s.fn("1h"))
+		l.AfterFunc(3*time.Hour, s.fn("3h"))
+		pacedRun(t, l)
+		synctest.Wait()
+		l.Advance(-time.Hour) // ignored
+		l.Advance(150 * time.Minute)
+		synctest.Wait()
+		if got := s.trace(); !slices.Equal(got, []string{"1h@1h0m0s/real+0s", "2h@2h0m0s/real+0s"}) {
+			t.Fatalf("after Advance(2h30m) ran %v", got)
+		}
+		if got := l.Since(loopEpoch); got != 150*time.Minute {
+			t.Errorf("after Advance(2h30m) Now = +%v; running the timers passed must not undo the jump", got)
+		}
+		l.Pause()
+		l.Advance(time.Hour) // also while paused
+		synctest.Wait()
+		if got := s.trace(); len(got) != 3 || got[2] != "3h@3h0m0s/real+0s" {
+			t.Fatalf("Advance while paused ran %v", got)
+		}
+		if got := l.Since(loopEpoch); got != 210*time.Minute {
+			t.Errorf("Now = +%v, want +3h30m", got)
+		}
+		l.Resume()
+		time.Sleep(time.Second)
+		if a := l.Achieved(); math.Abs(a-1) > 0.01 {
+			t.Errorf("Achieved = %v, want 1: jumps are not pace", a)
+		}
+	})
+}
+
+// A timer armed from another goroutine, earlier than the one the loop waits
+// for, wakes the loop and runs on time.
+func TestLoopPacedWakesForAnEarlierTimerFromAnotherGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Hour, s.fn("hour"))
+		pacedRun(t, l)
+		time.Sleep(time.Second)
+		l.AfterFunc(time.Minute, s.fn("minute"))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := s.trace(); !slices.Equal(got, []string{"minute@2m0s/real+2s"}) {
+			t.Fatalf("ran %v, want the new timer at +2m", got)
+		}
+	})
+}
+
+func TestLoopPacedRunUntilWaitsForTheEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Minute, s.fn("in"))
+		l.AfterFunc(3*time.Minute, s.fn("out"))
+		end := loopEpoch.Add(2 * time.Minute)
+		if err := l.RunUntil(context.Background(), end); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(s.realZero) != 2*time.Second || !l.Now().Equal(end) {
+			t.Fatalf("RunUntil(+2m) returned after %v real at +%v; want 2s and +2m", time.Since(s.realZero), l.Since(loopEpoch))
+		}
+		if got := s.trace(); !slices.Equal(got, []string{"in@1m0s/real+1s"}) || l.Pending() != 1 {
+			t.Fatalf("ran %v with %d pending", got, l.Pending())
+		}
+		// A run cut short by its context keeps the time it had reached.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		if err := l.RunUntil(ctx, end.Add(time.Hour)); err != context.DeadlineExceeded {
+			t.Fatalf("RunUntil with a context ending first = %v", err)
+		}
+		if got := l.Since(loopEpoch); got != 2*time.Minute+30*time.Second || l.Pending() != 1 {
+			t.Fatalf("after the cut-short run Now = +%v with %d pending, want +2m30s and out pending", got, l.Pending())
+		}
+	})
+}
+
+// A paced run that a stall carries past its end stops at the end: the
+// overrun is lag, and is dropped.
+func TestLoopPacedRunUntilOverrunByAStallEndsAtTheEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewPaced(loopEpoch, 60)
+		l.AfterFunc(time.Minute, func() { time.Sleep(time.Minute) })
+		end := loopEpoch.Add(90 * time.Second)
+		if err := l.RunUntil(context.Background(), end); err != nil {
+			t.Fatal(err)
+		}
+		if !l.Now().Equal(end) {
+			t.Fatalf("Now = +%v after RunUntil(+1m30s), want the end", l.Since(loopEpoch))
+		}
+	})
+}
+
+// schedule feeds a sim loop a pseudo-random but seeded workload in which
+// callbacks arm and stop timers, with many same-instant ties, and returns
+// what ran: each callback's creation number and virtual offset.
+func schedule(seed uint64, callbacks int) []string {
+	l := NewSim(loopEpoch)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	var (
+		got     []string
+		created int
+		pending []Timer
+		arm     func()
+	)
+	delays := []time.Duration{0, time.Millisecond, time.Millisecond, 5 * time.Millisecond}
+	arm = func() {
+		created++
+		id := created
+		pending = append(pending, l.AfterFunc(delays[rng.IntN(len(delays))], func() {
+			got = append(got, fmt.Sprintf("%d@%d", id, l.Since(loopEpoch)))
+			if len(got) >= callbacks {
+				return
+			}
+			for range rng.IntN(4) {
+				arm()
+			}
+			if rng.IntN(5) == 0 {
+				pending[rng.IntN(len(pending))].Stop()
+			}
+		}))
+	}
+	for range 10 {
+		arm()
+	}
+	_ = l.Run(context.Background())
+	return got
+}
+
+func TestLoopSimIsDeterministic(t *testing.T) {
+	a, b := schedule(7, 20000), schedule(7, 20000)
+	if !slices.Equal(a, b) {
+		t.Fatal("two sim loops fed the same schedule ran it differently")
+	}
+	if len(a) < 20000 {
+		t.Fatalf("the schedule ran only %d callbacks", len(a))
+	}
+	// The order is the documented one: by deadline, ties by creation.
+	var lastID, lastAt int64 = -1, -1
+	ties := 0
+	for _, s := range a {
+		var id, at int64
+		if _, err := fmt.Sscanf(s, "%d@%d", &id, &at); err != nil {
+			t.Fatal(err)
+		}
+		if at < lastAt || at == lastAt && id < lastID {
+			t.Fatalf("%s ran after %d@%d", s, lastID, lastAt)
+		}
+		if at == lastAt {
+			ties++
+		}
+		lastID, lastAt = id, at
+	}
+	if ties < 1000 {
+		t.Fatalf("only %d same-instant ties; the test should exercise them", ties)
+	}
+}
+
+// Timers armed, stopped and posted from many goroutines while the loop runs
+// still run one at a time: the loop-owned counter needs no lock (the race
+// detector checks that), and none is lost.
+func TestLoopIsSafeForConcurrentUse(t *testing.T) {
+	l := NewSim(loopEpoch)
+	count := 0 // owned by the loop goroutine
+	ctx := context.Background()
+	chain := 0
+	var step func()
+	step = func() {
+		count++
+		if chain++; chain < 10000 {
+			l.AfterFunc(time.Millisecond, step)
+		}
+	}
+	l.AfterFunc(0, step)
+	runDone := make(chan error, 1)
+	go func() { runDone <- l.RunUntil(ctx, loopEpoch.Add(time.Hour)) }()
+	const posters, each = 4, 500
+	var wg sync.WaitGroup
+	for range posters {
+		wg.Go(func() {
+			for i := range each {
+				l.Post(func() { count++ })
+				tm := l.AfterFunc(time.Duration(i)*time.Microsecond, func() { count++ })
+				if i%2 == 0 && tm.Stop() {
+					l.Post(func() { count++ }) // stands in for the stopped one
+				}
+				_ = l.Now()
+				_ = l.Pending()
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Run(ctx); err != nil { // what was armed after the run's end
+		t.Fatal(err)
+	}
+	if want := 10000 + 2*posters*each; count != want {
+		t.Fatalf("ran %d callbacks, want %d", count, want)
+	}
+}
+
+// The paced controls may be used from any goroutine while the loop runs.
+func TestLoopPacedControlsAreSafeForConcurrentUse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewPaced(loopEpoch, 60)
+		ran := 0 // owned by the loop goroutine
+		for i := range 100 {
+			l.AfterFunc(time.Duration(i)*time.Minute, func() { ran++ })
+		}
+		stop := pacedRun(t, l)
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 50 {
+					switch (g + i) % 5 {
+					case 0:
+						l.Pause()
+					case 1:
+						l.Resume()
+					case 2:
+						l.SetSpeed(float64(1 + i))
+					case 3:
+						l.Advance(time.Minute)
+					case 4:
+						_, _ = l.Now(), l.Achieved()
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		l.Resume()
+		l.Advance(100 * time.Minute)
+		synctest.Wait()
+		if err := stop(); err != context.Canceled || ran != 100 {
+			t.Fatalf("Run = %v after %d of 100 timers ran", err, ran)
+		}
+	})
+}
+
+// BenchmarkLoopSimTimers measures a timer's whole life in a sim loop: armed,
+// kept in the heap among others, and run.
+func BenchmarkLoopSimTimers(b *testing.B) {
+	ctx := context.Background()
+	f := func() {}
+	b.Run("arm-all-then-run", func(b *testing.B) {
+		b.ReportAllocs()
+		l := NewSim(loopEpoch)
+		for i := range b.N {
+			l.AfterFunc(time.Duration(i*7919%100000)*time.Millisecond, f)
+		}
+		if err := l.Run(ctx); err != nil {
+			b.Fatal(err)
+		}
+	})
+	// A million sessions each keeping one timer armed: every callback arms
+	// its successor an hour on, as a credential's refresh timer does, so the
+	// heap holds a million timers throughout.
+	b.Run("rearm-among-1M", func(b *testing.B) {
+		const sessions, spacing = 1_000_000, time.Hour / 1_000_000
+		l := NewSim(loopEpoch)
+		var rearm func()
+		rearm = func() { l.AfterFunc(time.Hour, rearm) }
+		for i := range sessions {
+			l.AfterFunc(time.Duration(i)*spacing, rearm)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		if err := l.RunUntil(ctx, loopEpoch.Add(time.Duration(b.N-1)*spacing)); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if l.Pending() != sessions {
+			b.Fatalf("%d pending, want %d", l.Pending(), sessions)
+		}
+	})
+}
+
+// The heap against a plain model: every pop is the earliest live timer,
+// whatever mix of pushes, removals and pops came before.
+func TestLoopTimersHeapMatchesAModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h loopTimers
+	live := map[*loopTimer]loopEntry{}
+	var seq uint64
+	for op := range 50000 {
+		switch r := rng.IntN(10); {
+		case r < 5 || len(h) == 0:
+			seq++
+			e := loopEntry{at: rng.Int64N(1000), seq: seq, t: &loopTimer{}}
+			h.push(e)
+			live[e.t] = e
+		case r < 7:
+			var victim *loopTimer
+			for victim = range live {
+				break
+			}
+			if got := h.remove(victim.index); got.t != victim || victim.index != -1 {
+				t.Fatalf("op %d: remove returned another timer or left its index", op)
+			}
+			delete(live, victim)
+		default:
+			want := loopEntry{at: math.MaxInt64}
+			for _, e := range live {
+				if e.before(&want) {
+					want = e
+				}
+			}
+			if got := h.pop(); got != want {
+				t.Fatalf("op %d: pop = %+v, want the earliest %+v", op, got, want)
+			}
+			delete(live, want.t)
+		}
+		if len(h) != len(live) {
+			t.Fatalf("op %d: heap holds %d, model %d", op, len(h), len(live))
+		}
+	}
+	for i, e := range h {
+		if e.t.index != i {
+			t.Fatalf("entry %d believes it is at %d", i, e.t.index)
+		}
+	}
 }
