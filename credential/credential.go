@@ -18,10 +18,21 @@ import (
 // five-segment JWE) gets Policy.OpaqueTokenLifetime and an EventOpaqueToken.
 type Refresher func(ctx context.Context) (AccessToken, error)
 
+// AsyncRefresher is a Refresher for an event loop (see clock.Loop): it starts
+// fetching a token and returns without blocking, and done is called once
+// with the result, later (never before AsyncRefresher returns). When ctx
+// ends first, the credential has already settled the refresh: a late done is
+// ignored, and need not be called at all.
+type AsyncRefresher func(ctx context.Context, done func(AccessToken, error))
+
 // Options configure a refreshing credential made by New.
 type Options struct {
-	// Refresher fetches new tokens. Required.
+	// Refresher fetches new tokens, each call in its own goroutine. Exactly
+	// one of Refresher and AsyncRefresher is required.
 	Refresher Refresher
+	// AsyncRefresher replaces Refresher where every action must happen on
+	// one event loop (a simulation): no goroutine is started per refresh.
+	AsyncRefresher AsyncRefresher
 	// InitialToken is an optional raw JWT (with exp) to start with; parsed in New.
 	InitialToken string
 	// RefreshProactively refreshes in the background before the token
@@ -37,6 +48,9 @@ type Options struct {
 	// follows EventDisposed. A handler may call back into the credential;
 	// the events that causes are delivered after the handler returns.
 	OnEvent func(Event)
+	// Jitter, if set, is the source of the retry jitter, in [0, 1); nil
+	// means math/rand/v2. A seeded source makes retries reproducible.
+	Jitter func() float64
 }
 
 // Credential is a Communication Token Credential: it holds a token and,
@@ -51,6 +65,7 @@ type Credential struct {
 	clock     clock.Clock
 	policy    Policy
 	refresher Refresher
+	async     AsyncRefresher
 	proactive bool
 	static    bool
 	onEvent   func(Event)
@@ -62,10 +77,13 @@ type Credential struct {
 	emitMu        sync.Mutex
 	mu            sync.Mutex
 	queue         []Event     // events not yet delivered
+	launches      []*flight   // async refreshes to start once c.mu is released
+	notify        []func()    // async waiters to wake once c.mu is released
 	queueClosed   bool        // EventDisposed was queued: nothing follows it
 	token         AccessToken // Token == "" until the first token
 	disposed      bool
 	flights       map[*flight]struct{} // refreshes in flight
+	started       uint64               // refreshes started, numbering flights
 	shared        *flight              // the flight callers join (Policy.Coalesce)
 	sched         clock.Timer          // proactive refresh or retry
 	schedKind     schedKind
@@ -125,13 +143,17 @@ func NewStatic(token string) (*Credential, error) {
 // InitialToken is served without calling the refresher; with
 // RefreshProactively and no valid token, the first refresh starts at once.
 func New(opts Options) (*Credential, error) {
-	return newCredential(opts, rand.Float64)
+	jitter := opts.Jitter
+	if jitter == nil {
+		jitter = rand.Float64
+	}
+	return newCredential(opts, jitter)
 }
 
 // newCredential is New with the jitter source injected (tests pin it).
 func newCredential(opts Options, jitter func() float64) (*Credential, error) {
-	if opts.Refresher == nil {
-		return nil, errors.New("credential: Options.Refresher is required (use NewStatic for a fixed token)")
+	if (opts.Refresher == nil) == (opts.AsyncRefresher == nil) {
+		return nil, errors.New("credential: set exactly one of Options.Refresher and Options.AsyncRefresher (use NewStatic for a fixed token)")
 	}
 	p := opts.Policy
 	if p == (Policy{}) {
@@ -144,6 +166,7 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 		clock:     opts.Clock,
 		policy:    p,
 		refresher: opts.Refresher,
+		async:     opts.AsyncRefresher,
 		proactive: opts.RefreshProactively,
 		onEvent:   opts.OnEvent,
 		jitter:    jitter,
@@ -169,7 +192,7 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 		c.scheduleLocked(now)
 	}
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 	return c, nil
 }
 
@@ -183,6 +206,16 @@ func (c *Credential) GetToken(ctx context.Context) (AccessToken, error) {
 		return f.tok, nil
 	}
 	return c.getTokenSlow(ctx)
+}
+
+// Cached returns the token GetToken would return without waiting, if the
+// credential holds one outside the on-demand buffer: the same single atomic
+// load. It lets a caller skip setting up a deadline for a call that cannot wait.
+func (c *Credential) Cached() (AccessToken, bool) {
+	if f := c.fresh.Load(); f != nil {
+		return f.tok, true
+	}
+	return AccessToken{}, false
 }
 
 // getTokenSlow is kept out of GetToken so that the fast path inlines.
@@ -209,7 +242,7 @@ func (c *Credential) Abort() {
 	}
 	now := c.clock.Now()
 	background := false
-	for f := range c.flights {
+	for _, f := range c.flightsInOrder() {
 		background = background || f.background
 		c.abortLocked(f, now, errAbortCalled)
 	}
@@ -217,7 +250,7 @@ func (c *Credential) Abort() {
 		c.continueAfterAbortLocked(now)
 	}
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 }
 
 // Dispose stops the credential: the scheduled refresh is cancelled, the
@@ -237,13 +270,13 @@ func (c *Credential) Dispose() {
 	c.stopFreshLocked()
 	now := c.clock.Now()
 	waiters := 0
-	for f := range c.flights {
+	for _, f := range c.flightsInOrder() {
 		waiters += f.waiters
 		c.abortLocked(f, now, ErrDisposed)
 	}
 	c.queueLocked(Event{Kind: EventDisposed, At: now, ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 }
 
 // Close disposes of the credential, for io.Closer. It returns nil.
@@ -260,6 +293,29 @@ func (c *Credential) queueLocked(e Event) {
 	}
 	c.queue = append(c.queue, e)
 	c.queueClosed = e.Kind == EventDisposed
+}
+
+// flush does what was decided under c.mu and must happen outside it, in
+// order: it delivers the queued events, starts the async refreshes and wakes
+// the async waiters, until none is left. Call it after releasing c.mu.
+func (c *Credential) flush() {
+	c.deliver()
+	for {
+		c.mu.Lock()
+		launches, notify := c.launches, c.notify
+		c.launches, c.notify = nil, nil
+		c.mu.Unlock()
+		if len(launches) == 0 && len(notify) == 0 {
+			return
+		}
+		for _, f := range launches {
+			c.launch(f)
+		}
+		for _, wake := range notify {
+			wake()
+		}
+		c.deliver()
+	}
 }
 
 // deliver passes the queued events to the handler, in order; call it without

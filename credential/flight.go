@@ -1,9 +1,11 @@
 package credential
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"tokentop/internal/clock"
@@ -14,6 +16,7 @@ type flight struct {
 	ctx        context.Context
 	cancel     context.CancelCauseFunc
 	done       chan struct{} // closed once tok and err are set
+	seq        uint64 // start order, so that aborts are reported in a defined order
 	reason     Reason
 	attempt    int
 	background bool // started (or adopted) by the schedule: not aborted when its waiters leave
@@ -21,6 +24,7 @@ type flight struct {
 	finished   bool
 	start      time.Time   // when it was started, on the credential's clock
 	limit      clock.Timer // Policy.AttemptTimeout, once it is a background refresh
+	wakes      []func()    // async waiters, woken (via c.notify) once it finishes
 	tok        AccessToken
 	err        error
 }
@@ -30,54 +34,68 @@ func (c *Credential) acquire(ctx context.Context, forced bool) (AccessToken, err
 	counted := false
 	for {
 		c.mu.Lock()
-		if !counted {
-			c.counters.WaitingCalls++
-			counted = true
-		}
-		if c.disposed {
-			c.mu.Unlock()
-			return AccessToken{}, ErrDisposed
-		}
-		if c.static {
-			tok := c.token
-			c.mu.Unlock()
-			if forced {
-				return AccessToken{}, ErrStatic
-			}
-			return tok, nil
-		}
-		now := c.clock.Now()
-		if !forced {
-			if tok, ok := c.servableLocked(now); ok {
-				c.mu.Unlock()
-				return tok, nil
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			c.mu.Unlock()
-			return AccessToken{}, err
-		}
-		f, leader := c.shared, false
-		if f == nil || !c.policy.Coalesce {
-			reason := ReasonOnDemand
-			switch {
-			case forced:
-				reason = ReasonForced
-			case c.token.Token == "" && c.counters.RefresherCalls == 0:
-				reason = ReasonInitial
-			}
-			f, leader = c.startLocked(now, reason, false, 1), true
-		} else {
-			f.waiters++
-		}
+		var tok AccessToken
+		var err error
+		f, leader := c.joinLocked(forced, &counted, ctx.Err, &tok, &err)
 		c.mu.Unlock()
-		c.deliver()
-
+		c.flush()
+		if f == nil {
+			return tok, err
+		}
 		tok, err, again := c.wait(ctx, f, leader)
 		if !again {
 			return tok, err
 		}
 	}
+}
+
+// joinLocked decides a GetToken or Refresh call: it is answered at once
+// (f == nil, with *tok or *err set), or it waits on flight f, which it
+// started if leader. gaveUp reports the caller's own reason to stop (its
+// context) before anything is started; nil means none.
+func (c *Credential) joinLocked(forced bool, counted *bool, gaveUp func() error, tok *AccessToken, err *error) (f *flight, leader bool) {
+	if !*counted {
+		c.counters.WaitingCalls++
+		*counted = true
+	}
+	if c.disposed {
+		*err = ErrDisposed
+		return nil, false
+	}
+	if c.static {
+		if forced {
+			*err = ErrStatic
+		} else {
+			*tok = c.token
+		}
+		return nil, false
+	}
+	now := c.clock.Now()
+	if !forced {
+		if t, ok := c.servableLocked(now); ok {
+			*tok = t
+			return nil, false
+		}
+	}
+	if gaveUp != nil {
+		if e := gaveUp(); e != nil {
+			*err = e
+			return nil, false
+		}
+	}
+	f = c.shared
+	if f == nil || !c.policy.Coalesce {
+		reason := ReasonOnDemand
+		switch {
+		case forced:
+			reason = ReasonForced
+		case c.token.Token == "" && c.counters.RefresherCalls == 0:
+			reason = ReasonInitial
+		}
+		return c.startLocked(now, reason, false, 1), true
+	}
+	f.waiters++
+	return f, false
 }
 
 // servableLocked returns the current token if a caller may have it without
@@ -108,16 +126,29 @@ func (c *Credential) wait(ctx context.Context, f *flight, leader bool) (tok Acce
 	case <-ctx.Done():
 		c.mu.Lock()
 		if !f.finished {
-			f.waiters--
-			if f.waiters == 0 && !f.background {
-				c.abortLocked(f, c.clock.Now(), errWaitersGaveUp)
-			}
+			c.leaveLocked(f)
 			c.mu.Unlock()
-			c.deliver()
+			c.flush()
 			return AccessToken{}, ctx.Err(), false
 		}
 		c.mu.Unlock()
 	}
+	return c.resultFor(f, leader)
+}
+
+// leaveLocked takes one waiter off the unfinished flight f: a caller gave up.
+// A refresh that no caller waits on any more and the schedule does not rely
+// on is aborted.
+func (c *Credential) leaveLocked(f *flight) {
+	f.waiters--
+	if f.waiters == 0 && !f.background {
+		c.abortLocked(f, c.clock.Now(), errWaitersGaveUp)
+	}
+}
+
+// resultFor is what a waiter on the finished flight f gets; again reports
+// that it should join again instead (Policy.WaiterTakesOver).
+func (c *Credential) resultFor(f *flight, leader bool) (tok AccessToken, err error, again bool) {
 	switch {
 	case f.err == nil:
 		return f.tok, nil, false
@@ -129,12 +160,102 @@ func (c *Credential) wait(ctx context.Context, f *flight, leader bool) (tok Acce
 	return AccessToken{}, f.err, false
 }
 
+// GetTokenAsync is GetToken for an event loop: it never blocks. done gets
+// the result exactly once: before GetTokenAsync returns when no wait is
+// needed, otherwise from whoever settles the refresh (on a clock.Loop, the
+// loop). The caller gives up with cancel(err): done then gets err at once,
+// as a GetToken caller whose context ends gets ctx.Err(). cancel after done
+// does nothing.
+func (c *Credential) GetTokenAsync(done func(AccessToken, error)) (cancel func(error)) {
+	if f := c.fresh.Load(); f != nil {
+		done(f.tok, nil)
+		return func(error) {}
+	}
+	return c.acquireAsync(false, done)
+}
+
+// RefreshAsync is Refresh for an event loop, as GetTokenAsync is GetToken.
+func (c *Credential) RefreshAsync(done func(AccessToken, error)) (cancel func(error)) {
+	return c.acquireAsync(true, done)
+}
+
+// asyncCall is one GetTokenAsync or RefreshAsync call; guarded by c.mu.
+type asyncCall struct {
+	c       *Credential
+	forced  bool
+	counted bool
+	done    func(AccessToken, error)
+	f       *flight // the flight it waits on
+	settled bool    // done was called, or is about to be
+}
+
+func (c *Credential) acquireAsync(forced bool, done func(AccessToken, error)) (cancel func(error)) {
+	a := &asyncCall{c: c, forced: forced, done: done}
+	a.join()
+	return a.cancel
+}
+
+// join decides the call, as one pass of acquire's loop does.
+func (a *asyncCall) join() {
+	c := a.c
+	c.mu.Lock()
+	var tok AccessToken
+	var err error
+	f, leader := c.joinLocked(a.forced, &a.counted, nil, &tok, &err)
+	if f == nil {
+		a.settled = true
+		c.mu.Unlock()
+		c.flush()
+		a.done(tok, err)
+		return
+	}
+	a.f = f
+	f.wakes = append(f.wakes, func() { a.wake(leader) })
+	c.mu.Unlock()
+	c.flush()
+}
+
+// wake runs once a.f has finished.
+func (a *asyncCall) wake(leader bool) {
+	c := a.c
+	c.mu.Lock()
+	if a.settled {
+		c.mu.Unlock()
+		return
+	}
+	tok, err, again := c.resultFor(a.f, leader)
+	a.settled = !again
+	c.mu.Unlock()
+	if again {
+		a.join()
+		return
+	}
+	a.done(tok, err)
+}
+
+func (a *asyncCall) cancel(err error) {
+	c := a.c
+	c.mu.Lock()
+	if a.settled {
+		c.mu.Unlock()
+		return
+	}
+	a.settled = true
+	if a.f != nil && !a.f.finished {
+		c.leaveLocked(a.f)
+	}
+	c.mu.Unlock()
+	c.flush()
+	a.done(AccessToken{}, err)
+}
+
 // startLocked starts a refresh, with waiters callers waiting on it, in its
 // own goroutine, which ends when the refresher returns. Its EventStarted is
 // queued here, so that it precedes any outcome of the refresh.
 func (c *Credential) startLocked(now time.Time, reason Reason, background bool, waiters int) *flight {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	f := &flight{ctx: ctx, cancel: cancel, done: make(chan struct{}), reason: reason,
+	c.started++
+	f := &flight{ctx: ctx, cancel: cancel, done: make(chan struct{}), seq: c.started, reason: reason,
 		attempt: c.failures + 1, start: now, waiters: waiters}
 	c.queueLocked(Event{Kind: EventStarted, At: now, Attempt: f.attempt, Reason: reason,
 		ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
@@ -145,8 +266,22 @@ func (c *Credential) startLocked(now time.Time, reason Reason, background bool, 
 	if background {
 		c.adoptLocked(f)
 	}
-	go c.run(f)
+	if c.async != nil {
+		c.launches = append(c.launches, f) // by flush, outside c.mu
+	} else {
+		go c.run(f)
+	}
 	return f
+}
+
+// flightsInOrder returns the refreshes in flight, oldest first.
+func (c *Credential) flightsInOrder() []*flight {
+	fs := make([]*flight, 0, len(c.flights))
+	for f := range c.flights {
+		fs = append(fs, f)
+	}
+	slices.SortFunc(fs, func(a, b *flight) int { return cmp.Compare(a.seq, b.seq) })
+	return fs
 }
 
 // adoptLocked makes f a background refresh, one the schedule relies on and no
@@ -163,16 +298,35 @@ func (c *Credential) adoptLocked(f *flight) {
 }
 
 func (c *Credential) run(f *flight) {
-	c.mu.Lock()
-	if f.finished { // aborted before it started
-		c.mu.Unlock()
+	if !c.begin(f) {
 		return
 	}
-	c.counters.RefresherCalls++
-	c.mu.Unlock()
-
 	tok, err := c.callRefresher(f.ctx)
 	c.complete(f, tok, err)
+}
+
+// launch starts an async refresh; flush calls it outside c.mu.
+func (c *Credential) launch(f *flight) {
+	if !c.begin(f) {
+		return
+	}
+	defer func() { // as callRefresher does for a Refresher
+		if r := recover(); r != nil {
+			c.complete(f, AccessToken{}, fmt.Errorf("it panicked: %v", r))
+		}
+	}()
+	c.async(f.ctx, func(tok AccessToken, err error) { c.complete(f, tok, err) })
+}
+
+// begin counts the refresher call of f, unless f was aborted before it started.
+func (c *Credential) begin(f *flight) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f.finished {
+		return false
+	}
+	c.counters.RefresherCalls++
+	return true
 }
 
 // callRefresher calls the refresher, turning a panic into an error.
@@ -235,7 +389,7 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error) {
 		}
 	}
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 	close(f.done) // after delivering, so a caller usually sees "succeeded" before its token
 }
 
@@ -279,6 +433,8 @@ func (c *Credential) finishLocked(f *flight, tok AccessToken, err error) {
 		c.shared = nil
 	}
 	f.cancel(err)
+	c.notify = append(c.notify, f.wakes...)
+	f.wakes = nil
 }
 
 // abortLocked ends f with err (wrapping ErrAborted, or ErrDisposed) and

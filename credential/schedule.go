@@ -95,7 +95,7 @@ func (c *Credential) onSchedTimer(gen uint64) {
 	}
 	c.fireSchedLocked(c.clock.Now())
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 }
 
 // fireSchedLocked starts the scheduled refresh if it is due, or re-arms.
@@ -183,7 +183,7 @@ func (c *Credential) onFreshTimer(gen uint64) {
 	c.mu.Lock()
 	c.onFreshTimerLocked(gen)
 	c.mu.Unlock()
-	c.deliver()
+	c.flush()
 }
 
 func (c *Credential) onFreshTimerLocked(gen uint64) {
