@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"tokentop/credential"
 	"tokentop/issuer"
 )
 
@@ -18,16 +19,23 @@ func (m *Manager) Refresh(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindRefreshAsked})
-	return m.goRun(func() {
-		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the refresh did not finish", limit: m.opts.CallTimeout, knob: "CallTimeout"})
-		defer cancel()
-		_, err := s.cred.Refresh(ctx)
-		if te, ok := timedOut(ctx); ok && err != nil {
-			err = te
-		}
+	limit := &timeoutError{what: "the refresh did not finish", limit: m.opts.CallTimeout, knob: "CallTimeout"}
+	report := func(_ credential.AccessToken, err error) {
 		if err != nil && !s.credentialReports(err) {
 			s.emit(Event{Kind: KindActionFailed, Message: "refresh", Err: err})
 		}
+	}
+	if m.loop != nil {
+		return m.do(func() { m.waitAsync(limit, s.cred.RefreshAsync, report) })
+	}
+	return m.goRun(func() {
+		ctx, cancel := m.deadline(m.ctx, limit)
+		defer cancel()
+		tok, err := s.cred.Refresh(ctx)
+		if te, ok := timedOut(ctx); ok && err != nil {
+			err = te
+		}
+		report(tok, err)
 	})
 }
 
@@ -38,6 +46,9 @@ func (m *Manager) Abort(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindAbortAsked})
+	if m.loop != nil {
+		return m.do(s.cred.Abort)
+	}
 	s.cred.Abort()
 	return nil
 }
@@ -52,6 +63,9 @@ func (m *Manager) Dispose(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindDisposeAsked})
+	if m.loop != nil {
+		return m.do(s.dispose)
+	}
 	s.dispose()
 	return nil
 }
@@ -76,6 +90,13 @@ func (m *Manager) SignOut(identity string) error {
 	if len(targets) == 0 {
 		return fmt.Errorf("sign out: no session has identity %q", identity)
 	}
+	if m.loop != nil {
+		return m.do(func() { m.signOut(identity, targets) })
+	}
+	return m.signOut(identity, targets)
+}
+
+func (m *Manager) signOut(identity string, targets []*Session) error {
 	for _, s := range targets {
 		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
 		s.dispose()
@@ -85,19 +106,27 @@ func (m *Manager) SignOut(identity string) error {
 		m.emit(KindRevokeFailed, fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name()), nil)
 		return nil
 	}
-	return m.goRun(func() {
-		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the issuer did not revoke", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
-		defer cancel()
-		if err := rev.Revoke(ctx, identity); err != nil {
-			if te, ok := timedOut(ctx); ok {
-				err = te
-			}
+	revoked := func(err error) {
+		if err != nil {
 			m.emit(KindRevokeFailed, "identity "+identity, err)
 			return
 		}
 		for _, s := range targets {
 			s.emit(Event{Kind: KindRevoked, Message: "identity " + identity})
 		}
+	}
+	if m.loop != nil {
+		revoked(rev.Revoke(onLoopCall(m.ctx), identity))
+		return nil
+	}
+	return m.goRun(func() {
+		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the issuer did not revoke", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
+		defer cancel()
+		err := rev.Revoke(ctx, identity)
+		if te, ok := timedOut(ctx); ok && err != nil {
+			err = te
+		}
+		revoked(err)
 	})
 }
 
@@ -107,7 +136,10 @@ type revoker interface {
 
 // Burst starts n concurrent GetToken calls on session name (each followed by
 // a resource check if the session does them), as n callers arriving at once
-// would. A burst-done event reports the outcome. n is at most MaxBurst.
+// would. A burst-done event reports the outcome. n is at most MaxBurst, and
+// at most MaxCallsInFlight burst calls are in flight across the manager:
+// further calls wait for a slot, so that many bursts at one instant cost
+// bounded memory.
 func (m *Manager) Burst(name string, n int) error {
 	switch {
 	case n < 1:
@@ -120,20 +152,54 @@ func (m *Manager) Burst(name string, n int) error {
 		return err
 	}
 	s.emit(Event{Kind: KindBurstStarted, Message: fmt.Sprintf("%d concurrent calls", n)})
-	b := &burst{s: s, left: int64(n), n: n, start: m.clock.Now()}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
+	b := &burst{s: s, left: int64(n), n: n, start: m.clock.Now(), toStart: n}
+	if m.loop != nil {
+		return m.do(func() {
+			m.bursts.queue = append(m.bursts.queue, b)
+			m.pumpBursts()
+		})
 	}
-	m.wg.Add(n)
-	for range n {
-		go func() {
-			defer m.wg.Done()
-			b.call()
-		}()
+	return m.goRun(func() {
+		for range n {
+			select {
+			case m.slots <- struct{}{}:
+			case <-m.ctx.Done():
+				return
+			}
+			if err := m.goRun(func() {
+				defer func() { <-m.slots }()
+				b.call()
+			}); err != nil {
+				<-m.slots
+				return
+			}
+		}
+	})
+}
+
+// pumpBursts starts queued burst calls on the event loop while slots are
+// free. A call that returns at once frees its slot at once.
+func (m *Manager) pumpBursts() {
+	q := &m.bursts
+	if q.pumping {
+		return
 	}
-	return nil
+	q.pumping = true
+	defer func() { q.pumping = false }()
+	for len(q.queue) > 0 && q.inFlight < MaxCallsInFlight {
+		b := q.queue[0]
+		if b.toStart == 0 {
+			q.queue[0] = nil
+			q.queue = q.queue[1:]
+			continue
+		}
+		b.toStart--
+		q.inFlight++
+		b.callOnLoop(func() {
+			q.inFlight--
+			m.pumpBursts()
+		})
+	}
 }
 
 // InjectFault injects f at the issuer.

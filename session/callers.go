@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/internal/clock"
 )
 
@@ -49,20 +50,51 @@ func (s *Session) stopCallers() {
 }
 
 func (s *Session) callerFires(i int) {
+	if s.m.loop != nil {
+		s.callerFiresOnLoop(i)
+		return
+	}
 	if !s.m.enter() {
 		return
 	}
 	defer s.m.wg.Done()
-	s.mu.Lock()
-	if s.callersDone {
-		s.mu.Unlock()
+	last, ok := s.callerToken(i)
+	if !ok {
 		return
 	}
-	last := s.callers[i].lastToken
-	s.mu.Unlock()
+	s.callerDone(i, s.call(last))
+}
 
-	tok := s.call(last)
+// callerFiresOnLoop is callerFires on an event loop, where nothing blocks:
+// the caller's next call is armed when its GetToken returns.
+func (s *Session) callerFiresOnLoop(i int) {
+	last, ok := s.callerToken(i)
+	if !ok {
+		return
+	}
+	start := s.m.clock.Now()
+	if tok, ok := s.cred.Cached(); ok {
+		s.callerDone(i, s.called(s.m.ctx, start, tok, nil, last))
+		return
+	}
+	s.m.waitAsync(getTokenLimit(s.m), s.cred.GetTokenAsync, func(tok credential.AccessToken, err error) {
+		s.callerDone(i, s.called(s.m.ctx, start, tok, err, last))
+	})
+}
 
+// callerToken returns the last token caller i holds; ok is false once the
+// callers are stopped.
+func (s *Session) callerToken(i int) (last string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.callersDone {
+		return "", false
+	}
+	return s.callers[i].lastToken, true
+}
+
+// callerDone records the token caller i holds after a call and arms its next.
+func (s *Session) callerDone(i int, tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.callers[i].lastToken = tok
@@ -74,12 +106,21 @@ func (s *Session) callerFires(i int) {
 // call is one caller's visit: GetToken, then (if the session does resource
 // checks) the resource call with the token obtained or, if GetToken failed,
 // with the last token the caller holds. It returns the token the caller
-// holds afterwards.
+// holds afterwards. A fresh cached token costs no deadline timer.
 func (s *Session) call(last string) string {
+	start := s.m.clock.Now()
+	if tok, ok := s.cred.Cached(); ok {
+		return s.called(s.m.ctx, start, tok, nil, last)
+	}
 	ctx, cancel := s.m.deadline(s.m.ctx, getTokenLimit(s.m))
 	defer cancel()
-	start := s.m.clock.Now()
 	tok, err := s.cred.GetToken(ctx)
+	return s.called(ctx, start, tok, err, last)
+}
+
+// called counts a GetToken call that started at start and checks the token
+// at the resource; it returns the token the caller holds afterwards.
+func (s *Session) called(ctx context.Context, start time.Time, tok credential.AccessToken, err error, last string) string {
 	s.hot.observeWait(s.m.clock.Since(start))
 	s.hot.getTokenCalls.Add(1)
 	if err != nil {
@@ -114,26 +155,58 @@ func (s *Session) checkResource(ctx context.Context, raw string) {
 
 // burst is one Burst action's shared state.
 type burst struct {
-	s     *Session
-	n     int
-	start time.Time
+	s       *Session
+	n       int
+	start   time.Time
+	toStart int // calls not started yet (event loop only)
 
 	mu     sync.Mutex
 	left   int64
 	failed int
 }
 
+// burstQueue holds the bursts waiting for call slots on an event loop; only
+// the loop's goroutine touches it.
+type burstQueue struct {
+	queue    []*burst
+	inFlight int
+	pumping  bool
+}
+
 func (b *burst) call() {
-	ctx, cancel := b.s.m.deadline(b.s.m.ctx, getTokenLimit(b.s.m))
 	start := b.s.m.clock.Now()
+	if tok, ok := b.s.cred.Cached(); ok {
+		b.called(b.s.m.ctx, start, tok, nil)
+		return
+	}
+	ctx, cancel := b.s.m.deadline(b.s.m.ctx, getTokenLimit(b.s.m))
+	defer cancel()
 	tok, err := b.s.cred.GetToken(ctx)
-	cancel()
+	b.called(ctx, start, tok, err)
+}
+
+// callOnLoop is call on an event loop; freed runs once the call is over.
+func (b *burst) callOnLoop(freed func()) {
+	start := b.s.m.clock.Now()
+	if tok, ok := b.s.cred.Cached(); ok {
+		b.called(b.s.m.ctx, start, tok, nil)
+		freed()
+		return
+	}
+	b.s.m.waitAsync(getTokenLimit(b.s.m), b.s.cred.GetTokenAsync, func(tok credential.AccessToken, err error) {
+		b.called(b.s.m.ctx, start, tok, err)
+		freed()
+	})
+}
+
+// called counts one call's outcome and reports the burst once all are done.
+func (b *burst) called(ctx context.Context, start time.Time, tok credential.AccessToken, err error) {
 	b.s.hot.observeWait(b.s.m.clock.Since(start))
 	b.s.hot.getTokenCalls.Add(1)
 	if err != nil {
 		b.s.hot.getTokenErrors.Add(1)
 	} else if b.s.spec.Resource {
-		b.s.checkResource(b.s.m.ctx, tok.Token)
+		b.s.checkResource(ctx, tok.Token)
 	}
 	b.mu.Lock()
 	b.left--

@@ -13,14 +13,22 @@ type eventLog struct {
 	dropped uint64 // events pushed out of the log
 }
 
+// newEventLog keeps size events: DefaultLogSize for 0, none for a negative size.
 func newEventLog(size int) eventLog {
-	if size <= 0 {
+	switch {
+	case size == 0:
 		size = DefaultLogSize
+	case size < 0:
+		size = 0
 	}
 	return eventLog{size: size}
 }
 
 func (l *eventLog) add(e Event) {
+	if l.size == 0 {
+		l.dropped++
+		return
+	}
 	if len(l.buf) < l.size {
 		l.buf = append(l.buf, e)
 		return

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"tokentop/internal/clock"
 )
 
 // HeadlessOptions configure RunHeadless.
@@ -68,7 +71,9 @@ type HeadlessOptions struct {
 // Times are virtual (the manager's clock); token_gap_seconds is the time a
 // session held no valid token (see Stats.TokenGap).
 func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
-	m, err := NewManager(opts.Manager)
+	mopts := opts.Manager
+	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
+	m, err := NewManager(mopts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -87,41 +92,29 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	if out == nil {
 		out = io.Discard
 	}
-	buffer := opts.Buffer
-	if buffer <= 0 {
-		buffer = 1 << 16
-	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	sub := m.Subscribe(buffer)
 	start := m.clock.Now()
-	written := make(chan writeResult, 1)
-	go func() { written <- writeEvents(bw, sub, start, opts.JSON) }()
-
-	finish := func() writeResult {
-		sub.Close()
-		return <-written
+	var p played
+	if m.loop != nil {
+		p, err = m.playOnLoop(ctx, sc, start, d, bw, out == io.Discard, opts.JSON)
+	} else {
+		p, err = m.playOnGoroutines(ctx, sc, start, d, bw, opts)
 	}
-	if err := m.Start(sc); err != nil {
-		finish()
+	if err != nil {
 		bw.Flush()
 		return Summary{}, err
 	}
-	elapsed := make(chan struct{})
-	timer := m.clock.AfterFunc(d, func() { close(elapsed) })
-	interrupted := false
-	select {
-	case <-elapsed:
-	case <-ctx.Done():
-		timer.Stop()
-		interrupted = true
+	sum := m.summarize(sc.Name, start, p.sub)
+	sum.Interrupted = p.interrupted
+	res := p.finish()
+	sum.EventsPublished = m.Published()
+	if p.sub != nil {
+		sum.EventsPublished = p.sub.Offered()
+		sum.EventsDropped = p.sub.Dropped()
 	}
-	sum := m.summarize(sc.Name, start, sub)
-	sum.Interrupted = interrupted
-	res := finish()
-	sum.EventsPublished = sub.Offered()
 	sum.EventsWritten = res.written
-	sum.EventsDropped = sub.Dropped()
 	sum.Totals.EventsDropped = sum.EventsDropped
+	m.describeClock(&sum)
 	m.Close()
 	if res.err != nil {
 		return sum, fmt.Errorf("headless: writing events: %w", res.err)
@@ -138,6 +131,80 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 		return sum, fmt.Errorf("headless: writing the summary: %w", err)
 	}
 	return sum, nil
+}
+
+// played is a scenario played to its end (or interrupted): finish stops
+// the event writer and reports what it wrote. sub is nil on an event loop,
+// where nothing is dropped.
+type played struct {
+	interrupted bool
+	sub         *Subscription
+	finish      func() writeResult
+}
+
+// playOnGoroutines plays the scenario on a clock whose timers run in their
+// own goroutines (the real or a scaled clock): events reach the writer
+// through a subscription, which drops (and counts) what a slow writer
+// cannot take.
+func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, start time.Time, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
+	buffer := opts.Buffer
+	if buffer <= 0 {
+		buffer = 1 << 16
+	}
+	sub := m.Subscribe(buffer)
+	written := make(chan writeResult, 1)
+	go func() { written <- writeEvents(bw, sub, start, opts.JSON) }()
+	finish := func() writeResult {
+		sub.Close()
+		return <-written
+	}
+	if err := m.Start(sc); err != nil {
+		finish()
+		return played{}, err
+	}
+	elapsed := make(chan struct{})
+	timer := m.clock.AfterFunc(d, func() { close(elapsed) })
+	p := played{sub: sub, finish: finish}
+	select {
+	case <-elapsed:
+	case <-ctx.Done():
+		timer.Stop()
+		p.interrupted = true
+	}
+	return p, nil
+}
+
+// playOnLoop plays the scenario on the manager's event loop, on the calling
+// goroutine: every event is written as it is published, in order, so none
+// is ever dropped, and the run ends when virtual time reaches start+d or ctx
+// ends. With discard set, events are counted, not formatted.
+func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, d time.Duration, bw *bufio.Writer, discard, asJSON bool) (played, error) {
+	var res writeResult
+	enc := json.NewEncoder(bw)
+	m.setSink(func(e Event) {
+		switch {
+		case res.err != nil:
+			return
+		case discard:
+		case asJSON:
+			res.err = enc.Encode(newEventLine(e, start))
+		default:
+			res.err = writeTextLine(bw, e, start)
+		}
+		if res.err == nil {
+			res.written++
+		}
+	})
+	finish := func() writeResult {
+		m.setSink(nil)
+		return res
+	}
+	if err := m.Start(sc); err != nil {
+		finish()
+		return played{}, err
+	}
+	err := m.loop.RunUntil(ctx, start.Add(d))
+	return played{interrupted: err != nil, finish: finish}, nil
 }
 
 type writeResult struct {
@@ -157,13 +224,19 @@ func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON boo
 		if asJSON {
 			res.err = enc.Encode(newEventLine(e, start))
 		} else {
-			_, res.err = fmt.Fprintf(w, "%12s  %-20s %s\n", formatOffset(e.At.Sub(start)), orDash(e.Session), e.Text())
+			res.err = writeTextLine(w, e, start)
 		}
 		if res.err == nil {
 			res.written++
 		}
 	}
 	return res
+}
+
+// writeTextLine writes e as a line for people.
+func writeTextLine(w io.Writer, e Event, start time.Time) error {
+	_, err := fmt.Fprintf(w, "%12s  %-20s %s\n", formatOffset(e.At.Sub(start)), orDash(e.Session), e.Text())
+	return err
 }
 
 // eventLine is the JSON form of an Event.
@@ -209,6 +282,10 @@ func orDash(s string) string {
 type Summary struct {
 	Type            string           `json:"type"` // always "summary"
 	Scenario        string           `json:"scenario"`
+	Clock           string           `json:"clock"`                    // "sim", "scaled" or "real"
+	Seed            *uint64          `json:"seed,omitempty"`           // the seed of a sim or scaled run
+	Speed           float64          `json:"speed,omitempty"`          // a scaled run's speed asked
+	SpeedAchieved   float64          `json:"speed_achieved,omitempty"` // and achieved (virtual / real seconds)
 	VirtualSeconds  float64          `json:"virtual_seconds"`
 	Interrupted     bool             `json:"interrupted"`
 	EventsPublished uint64           `json:"events_published"` // events of the run (written + dropped)
@@ -253,16 +330,49 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		total.add(st)
 		ss := newSessionSummary(st)
 		ss.Name, ss.Identity, ss.Policy = s.spec.Name, s.spec.Identity, s.spec.PolicyLabel()
-		ss.EventsDropped = sub.DroppedFor(s.spec.Name)
+		if sub != nil {
+			ss.EventsDropped = sub.DroppedFor(s.spec.Name)
+		}
 		sum.Sessions = append(sum.Sessions, ss)
 	}
 	sum.Totals = newSessionSummary(total)
 	return sum
 }
 
+// describeClock says in sum which time the run was played on.
+func (m *Manager) describeClock(sum *Summary) {
+	switch {
+	case m.loop != nil:
+		seed := m.opts.Seed
+		sum.Seed = &seed
+		sum.Clock = "sim"
+		if !m.loop.Sim() {
+			sum.Clock = "scaled"
+			sum.Speed, sum.SpeedAchieved = m.loop.Speed(), m.loop.Achieved()
+		}
+	default:
+		sum.Clock = "real"
+		if s, ok := m.clock.(*clock.Scaled); ok {
+			sum.Clock, sum.Speed = "scaled", s.Speed()
+		}
+	}
+}
+
+func (s Summary) clockText() string {
+	switch {
+	case s.Clock == "sim" && s.Seed != nil:
+		return fmt.Sprintf("sim clock, seed %d", *s.Seed)
+	case s.Clock == "scaled" && s.SpeedAchieved > 0:
+		return fmt.Sprintf("scaled clock, x%s asked, x%s achieved", strconv.FormatFloat(s.Speed, 'g', 4, 64), strconv.FormatFloat(s.SpeedAchieved, 'g', 4, 64))
+	case s.Clock == "scaled":
+		return fmt.Sprintf("scaled clock, x%s", strconv.FormatFloat(s.Speed, 'g', 4, 64))
+	}
+	return s.Clock + " clock"
+}
+
 func (s Summary) writeText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time", s.Scenario, (time.Duration(s.VirtualSeconds * float64(time.Second))).Round(time.Second))
+	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time (%s)", s.Scenario, (time.Duration(s.VirtualSeconds * float64(time.Second))).Round(time.Second), s.clockText())
 	if s.Interrupted {
 		fmt.Fprint(tw, " (interrupted)")
 	}

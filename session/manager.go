@@ -26,11 +26,14 @@ var ErrUnknownSession = errors.New("no such session")
 type Manager struct {
 	opts   Options
 	clock  clock.Clock
+	loop   *clock.Loop // the clock, when it is an event loop (sim or paced time)
 	teams  TeamsIssuer
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	seq    atomic.Uint64
 	wg     sync.WaitGroup // goroutines the manager started (callers, actions)
+	slots  chan struct{}  // burst calls in flight, off an event loop
+	bursts burstQueue     // burst calls waiting for a slot, on an event loop
 
 	mu       sync.Mutex
 	closed   bool
@@ -42,6 +45,7 @@ type Manager struct {
 
 	subsMu sync.Mutex // also serialises publishing, so every subscriber sees Seq order
 	subs   map[*Subscription]struct{}
+	sink   func(Event) // called with every event as it is published (a headless run on an event loop)
 }
 
 // NewManager returns a manager with no sessions.
@@ -58,17 +62,30 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.IssueTimeout <= 0 {
 		opts.IssueTimeout = defaultIssueTimeout
 	}
+	switch {
+	case opts.IssuerLatency == 0:
+		opts.IssuerLatency = DefaultIssuerLatency
+	case opts.IssuerLatency < 0:
+		opts.IssuerLatency = 0
+	}
 	if opts.Resource == nil {
 		opts.Resource, _ = opts.Issuer.(ResourceChecker)
 	}
 	if opts.Faults == nil {
 		opts.Faults, _ = opts.Issuer.(issuer.FaultInjector)
 	}
-	m := &Manager{opts: opts, clock: opts.Clock, teams: opts.Teams,
+	loop, _ := opts.Clock.(*clock.Loop)
+	if loop != nil {
+		if err := checkLoopIssuer(opts); err != nil {
+			return nil, err
+		}
+	}
+	m := &Manager{opts: opts, clock: opts.Clock, loop: loop, teams: opts.Teams,
 		sessions: map[string]*Session{}, pending: map[string]struct{}{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}
 	if m.teams == nil {
 		m.teams, _ = opts.Issuer.(TeamsIssuer)
 	}
+	m.slots = make(chan struct{}, MaxCallsInFlight)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.started = m.clock.Now()
 	return m, nil
@@ -110,9 +127,21 @@ func (m *Manager) unsubscribe(sub *Subscription) {
 func (m *Manager) publish(e *Event) {
 	m.subsMu.Lock()
 	e.Seq = m.seq.Add(1)
+	if m.sink != nil {
+		m.sink(*e)
+	}
 	for sub := range m.subs {
 		sub.send(*e)
 	}
+	m.subsMu.Unlock()
+}
+
+// setSink makes f receive every event as it is published, synchronously; nil
+// removes it. Only an event loop's single goroutine may publish while a sink
+// is set, so f sees the events in order and never concurrently.
+func (m *Manager) setSink(f func(Event)) {
+	m.subsMu.Lock()
+	m.sink = f
 	m.subsMu.Unlock()
 }
 

@@ -27,7 +27,9 @@ type Options struct {
 	// Teams issues upstream tokens and exchanges them for Teams sessions;
 	// nil means Issuer, if it implements TeamsIssuer.
 	Teams TeamsIssuer
-	// LogSize is how many events each session keeps; 0 means DefaultLogSize.
+	// LogSize is how many events each session keeps; 0 means DefaultLogSize
+	// and a negative size keeps none (a headless run, where nobody reads
+	// them, counts them only).
 	LogSize int
 	// CallTimeout bounds each simulated caller's and burst call's GetToken
 	// (and resource check), and the Refresh action's wait for its refresh,
@@ -41,7 +43,19 @@ type Options struct {
 	// fails with an error wrapping context.DeadlineExceeded, so a refresh
 	// nobody waits on (a proactive one) cannot hang the session past expiry.
 	IssueTimeout time.Duration
+	// IssuerLatency is how long every issuer call takes when Clock is a
+	// *clock.Loop (sim or paced time): the issuer's own work costs no
+	// virtual time there, so this, plus any injected latency, is the
+	// latency the sessions see. 0 means DefaultIssuerLatency; negative means none.
+	IssuerLatency time.Duration
+	// Seed seeds every random choice the sessions make (retry jitter) when
+	// Clock is a *clock.Loop, so that a run can be repeated exactly.
+	Seed uint64
 }
+
+// DefaultIssuerLatency is Options.IssuerLatency's default: a healthy
+// issuer's answer over a network.
+const DefaultIssuerLatency = 20 * time.Millisecond
 
 // ResourceChecker checks a token at a protected resource.
 type ResourceChecker interface {

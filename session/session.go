@@ -58,7 +58,11 @@ func (s *Session) start() error {
 	}
 	refresher := s.refresher() // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
-		tok, err := refresher(s.m.ctx) // each issuer call is bounded by Options.IssueTimeout
+		ctx := s.m.ctx
+		if s.m.loop != nil {
+			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
+		}
+		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
 		if err != nil {
 			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
 			return fmt.Errorf("cannot issue the initial token: %w", err)
@@ -88,14 +92,19 @@ func (s *Session) start() error {
 		return err
 	}
 	policy.AttemptTimeout = s.m.limit(policy.AttemptTimeout) // as fast time warps need (Manager.limit)
-	cred, err := credential.New(credential.Options{
+	opts := credential.Options{
 		Refresher:          refresher,
 		InitialToken:       initial,
 		RefreshProactively: s.spec.Proactive,
 		Policy:             policy,
 		Clock:              s.m.clock,
 		OnEvent:            s.onCredentialEvent,
-	})
+	}
+	if s.m.loop != nil {
+		opts.Refresher, opts.AsyncRefresher = nil, s.m.deferred(refresher)
+		opts.Jitter = s.m.jitterFor(s.spec.Name)
+	}
+	cred, err := credential.New(opts)
 	if err != nil {
 		return err
 	}

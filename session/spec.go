@@ -84,6 +84,9 @@ const (
 	MaxScenarioCallers = 100_000
 	// MaxBurst is the most concurrent calls one burst may start.
 	MaxBurst = 100_000
+	// MaxCallsInFlight is the most burst calls in flight at once across a
+	// manager; further calls wait for one to return.
+	MaxCallsInFlight = 10_000
 )
 
 // Policies lists the refresh policy names a Spec accepts.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 // Every time limit the manager sets runs on its clock (see deadline) and is
@@ -55,8 +58,14 @@ func timedOut(ctx context.Context) (*timeoutError, bool) {
 // answers (a hung connection, the fake's hang fault) would leave the session
 // refreshing past its token's expiry. When the limit runs out the error says
 // so and wraps context.DeadlineExceeded, whatever the issuer returned.
+//
+// On an event loop the call reports its waiting instead (issuer.Delay) and
+// Manager.deferred applies the limit to it, in virtual time.
 func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Context) (T, error)) (T, error) {
-	ctx, cancel := m.deadline(ctx, &timeoutError{what: "the issuer did not answer", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
+	if issuer.DelayFrom(ctx) != nil {
+		return call(ctx)
+	}
+	ctx, cancel := m.deadline(ctx, issueTimeout(m.opts.IssueTimeout))
 	defer cancel()
 	v, err := call(ctx)
 	if err != nil {
@@ -78,8 +87,11 @@ const minRealLimit = 100 * time.Millisecond
 // limit returns d, or more on a fast time warp: at least minRealLimit of real
 // time at the clock's current speed (a clock.Scaled reports it). Zero (no
 // limit) stays zero.
+//
+// An event loop never needs the floor: its virtual time does not pass while
+// its work runs.
 func (m *Manager) limit(d time.Duration) time.Duration {
-	s, ok := m.clock.(interface{ Speed() float64 })
+	s, ok := m.clock.(*clock.Scaled)
 	if !ok || d <= 0 {
 		return d
 	}
