@@ -16,7 +16,7 @@ type flight struct {
 	ctx        context.Context
 	cancel     context.CancelCauseFunc
 	done       chan struct{} // closed once tok and err are set
-	seq        uint64 // start order, so that aborts are reported in a defined order
+	seq        uint64        // start order, so that aborts are reported in a defined order
 	reason     Reason
 	attempt    int
 	background bool // started (or adopted) by the schedule: not aborted when its waiters leave
