@@ -76,13 +76,17 @@ func NewSim(start time.Time) *Loop {
 }
 
 // NewPaced returns a Loop whose virtual time starts at start and runs speed
-// times as fast as the real clock. A speed <= 0 is taken as 1.
+// times as fast as the real clock. A speed that is not a positive finite
+// number is taken as 1.
 func NewPaced(start time.Time, speed float64) *Loop { return NewPacedOn(Real{}, start, speed) }
 
 // NewPacedOn is NewPaced over an arbitrary real clock (a test's, say): base
-// provides the real Now and the AfterFunc the loop waits with.
+// provides the real Now and the AfterFunc the loop waits with; nil means Real.
 func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
-	if speed <= 0 {
+	if base == nil {
+		base = Real{}
+	}
+	if !validSpeed(speed) {
 		speed = 1
 	}
 	l := newLoop(base, start)
@@ -165,9 +169,10 @@ func (l *Loop) Speed() float64 {
 }
 
 // SetSpeed changes a paced loop's speed from now on; pending timers still run
-// at their virtual deadlines. A speed <= 0 is ignored, as is any on a sim loop.
+// at their virtual deadlines. A speed that is not a positive finite number is
+// ignored, as is any on a sim loop.
 func (l *Loop) SetSpeed(speed float64) {
-	if l.sim || speed <= 0 {
+	if l.sim || !validSpeed(speed) {
 		return
 	}
 	l.mu.Lock()
@@ -233,7 +238,9 @@ func (l *Loop) Advance(d time.Duration) {
 	from := l.anchorVi
 	l.anchorVi = addSat(from, d)
 	l.floor = l.anchorVi
-	l.advanced += l.anchorVi - from
+	if l.started {
+		l.advanced += l.anchorVi - from
+	}
 	l.wakeLocked()
 }
 
@@ -416,8 +423,12 @@ func (l *Loop) rawLocked(realNow time.Time) int64 {
 	if l.paused {
 		return l.anchorVi
 	}
-	return addSat(l.anchorVi, scale(realNow.Sub(l.anchorRe), l.speed))
+	return addSat(l.anchorVi, scale(max(realNow.Sub(l.anchorRe), 0), l.speed))
 }
+
+// validSpeed reports whether speed can pace a loop: NaN, infinities and
+// non-positive speeds cannot.
+func validSpeed(speed float64) bool { return speed > 0 && !math.IsInf(speed, 1) }
 
 // reanchorLocked makes the virtual now shown the anchor, dropping any lag
 // behind a due timer, but never undoing an Advance.
@@ -503,6 +514,10 @@ type loopTimers []loopEntry
 
 const loopArity = 4
 
+// loopShrinkCap is the heap capacity above which a heap that has emptied to
+// a quarter is copied into a smaller one.
+const loopShrinkCap = 1024
+
 // place puts e at h[i] and tells its timer where it is.
 func (h loopTimers) place(i int, e loopEntry) {
 	h[i] = e
@@ -559,6 +574,9 @@ func (h *loopTimers) remove(i int) loopEntry {
 	last := s[n]
 	s[n] = loopEntry{}
 	s = s[:n]
+	if cap(s) > loopShrinkCap && n < cap(s)/4 { // give back a burst's memory
+		s = append(make(loopTimers, 0, 2*n), s...)
+	}
 	*h = s
 	if i != n {
 		s[i] = last

@@ -795,3 +795,35 @@ func TestLoopTimersHeapMatchesAModel(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopPacedRejectsUnusableSpeeds(t *testing.T) {
+	for _, bad := range []float64{0, -2, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		l := NewPacedOn(nil, loopEpoch, bad)
+		if l.Speed() != 1 {
+			t.Errorf("NewPacedOn(speed %v).Speed() = %v, want 1", bad, l.Speed())
+		}
+		l.SetSpeed(3)
+		l.SetSpeed(bad)
+		if l.Speed() != 3 {
+			t.Errorf("SetSpeed(%v) changed the speed to %v", bad, l.Speed())
+		}
+	}
+}
+
+// A burst of timers does not keep its memory once it has run.
+func TestLoopHeapShrinksAfterABurst(t *testing.T) {
+	l := NewSim(loopEpoch)
+	for i := range 100000 {
+		l.AfterFunc(time.Duration(i), nil)
+	}
+	keep := l.AfterFunc(time.Hour, nil)
+	if err := l.RunUntil(context.Background(), loopEpoch.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if c := cap(l.timers); c > 2*loopShrinkCap {
+		t.Fatalf("after the burst ran the heap keeps room for %d timers", c)
+	}
+	if l.Pending() != 1 || !keep.Stop() {
+		t.Fatal("the timer left after the burst was lost by the shrink")
+	}
+}
