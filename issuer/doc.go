@@ -61,7 +61,10 @@
 // Expiry is read from, in order: expires_on / expiresOn / expires_at /
 // expiresAt (epoch seconds, RFC 3339, or the Azure CLI's local
 // "2006-01-02 15:04:05.000000"), then expires_in / expiresIn (seconds from
-// now), then the JWT "exp" claim. A token of three dot-separated segments
+// now; at least 1, a fraction rounded down), then the JWT "exp" claim. A
+// date before 1970, such as the zero date 0001-01-01, is an error, not "no
+// expiry". A body that is JSON but not an object or a string (42, true,
+// null) is not a token. A token of three dot-separated segments
 // must parse as a JWT (one without exp only when a field gives the expiry).
 // An opaque token with none of these is returned with a zero ExpiresOn, and
 // the credential applies its opaque-token lifetime. An OAuth2 refresh_in

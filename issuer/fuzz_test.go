@@ -1,6 +1,8 @@
 package issuer
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,6 +29,7 @@ func FuzzParseTokenResponse(f *testing.F) {
 		"",
 		"a.b.c",
 		`{"a":{"b":{"c":{"token":"x"}}}}`,
+		"42", "null", `{"token":"t","expires_on":"0001-01-01T00:00:00Z"}`, `{"access_token":"t","expires_in":0.0001}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s), "")
@@ -43,6 +46,9 @@ func FuzzParseTokenResponse(f *testing.F) {
 		}
 		if !isTokenText(tok.Token) {
 			t.Fatalf("accepted token %q is not token text", tok.Token)
+		}
+		if trimmed := bytes.TrimSpace(body); json.Valid(trimmed) && trimmed[0] != '{' && trimmed[0] != '"' {
+			t.Fatalf("accepted the JSON value %q as a token; a token must be a string", trimmed)
 		}
 		if !tok.ExpiresOn.IsZero() && !tok.ExpiresOn.After(testNow) {
 			t.Fatalf("accepted a token expired at %v", tok.ExpiresOn)

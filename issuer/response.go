@@ -59,8 +59,24 @@ func parseTokenResponse(body []byte, contentType, tokenPath string, now time.Tim
 		return bareToken(raw, contentType, now)
 	case trimmed[0] == '[':
 		return credential.AccessToken{}, fmt.Errorf("response is a JSON array (%s); expected an object holding a token", shapeOf(trimmed, contentType))
+	case json.Valid(trimmed):
+		// 42, true, null: JSON, but a token must be a string.
+		return credential.AccessToken{}, fmt.Errorf("response is a JSON %s (%s), not a token: a token must be a string; expected an object holding a token, or a bare token",
+			jsonScalarKind(trimmed), shapeOf(trimmed, contentType))
 	}
 	return bareToken(string(trimmed), contentType, now)
+}
+
+// jsonScalarKind names the kind of a valid JSON value that is not an
+// object, array or string.
+func jsonScalarKind(v []byte) string {
+	switch v[0] {
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // bareToken takes a whole response as the token. Its expiry comes from the
@@ -295,7 +311,7 @@ func expiryOf(holder map[string]any, now time.Time) (time.Time, error) {
 	}
 	for _, name := range relativeExpiryFields {
 		if v, ok := holder[name]; ok {
-			d, err := parseSeconds(v)
+			d, err := parseLifetime(v)
 			if err != nil {
 				return time.Time{}, fmt.Errorf("field %q: %w", name, err)
 			}
@@ -343,12 +359,24 @@ func parseInstant(v any) (time.Time, error) {
 		return epoch(f, s)
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+		return checkInstant(t, s)
 	}
 	if t, err := time.ParseInLocation(azureCLITimeLayout, s, time.Local); err == nil {
-		return t, nil
+		return checkInstant(t, s)
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time; want epoch seconds, RFC 3339 (2026-11-22T13:04:05Z) or 2026-11-22 13:04:05.000000 (local)", excerpt([]byte(s)))
+}
+
+// checkInstant refuses a date before the Unix epoch: no token expired then,
+// and 0001-01-01 is the zero date of Go and .NET, which a server sends when
+// it never set the expiry. Taken as "no expiry" it would make a JWT's
+// credential fall back to the exp claim, or an opaque token live the
+// credential's default lifetime, without a word.
+func checkInstant(t time.Time, text string) (time.Time, error) {
+	if t.Before(time.Unix(0, 0)) {
+		return time.Time{}, fmt.Errorf("%s is before 1970, not an expiry (a zero date means the server set none)", excerpt([]byte(text)))
+	}
+	return t, nil
 }
 
 func epoch(f float64, text string) (time.Time, error) {
@@ -379,6 +407,21 @@ func parseSeconds(v any) (time.Duration, error) {
 		return 0, fmt.Errorf("%s seconds is out of range", excerpt([]byte(s)))
 	}
 	return time.Duration(f * float64(time.Second)), nil
+}
+
+// parseLifetime reads a token's lifetime in seconds (expires_in): at least
+// one second, and whole seconds, a fraction rounded down. A lifetime under a
+// second is a server bug, not a token worth using.
+func parseLifetime(v any) (time.Duration, error) {
+	d, err := parseSeconds(v)
+	if err != nil {
+		return 0, err
+	}
+	if d < time.Second {
+		text, _ := scalarText(v)
+		return 0, fmt.Errorf("%s seconds is under a second; want a whole number of seconds, at least 1", excerpt([]byte(text)))
+	}
+	return d.Truncate(time.Second), nil
 }
 
 // finishToken checks a JWT's shape, fills a missing expiry from its exp

@@ -69,7 +69,8 @@ func TestParseTokenResponseRejectsBadInputWithAReason(t *testing.T) {
 		`[{"token":"t"}]`:                                              "JSON array",
 		"two words":                                                    "neither JSON nor a single token",
 		`{"token":"t","expires_in":3600`:                               "not valid JSON",
-		`{"token":"t","expires_in":0}`:                                 "token expired at",
+		`{"token":"t","expires_in":0}`:                                 "0 seconds is under a second",
+		`{"token":"t","expires_on":0}`:                                 "token expired at",
 	}
 	for body, want := range cases {
 		_, err := parseTokenResponse([]byte(body), "", "", testNow)
@@ -177,5 +178,53 @@ func TestExcerptRedactsJWTsAndLongOpaqueTokensButKeepsWordsAndIDs(t *testing.T) 
 	long := strings.Repeat("a ", 98) + jwt
 	if got := excerpt([]byte(long)); strings.Contains(got, "eyJ") || !strings.HasSuffix(got, "…") {
 		t.Errorf("excerpt of a token across the cut = %q", got)
+	}
+}
+
+// TestParseTokenResponseRefusesAYearOneExpiry pins that a zero expiry
+// (Go's and .NET's default date) is an error, not "no expiry": it used to
+// leave ExpiresOn zero, so that the credential took the token as opaque.
+func TestParseTokenResponseRefusesAYearOneExpiry(t *testing.T) {
+	for _, body := range []string{
+		`{"token":"opaque","expires_on":"0001-01-01T00:00:00Z"}`,
+		fmt.Sprintf(`{"token":%q,"expiresOn":"0001-01-01T00:00:00Z"}`, jwtExpiring(testNow.Add(time.Hour))),
+		`{"accessToken":"opaque","expiresOn":"0001-01-01 00:00:00.000000"}`,
+		`{"token":"opaque","expiresOn":"1969-12-31T23:59:59Z"}`,
+	} {
+		_, err := parseTokenResponse([]byte(body), "", "", testNow)
+		if err == nil || !strings.Contains(err.Error(), "before 1970, not an expiry") {
+			t.Errorf("parse %s: err = %v, want the date refused as before 1970", body, err)
+		}
+	}
+}
+
+// TestParseTokenResponseRefusesABareJSONValueThatIsNotAString pins that a
+// body of 42, true or null is not taken as a token.
+func TestParseTokenResponseRefusesABareJSONValueThatIsNotAString(t *testing.T) {
+	for _, body := range []string{"42", " -1.5e3\n", "true", "null"} {
+		_, err := parseTokenResponse([]byte(body), "application/json", "", testNow)
+		if err == nil || !strings.Contains(err.Error(), "a token must be a string") {
+			t.Errorf("parse %q: err = %v, want it refused as not a string", body, err)
+		}
+	}
+	// A plain-text opaque token that merely starts with a digit stays a token.
+	if tok, err := parseTokenResponse([]byte("42abc"), "text/plain", "", testNow); err != nil || tok.Token != "42abc" {
+		t.Errorf("parse 42abc: %q, %v; want the bare token", tok.Token, err)
+	}
+}
+
+// TestParseTokenResponseRefusesExpiresInUnderASecond pins that expires_in
+// must be at least one second; a fraction above it is rounded down.
+func TestParseTokenResponseRefusesExpiresInUnderASecond(t *testing.T) {
+	for _, v := range []string{"0.0001", "0", `"0.5"`, "1e-9"} {
+		body := `{"access_token":"opaque","expires_in":` + v + `}`
+		_, err := parseTokenResponse([]byte(body), "", "", testNow)
+		if err == nil || !strings.Contains(err.Error(), `field "expires_in"`) || !strings.Contains(err.Error(), "under a second") {
+			t.Errorf("parse %s: err = %v, want expires_in refused as under a second", body, err)
+		}
+	}
+	tok, err := parseTokenResponse([]byte(`{"access_token":"opaque","expires_in":3599.9}`), "", "", testNow)
+	if err != nil || !tok.ExpiresOn.Equal(testNow.Add(3599*time.Second)) {
+		t.Errorf("expires_in 3599.9: %v, %v; want now+3599s", tok.ExpiresOn, err)
 	}
 }
