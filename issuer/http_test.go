@@ -1,6 +1,7 @@
 package issuer_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -401,4 +403,117 @@ func TestHTTPAlreadyCancelledContextFailsWithoutCalling(t *testing.T) {
 func urlQueryEscape(s string) string {
 	r := strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", " ", "%20")
 	return r.Replace(s)
+}
+
+// keepAliveCloser is a minimal HTTP/1.1 server whose connections answer
+// their first request and then, on the next one, read it and reset the
+// connection without an answer: what a server closing an idle kept-alive
+// connection looks like when the client's next request was already on its
+// way. With onlyFirstConn, only the first connection answers at all.
+type keepAliveCloser struct {
+	URL      string
+	Requests atomic.Int64 // requests read, answered or not
+
+	ln            net.Listener
+	answer        string
+	onlyFirstConn bool
+	conns         sync.WaitGroup
+	mu            sync.Mutex
+	open          []net.Conn
+}
+
+func newKeepAliveCloser(t *testing.T, answer string, onlyFirstConn bool) *keepAliveCloser {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &keepAliveCloser{URL: "http://" + ln.Addr().String(), ln: ln, answer: answer, onlyFirstConn: onlyFirstConn}
+	s.conns.Add(1)
+	go s.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		for _, c := range s.open {
+			c.Close()
+		}
+		s.mu.Unlock()
+		s.conns.Wait()
+	})
+	return s
+}
+
+func (s *keepAliveCloser) accept() {
+	defer s.conns.Done()
+	for n := 0; ; n++ {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return // the listener is closed
+		}
+		s.mu.Lock()
+		s.open = append(s.open, conn)
+		s.mu.Unlock()
+		s.conns.Add(1)
+		go s.serve(conn, !s.onlyFirstConn || n == 0)
+	}
+}
+
+func (s *keepAliveCloser) serve(conn net.Conn, answerFirst bool) {
+	defer s.conns.Done()
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	for i := 0; ; i++ {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		s.Requests.Add(1)
+		if i > 0 || !answerFirst {
+			conn.(*net.TCPConn).SetLinger(0) // reset, as a server dropping the connection
+			return
+		}
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(s.answer), s.answer)
+	}
+}
+
+// TestPostIsRetriedOnANewConnectionWhenTheServerDroppedAKeptAliveOne pins
+// that a token POST sent on a reused connection the server then drops,
+// without an answer, is sent again on a new connection, once: it used to
+// fail with "connection reset by peer".
+func TestPostIsRetriedOnANewConnectionWhenTheServerDroppedAKeptAliveOne(t *testing.T) {
+	const answer = `{"access_token":"opaque-token-1","expires_in":3600}`
+	specs := map[string]func(url string) string{
+		"http": func(url string) string { return url + "/getToken" },
+		"oauth2": func(url string) string {
+			return "oauth2:token_url=" + url + "/token,client_id=app,secret_env=APP_SECRET,auth=params"
+		},
+	}
+	for name, spec := range specs {
+		t.Run(name, func(t *testing.T) {
+			srv := newKeepAliveCloser(t, answer, false)
+			iss := newHTTPIssuer(t, spec(srv.URL), oauth2Opts())
+			for i := range 2 {
+				if tok, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"}); err != nil || tok.Token != "opaque-token-1" {
+					t.Fatalf("issue %d: %q, %v; want the token", i, tok.Token, err)
+				}
+			}
+			if n := srv.Requests.Load(); n != 3 {
+				t.Errorf("server read %d requests, want 3 (the second sent again on a new connection)", n)
+			}
+		})
+		t.Run(name+" at most once", func(t *testing.T) {
+			srv := newKeepAliveCloser(t, answer, true)
+			iss := newHTTPIssuer(t, spec(srv.URL), oauth2Opts())
+			if _, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"}); err == nil {
+				t.Error("the second issue succeeded against a server that drops every later request")
+			}
+			if n := srv.Requests.Load(); n != 3 {
+				t.Errorf("server read %d requests, want 3 (the second sent again once, on a fresh connection, and not after)", n)
+			}
+		})
+	}
 }

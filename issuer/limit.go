@@ -26,7 +26,7 @@ func withResponseLimit(c *http.Client) *http.Client {
 type limitTransport struct{ base http.RoundTripper }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(replayable(req))
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +53,34 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// replayable marks a POST whose body can be sent again (GetBody is set, as
+// for every token request here) as idempotent, with an Idempotency-Key
+// header that net/http does not send (its value is empty). Asking for
+// another token is harmless, and the mark lets the transport send the
+// request again, on a new connection, when a kept-alive connection turns out
+// closed by the server before any answer came back: the race between a
+// server's idle timeout and the next request, which otherwise fails with
+// "connection reset by peer". net/http retries only on a reused connection,
+// so a server that drops fresh connections sees the request once more at
+// most.
+func replayable(req *http.Request) *http.Request {
+	if req.Method != http.MethodPost || req.GetBody == nil {
+		return req
+	}
+	if _, ok := req.Header["Idempotency-Key"]; ok {
+		return req
+	}
+	if _, ok := req.Header["X-Idempotency-Key"]; ok {
+		return req
+	}
+	clone := req.Clone(req.Context()) // a RoundTripper must not change its request
+	if clone.Header == nil {
+		clone.Header = http.Header{}
+	}
+	clone.Header["Idempotency-Key"] = nil
+	return clone
 }
 
 func looksLikeJSONSentAsText(contentType string, body []byte) bool {
