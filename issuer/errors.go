@@ -117,6 +117,8 @@ func describeCallError(callCtx context.Context, timeout time.Duration, err error
 	switch {
 	case errors.Is(err, ErrResponseTooLarge):
 		return err
+	case isHeaderTooLarge(err):
+		return fmt.Errorf("the server's response headers are larger than %d KiB, far more than a token endpoint sends (%w)", MaxResponseHeaderBytes>>10, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("connection refused: nothing is listening there; is the server running? (%w)", err)
 	case errors.As(err, &dnsErr):
@@ -145,6 +147,13 @@ func excerpt(body []byte) string {
 		text += "…"
 	}
 	return text
+}
+
+// isHeaderTooLarge says whether err is net/http refusing response headers
+// above Transport.MaxResponseHeaderBytes; it has no error value to match.
+func isHeaderTooLarge(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "server response headers exceeded") || strings.Contains(msg, "response header list larger than")
 }
 
 // oneLine is the start of a text the user gave (a command line) on one line,

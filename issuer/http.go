@@ -113,7 +113,7 @@ func (h *HTTP) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	if err != nil {
 		return credential.AccessToken{}, h.fail(describeCallError(callCtx, timeout, err))
 	}
-	body, err := io.ReadAll(resp.Body) // already bounded by the limit transport
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes)) // the limit transport has refused more
 	resp.Body.Close()
 	if err != nil {
 		return credential.AccessToken{}, h.fail(describeCallError(callCtx, timeout, err))

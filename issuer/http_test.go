@@ -405,6 +405,22 @@ func urlQueryEscape(s string) string {
 	return r.Replace(s)
 }
 
+// TestHTTPRefusesOversizedResponseHeaders pins the header limit of the
+// shared client: a 9 MB header used to be read whole and the token accepted.
+func TestHTTPRefusesOversizedResponseHeaders(t *testing.T) {
+	padding := strings.Repeat("a", 9<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Padding", padding)
+		fmt.Fprint(w, "opaque-token-1")
+	}))
+	defer srv.Close()
+
+	_, err := newHTTPIssuer(t, srv.URL, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err == nil || !strings.Contains(err.Error(), "response headers are larger than 64 KiB") {
+		t.Errorf("err = %v, want the response headers refused as too large", err)
+	}
+}
+
 // keepAliveCloser is a minimal HTTP/1.1 server whose connections answer
 // their first request and then, on the next one, read it and reset the
 // connection without an answer: what a server closing an idle kept-alive

@@ -8,22 +8,28 @@ import (
 	"time"
 )
 
+// MaxResponseHeaderBytes bounds the response headers the client made by
+// NewHTTPClient reads; a token endpoint's headers are a few hundred bytes.
+const MaxResponseHeaderBytes = 64 << 10
+
 // NewHTTPClient returns an HTTP client for the issuer adapters: keep-alive
 // connections that are reused across calls (a client per request exhausts
-// sockets), and dial and TLS handshake timeouts. It has no overall timeout:
+// sockets), dial and TLS handshake timeouts, and response headers bounded by
+// MaxResponseHeaderBytes. It has no overall timeout:
 // each Issue call bounds itself with Options.Timeout and its context. Create
 // one per program and share it through Options.HTTPClient.
 func NewHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ExpectContinueTimeout: 1 * time.Second,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    16,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ExpectContinueTimeout:  1 * time.Second,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
 	return &http.Client{Transport: transport}
 }

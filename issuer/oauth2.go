@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -144,16 +145,19 @@ func readSecret(cfg OAuth2Config, opts Options) (string, error) {
 		}
 		return v, nil
 	}
-	info, err := os.Stat(cfg.SecretFile)
+	// The size a file reports cannot be trusted (0 for /dev/zero, a pipe):
+	// the read itself is bounded.
+	f, err := os.Open(cfg.SecretFile)
 	if err != nil {
 		return "", fmt.Errorf("cannot read the client secret (secret_file): %w", err)
 	}
-	if info.Size() > maxSecretFileBytes {
-		return "", fmt.Errorf("secret_file %s is %d bytes, too large for a client secret", cfg.SecretFile, info.Size())
-	}
-	b, err := os.ReadFile(cfg.SecretFile)
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("cannot read the client secret (secret_file): %w", err)
+	}
+	if len(b) > maxSecretFileBytes {
+		return "", fmt.Errorf("secret_file %s holds more than %d KiB, too much for a client secret; is it the right file?", cfg.SecretFile, maxSecretFileBytes>>10)
 	}
 	secret := strings.TrimRight(string(b), "\r\n")
 	if secret == "" {

@@ -226,3 +226,16 @@ func TestOAuth2DetectsAuthStyleOnceAcrossScopeSets(t *testing.T) {
 		t.Errorf("4 issues made %d POSTs, want 5 (one probe, then params every time)", n)
 	}
 }
+
+// TestOAuth2SecretFileIsReadWithABound pins that a secret_file whose size
+// the system does not report (a device, a pipe) is read only up to the
+// limit: /dev/zero used to be read until memory ran out.
+func TestOAuth2SecretFileIsReadWithABound(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skipf("no /dev/zero here: %v", err)
+	}
+	_, err := issuer.Parse("oauth2:token_url=https://login.example/token,client_id=app,secret_file=/dev/zero", issuer.Options{})
+	if err == nil || !strings.Contains(err.Error(), "secret_file /dev/zero holds more than 64 KiB") {
+		t.Errorf("err = %v, want the file refused as too large", err)
+	}
+}

@@ -23,6 +23,8 @@ type Options struct {
 	// HTTPClient is used by the HTTP-based adapters. Create one with
 	// NewHTTPClient and pass it to every adapter so that they share
 	// connections; nil means each adapter creates its own when it is built.
+	// A client made otherwise keeps its transport's own limit on response
+	// headers (net/http's default is 10 MB, not MaxResponseHeaderBytes).
 	HTTPClient *http.Client
 	// Timeout bounds each Issue call; zero means DefaultTimeout.
 	Timeout time.Duration
