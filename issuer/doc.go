@@ -44,9 +44,14 @@
 //	    (token|accessToken|access_token with expiresOn|expires_on|expires_in)
 //	    from its stdout, e.g. exec:az account get-access-token -o json. The
 //	    command gets TOKENTOP_IDENTITY, TOKENTOP_SCOPES (space-separated) and
-//	    TOKENTOP_LIFETIME_SECONDS in its environment. It is sent SIGTERM when
-//	    the call's context ends and SIGKILL if it is still running
-//	    Options.KillDelay (default 2s) later.
+//	    TOKENTOP_LIFETIME_SECONDS in its environment. It runs in its own
+//	    process group, which is sent SIGTERM when the call's context ends and
+//	    SIGKILL if the command is still running Options.KillDelay (default
+//	    2s) later. On Linux, what is left of the group (children started in
+//	    the background) is killed as soon as the command exits, so that no
+//	    process outlives the call; elsewhere such children outlive it. A
+//	    token printed before the command exited is used even if a child it
+//	    left behind still holds stdout open.
 //
 // # Shared behaviour
 //

@@ -36,8 +36,10 @@ type ExecConfig struct {
 // Exec issues tokens by running a command, such as
 // "az account get-access-token -o json". The command is sent SIGTERM (its
 // whole process group, on Unix) when the call's context ends, and SIGKILL if
-// it is still running Options.KillDelay later (on Linux, what is left of its
-// group too). It is safe for concurrent use.
+// it is still running Options.KillDelay later. On Linux, what is left of its
+// group (children it started in the background) is killed as soon as the
+// command exits, so that no process outlives the call. It is safe for
+// concurrent use.
 type Exec struct {
 	cfg      ExecConfig
 	path     string
@@ -85,10 +87,17 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 
 	err := cmd.Start()
 	if err == nil {
-		// Children that ignored SIGTERM are killed before Wait reaps the
-		// command: once it is reaped, its group id may name another group.
-		killGroupBeforeReaping(callCtx, cmd, e.killGroup)
+		// What is left of the group (background children, children that
+		// ignored SIGTERM) is killed before Wait reaps the command: once it
+		// is reaped, its group id may name another group.
+		killGroupBeforeReaping(cmd, e.killGroup)
 		err = cmd.Wait()
+		if errors.Is(err, exec.ErrWaitDelay) && callCtx.Err() == nil {
+			// The command exited 0 but something it started (outside its
+			// group, or where groups cannot be killed) still holds stdout
+			// open: what the command printed before it exited stands.
+			err = nil
+		}
 	}
 	switch {
 	case stdout.overflowed():

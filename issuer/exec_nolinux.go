@@ -2,13 +2,11 @@
 
 package issuer
 
-import (
-	"context"
-	"os/exec"
-)
+import "os/exec"
 
 // killGroupBeforeReaping does nothing here: without waitid(WNOWAIT) the
 // command cannot be known to have exited while still unreaped, and a group
 // kill after Wait could hit an unrelated group that reused the id. Children
-// that ignore SIGTERM outlive the call.
-func killGroupBeforeReaping(context.Context, *exec.Cmd, func(pgid int) error) {}
+// that ignore SIGTERM, or that the command left in the background, outlive
+// the call; Exec still uses what the command printed before it exited.
+func killGroupBeforeReaping(*exec.Cmd, func(pgid int) error) {}

@@ -196,3 +196,15 @@ func TestExecBinaryRemovedAfterConstructionFailsAtIssue(t *testing.T) {
 		t.Errorf("err = %v, want cannot run naming the command", err)
 	}
 }
+
+// TestExecUsesTheTokenPrintedBeforeABackgroundChildHoldsStdout pins that a
+// command that exits 0 after printing its token, leaving a child running
+// that holds stdout open, yields that token rather than an I/O error.
+func TestExecUsesTheTokenPrintedBeforeABackgroundChildHoldsStdout(t *testing.T) {
+	script := writeScript(t, "echo opaque-token-1; sleep 40 & exit 0\n")
+	tok, err := newExec(t, []string{script}, issuer.Options{KillDelay: 50 * time.Millisecond}).
+		Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err != nil || tok.Token != "opaque-token-1" {
+		t.Errorf("got %q, %v; want the token printed before the command exited", tok.Token, err)
+	}
+}

@@ -30,6 +30,7 @@ type backend interface {
 type frame struct {
 	Now      time.Time
 	Speed    float64
+	Achieved float64 // virtual seconds per real second made so far; 0 if unknown
 	Paused   bool
 	Totals   totals
 	Sessions []sessionView

@@ -14,6 +14,7 @@ type fakeBackend struct {
 	mu       sync.Mutex
 	now      time.Time
 	speed    float64
+	achieved float64
 	paused   bool
 	totals   totals
 	sessions []sessionView
@@ -25,7 +26,7 @@ type fakeBackend struct {
 func (f *fakeBackend) Frame(detail string) frame {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fr := frame{Now: f.now, Speed: f.speed, Paused: f.paused, Totals: f.totals,
+	fr := frame{Now: f.now, Speed: f.speed, Achieved: f.achieved, Paused: f.paused, Totals: f.totals,
 		Sessions: append([]sessionView(nil), f.sessions...)}
 	fr.Totals.Sessions = len(f.sessions)
 	if d, ok := f.details[detail]; ok {

@@ -24,6 +24,8 @@ func (m Model) headerLines() []string {
 	clockSeg := s.HeaderValue.Render(f.Now.Format("15:04:05")) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
 	if f.Paused {
 		clockSeg += " " + s.Paused.Render(" PAUSED ")
+	} else if behind(f) {
+		clockSeg += " " + s.Warning.Render("("+speedLabel(roundSpeed(f.Achieved))+" achieved)")
 	}
 	segs := []string{
 		s.Title.Render("tokentop"),
@@ -70,4 +72,16 @@ func (m Model) rule(label string) string {
 	label = ansi.Truncate(label, max(m.width-6, 0), "…")
 	rest := max(m.width-3-ansi.StringWidth(label)-1, 0)
 	return m.styles.Rule.Render("── ") + label + " " + m.styles.Rule.Render(strings.Repeat("─", rest))
+}
+
+// behind reports a clock that made clearly less virtual time than its speed
+// asks: the machine could not keep up, and virtual time slowed down.
+func behind(f frame) bool {
+	return f.Achieved > 0 && f.Achieved < 0.9*f.Speed
+}
+
+// roundSpeed keeps three significant digits of an achieved speed.
+func roundSpeed(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
+	return r
 }

@@ -68,6 +68,9 @@ func (b *managerBackend) Frame(detail string) frame {
 	if tc, ok := b.clock.(TimeControl); ok {
 		f.Speed, f.Paused = tc.Speed(), tc.Paused()
 	}
+	if a, ok := b.clock.(interface{ Achieved() float64 }); ok {
+		f.Achieved = a.Achieved()
+	}
 	sessions := b.m.Sessions()
 	f.Sessions = make([]sessionView, 0, len(sessions))
 	b.mu.Lock()

@@ -105,6 +105,21 @@ func TestHeaderShowsPausedSpeedAndEventsTheLogsNoLongerKeep(t *testing.T) {
 	}
 }
 
+func TestHeaderShowsTheSpeedAchievedWhenTheMachineFallsBehind(t *testing.T) {
+	for _, tc := range []struct {
+		achieved float64
+		want     bool
+	}{{0, false}, {59, false}, {41.37, true}} {
+		f := demoBackend(testNow)
+		f.achieved = tc.achieved
+		d := newDriver(t, f, Options{NoColor: true}, 200, 30)
+		header := strings.SplitN(d.screen(), "\n", 2)[0]
+		if got := strings.Contains(header, "(x41.4 achieved)"); got != tc.want || strings.Contains(header, "achieved") != tc.want {
+			t.Errorf("achieved %v of x60: header %q; want the achieved speed shown: %v", tc.achieved, header, tc.want)
+		}
+	}
+}
+
 func TestSignatureBadgeShowsTheVerifierVerdict(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
