@@ -56,12 +56,28 @@
 // # Shared behaviour
 //
 // Every adapter bounds a call by [Options.Timeout] (default 10s) and the
-// caller's context, reads at most 1 MiB of response, rejects a token that has
-// already expired, and reports errors that name the endpoint (its URL without
-// query or password) and what was wrong. The HTTP-based adapters share one
-// [http.Client] (see [NewHTTPClient]) so that connections are reused, and
-// follow redirects only within the endpoint's own scheme and host, so that
-// header_env headers and client secrets never reach another server.
+// caller's context, reads at most 1 MiB of response (or stdout) and 64 KiB
+// of client-secret file, rejects a token that has already expired, and
+// reports errors that name the endpoint (its URL without query or password)
+// and what was wrong. The HTTP-based adapters share one [http.Client] (see
+// [NewHTTPClient], which also bounds response headers to 64 KiB) so that
+// connections are reused, and follow redirects only within the endpoint's
+// own scheme and host, so that header_env headers and client secrets never
+// reach another server. A POST sent on a kept-alive connection that the
+// server closed before answering is sent again on another connection (only
+// after a reused connection fails: a fresh one that fails is not retried).
+//
+// # Redaction
+//
+// Errors quote at most 200 bytes of a response body or a command's stderr,
+// on one line. Every secret an adapter holds (the OAuth2 client secret,
+// header_env values, ExecConfig.SecretEnv values) is replaced by [redacted]
+// in its errors, whatever its shape, in every form the adapter sends it:
+// as is, URL-encoded, JSON-escaped, and inside the HTTP Basic credential.
+// Quoted text also has anything that looks like a token (a JWT, a long mix
+// of letters and digits) and the value of any credential-named key
+// (password=, client_secret=, X-Api-Key:, Authorization: Bearer ...,
+// accesskey=) replaced.
 //
 // Expiry is read from, in order: expires_on / expiresOn / expires_at /
 // expiresAt (epoch seconds, RFC 3339, or the Azure CLI's local

@@ -32,6 +32,18 @@ func (e *Error) Error() string { return "issuer " + e.Endpoint + ": " + e.Err.Er
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// reporter builds an adapter's errors: it names the endpoint and keeps the
+// adapter's secrets out of the message.
+type reporter struct {
+	endpoint string
+	secrets  *redactor
+}
+
+// fail wraps err as the adapter's *Error, its message redacted.
+func (r reporter) fail(err error) error {
+	return &Error{Endpoint: r.endpoint, Err: r.secrets.error(err)}
+}
+
 // ErrResponseTooLarge reports a response body or command output above
 // MaxResponseBytes.
 var ErrResponseTooLarge = errors.New("response larger than 1 MiB")
@@ -125,28 +137,6 @@ func describeCallError(callCtx context.Context, timeout time.Duration, err error
 		return fmt.Errorf("cannot resolve host %q: %w", dnsErr.Name, err)
 	}
 	return fmt.Errorf("request failed: %w", err)
-}
-
-// excerpt returns the start of a body on one line, for an error message,
-// with anything that looks like a token replaced by [redacted]: an error
-// body can echo the credential that was sent.
-func excerpt(body []byte) string {
-	const max = 200
-	// Collapse more than max, so that a token across the cut is still seen
-	// whole by redactTokens.
-	text, rest := collapse(body, 2*max)
-	text = redactTokens(text)
-	cut := len(text) > max
-	if cut {
-		text = text[:max]
-		for !utf8.ValidString(text) {
-			text = text[:len(text)-1]
-		}
-	}
-	if cut || rest {
-		text += "…"
-	}
-	return text
 }
 
 // isHeaderTooLarge says whether err is net/http refusing response headers

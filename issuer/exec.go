@@ -31,6 +31,12 @@ type ExecConfig struct {
 	// means communicationIdentityToken, access_token, accessToken or token,
 	// or the whole output as a bare token.
 	TokenField string
+	// SecretEnv names environment variables whose values are secrets the
+	// command may print (a password echoed on stderr): they are replaced by
+	// [redacted] in errors. They are read once, by NewExec, through
+	// Options.LookupEnv; one that is not set is ignored. The command's other
+	// environment is not treated as secret.
+	SecretEnv []string
 }
 
 // Exec issues tokens by running a command, such as
@@ -41,10 +47,11 @@ type ExecConfig struct {
 // command exits, so that no process outlives the call. It is safe for
 // concurrent use.
 type Exec struct {
-	cfg      ExecConfig
-	path     string
-	endpoint string
-	opts     Options
+	// reporter names the endpoint and holds the SecretEnv values, to redact.
+	reporter
+	cfg  ExecConfig
+	path string
+	opts Options
 	// killGroup sends SIGKILL to a process group; nil means the system call.
 	// Tests replace it to see when the kill happens.
 	killGroup func(pgid int) error
@@ -60,7 +67,18 @@ func NewExec(cfg ExecConfig, opts Options) (*Exec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: command %q not found or not executable (%w); check the spelling and PATH", oneLine(endpoint), cfg.Argv[0], err)
 	}
-	return &Exec{cfg: cfg, path: path, endpoint: oneLine(endpoint), opts: opts}, nil
+	var secrets []string
+	for _, name := range cfg.SecretEnv {
+		if v, ok := opts.lookupEnv(name); ok {
+			secrets = append(secrets, v)
+		}
+	}
+	return &Exec{
+		reporter: reporter{endpoint: oneLine(endpoint), secrets: newRedactor(secrets...)},
+		cfg:      cfg,
+		path:     path,
+		opts:     opts,
+	}, nil
 }
 
 // Name is "exec" and the command line.
@@ -103,26 +121,25 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	case stdout.overflowed():
 		return credential.AccessToken{}, e.fail(fmt.Errorf("stdout: %w", ErrResponseTooLarge))
 	case callCtx.Err() != nil:
-		return credential.AccessToken{}, e.fail(withStderr(describeCallError(callCtx, timeout, err), stderr))
+		return credential.AccessToken{}, e.fail(e.withStderr(describeCallError(callCtx, timeout, err), stderr))
 	case err != nil:
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("command failed: %w", exitErr), stderr))
+			return credential.AccessToken{}, e.fail(e.withStderr(fmt.Errorf("command failed: %w", exitErr), stderr))
 		}
-		return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("cannot run the command: %w", err), stderr))
+		return credential.AccessToken{}, e.fail(e.withStderr(fmt.Errorf("cannot run the command: %w", err), stderr))
 	}
 	tok, err := parseTokenResponse(stdout.bytes(), "", e.cfg.TokenField, e.opts.now())
 	if err != nil {
-		return credential.AccessToken{}, e.fail(withStderr(fmt.Errorf("stdout: %w", err), stderr))
+		return credential.AccessToken{}, e.fail(e.withStderr(fmt.Errorf("stdout: %w", err), stderr))
 	}
 	return tok, nil
 }
 
-func (e *Exec) fail(err error) error { return &Error{Endpoint: e.endpoint, Err: err} }
-
-// withStderr appends the start of the command's stderr to err, if it wrote any.
-func withStderr(err error, stderr *cappedBuffer) error {
-	if text := excerpt(stderr.bytes()); text != "" {
+// withStderr appends the start of the command's stderr to err, if it wrote
+// any, redacted.
+func (e *Exec) withStderr(err error, stderr *cappedBuffer) error {
+	if text := e.secrets.excerpt(stderr.bytes()); text != "" {
 		return fmt.Errorf("%w; stderr: %s", err, text)
 	}
 	return err

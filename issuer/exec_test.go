@@ -197,6 +197,28 @@ func TestExecBinaryRemovedAfterConstructionFailsAtIssue(t *testing.T) {
 	}
 }
 
+// TestExecErrorsRedactSecretsOnStderr pins that a command's stderr shows
+// neither the value of a credential-named key nor a secret configured with
+// SecretEnv, whatever their shape.
+func TestExecErrorsRedactSecretsOnStderr(t *testing.T) {
+	script := writeScript(t, `echo "login with password=hunter2 failed; tried correct horse battery" >&2; exit 1`)
+	e, err := issuer.NewExec(issuer.ExecConfig{Argv: []string{script}, SecretEnv: []string{"TOOL_PASSPHRASE"}}, issuer.Options{
+		LookupEnv: func(k string) (string, bool) { return "correct horse battery", k == "TOOL_PASSPHRASE" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Issue(context.Background(), issuer.Request{Identity: "alice"})
+	if err == nil {
+		t.Fatal("Issue succeeded, want the exit status")
+	}
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "horse") {
+		t.Errorf("error %q shows a secret", err)
+	}
+	if want := "stderr: login with password=[redacted] failed; tried [redacted]"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
+}
+
 // TestExecUsesTheTokenPrintedBeforeABackgroundChildHoldsStdout pins that a
 // command that exits 0 after printing its token, leaving a child running
 // that holds stdout open, yields that token rather than an I/O error.

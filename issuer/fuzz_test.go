@@ -111,7 +111,8 @@ func FuzzSplitArgsRoundTrip(f *testing.F) {
 // FuzzExcerpt checks that an excerpt of any body is one short line and that
 // redaction always ends.
 func FuzzExcerpt(f *testing.F) {
-	for _, s := range []string{"", "...", "a. b.. .c", "eyJa.b.c", "x\n\ty", strings.Repeat("Ab1", 300)} {
+	for _, s := range []string{"", "...", "a. b.. .c", "eyJa.b.c", "x\n\ty", strings.Repeat("Ab1", 300),
+		"password=hunter2", `Authorization: Bearer x`, `"client_secret" : 'y'`, "token:", `key=\"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

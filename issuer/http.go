@@ -44,12 +44,13 @@ type HTTPConfig struct {
 // HTTP issues tokens from an app-server endpoint such as the ACS sample's
 // /getToken. It is safe for concurrent use.
 type HTTP struct {
-	cfg      HTTPConfig
-	url      *url.URL
-	header   http.Header
-	endpoint string
-	client   *http.Client
-	opts     Options
+	// reporter names the endpoint and holds the header_env values, to redact.
+	reporter
+	cfg    HTTPConfig
+	url    *url.URL
+	header http.Header
+	client *http.Client
+	opts   Options
 }
 
 // NewHTTP checks cfg, reads the header values it names from the environment
@@ -73,12 +74,14 @@ func NewHTTP(cfg HTTPConfig, opts Options) (*HTTP, error) {
 	if header == nil {
 		header = http.Header{}
 	}
+	var secrets []string
 	for name, env := range cfg.HeaderEnv {
 		v, ok := opts.lookupEnv(env)
 		if !ok || v == "" {
 			return nil, fmt.Errorf("issuer %s: header %s: environment variable %s is not set", redactURL(u), name, env)
 		}
 		header.Set(name, v)
+		secrets = append(secrets, headerSecrets(v)...)
 	}
 	if header.Get("Accept") == "" {
 		header.Set("Accept", "application/json, text/plain")
@@ -87,10 +90,10 @@ func NewHTTP(cfg HTTPConfig, opts Options) (*HTTP, error) {
 		header.Set("User-Agent", "tokentop")
 	}
 	return &HTTP{
+		reporter: reporter{endpoint: cfg.Method + " " + redactURL(u), secrets: newRedactor(secrets...)},
 		cfg:      cfg,
 		url:      u,
 		header:   header,
-		endpoint: cfg.Method + " " + redactURL(u),
 		client:   adapterClient(opts.httpClient()),
 		opts:     opts,
 	}, nil
@@ -119,7 +122,7 @@ func (h *HTTP) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 		return credential.AccessToken{}, h.fail(describeCallError(callCtx, timeout, err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return credential.AccessToken{}, h.fail(newStatusError(resp, body, h.opts.now()))
+		return credential.AccessToken{}, h.fail(newStatusError(resp, body, h.opts.now(), h.secrets))
 	}
 	tok, err := parseTokenResponse(body, resp.Header.Get("Content-Type"), h.cfg.TokenField, h.opts.now())
 	if err != nil {
@@ -127,8 +130,6 @@ func (h *HTTP) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	}
 	return tok, nil
 }
-
-func (h *HTTP) fail(err error) error { return &Error{Endpoint: h.endpoint, Err: err} }
 
 func (h *HTTP) newRequest(ctx context.Context, r Request) (*http.Request, error) {
 	var body io.Reader
@@ -172,14 +173,15 @@ func renderBody(template string, r Request) (string, error) {
 	).Replace(template), nil
 }
 
-func newStatusError(resp *http.Response, body []byte, now time.Time) *StatusError {
+// newStatusError describes a non-2xx response, its excerpt redacted by r.
+func newStatusError(resp *http.Response, body []byte, now time.Time, r *redactor) *StatusError {
 	e := &StatusError{StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
 	var obj map[string]any
 	if json.Unmarshal(body, &obj) == nil {
-		e.Excerpt = reportedError(obj)
+		e.Excerpt = reportedError(r, obj)
 	}
 	if e.Excerpt == "" {
-		e.Excerpt = excerpt(body)
+		e.Excerpt = r.excerpt(body)
 	}
 	return e
 }

@@ -405,6 +405,42 @@ func urlQueryEscape(s string) string {
 	return r.Replace(s)
 }
 
+// echoRequest answers 400 with the request's headers and body, as a
+// debugging server or a careless proxy might.
+func echoRequest(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusBadRequest)
+	for _, name := range []string{"Authorization", "X-Api-Key"} {
+		fmt.Fprintf(w, "%s was %s; ", strings.ToLower(name), r.Header.Get(name))
+	}
+	fmt.Fprintf(w, "body was %s", body)
+}
+
+// TestHTTPErrorsRedactHeaderEnvValuesTheServerEchoes pins that header_env
+// values, which need not look like tokens, never reach an error message.
+func TestHTTPErrorsRedactHeaderEnvValuesTheServerEchoes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(echoRequest))
+	defer srv.Close()
+	env := map[string]string{"APP_AUTH": "Bearer hunter2", "APP_KEY": "k3y from env"}
+	opts := issuer.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	iss := newHTTPIssuer(t, srv.URL+"/getToken#header_env=Authorization:APP_AUTH&header_env=X-Api-Key:APP_KEY", opts)
+
+	_, err := iss.Issue(context.Background(), issuer.Request{Identity: "alice"})
+	var se *issuer.StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest {
+		t.Fatalf("err = %v, want the 400", err)
+	}
+	for _, text := range []string{err.Error(), se.Excerpt} {
+		if strings.Contains(text, "hunter2") || strings.Contains(text, "k3y") {
+			t.Errorf("%q shows a header_env value", text)
+		}
+		if !strings.Contains(text, "authorization was [redacted]") || !strings.Contains(text, "x-api-key was [redacted]") {
+			t.Errorf("%q does not show where the values were redacted", text)
+		}
+	}
+}
+
 // TestHTTPRefusesOversizedResponseHeaders pins the header limit of the
 // shared client: a 9 MB header used to be read whole and the token accepted.
 func TestHTTPRefusesOversizedResponseHeaders(t *testing.T) {

@@ -82,10 +82,11 @@ func (c OAuth2Config) check() error {
 // golang.org/x/oauth2/clientcredentials. The identity is not sent: the token
 // is the client's own. It is safe for concurrent use.
 type OAuth2 struct {
-	conf     clientcredentials.Config // a template: each call copies it with its scopes
-	endpoint string
-	client   *http.Client
-	opts     Options
+	// reporter names the endpoint and holds the client secret, to redact.
+	reporter
+	conf   clientcredentials.Config // a template: each call copies it with its scopes
+	client *http.Client
+	opts   Options
 	// detected is the auth style the first successful call found, when conf
 	// asks for detection; 0 until then. x/oauth2 caches its detection per
 	// Config, and a Config per scope set would lose it: every call with the
@@ -128,7 +129,7 @@ func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 			EndpointParams: params,
 			AuthStyle:      style,
 		},
-		endpoint: endpoint,
+		reporter: reporter{endpoint: endpoint, secrets: newRedactor(append([]string{secret}, basicAuthForms(cfg.ClientID, secret)...)...)},
 		client:   adapterClient(opts.httpClient()),
 		opts:     opts,
 	}, nil
@@ -241,12 +242,12 @@ func (o *OAuth2) describe(callCtx context.Context, timeout time.Duration, err er
 	if errors.As(err, &retrieve) && retrieve.Response != nil {
 		status := retrieve.Response.StatusCode
 		if status >= 200 && status <= 299 {
-			return fmt.Errorf("response is an error, not a token: %s", retrieveErrorText(retrieve))
+			return fmt.Errorf("response is an error, not a token: %s", o.retrieveErrorText(retrieve))
 		}
 		return &StatusError{
 			StatusCode: status,
 			RetryAfter: retryAfter(retrieve.Response.Header.Get("Retry-After"), o.opts.now()),
-			Excerpt:    retrieveErrorText(retrieve),
+			Excerpt:    o.retrieveErrorText(retrieve),
 		}
 	}
 	if captured.body != nil && captured.status >= 200 && captured.status <= 299 {
@@ -258,16 +259,13 @@ func (o *OAuth2) describe(callCtx context.Context, timeout time.Duration, err er
 	return describeCallError(callCtx, timeout, err)
 }
 
-func retrieveErrorText(e *oauth2.RetrieveError) string {
-	switch {
-	case e.ErrorCode != "" && e.ErrorDescription != "":
-		return excerpt([]byte(e.ErrorCode + ": " + e.ErrorDescription))
-	case e.ErrorCode != "":
-		return excerpt([]byte(e.ErrorCode))
+// retrieveErrorText is the server's error code and description, or the
+// start of its body, with the client secret redacted.
+func (o *OAuth2) retrieveErrorText(e *oauth2.RetrieveError) string {
+	if e.ErrorCode != "" {
+		return joinExcerpts(o.secrets, e.ErrorCode, e.ErrorDescription)
 	}
-	return excerpt(e.Body)
+	return o.secrets.excerpt(e.Body)
 }
-
-func (o *OAuth2) fail(err error) error { return &Error{Endpoint: o.endpoint, Err: err} }
 
 var _ Issuer = (*OAuth2)(nil)

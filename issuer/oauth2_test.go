@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,6 +225,40 @@ func TestOAuth2DetectsAuthStyleOnceAcrossScopeSets(t *testing.T) {
 	}
 	if n := posts.Load(); n != 5 {
 		t.Errorf("4 issues made %d POSTs, want 5 (one probe, then params every time)", n)
+	}
+}
+
+// TestOAuth2ErrorsRedactTheClientSecretTheServerEchoes pins that the client
+// secret is redacted from errors in every form it was sent: as is,
+// form-encoded in the body, and inside the Basic credential.
+func TestOAuth2ErrorsRedactTheClientSecretTheServerEchoes(t *testing.T) {
+	for _, secret := range []string{"correct-horse-battery-staple", "p@ss w/rd+1"} {
+		for _, auth := range []string{"params", "header"} {
+			t.Run(auth+" "+secret, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(echoRequest))
+				defer srv.Close()
+				opts := issuer.Options{Now: nowFunc, LookupEnv: func(string) (string, bool) { return secret, true }}
+				iss, err := issuer.Parse("oauth2:token_url="+srv.URL+"/token,client_id=app,secret_env=S,auth="+auth, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = iss.Issue(context.Background(), issuer.Request{})
+				var se *issuer.StatusError
+				if !errors.As(err, &se) {
+					t.Fatalf("err = %v, want the 400", err)
+				}
+				for _, text := range []string{err.Error(), se.Excerpt} {
+					for _, form := range []string{secret, url.QueryEscape(secret), "w/rd", "horse", "YXBwOm"} { // YXBwOm: base64 of "app:"
+						if strings.Contains(text, form) {
+							t.Errorf("%q shows the client secret as %q", text, form)
+						}
+					}
+					if !strings.Contains(text, "[redacted]") {
+						t.Errorf("%q does not show where the secret was redacted", text)
+					}
+				}
+			})
+		}
 	}
 }
 

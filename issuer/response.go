@@ -153,7 +153,7 @@ func parseTokenObject(body []byte, tokenPath string, now time.Time) (credential.
 	}
 	raw, holder, err := findToken(obj, tokenPath)
 	if err != nil {
-		if reported := reportedError(obj); reported != "" {
+		if reported := reportedError(nil, obj); reported != "" {
 			return credential.AccessToken{}, fmt.Errorf("response is an error, not a token: %s", reported)
 		}
 		return credential.AccessToken{}, err
@@ -248,21 +248,31 @@ func withArticle(kind string) string {
 
 // reportedError reads an error the server put in a JSON body: OAuth2's
 // {"error", "error_description"} or ACS's {"error": {"code", "message"}}.
-func reportedError(obj map[string]any) string {
+// Code and text are excerpted apart, so that "invalid_token: ..." does not
+// read as a credential-named key and its value.
+func reportedError(r *redactor, obj map[string]any) string {
+	var code, msg string
 	switch e := obj["error"].(type) {
 	case string:
-		if d, ok := obj["error_description"].(string); ok && d != "" {
-			return excerpt([]byte(e + ": " + d))
-		}
-		return excerpt([]byte(e))
+		code = e
+		msg, _ = obj["error_description"].(string)
 	case map[string]any:
-		code, _ := e["code"].(string)
-		msg, _ := e["message"].(string)
-		if code != "" || msg != "" {
-			return excerpt([]byte(strings.TrimPrefix(code+": "+msg, ": ")))
+		code, _ = e["code"].(string)
+		msg, _ = e["message"].(string)
+	}
+	return joinExcerpts(r, code, msg)
+}
+
+// joinExcerpts is "code: text", each part excerpted, either part omitted
+// when empty.
+func joinExcerpts(r *redactor, code, text string) string {
+	parts := make([]string, 0, 2)
+	for _, p := range []string{code, text} {
+		if e := r.excerpt([]byte(p)); e != "" {
+			parts = append(parts, e)
 		}
 	}
-	return ""
+	return strings.Join(parts, ": ")
 }
 
 func fieldNames(obj map[string]any, prefix string) []string {
