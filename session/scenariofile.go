@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"tokentop/credential"
 	"tokentop/issuer"
@@ -45,7 +47,9 @@ import (
 //
 // Limits: a scenario declares at most MaxScenarioSessions sessions (counting
 // copies) and MaxScenarioCallers simulated callers in total, a session at
-// most MaxCallers callers, a burst at most MaxBurst calls.
+// most MaxCallers callers, a burst at most MaxBurst calls. A file is at most
+// maxScenarioBytes (4 MiB), nests at most maxScenarioDepth (32) levels deep,
+// and has at most maxScenarioArrayItems (100,000) items in any array.
 type scenarioFile struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
@@ -106,7 +110,10 @@ type ScenarioError struct {
 	Err   error  // underlying error, if any
 }
 
-// Error reads "file:line: field: what is wrong and what is allowed".
+// Error reads "file:line: field: what is wrong and what is allowed". A field
+// path or message long enough to flood a terminal (an unknown key can be
+// megabytes long) is shortened in the middle, and a field path holding
+// control characters is quoted.
 func (e *ScenarioError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -115,17 +122,41 @@ func (e *ScenarioError) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		field := elide(e.Field, 200)
+		if checkPrintable(field) != nil {
+			field = strconv.Quote(field)
+		}
+		b.WriteString(field)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(elide(e.Msg, 1000))
 	return b.String()
+}
+
+// elide shortens s to about max bytes by cutting out its middle, keeping
+// the start (what is wrong) and the end (what is allowed) whole runes.
+func elide(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	head, tail := max/2, len(s)-max/2+len(" … ")
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	for tail < len(s) && !utf8.RuneStart(s[tail]) {
+		tail++
+	}
+	return s[:head] + " … " + s[tail:]
 }
 
 // Unwrap returns the underlying decoding error, if any.
 func (e *ScenarioError) Unwrap() error { return e.Err }
 
-// LoadScenario reads and parses a scenario file.
+// tooLarge says a scenario file is over maxScenarioBytes.
+var tooLarge = fmt.Sprintf("the file is larger than %d bytes (4 MiB), the limit; a scenario is a few kilobytes", maxScenarioBytes)
+
+// LoadScenario reads and parses a scenario file, reading at most
+// maxScenarioBytes and one byte more, whatever size the file claims.
 func LoadScenario(path string) (Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -137,7 +168,7 @@ func LoadScenario(path string) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("cannot read scenario file %s: %w", path, err)
 	}
 	if len(data) > maxScenarioBytes {
-		return Scenario{}, &ScenarioError{File: path, Msg: fmt.Sprintf("the file is larger than %d bytes; a scenario is a few kilobytes", maxScenarioBytes)}
+		return Scenario{}, &ScenarioError{File: path, Msg: tooLarge}
 	}
 	sc, err := ParseScenario(path, data)
 	if err == nil && sc.Name == "" {
@@ -150,11 +181,22 @@ func LoadScenario(path string) (Scenario, error) {
 }
 
 // ParseScenario parses a scenario from JSON. file names the source in
-// errors. Unknown fields, malformed durations, unknown policies, fault
-// kinds or actions, and negative or oversized counts are errors naming the
-// line and field and saying what is allowed.
+// errors. Unknown fields, malformed durations, unknown
+// policies, fault kinds or actions, negative or oversized counts, and a file
+// over the size, nesting or array limits are errors naming the line and
+// field and saying what is allowed.
 func ParseScenario(file string, data []byte) (Scenario, error) {
-	lines := indexJSONLines(data)
+	if len(data) > maxScenarioBytes {
+		return Scenario{}, &ScenarioError{File: file, Msg: tooLarge}
+	}
+	lines := jsonLines{data}
+	if e := checkJSONShape(data); e != nil {
+		path, line := lines.valueAt(e.off)
+		if line == 0 {
+			line = lines.lineAt(e.off)
+		}
+		return Scenario{}, &ScenarioError{File: file, Line: line, Field: path, Msg: e.msg}
+	}
 	fail := func(path, format string, args ...any) error {
 		return &ScenarioError{File: file, Line: lines.nearest(path), Field: path, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -372,7 +414,7 @@ func (p *durationParser) parse(path, s string) time.Duration {
 
 // decodeError turns a json decoding error into a ScenarioError that names the
 // line and field and says what is allowed.
-func decodeError(file string, lines *jsonLines, err error) error {
+func decodeError(file string, lines jsonLines, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -388,7 +430,7 @@ func decodeError(file string, lines *jsonLines, err error) error {
 		if typ.Type.String() == "string" && durationFields[lastSegment(field)] {
 			want = "a duration string such as \"90s\""
 		}
-		if p, line := lines.firstKey(lastSegment(field)); line > 0 && shapeOf(p) == field {
+		if p, line := lines.keyBefore(field, typ.Offset); line > 0 {
 			return &ScenarioError{File: file, Line: line, Field: p, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, want), Err: err}
 		}
 		return &ScenarioError{File: file, Line: lines.lineAt(typ.Offset), Field: field, Msg: fmt.Sprintf("got a JSON %s, want %s", typ.Value, want), Err: err}
@@ -397,31 +439,18 @@ func decodeError(file string, lines *jsonLines, err error) error {
 	}
 	const unknown = "json: unknown field "
 	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
-		name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
-		path, line := unknownFieldPath(lines, name)
+		name, uerr := strconv.Unquote(strings.TrimPrefix(msg, unknown))
+		if uerr != nil {
+			name = strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
+		}
+		path, line, allowed := lines.unknownKey(name)
+		if line == 0 {
+			path, allowed = name, allowedFields(nil)
+		}
 		return &ScenarioError{File: file, Line: line, Field: path,
-			Msg: fmt.Sprintf("unknown field %q; allowed fields here are %s", name, strings.Join(allowedFields(parentPath(path)), ", ")), Err: err}
+			Msg: fmt.Sprintf("unknown field %q; allowed fields here are %s", elide(name, 100), strings.Join(allowed, ", ")), Err: err}
 	}
 	return &ScenarioError{File: file, Msg: "cannot decode: " + err.Error(), Err: err}
-}
-
-// unknownFieldPath finds where the unknown key name sits: the first place
-// where it is not a field its object allows.
-func unknownFieldPath(lines *jsonLines, name string) (string, int) {
-	best, bestLine := name, 0
-	for p, ln := range lines.paths {
-		if lastSegment(p) != name || strings.HasSuffix(p, "]") {
-			continue
-		}
-		allowed := allowedFields(parentPath(p))
-		if contains(allowed, name) {
-			continue
-		}
-		if bestLine == 0 || ln < bestLine {
-			best, bestLine = p, ln
-		}
-	}
-	return best, bestLine
 }
 
 func contains(list []string, s string) bool {
@@ -436,10 +465,12 @@ func contains(list []string, s string) bool {
 var durationFields = map[string]bool{"duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,
 	"renewal_offset": true, "ramp_up": true, "force_refresh_under": true, "at": true, "for": true, "retry_after": true, "latency": true}
 
-// allowedFields lists the JSON field names of the object at path.
-func allowedFields(path string) []string {
+// allowedFields lists the JSON field names of the object with that shape
+// (its path without indices, such as "sessions.teams"); nil for an object
+// not decoded into a struct.
+func allowedFields(shape []byte) []string {
 	var t reflect.Type
-	switch shapeOf(path) {
+	switch string(shape) {
 	case "":
 		t = reflect.TypeFor[scenarioFile]()
 	case "sessions":
