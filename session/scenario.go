@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 
 	"tokentop/issuer"
@@ -24,6 +25,24 @@ type Scenario struct {
 	Sessions []Spec
 	// Timeline holds steps to carry out at given virtual times.
 	Timeline []Step
+	// Start is when a run in sim time starts; zero means DefaultStart.
+	Start time.Time
+	// IssuerLatency is how long each call of the in-process fake issuer
+	// takes in sim and scaled time (Options.IssuerLatency); zero means
+	// DefaultIssuerLatency.
+	IssuerLatency time.Duration
+}
+
+// DefaultStart is when a run in sim time starts unless its scenario says:
+// a fixed instant, so that two runs print the same times.
+func DefaultStart() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// StartTime is when a run of sc in sim time starts: Start, or DefaultStart.
+func (sc Scenario) StartTime() time.Time {
+	if sc.Start.IsZero() {
+		return DefaultStart()
+	}
+	return sc.Start
 }
 
 // Action is what a timeline step does.
@@ -75,4 +94,19 @@ func (sc Scenario) checkSize() error {
 		}
 	}
 	return nil
+}
+
+// rampOffset returns when session i of n starts over a ramp-up of rampUp:
+// exactly floor(rampUp*i/n), computed in 128 bits because rampUp*i alone
+// overflows a Duration (168h times 15,250 does). It never decreases as i
+// grows and lies in [0, rampUp]; i is clamped to [0, n], and a ramp-up that
+// is not positive, or an n under 1, gives 0.
+func rampOffset(rampUp time.Duration, i, n int) time.Duration {
+	if rampUp <= 0 || n <= 0 || i <= 0 {
+		return 0
+	}
+	i = min(i, n)
+	hi, lo := bits.Mul64(uint64(rampUp), uint64(i))
+	q, _ := bits.Div64(hi, lo, uint64(n)) // hi < n since rampUp < 2^63 and i <= n: no panic
+	return time.Duration(q)
 }

@@ -49,7 +49,9 @@ import (
 // copies) and MaxScenarioCallers simulated callers in total, a session at
 // most MaxCallers callers, a burst at most MaxBurst calls. A file is at most
 // maxScenarioBytes (4 MiB), nests at most maxScenarioDepth (32) levels deep,
-// and has at most maxScenarioArrayItems (100,000) items in any array.
+// has at most maxScenarioArrayItems (100,000) items in any array, and every
+// duration in it is at most maxScenarioDuration (100000h, about 11 years),
+// so that sums of them cannot overflow.
 type scenarioFile struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
@@ -100,6 +102,11 @@ type stepFile struct {
 
 // maxScenarioBytes bounds a scenario file; real ones are a few kilobytes.
 const maxScenarioBytes = 4 << 20
+
+// maxScenarioDuration bounds every duration in a scenario file. Far above
+// any useful run, it keeps a sum of a few of them (a step's time plus a
+// fault's length plus a token's lifetime) far from overflowing.
+const maxScenarioDuration = 100_000 * time.Hour
 
 // ScenarioError is a problem in a scenario file, located by line and field.
 type ScenarioError struct {
@@ -181,7 +188,7 @@ func LoadScenario(path string) (Scenario, error) {
 }
 
 // ParseScenario parses a scenario from JSON. file names the source in
-// errors. Unknown fields, malformed durations, unknown
+// errors. Unknown fields, malformed or out-of-range durations, unknown
 // policies, fault kinds or actions, negative or oversized counts, and a file
 // over the size, nesting or array limits are errors naming the line and
 // field and saying what is allowed.
@@ -404,13 +411,40 @@ func (p *durationParser) parse(path, s string) time.Duration {
 	}
 	d, err := time.ParseDuration(s)
 	switch {
+	case err != nil && durationSyntaxOK(s):
+		p.err = p.fail(path, "%q is over the limit of %s (about 11 years); use a shorter duration", s, hours(maxScenarioDuration))
 	case err != nil:
 		p.err = p.fail(path, "%q is not a duration; write a number with a unit, such as \"90s\", \"15m\" or \"1h30m\"", s)
 	case d < 0:
 		p.err = p.fail(path, "%q is negative; durations here are 0 or more", s)
+	case d > maxScenarioDuration:
+		p.err = p.fail(path, "%q is over the limit of %s (about 11 years); use a shorter duration", s, hours(maxScenarioDuration))
+	}
+	if p.err != nil {
+		return 0
 	}
 	return d
 }
+
+// durationSyntaxOK reports whether s is written like a duration, such that
+// time.ParseDuration refused it only for being too large to represent: s
+// parses once each run of digits in it is cut to one digit.
+func durationSyntaxOK(s string) bool {
+	short := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) && i > 0 && isDigit(s[i-1]) {
+			continue
+		}
+		short = append(short, s[i])
+	}
+	_, err := time.ParseDuration(string(short))
+	return err == nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// hours writes a whole number of hours as "100000h".
+func hours(d time.Duration) string { return fmt.Sprintf("%dh", d/time.Hour) }
 
 // decodeError turns a json decoding error into a ScenarioError that names the
 // line and field and says what is allowed.

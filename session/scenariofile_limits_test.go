@@ -120,6 +120,32 @@ func TestLoadScenarioReadsAtMostTheSizeLimitFromAnEndlessFile(t *testing.T) {
 	}
 }
 
+// Durations were unbounded: "ramp_up": "168h" over 20,000 sessions, or any
+// sum of long ones, overflowed; and one too long to represent was called
+// "not a duration".
+func TestDurationsOverTheLimitAreErrorsNamingTheField(t *testing.T) {
+	session := `{"name": "a", "identity": "x"}`
+	for _, c := range []struct{ json, want string }{
+		{`{"ramp_up": "100001h", "sessions": [` + session + `]}`, `bad.json:1: ramp_up: "100001h" is over the limit of 100000h`},
+		{`{"duration": "9999999999h", "sessions": [` + session + `]}`, `bad.json:1: duration: "9999999999h" is over the limit of 100000h`},
+		{`{"sessions": [{"name": "a", "identity": "x",
+  "teams": {"renewal_offset": "6000001m"}}]}`, `bad.json:2: sessions[0].teams.renewal_offset: "6000001m" is over`},
+		{`{"sessions": [` + session + `],
+ "timeline": [{"at": "1m", "fault": "down", "for": "1000000h"}]}`, `bad.json:2: timeline[0].for: "1000000h" is over`},
+		{`{"sessions": [` + session + `], "timeline": [{"at": "1m", "fault": "fail", "retry_after": "1e9h"}]}`,
+			`timeline[0].retry_after: "1e9h" is not a duration`},
+	} {
+		_, err := ParseScenario("bad.json", []byte(c.json))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s:\n error %v\n want %s", c.json, err, c.want)
+		}
+	}
+	sc, err := ParseScenario("ok.json", []byte(`{"ramp_up": "100000h", "duration": "6000000m", "sessions": [`+session+`]}`))
+	if err != nil || sc.RampUp != maxScenarioDuration || sc.Duration != maxScenarioDuration {
+		t.Errorf("durations at the limit: %v, ramp-up %s, duration %s", err, sc.RampUp, sc.Duration)
+	}
+}
+
 // A type error used to be placed at the first key of that name, which could
 // be an earlier, valid one.
 func TestTypeErrorsNameTheElementHoldingTheBadValue(t *testing.T) {

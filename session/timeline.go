@@ -24,7 +24,7 @@ func (m *Manager) Start(sc Scenario) error {
 	for i, spec := range sc.Sessions {
 		at := time.Duration(0)
 		if sc.RampUp > 0 {
-			at = sc.RampUp * time.Duration(i) / n
+			at = rampOffset(sc.RampUp, i, int(n))
 		}
 		if at == 0 {
 			if _, err := m.Add(spec); err != nil {
