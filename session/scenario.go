@@ -98,7 +98,7 @@ func (sc Scenario) checkSize() error {
 
 // rampOffset returns when session i of n starts over a ramp-up of rampUp:
 // exactly floor(rampUp*i/n), computed in 128 bits because rampUp*i alone
-// overflows a Duration (168h times 15,250 does). It never decreases as i
+// overflows a Duration (168h times 15,251 does). It never decreases as i
 // grows and lies in [0, rampUp]; i is clamped to [0, n], and a ramp-up that
 // is not positive, or an n under 1, gives 0.
 func rampOffset(rampUp time.Duration, i, n int) time.Duration {
