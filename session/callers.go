@@ -15,6 +15,7 @@ import (
 // timers. Guarded by the session's mutex.
 type callerState struct {
 	timer     clock.Timer
+	fire      func() // the timer's callback, made once
 	lastToken string // the last token this caller obtained, kept after disposal
 }
 
@@ -32,7 +33,9 @@ func (s *Session) startCallers() {
 	}
 	s.callers = make([]callerState, s.spec.Callers)
 	for i := range s.callers {
-		s.callers[i].timer = s.m.clock.AfterFunc(s.spec.CallInterval, func() { s.callerFires(i) })
+		c := &s.callers[i]
+		c.fire = func() { s.callerFires(i) }
+		c.timer = s.m.clock.AfterFunc(s.spec.CallInterval, c.fire)
 	}
 }
 
@@ -97,9 +100,10 @@ func (s *Session) callerToken(i int) (last string, ok bool) {
 func (s *Session) callerDone(i int, tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.callers[i].lastToken = tok
+	c := &s.callers[i]
+	c.lastToken = tok
 	if !s.callersDone {
-		s.callers[i].timer = s.m.clock.AfterFunc(s.spec.CallInterval, func() { s.callerFires(i) })
+		c.timer = s.m.rearm(c.timer, s.spec.CallInterval, c.fire)
 	}
 }
 

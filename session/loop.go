@@ -95,6 +95,15 @@ func (m *Manager) waitAsync(limit *timeoutError, start func(func(credential.Acce
 	}
 }
 
+// rearm arms t again for f after d: an event loop reuses the timer, which
+// has run; another clock arms a new one.
+func (m *Manager) rearm(t clock.Timer, d time.Duration, f func()) clock.Timer {
+	if m.loop != nil {
+		return m.loop.Rearm(t, d, f)
+	}
+	return m.clock.AfterFunc(d, f)
+}
+
 // do carries out an action's effect: on the event loop when there is one
 // (posted, so that it runs in order with everything else the loop does),
 // else in a goroutine that Close waits for.

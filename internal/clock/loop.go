@@ -145,6 +145,33 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
 
 func nop() {}
 
+// Rearm is AfterFunc reusing t, a timer of l's that has run or been stopped
+// (one still pending is stopped first), so that a callback that re-arms
+// itself forever, such as a simulated caller's, allocates no timer per
+// round. A nil t, or one not of l's, gets a new timer.
+func (l *Loop) Rearm(t Timer, d time.Duration, f func()) Timer {
+	lt, ok := t.(*loopTimer)
+	if !ok || lt.l != l {
+		return l.AfterFunc(d, f)
+	}
+	if f == nil {
+		f = nop
+	}
+	l.mu.Lock()
+	if lt.index >= 0 {
+		l.timers.remove(lt.index)
+	}
+	lt.f = f
+	at := addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
+	l.seq++
+	l.timers.push(loopEntry{at: at, seq: l.seq, t: lt})
+	if l.waiting && at < l.waitAt {
+		l.signal()
+	}
+	l.mu.Unlock()
+	return lt
+}
+
 // Post runs f on the loop goroutine as soon as possible, at the current
 // virtual instant, after the timers already due at it. It may be called from
 // any goroutine; a UI uses it to act on state the loop owns.

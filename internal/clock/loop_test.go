@@ -827,3 +827,37 @@ func TestLoopHeapShrinksAfterABurst(t *testing.T) {
 		t.Fatal("the timer left after the burst was lost by the shrink")
 	}
 }
+
+func TestLoopRearmReusesATimerThatRanAndMovesOneStillPending(t *testing.T) {
+	l := NewSim(loopEpoch)
+	tr := &trace{l: l}
+	var tick Timer
+	n := 0
+	var fire func()
+	fire = func() {
+		tr.fn("tick")()
+		if n++; n < 3 {
+			if again := l.Rearm(tick, time.Second, fire); again != tick {
+				t.Error("Rearm of a timer that ran made a new one")
+			}
+		}
+	}
+	tick = l.AfterFunc(time.Second, fire)
+	moved := l.AfterFunc(time.Second, tr.fn("moved"))
+	if l.Rearm(moved, 10*time.Second, tr.fn("moved")) != moved || l.Pending() != 2 {
+		t.Fatalf("Rearm of a pending timer: %d pending, want it moved, not doubled", l.Pending())
+	}
+	if err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"tick@1s", "tick@2s", "tick@3s", "moved@10s"}; !slices.Equal(tr.got, want) {
+		t.Fatalf("ran %v, want %v", tr.got, want)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		l.Rearm(tick, time.Second, fire)
+		tick.Stop()
+	})
+	if allocs != 0 {
+		t.Errorf("Rearm allocates %v times a round, want 0", allocs)
+	}
+}
