@@ -77,6 +77,7 @@ type Credential struct {
 	emitMu        sync.Mutex
 	mu            sync.Mutex
 	queue         []Event     // events not yet delivered
+	spare         []Event     // the queue's other buffer, owned by the deliverer
 	launches      []*flight   // async refreshes to start once c.mu is released
 	notify        []func()    // async waiters to wake once c.mu is released
 	queueClosed   bool        // EventDisposed was queued: nothing follows it
@@ -334,7 +335,7 @@ func (c *Credential) deliver() {
 		for {
 			c.mu.Lock()
 			evs := c.queue
-			c.queue = nil
+			c.queue, c.spare = c.spare[:0], nil
 			c.mu.Unlock()
 			if len(evs) == 0 {
 				break
@@ -342,6 +343,10 @@ func (c *Credential) deliver() {
 			for _, e := range evs {
 				c.onEvent(e)
 			}
+			clear(evs) // let the errors go
+			c.mu.Lock()
+			c.spare = evs // the next queue, so that a steady flow allocates none
+			c.mu.Unlock()
 		}
 		c.emitMu.Unlock()
 		c.mu.Lock()
