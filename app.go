@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -33,6 +34,7 @@ type app struct {
 	scenario session.Scenario
 	manager  session.Options
 	speed    float64
+	loop     *clock.Loop            // the fake issuer's event loop; nil on the real clock
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
 	closers  []func() error         // run by close
 }
@@ -58,6 +60,9 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 	}
 	if spec.Kind != issuer.KindFake {
+		if cfg.clock != "" {
+			return nil, usagef("--clock %s: a real issuer mints tokens that expire in real time, so it runs on the real clock; leave --clock out", cfg.clock)
+		}
 		if cfg.speed != 0 && cfg.speed != 1 {
 			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with an %s issuer", cfg.speed, spec.Kind)
 		}
@@ -70,30 +75,29 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		return a, nil
 	}
 
-	a.speed = cfg.speed
-	if a.speed == 0 {
-		a.speed = defaultSpeedTUI
-		if cfg.headless {
-			a.speed = defaultSpeedHeadless
+	// The fake issuer's sessions run on an event loop: in sim time (exact and
+	// reproducible, as fast as the machine goes) or paced at a time warp that
+	// slows down rather than skip refresh windows when the machine falls behind.
+	var clk *clock.Loop
+	if cfg.clockMode() == clockSim {
+		clk = clock.NewSim(sc.StartTime())
+	} else {
+		a.speed = cfg.speed
+		if a.speed == 0 {
+			a.speed = defaultSpeedTUI
+			if cfg.headless {
+				a.speed = defaultSpeedHeadless
+			}
 		}
+		clk = clock.NewPaced(time.Now(), a.speed)
 	}
-	// Headless, virtual time runs on the process clock, so that a busy
-	// machine slows a 3600x run down instead of letting tokens lapse while the
-	// process cannot run. The screen runs on the real clock: the process
-	// clock's millisecond steps would cost idle CPU.
-	var base clock.Clock = clock.Real{}
-	if cfg.headless {
-		pc := clock.NewProcess()
-		a.closers = append(a.closers, pc.Close)
-		base = pc
-	}
-	clk := clock.NewScaledOn(base, a.speed)
+	a.loop = clk
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: clk})
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
 	// The fake is also the manager's resource check and fault injector.
-	a.manager = session.Options{Issuer: fake, Clock: clk}
+	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency}
 	a.verify = verifySignature(fake)
 	return a, nil
 }
@@ -176,6 +180,20 @@ func (a *app) runTUI(ctx context.Context) error {
 		return err
 	}
 	defer m.Close()
+	if a.loop != nil {
+		// The loop runs the sessions while the screen shows them; it stops
+		// before the manager closes (deferred above, so run after this).
+		ctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.loop.Run(ctx)
+		}()
+		defer func() {
+			stop()
+			<-done
+		}()
+	}
 	if err := m.Start(a.scenario); err != nil {
 		return fmt.Errorf("scenario %s: %w", a.scenario.Name, err)
 	}

@@ -18,6 +18,8 @@ type config struct {
 	sessions    []string
 	policy      string
 	speed       float64
+	clock       string // "sim", "scaled", or "" for the mode's default
+	seed        uint64
 	headless    bool
 	duration    time.Duration
 	json        bool
@@ -51,6 +53,8 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,identity=alice,policy=js,proactive=true,... (repeatable)")
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
 	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")
+	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
 	fs.DurationVar(&cfg.duration, "duration", 0, "virtual time to play headless (default: the scenario's, else 1h)")
 	fs.BoolVar(&cfg.json, "json", false, "headless output as JSON lines (one per event, then a summary)")
@@ -107,7 +111,45 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 	if cfg.json && !cfg.headless {
 		return cfg, fs, usagef("--json goes with --headless")
 	}
+	if err := checkClock(cfg); err != nil {
+		return cfg, fs, err
+	}
 	return cfg, fs, nil
+}
+
+// Clock modes (--clock).
+const (
+	clockSim    = "sim"
+	clockScaled = "scaled"
+)
+
+// checkClock refuses a --clock that is unknown or does not fit the mode.
+func checkClock(cfg config) error {
+	switch cfg.clock {
+	case "", clockScaled:
+		return nil
+	case clockSim:
+		switch {
+		case !cfg.headless:
+			return usagef("--clock sim goes with --headless: the live screen runs on scaled time")
+		case cfg.speed != 0:
+			return usagef("--speed %v goes with --clock scaled: sim time runs as fast as the machine goes", cfg.speed)
+		}
+		return nil
+	}
+	return usagef("--clock %q: want sim or scaled", cfg.clock)
+}
+
+// clockMode is the clock a run with the fake issuer uses: --clock, else sim
+// headless (unless a --speed asks for scaled time) and scaled on the screen.
+func (cfg config) clockMode() string {
+	switch {
+	case cfg.clock != "":
+		return cfg.clock
+	case cfg.headless && cfg.speed == 0:
+		return clockSim
+	}
+	return clockScaled
 }
 
 // Time warp limits: below minSpeed a run would look frozen, above maxSpeed a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -67,5 +68,48 @@ func TestSessionFlagRejectsBadValues(t *testing.T) {
 		if _, err := parseSessionFlag(v, ""); err == nil {
 			t.Errorf("--session %q: want an error", v)
 		}
+	}
+}
+
+func TestClockIsSimHeadlessUnlessASpeedAsksForScaled(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--headless"}, clockSim},
+		{[]string{"--headless", "--speed", "3600"}, clockScaled},
+		{[]string{"--headless", "--clock", "scaled"}, clockScaled},
+		{nil, clockScaled},
+	} {
+		cfg, _, err := parseArgs(tc.args, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
+		}
+		if got := cfg.clockMode(); got != tc.want {
+			t.Errorf("%q: clock %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestClockFlagRefusesWhatCannotWork(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--clock", "sim"}, "--clock sim goes with --headless"},
+		{[]string{"--headless", "--clock", "sim", "--speed", "60"}, "goes with --clock scaled"},
+		{[]string{"--headless", "--clock", "fast"}, "want sim or scaled"},
+	} {
+		_, _, err := parseArgs(tc.args, func(string) string { return "" }, io.Discard)
+		if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err %v; want a usage error saying %q", tc.args, err, tc.want)
+		}
+	}
+	cfg, _, err := parseArgs([]string{"--headless", "--clock", "sim", "--issuer", "http://127.0.0.1:1/getToken"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newApp(cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
+		t.Errorf("--clock with a real issuer: err %v; want a refusal naming the real clock", err)
 	}
 }

@@ -247,3 +247,27 @@ func TestFakeIssuerHelpGoesToStdout(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q: want the usage on stdout only", stdout.String(), stderr.String())
 	}
 }
+
+// A headless run in sim time (the default with the fake issuer) is a fact of
+// the scenario and the seed: two runs print the same bytes, with
+// GOMAXPROCS 1 or 2, and the summary says so.
+func TestHeadlessRunsInSimTimeAreByteIdentical(t *testing.T) {
+	play := func(env ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(binary, "--headless", "--scenario", "outage", "--json", "--seed", "3")
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %s", err, stderr.String())
+		}
+		return stdout.String()
+	}
+	a, b, c := play("GOMAXPROCS=2"), play("GOMAXPROCS=2"), play("GOMAXPROCS=1")
+	if a != b || a != c {
+		t.Fatalf("three runs of the same scenario and seed differ (%d, %d, %d bytes)", len(a), len(b), len(c))
+	}
+	if !strings.Contains(a, `"clock":"sim","seed":3`) {
+		t.Errorf("the summary does not say the clock and seed:\n%s", a[strings.LastIndex(strings.TrimSpace(a), "\n")+1:])
+	}
+}
