@@ -29,7 +29,7 @@ type Scenario struct {
 	Start time.Time
 	// IssuerLatency is how long each call of the in-process fake issuer
 	// takes in sim and scaled time (Options.IssuerLatency); zero means
-	// DefaultIssuerLatency.
+	// DefaultIssuerLatency, negative none.
 	IssuerLatency time.Duration
 }
 

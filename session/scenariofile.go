@@ -41,6 +41,11 @@ import (
 //	  ]
 //	}
 //
+// Two fields shape sim time (and scaled time): "start", an RFC 3339 instant
+// at which a run in sim time starts (default DefaultStart, 2026-01-01T00:00:00Z),
+// and "issuer_latency", how long every call of the in-process fake issuer
+// takes on top of injected latency (default 20ms; "0s" for none).
+//
 // A session with "count": N > 1 stands for N sessions named name-1 ... name-N
 // whose identities are identity-1 ... identity-N. "ramp_up" spreads the
 // sessions' start evenly over that long instead of adding them all at once.
@@ -57,6 +62,8 @@ type scenarioFile struct {
 	Description string        `json:"description"`
 	Duration    string        `json:"duration"`
 	RampUp      string        `json:"ramp_up"`
+	Start       string        `json:"start"`
+	Latency     string        `json:"issuer_latency"`
 	Sessions    []sessionFile `json:"sessions"`
 	Timeline    []stepFile    `json:"timeline"`
 }
@@ -228,8 +235,22 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 	sc := Scenario{Name: sf.Name, Description: sf.Description}
 	sc.Duration = p.parse("duration", sf.Duration)
 	sc.RampUp = p.parse("ramp_up", sf.RampUp)
+	sc.IssuerLatency = p.parse("issuer_latency", sf.Latency)
 	if p.err != nil {
 		return Scenario{}, p.err
+	}
+	switch {
+	case sf.Latency != "" && sc.IssuerLatency == 0:
+		sc.IssuerLatency = -1 // "0s": no latency at all (zero means the default)
+	case sc.IssuerLatency > maxIssuerLatency:
+		return Scenario{}, fail("issuer_latency", "%s is over %s; an issuer that slow is a hang fault", sc.IssuerLatency, maxIssuerLatency)
+	}
+	if sf.Start != "" {
+		start, err := time.Parse(time.RFC3339, sf.Start)
+		if err != nil || start.Year() < 1970 || start.Year() > 9999 {
+			return Scenario{}, fail("start", "%q is not an RFC 3339 time from 1970 to 9999, such as \"2026-01-01T00:00:00Z\"", sf.Start)
+		}
+		sc.Start = start
 	}
 	if len(sf.Sessions) == 0 {
 		return Scenario{}, fail("sessions", "a scenario needs at least one session under \"sessions\"")
@@ -496,7 +517,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var durationFields = map[string]bool{"duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,
+// maxIssuerLatency bounds a scenario's issuer_latency: an issuer call is
+// bounded by Options.IssueTimeout (30 s) anyway.
+const maxIssuerLatency = time.Minute
+
+var durationFields = map[string]bool{"issuer_latency": true, "duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,
 	"renewal_offset": true, "ramp_up": true, "force_refresh_under": true, "at": true, "for": true, "retry_after": true, "latency": true}
 
 // allowedFields lists the JSON field names of the object with that shape

@@ -160,3 +160,30 @@ func firstDifference(a, b string) string {
 	}
 	return "one output is a prefix of the other: " + strconv.Itoa(len(la)) + " and " + strconv.Itoa(len(lb)) + " lines"
 }
+
+func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
+	sc, err := ParseScenario("lat.json", []byte(`{"start": "2030-05-06T07:08:09Z", "issuer_latency": "150ms", "duration": "10m",
+ "sessions": [{"name": "a", "identity": "a", "proactive": true, "lifetime": "1h", "callers": 1, "call_interval": "1m"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sc.StartTime().Equal(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)) || sc.IssuerLatency != 150*time.Millisecond {
+		t.Fatalf("start %v, latency %v", sc.StartTime(), sc.IssuerLatency)
+	}
+	loop := clock.NewSim(sc.StartTime())
+	opts, _ := fakeOptionsAlg(t, loop, "HS256")
+	opts.IssuerLatency = sc.IssuerLatency
+	var out bytes.Buffer
+	if _, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: opts, Out: &out, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"at":"2030-05-06T07:08:09.15Z"`) || !strings.Contains(out.String(), `"latency_ms":150`) {
+		t.Errorf("the first refresh did not end 150 ms after the scenario's start:\n%.600s", out.String())
+	}
+	for _, bad := range []string{`"start": "yesterday"`, `"issuer_latency": "2h"`, `"issuer_latency": "-1s"`} {
+		_, err := ParseScenario("bad.json", []byte(`{`+bad+`, "sessions": [{"name": "a", "identity": "a"}]}`))
+		if err == nil {
+			t.Errorf("%s: want an error", bad)
+		}
+	}
+}
