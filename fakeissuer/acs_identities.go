@@ -62,7 +62,11 @@ func (i *Issuer) serveACSCreateIdentity(w http.ResponseWriter, r *http.Request) 
 		i.failACS(w, "", err)
 		return
 	}
-	id := i.CreateIdentity()
+	id, err := i.CreateIdentity()
+	if err != nil {
+		i.failACS(w, "", err)
+		return
+	}
 	resp := acsCreateIdentityResponse{Identity: acsIdentity{ID: id}}
 	if len(req.CreateTokenWithScopes) > 0 {
 		tok, _, err := i.issue(r.Context(), mintSpec{subject: id, scopes: req.CreateTokenWithScopes, lifetime: lifetime, audience: i.audience})
@@ -138,16 +142,12 @@ func (i *Issuer) knownIdentity(id string) error {
 		return nil
 	}
 	return &StatusError{Status: http.StatusNotFound, Code: "IdentityNotFound",
-		Message: fmt.Sprintf("identity %q does not exist or was deleted; create one with POST %s", id, PathACSIdentities), Err: ErrUnknownIdentity}
+		Message: fmt.Sprintf("identity %s does not exist or was deleted; create one with POST %s", quoteID(id), PathACSIdentities), Err: ErrUnknownIdentity}
 }
 
 // forgetIdentity removes an identity that was created for a request that
 // then failed.
-func (i *Issuer) forgetIdentity(id string) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	delete(i.identities, id)
-}
+func (i *Issuer) forgetIdentity(id string) { i.identities.remove(id) }
 
 // failACS counts a refused request and writes its error.
 func (i *Issuer) failACS(w http.ResponseWriter, id string, err error) {

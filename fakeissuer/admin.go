@@ -134,8 +134,34 @@ func (i *Issuer) serveRemoveFault(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{"removed": id})
 }
 
+// serveStats answers the totals and a page of identities:
+// ?offset=N&limit=M (default 0 and DefaultStatsLimit, M at most
+// MaxStatsLimit), so that the answer stays small however many identities
+// there are.
 func (i *Issuer) serveStats(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, i.Stats())
+	q := r.URL.Query()
+	offset, limit := 0, DefaultStatsLimit
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"offset", &offset}, {"limit", &limit}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "InvalidQuery", fmt.Sprintf("%s=%.20q is not a whole number", p.name, v))
+			return
+		}
+		*p.dst = n
+	}
+	s, err := i.StatsPage(offset, limit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidQuery", fmt.Sprintf("%s: %v", PathAdminStats, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
 }
 
 func (i *Issuer) serveRevoke(w http.ResponseWriter, r *http.Request) {

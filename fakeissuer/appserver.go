@@ -54,7 +54,12 @@ func (i *Issuer) serveGetToken(w http.ResponseWriter, r *http.Request) {
 	}
 	id := strings.TrimSpace(req.Username)
 	if id == "" {
-		id = i.CreateIdentity()
+		var err error
+		if id, err = i.CreateIdentity(); err != nil {
+			i.countFailure("")
+			writeIssueError(w, err)
+			return
+		}
 	}
 	lifetime := time.Duration(req.ExpiresInMinutes) * time.Minute
 	if lifetime == 0 {

@@ -67,7 +67,7 @@ func TestGetTokenWithoutUsernameCreatesAnACSIdentity(t *testing.T) {
 
 func TestGetTokenRefusesBadRequestsWithJSONErrors(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{})
-	deleted := iss.CreateIdentity()
+	deleted := createIdentity(t, iss)
 	_ = iss.DeleteIdentity(deleted)
 	for _, tc := range []struct {
 		name, method, body string

@@ -2,10 +2,16 @@ package fakeissuer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"tokentop/internal/clock"
 	"tokentop/issuer"
 )
 
@@ -26,14 +32,34 @@ type ActiveFault struct {
 	Until time.Time
 }
 
+// Limits on faults, so that injecting faults cannot slow every token
+// request down or overflow duration arithmetic.
+const (
+	// MaxFaults is the most faults an issuer holds at once; each token
+	// request checks every one.
+	MaxFaults = 100
+	// MaxFaultDuration bounds each duration of a fault (latency, lifetime,
+	// Retry-After, duration): about 11 years, far from overflowing.
+	MaxFaultDuration = 100_000 * time.Hour
+)
+
+// ErrTooManyFaults is wrapped by the error of InjectFault when the issuer
+// holds MaxFaults faults already.
+var ErrTooManyFaults = errors.New("too many faults")
+
 // validateFault fills defaults into f and rejects faults that cannot be
 // applied.
 func validateFault(f *issuer.Fault) error {
 	if f.Count < 0 {
 		return fmt.Errorf("fault %q: count %d is negative; use 0 for every call", f.Kind, f.Count)
 	}
-	if f.RetryAfter < 0 || f.Latency < 0 || f.Lifetime < 0 || f.Duration < 0 {
-		return fmt.Errorf("fault %q: durations must not be negative", f.Kind)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"retry-after", f.RetryAfter}, {"latency", f.Latency}, {"lifetime", f.Lifetime}, {"duration", f.Duration}} {
+		if d.v < 0 || d.v > MaxFaultDuration {
+			return fmt.Errorf("fault %q: %s %v is out of range 0..%v", f.Kind, d.name, d.v, MaxFaultDuration)
+		}
 	}
 	switch f.Kind {
 	case issuer.FaultFail:
@@ -68,11 +94,26 @@ func validateFault(f *issuer.Fault) error {
 	default:
 		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, issuer.FaultKinds())
 	}
+	if f.Identity != "" {
+		if problem := identityProblem(f.Identity); problem != "" {
+			return fmt.Errorf("fault %q: the identity %s", f.Kind, problem)
+		}
+	}
 	return nil
 }
 
+// faultSet holds the active faults under their own lock. n mirrors
+// len(list) so that a token request finds "no faults" without locking.
+type faultSet struct {
+	mu     sync.RWMutex
+	list   []*ActiveFault
+	nextID int
+	n      atomic.Int32
+}
+
 // InjectFault adds a fault and returns nil, or an error naming what is wrong
-// with it. The injected fault, with its ID, is the last of Faults().
+// with it; past MaxFaults active faults the error wraps ErrTooManyFaults.
+// The injected fault, with its ID, is the last of Faults().
 func (i *Issuer) InjectFault(f issuer.Fault) error {
 	_, err := i.injectFault(f)
 	return err
@@ -82,32 +123,43 @@ func (i *Issuer) injectFault(f issuer.Fault) (ActiveFault, error) {
 	if err := validateFault(&f); err != nil {
 		return ActiveFault{}, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.nextFault++
-	af := ActiveFault{Fault: f, ID: i.nextFault}
-	if f.Duration > 0 {
-		af.Until = i.clock.Now().Add(f.Duration)
+	fs := &i.faults
+	now := i.clock.Now()
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.expireLocked(now)
+	if len(fs.list) >= MaxFaults {
+		return ActiveFault{}, fmt.Errorf("fault %q: %w: the issuer holds %d faults, the most it takes; remove or clear some first", f.Kind, ErrTooManyFaults, MaxFaults)
 	}
-	i.faults = append(i.faults, &af)
+	fs.nextID++
+	af := ActiveFault{Fault: f, ID: fs.nextID}
+	if f.Duration > 0 {
+		af.Until = now.Add(f.Duration) // no overflow: Duration <= MaxFaultDuration
+	}
+	fs.list = append(fs.list, &af)
+	fs.n.Store(int32(len(fs.list)))
 	return af, nil
 }
 
 // ClearFaults removes every fault. Calls already hanging or delayed keep
 // waiting for their caller or their latency.
 func (i *Issuer) ClearFaults() {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.faults = nil
+	fs := &i.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.list = nil
+	fs.n.Store(0)
 }
 
 // RemoveFault removes the fault with this id; it reports whether it existed.
 func (i *Issuer) RemoveFault(id int) bool {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	for n, f := range i.faults {
+	fs := &i.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for n, f := range fs.list {
 		if f.ID == id {
-			i.faults = append(i.faults[:n], i.faults[n+1:]...)
+			fs.list = slices.Delete(fs.list, n, n+1)
+			fs.n.Store(int32(len(fs.list)))
 			return true
 		}
 	}
@@ -116,25 +168,25 @@ func (i *Issuer) RemoveFault(id int) bool {
 
 // Faults returns the active faults, with the calls they have left.
 func (i *Issuer) Faults() []ActiveFault {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.expireFaultsLocked(i.clock.Now())
-	out := make([]ActiveFault, len(i.faults))
-	for n, f := range i.faults {
+	fs := &i.faults
+	now := i.clock.Now()
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.expireLocked(now)
+	out := make([]ActiveFault, len(fs.list))
+	for n, f := range fs.list {
 		out[n] = *f
 	}
 	return out
 }
 
-func (i *Issuer) expireFaultsLocked(now time.Time) {
-	kept := i.faults[:0]
-	for _, f := range i.faults {
-		if f.Until.IsZero() || now.Before(f.Until) {
-			kept = append(kept, f)
-		}
-	}
-	clear(i.faults[len(kept):])
-	i.faults = kept
+func expired(f *ActiveFault, now time.Time) bool {
+	return !f.Until.IsZero() && !now.Before(f.Until)
+}
+
+func (fs *faultSet) expireLocked(now time.Time) {
+	fs.list = slices.DeleteFunc(fs.list, func(f *ActiveFault) bool { return expired(f, now) })
+	fs.n.Store(int32(len(fs.list)))
 }
 
 // faultEffects is what the matching faults do to one call.
@@ -147,71 +199,106 @@ type faultEffects struct {
 	lifetime  time.Duration // cap, zero if none
 }
 
-// takeFaultsLocked finds the faults matching a call for identity and uses up
-// one of each one's calls.
-func (i *Issuer) takeFaultsLocked(identity string) faultEffects {
-	now := i.clock.Now()
-	i.expireFaultsLocked(now)
+// take finds the faults matching a call for identity and uses up one of
+// each one's calls. With no faults it takes no lock and reads no clock; with
+// faults for other identities only, it shares a read lock.
+func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
+	if fs.n.Load() == 0 {
+		return faultEffects{}
+	}
+	now := clk.Now()
+	fs.mu.RLock()
+	touch := slices.ContainsFunc(fs.list, func(f *ActiveFault) bool {
+		return expired(f, now) || f.Identity == "" || f.Identity == identity
+	})
+	fs.mu.RUnlock()
+	if !touch {
+		return faultEffects{}
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.expireLocked(now)
 	var eff faultEffects
-	kept := i.faults[:0]
-	for _, f := range i.faults {
+	fs.list = slices.DeleteFunc(fs.list, func(f *ActiveFault) bool {
 		if f.Identity != "" && f.Identity != identity {
-			kept = append(kept, f)
-			continue
+			return false
 		}
-		switch f.Kind {
-		case issuer.FaultFail:
-			if eff.fail == nil {
-				eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
-					Message: "injected fault: " + f.String(), RetryAfter: f.RetryAfter, Err: ErrFaultInjected}
-			}
-		case issuer.FaultDown:
-			if eff.fail == nil {
-				eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
-					Message:    fmt.Sprintf("injected fault: the issuer is down until %s", f.Until.UTC().Format(time.RFC3339)),
-					RetryAfter: max(f.RetryAfter, f.Until.Sub(now)), Err: ErrFaultInjected}
-			}
-		case issuer.FaultLatency:
-			eff.latency += f.Latency
-		case issuer.FaultHang:
-			eff.hang = true
-		case issuer.FaultExpiredToken:
-			eff.expired = true
-		case issuer.FaultMalformedToken:
-			eff.malformed = true
-		case issuer.FaultShortLifetime:
-			if eff.lifetime == 0 || f.Lifetime < eff.lifetime {
-				eff.lifetime = f.Lifetime
-			}
-		}
+		eff.apply(f, now)
 		if f.Count > 0 {
 			f.Count--
-			if f.Count == 0 {
-				continue // used up
-			}
+			return f.Count == 0 // used up
 		}
-		kept = append(kept, f)
-	}
-	clear(i.faults[len(kept):])
-	i.faults = kept
+		return false
+	})
+	fs.n.Store(int32(len(fs.list)))
 	return eff
 }
 
-// applyFaults takes the faults for one call and plays out the ones that act
-// before minting: latency (on the issuer's clock), hang, and failures. It
-// returns the effects that shape the minted token.
-func (i *Issuer) applyFaults(ctx context.Context, identity string) (faultEffects, error) {
-	i.mu.Lock()
-	eff := i.takeFaultsLocked(identity)
-	i.mu.Unlock()
-	if eff.latency > 0 {
-		if err := i.sleep(ctx, eff.latency); err != nil {
-			return eff, fmt.Errorf("fake issuer: gave up during %v of injected latency: %w", eff.latency, err)
+// apply adds what f does to a call at now.
+func (eff *faultEffects) apply(f *ActiveFault, now time.Time) {
+	switch f.Kind {
+	case issuer.FaultFail:
+		if eff.fail == nil {
+			eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
+				Message: "injected fault: " + f.String(), RetryAfter: f.RetryAfter, Err: ErrFaultInjected}
+		}
+	case issuer.FaultDown:
+		if eff.fail == nil {
+			eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
+				Message:    fmt.Sprintf("injected fault: the issuer is down until %s", f.Until.UTC().Format(time.RFC3339)),
+				RetryAfter: min(max(f.RetryAfter, f.Until.Sub(now)), MaxFaultDuration), Err: ErrFaultInjected}
+		}
+	case issuer.FaultLatency:
+		eff.latency = addSat(eff.latency, f.Latency)
+	case issuer.FaultHang:
+		eff.hang = true
+	case issuer.FaultExpiredToken:
+		eff.expired = true
+	case issuer.FaultMalformedToken:
+		eff.malformed = true
+	case issuer.FaultShortLifetime:
+		if eff.lifetime == 0 || f.Lifetime < eff.lifetime {
+			eff.lifetime = f.Lifetime
 		}
 	}
-	if eff.hang {
-		<-ctx.Done()
-		return eff, fmt.Errorf("fake issuer: the request hung (injected fault) until the caller gave up: %w", ctx.Err())
+}
+
+// addSat adds two non-negative durations, saturating instead of wrapping
+// to a negative sum.
+func addSat(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// errHung is the error of a call that a hang fault holds when the caller's
+// context carries an issuer.Delay: the simulation plays the hang out.
+var errHung = fmt.Errorf("fake issuer: the request hung: %w", ErrFaultInjected)
+
+// applyFaults takes the faults for one call and plays out the ones that act
+// before minting: latency (on the issuer's clock), hang, and failures. It
+// returns the effects that shape the minted token. When ctx carries an
+// issuer.Delay, latency and hang are reported there instead of waited for:
+// the call returns at once.
+func (i *Issuer) applyFaults(ctx context.Context, identity string) (faultEffects, error) {
+	eff := i.faults.take(i.clock, identity)
+	if d := issuer.DelayFrom(ctx); d != nil {
+		d.Add(eff.latency)
+		if eff.hang {
+			d.Hang = true
+			return eff, errHung
+		}
+	} else {
+		if eff.latency > 0 {
+			if err := i.sleep(ctx, eff.latency); err != nil {
+				return eff, fmt.Errorf("fake issuer: gave up during %v of injected latency: %w", eff.latency, err)
+			}
+		}
+		if eff.hang {
+			<-ctx.Done()
+			return eff, fmt.Errorf("fake issuer: the request hung (injected fault) until the caller gave up: %w", ctx.Err())
+		}
 	}
 	if eff.fail != nil {
 		return eff, eff.fail

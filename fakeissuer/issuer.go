@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,6 +72,11 @@ type Options struct {
 	// UpstreamCache makes /oauth2/token answer from an MSAL-like token
 	// cache; off by default.
 	UpstreamCache UpstreamCacheOptions
+	// MaxIdentities is the most identities the issuer holds (plain names
+	// registered on first use, ACS identities, deleted ones included);
+	// beyond it a request that would add one fails with 429. Zero means
+	// DefaultMaxIdentities; at most MaxMaxIdentities.
+	MaxIdentities int
 }
 
 // Issuer is the fake token issuer. It is safe for concurrent use.
@@ -90,11 +94,9 @@ type Issuer struct {
 
 	seq atomic.Uint64 // last token sequence number (in jti); orders tokens against revocations
 
-	mu         sync.Mutex
-	identities map[string]*identityState
-	totals     Counters
-	faults     []*ActiveFault
-	nextFault  int
+	identities *identityTable // sharded, so that callers for different identities do not queue
+	totals     atomicCounters
+	faults     faultSet
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -104,8 +106,9 @@ type Issuer struct {
 }
 
 var (
-	_ issuer.Issuer  = (*Issuer)(nil)
-	_ issuer.Revoker = (*Issuer)(nil)
+	_ issuer.Issuer        = (*Issuer)(nil)
+	_ issuer.Revoker       = (*Issuer)(nil)
+	_ issuer.DelayReporter = (*Issuer)(nil)
 )
 
 // New returns an issuer with a fresh signing key (or the one in
@@ -121,6 +124,9 @@ func New(opts Options) (*Issuer, error) {
 	if opts.UpstreamLifetime < 0 || opts.UpstreamLifetime > MaxLifetime {
 		return nil, fmt.Errorf("fake issuer: upstream lifetime %v is out of range (0, %v]", opts.UpstreamLifetime, MaxLifetime)
 	}
+	if opts.MaxIdentities < 0 || opts.MaxIdentities > MaxMaxIdentities {
+		return nil, fmt.Errorf("fake issuer: maximum identities %d is out of range 1..%d (0 for the default %d)", opts.MaxIdentities, MaxMaxIdentities, DefaultMaxIdentities)
+	}
 	i := &Issuer{
 		clock:           opts.Clock,
 		key:             key,
@@ -131,7 +137,7 @@ func New(opts Options) (*Issuer, error) {
 		resourceID:      cmpOr(opts.ResourceID, newUUID()),
 		clientID:        cmpOr(opts.ClientID, DefaultClientID),
 		clientSecret:    opts.ClientSecret,
-		identities:      map[string]*identityState{},
+		identities:      newIdentityTable(cmpOr(opts.MaxIdentities, DefaultMaxIdentities)),
 	}
 	if i.clock == nil {
 		i.clock = clock.Real{}
@@ -189,6 +195,12 @@ func (i *Issuer) ClientSecret() string { return i.clientSecret }
 // start rather than configured.
 func (i *Issuer) ClientSecretGenerated() bool { return i.secretGenerated }
 
+// ReportsDelay marks the issuer as an issuer.DelayReporter: when the
+// context of Issue, IssueUpstream, IssueUpstreamCached or ExchangeTeamsToken
+// carries an issuer.Delay, injected latency and hangs are added to it and
+// the call returns at once. Revoke and CheckToken never wait.
+func (*Issuer) ReportsDelay() {}
+
 // Issue mints a token for r.Identity after applying any injected faults. A
 // plain name (e.g. "alice") is registered on first use; an ACS id
 // (8:acs:...) must have been made by CreateIdentity and not deleted.
@@ -212,21 +224,25 @@ func (i *Issuer) Issue(ctx context.Context, r issuer.Request) (credential.Access
 }
 
 // Revoke revokes every token of identity issued so far: from now on Verify
-// refuses them. Tokens issued afterwards are valid.
+// refuses them. Tokens issued afterwards are valid. A plain name is
+// registered if new, so that the revocation outlives a restart with the
+// same key.
 func (i *Issuer) Revoke(ctx context.Context, identity string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	st, err := i.identityLocked(identity)
+	st, err := i.liveIdentity(identity)
 	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.goneLocked(); err != nil {
 		return err
 	}
 	st.revokedSeq = i.seq.Load()
 	st.revokedAt = i.clock.Now()
-	st.counters.Revoked++
-	i.totals.Revoked++
+	i.bump(st, counterRevoked)
 	return nil
 }
 
@@ -242,12 +258,47 @@ func (i *Issuer) lifetimeOrDefault(asked, def time.Duration) (time.Duration, err
 	return asked, nil
 }
 
-// issue runs one token request through the faults, then mints. It is the
-// single path every issuing entry point (in-process and HTTP) takes.
+// Limits on the scopes of a token request.
+const (
+	// MaxScopes is the most scopes a token request may name.
+	MaxScopes = 32
+	// MaxScopeLen is the longest scope accepted, in bytes.
+	MaxScopeLen = 256
+)
+
+// checkScopes refuses too many scopes, or one that is too long or not
+// printable.
+func checkScopes(scopes []string) error {
+	if len(scopes) > MaxScopes {
+		return badRequest("InvalidScope", fmt.Sprintf("the request names %d scopes; the most is %d", len(scopes), MaxScopes))
+	}
+	for n, sc := range scopes {
+		if len(sc) > MaxScopeLen {
+			return badRequest("InvalidScope", fmt.Sprintf("scope %d is %d bytes long; the most is %d", n+1, len(sc), MaxScopeLen))
+		}
+		if err := checkPrintable(sc); err != nil {
+			return badRequest("InvalidScope", fmt.Sprintf("scope %d %v", n+1, err))
+		}
+	}
+	return nil
+}
+
+// issue runs one token request through the checks of its subject and
+// scopes, the faults, the identity, then mints. It is the single path every
+// issuing entry point (in-process and HTTP) takes.
 func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessToken, Claims, error) {
-	eff, err := i.applyFaults(ctx, spec.subject)
+	err := checkIdentity("identity", spec.subject)
 	if err == nil {
-		err = i.useIdentity(spec.subject)
+		err = checkScopes(spec.scopes)
+	}
+	if err != nil {
+		i.countFailure("")
+		return credential.AccessToken{}, Claims{}, err
+	}
+	eff, err := i.applyFaults(ctx, spec.subject)
+	var st *identityState
+	if err == nil {
+		st, err = i.liveIdentity(spec.subject)
 	}
 	if err != nil {
 		i.countFailure(spec.subject)
@@ -260,15 +311,15 @@ func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessTok
 	if eff.expired {
 		spec.expired = true
 	}
-	tok, claims, err := i.mint(spec)
+	tok, claims, err := i.mint(spec, st)
 	if err != nil {
-		i.countFailure(spec.subject)
+		i.bump(st, counterFailed)
 		return credential.AccessToken{}, Claims{}, err
 	}
 	if eff.malformed {
 		tok.Token = malformToken(tok.Token)
 	}
-	i.countIssued(spec.subject)
+	i.bump(st, counterIssued)
 	return tok, claims, nil
 }
 

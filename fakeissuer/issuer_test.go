@@ -107,7 +107,7 @@ func TestIssueRefusesEmptyIdentityAndBadLifetimes(t *testing.T) {
 
 func TestCreateIdentityMakesACSStyleIDs(t *testing.T) {
 	iss, _ := newTestIssuer(t, Options{ResourceID: "res-1"})
-	a, b := iss.CreateIdentity(), iss.CreateIdentity()
+	a, b := createIdentity(t, iss), createIdentity(t, iss)
 	if !strings.HasPrefix(a, "8:acs:res-1_") || len(a) != len("8:acs:res-1_")+36 || a == b {
 		t.Fatalf("ids %q %q, want distinct 8:acs:res-1_<uuid>", a, b)
 	}
@@ -122,7 +122,7 @@ func TestIssueRefusesUnknownAndDeletedACSIdentities(t *testing.T) {
 	if !errors.Is(err, ErrUnknownIdentity) {
 		t.Errorf("unknown ACS id: err = %v, want ErrUnknownIdentity", err)
 	}
-	id := iss.CreateIdentity()
+	id := createIdentity(t, iss)
 	tok, err := iss.Issue(context.Background(), issuer.Request{Identity: id})
 	if err != nil {
 		t.Fatal(err)

@@ -37,9 +37,9 @@ type mintSpec struct {
 	tenantID  string
 }
 
-// mint signs a token on the issuer's clock. iat, nbf and exp are whole
-// seconds, so exp - iat is exactly the lifetime asked for.
-func (i *Issuer) mint(spec mintSpec) (credential.AccessToken, Claims, error) {
+// mint signs a token for st on the issuer's clock. iat, nbf and exp are
+// whole seconds, so exp - iat is exactly the lifetime asked for.
+func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken, Claims, error) {
 	iat := i.clock.Now().Truncate(time.Second)
 	exp := iat.Add(spec.lifetime)
 	if !spec.expiresAt.IsZero() {
@@ -54,7 +54,16 @@ func (i *Issuer) mint(spec mintSpec) (credential.AccessToken, Claims, error) {
 	if len(scopes) == 0 {
 		scopes = defaultScopes
 	}
+	// The sequence number is taken under the identity's lock, where
+	// DeleteIdentity and Revoke record theirs: a token is either numbered
+	// before a deletion (and revoked by it) or refused.
+	st.mu.Lock()
+	if err := st.goneLocked(); err != nil {
+		st.mu.Unlock()
+		return credential.AccessToken{}, Claims{}, err
+	}
 	seq := i.seq.Add(1)
+	st.mu.Unlock()
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.issuerURL,
@@ -70,14 +79,19 @@ func (i *Issuer) mint(spec mintSpec) (credential.AccessToken, Claims, error) {
 		ObjectID: spec.objectID,
 		TenantID: spec.tenantID,
 	}
-	t := jwt.NewWithClaims(i.key.method, claims)
-	t.Header["kid"] = i.key.kid
-	raw, err := t.SignedString(i.key.sign)
+	raw, err := i.key.signClaims(&claims)
 	if err != nil {
 		return credential.AccessToken{}, Claims{}, &StatusError{Status: 500, Code: "SigningFailed",
 			Message: fmt.Sprintf("could not sign the token: %v", err), Err: err}
 	}
 	return credential.AccessToken{Token: raw, ExpiresOn: exp}, claims, nil
+}
+
+// signClaims returns the signed JWT of claims, with the key's kid.
+func (k *signingKey) signClaims(c *Claims) (string, error) {
+	t := jwt.NewWithClaims(k.method, c)
+	t.Header["kid"] = k.kid
+	return t.SignedString(k.sign)
 }
 
 // tokenSeq reads the sequence number the issuer put in a token's jti; ok is

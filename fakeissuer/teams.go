@@ -96,7 +96,10 @@ func (i *Issuer) serveACSEntraExchange(kind entraExchange) http.HandlerFunc {
 			return
 		}
 		id := acsIDPrefix + i.resourceID + "_" + claims.ObjectID
-		i.registerIdentity(id)
+		if err := i.registerIdentity(id); err != nil {
+			i.failACS(w, "", err)
+			return
+		}
 		exp := claims.ExpiresAt.Time
 		tok, _, err := i.issue(r.Context(), mintSpec{subject: id, lifetime: exp.Sub(i.clock.Now()), expiresAt: exp, audience: i.audience})
 		if err != nil {
@@ -123,12 +126,9 @@ func (i *Issuer) upstreamClaims(raw string) (Claims, error) {
 }
 
 // registerIdentity makes id exist, as the service does for the ACS identity
-// of an Entra user on first exchange. A deleted id stays deleted.
-func (i *Issuer) registerIdentity(id string) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if _, ok := i.identities[id]; ok {
-		return
-	}
-	i.identities[id] = &identityState{id: id, created: i.clock.Now()}
+// of an Entra user on first exchange, within Options.MaxIdentities. A
+// deleted id stays deleted.
+func (i *Issuer) registerIdentity(id string) error {
+	_, err := i.identities.add(id, i.clock.Now())
+	return err
 }

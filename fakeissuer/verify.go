@@ -43,14 +43,26 @@ func (i *Issuer) verify(raw string) (Claims, error) {
 	if !ok {
 		return claims, fmt.Errorf("%w: jti %q was not minted by this issuer", ErrInvalidClaims, claims.ID)
 	}
-	i.mu.Lock()
-	revoked, at := i.revokedLocked(claims.Subject, seq)
-	i.mu.Unlock()
-	if revoked {
-		return claims, fmt.Errorf("%w: every token of %s issued before %s was revoked", ErrTokenRevoked,
-			claims.Subject, at.UTC().Format(time.RFC3339))
+	return claims, i.checkRevoked(claims.Subject, seq)
+}
+
+// checkRevoked refuses the token numbered seq of identity when the identity
+// was deleted (whenever the token was minted) or revoked after it.
+func (i *Issuer) checkRevoked(identity string, seq uint64) error {
+	st := i.identities.get(identity)
+	if st == nil {
+		return nil
 	}
-	return claims, nil
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.deleted:
+		return fmt.Errorf("%w: identity %s was deleted at %s", ErrTokenRevoked, identity, st.revokedAt.UTC().Format(time.RFC3339))
+	case seq <= st.revokedSeq:
+		return fmt.Errorf("%w: every token of %s issued before %s was revoked", ErrTokenRevoked,
+			identity, st.revokedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // parse checks signature, issuer, audience and times; not revocation.
