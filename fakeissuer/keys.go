@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -35,8 +36,9 @@ type signingKey struct {
 	alg    string
 	method jwt.SigningMethod
 	kid    string
-	sign   any // *ecdsa.PrivateKey, *rsa.PrivateKey or []byte
-	verify any // *ecdsa.PublicKey, *rsa.PublicKey or []byte
+	sign   any    // *ecdsa.PrivateKey, *rsa.PrivateKey or []byte
+	verify any    // *ecdsa.PublicKey, *rsa.PublicKey or []byte
+	header string // the base64url JOSE header of every token: alg, kid, typ
 }
 
 // newSigningKey generates a key for alg, or loads it from keyFile when set.
@@ -167,6 +169,13 @@ func buildSigningKey(alg string, key any) (*signingKey, error) {
 	default:
 		return nil, unsupportedAlg(alg)
 	}
+	// The header golang-jwt writes for NewWithClaims plus a kid: a map, so
+	// its keys are sorted.
+	h, err := json.Marshal(map[string]string{"alg": alg, "kid": sk.kid, "typ": "JWT"})
+	if err != nil {
+		return nil, fmt.Errorf("encode the token header: %w", err)
+	}
+	sk.header = base64.RawURLEncoding.EncodeToString(h)
 	return sk, nil
 }
 
