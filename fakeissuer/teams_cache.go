@@ -3,6 +3,7 @@ package fakeissuer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,10 +111,30 @@ func (i *Issuer) issueUpstreamCached(ctx context.Context, clientID string, scope
 	if err != nil {
 		return tok, claims, outcome, err
 	}
-	c.mu.Lock()
-	c.entries[key] = cachedUpstream{tok: tok, claims: claims}
-	c.mu.Unlock()
+	c.put(key, cachedUpstream{tok: tok, claims: claims}, i.clock.Now())
 	return tok, claims, outcome, nil
+}
+
+// maxUpstreamCacheEntries bounds the cache: each client, scope set and
+// asked lifetime has an entry.
+const maxUpstreamCacheEntries = 10_000
+
+// put caches e under key. A full cache first drops its expired tokens, then
+// if need be one entry at random, so that it never holds more than
+// maxUpstreamCacheEntries.
+func (c *upstreamCache) put(key upstreamKey, e cachedUpstream, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= maxUpstreamCacheEntries {
+		maps.DeleteFunc(c.entries, func(_ upstreamKey, e cachedUpstream) bool { return !e.tok.ExpiresOn.After(now) })
+		for k := range c.entries {
+			if len(c.entries) < maxUpstreamCacheEntries {
+				break
+			}
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = e
 }
 
 // issueUpstreamForOAuth2 issues the token of /oauth2/token, through the

@@ -187,3 +187,32 @@ func TestTeamsIssueUpstreamCachedHonoursACancelledContextEvenOnAHit(t *testing.T
 		t.Errorf("cancelled context: err %v, want context.Canceled", err)
 	}
 }
+
+func TestTeamsUpstreamCacheHoldsAtMostItsMaximumOfEntries(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{Algorithm: AlgHS256})
+	ctx := context.Background()
+	for n := range maxUpstreamCacheEntries + 50 {
+		if _, _, err := iss.IssueUpstreamCached(ctx, "app", time.Hour+time.Duration(n)*time.Second, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iss.upstreamCache.mu.Lock()
+	held := len(iss.upstreamCache.entries)
+	iss.upstreamCache.mu.Unlock()
+	if held != maxUpstreamCacheEntries {
+		t.Errorf("the cache holds %d entries, want %d", held, maxUpstreamCacheEntries)
+	}
+	last := time.Hour + time.Duration(maxUpstreamCacheEntries+49)*time.Second
+	if _, cached, err := iss.IssueUpstreamCached(ctx, "app", last, false); err != nil || !cached {
+		t.Errorf("the newest entry: cached %v, %v", cached, err)
+	}
+}
+
+func TestIssueUpstreamRefusesAnUnprintableClientID(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	for _, id := range []string{"app\x1b[2J", strings.Repeat("a", MaxIdentityLen+1)} {
+		if _, err := iss.IssueUpstream(context.Background(), id, 0); !errors.Is(err, ErrBadRequest) || strings.Contains(err.Error(), "\x1b") {
+			t.Errorf("client id %.20q: err = %v, want a bad request", id, err)
+		}
+	}
+}

@@ -33,6 +33,10 @@ func (i *Issuer) issueUpstream(ctx context.Context, clientID string, scopes []st
 		i.countFailure("")
 		return credential.AccessToken{}, Claims{}, badRequest("InvalidClient", "the upstream token request names no client id")
 	}
+	if problem := identityProblem(clientID); problem != "" {
+		i.countFailure("")
+		return credential.AccessToken{}, Claims{}, badRequest("InvalidClient", "the client id "+problem)
+	}
 	lifetime, err := i.lifetimeOrDefault(lifetime, i.upstreamLife)
 	if err != nil {
 		i.countFailure("")
