@@ -81,15 +81,17 @@ type revokeRequest struct {
 	Identity string `json:"identity"`
 }
 
+// adminRoutes registers the admin API, each route behind the site's
+// adminGuard.
 func (i *Issuer) adminRoutes() {
-	i.handle(PathAdminFaults, methods{
+	i.handle(PathAdminFaults, guardAdmin(methods{
 		http.MethodGet:    i.serveListFaults,
 		http.MethodPost:   i.serveInjectFault,
 		http.MethodDelete: i.serveClearFaults,
-	})
-	i.handle(pathAdminFaultByID, methods{http.MethodDelete: i.serveRemoveFault})
-	i.handle(PathAdminStats, methods{http.MethodGet: i.serveStats})
-	i.handle(PathAdminRevoke, methods{http.MethodPost: i.serveRevoke})
+	}))
+	i.handle(pathAdminFaultByID, guardAdmin(methods{http.MethodDelete: i.serveRemoveFault}))
+	i.handle(PathAdminStats, guardAdmin(methods{http.MethodGet: i.serveStats}))
+	i.handle(PathAdminRevoke, guardAdmin(methods{http.MethodPost: i.serveRevoke}))
 }
 
 func (i *Issuer) serveListFaults(w http.ResponseWriter, r *http.Request) {

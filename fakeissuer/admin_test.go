@@ -67,7 +67,7 @@ func TestAdminFaultsRefusesBadFaultsWithJSONErrors(t *testing.T) {
 			t.Errorf("%s: = %d %s, want %d %s", tc.body, w.Code, w.Body, tc.status, tc.code)
 		}
 	}
-	if w := call(h, http.MethodPut, PathAdminFaults, "", ""); w.Code != 405 || w.Header().Get("Allow") != "GET, POST, DELETE" {
+	if w := call(h, http.MethodPut, PathAdminFaults, "", ""); w.Code != 405 || w.Header().Get("Allow") != "GET, HEAD, POST, DELETE" {
 		t.Errorf("PUT = %d Allow %q", w.Code, w.Header().Get("Allow"))
 	}
 }

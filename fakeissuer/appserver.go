@@ -52,6 +52,11 @@ func (i *Issuer) serveGetToken(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("expiresInMinutes %d is out of range 1..%d (omit it for the default %v)", req.ExpiresInMinutes, maxRequestMinutes, i.defaultLifetime))
 		return
 	}
+	if err := checkScopeTokens(req.Scopes); err != nil {
+		i.countFailure("")
+		writeError(w, http.StatusBadRequest, "InvalidScope", err.Error())
+		return
+	}
 	id := strings.TrimSpace(req.Username)
 	if id == "" {
 		var err error

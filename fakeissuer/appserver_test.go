@@ -184,18 +184,27 @@ func TestEveryRouteAnswersAWrongMethodWithJSON405AndAllow(t *testing.T) {
 	for path, allow := range map[string]string{
 		PathGetToken:           "POST",
 		PathGetTokenForTeams:   "POST",
-		PathOpenIDConfig:       "GET",
-		PathJWKS:               "GET",
+		PathOpenIDConfig:       "GET, HEAD",
+		PathJWKS:               "GET, HEAD",
 		PathOAuth2Token:        "POST",
-		PathMe:                 "GET",
-		PathAdminFaults:        "GET, POST, DELETE",
+		PathOAuth2Authorize:    "GET, HEAD, POST",
+		PathMe:                 "GET, HEAD",
+		PathAdminFaults:        "GET, HEAD, POST, DELETE",
 		PathAdminFaults + "/1": "DELETE",
-		PathAdminStats:         "GET",
+		PathAdminStats:         "GET, HEAD",
 		PathAdminRevoke:        "POST",
 	} {
 		w := call(iss.Handler(), http.MethodPatch, path, "", "")
-		if w.Code != 405 || w.Header().Get("Allow") != allow || errorCode(t, w.Body.Bytes()) != "MethodNotAllowed" {
+		if w.Code != 405 || w.Header().Get("Allow") != allow {
 			t.Errorf("PATCH %s = %d Allow %q %s, want a JSON 405 allowing %s", path, w.Code, w.Header().Get("Allow"), w.Body, allow)
+		}
+		// The OAuth2 endpoints answer in RFC 6749's error shape, the others in ACS's.
+		if strings.HasPrefix(path, "/oauth2/") {
+			if code := oauthCode(t, w.Body.Bytes()); code != "invalid_request" {
+				t.Errorf("PATCH %s: error %q, want invalid_request", path, code)
+			}
+		} else if code := errorCode(t, w.Body.Bytes()); code != "MethodNotAllowed" {
+			t.Errorf("PATCH %s: code %q, want MethodNotAllowed", path, code)
 		}
 	}
 }

@@ -47,10 +47,15 @@ func call(h http.Handler, method, target, contentType, body string, header ...st
 
 func callCtx(ctx context.Context, h http.Handler, method, target, contentType, body string, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
+	r.Host = "127.0.0.1" // as a local client sends: the admin routes refuse other names
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
 	}
 	for n := 0; n+1 < len(header); n += 2 {
+		if header[n] == "Host" {
+			r.Host = header[n+1]
+			continue
+		}
 		r.Header.Set(header[n], header[n+1])
 	}
 	w := httptest.NewRecorder()

@@ -105,23 +105,49 @@ func jsonError(what string, err error) *StatusError {
 }
 
 // methods serves one handler per HTTP method and answers any other method
-// with a JSON 405 and an Allow header.
+// with a JSON 405 and an Allow header. HEAD is served by the GET handler
+// (net/http drops the body), as RFC 9110 §9.3.2 asks.
 type methods map[string]http.HandlerFunc
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m[r.Method]; ok {
+	m.serve(w, r, func(allow []string) {
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", methodNotAllowed(r, allow))
+	})
+}
+
+// oauthMethods is methods for an OAuth2 endpoint: a wrong method gets an
+// RFC 6749 error body instead of the ACS-style one.
+type oauthMethods methods
+
+func (m oauthMethods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	methods(m).serve(w, r, func(allow []string) {
+		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", methodNotAllowed(r, allow))
+	})
+}
+
+// serve runs the handler of r's method, or sets Allow and calls refuse.
+func (m methods) serve(w http.ResponseWriter, r *http.Request, refuse func(allow []string)) {
+	h, ok := m[r.Method]
+	if !ok && r.Method == http.MethodHead {
+		h, ok = m[http.MethodGet]
+	}
+	if ok {
 		h(w, r)
 		return
 	}
-	allow := make([]string, 0, len(m))
-	for _, name := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if _, ok := m[name]; ok {
+	allow := make([]string, 0, len(m)+1)
+	for _, name := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if _, ok := m[name]; ok || (name == http.MethodHead && m[http.MethodGet] != nil) {
 			allow = append(allow, name)
 		}
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
-		fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+	refuse(allow)
+}
+
+// methodNotAllowed is the message of a 405.
+func methodNotAllowed(r *http.Request, allow []string) string {
+	return fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))
 }
 
 // hygiene wraps the mux: bodies limited to MaxRequestBody, no caching of

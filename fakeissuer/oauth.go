@@ -2,10 +2,12 @@ package fakeissuer
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +30,7 @@ type tokenResponse struct {
 // openIDConfig is the OIDC discovery document (the fields a client needs).
 type openIDConfig struct {
 	Issuer            string   `json:"issuer"`
+	AuthzEndpoint     string   `json:"authorization_endpoint"`
 	JWKSURI           string   `json:"jwks_uri"`
 	TokenEndpoint     string   `json:"token_endpoint"`
 	GrantTypes        []string `json:"grant_types_supported"`
@@ -42,22 +45,20 @@ type openIDConfig struct {
 func (i *Issuer) oauthRoutes() {
 	i.handle(PathOpenIDConfig, methods{http.MethodGet: i.serveOpenIDConfig})
 	i.handle(PathJWKS, methods{http.MethodGet: i.serveJWKS})
-	i.handle(PathOAuth2Token, methods{http.MethodPost: i.serveOAuth2Token})
-}
-
-// baseURL is the scheme and host the request came to.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	i.handle(PathOAuth2Token, oauthMethods{http.MethodPost: i.serveOAuth2Token})
+	i.handle(PathOAuth2Authorize, oauthMethods{http.MethodGet: serveAuthorize, http.MethodPost: serveAuthorize})
 }
 
 func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
-	base := baseURL(r)
+	base, ok := siteOf(r).baseURL(r)
+	if !ok {
+		writeError(w, http.StatusForbidden, "HostNotAllowed", fmt.Sprintf(
+			"the discovery document is built for localhost, 127.0.0.1 or [::1], or the public URL the server was started with; Host %.100q is none of them", r.Host))
+		return
+	}
 	writeJSON(w, http.StatusOK, openIDConfig{
 		Issuer:            i.issuerURL,
+		AuthzEndpoint:     base + PathOAuth2Authorize,
 		JWKSURI:           base + PathJWKS,
 		TokenEndpoint:     base + PathOAuth2Token,
 		GrantTypes:        []string{"client_credentials"},
@@ -68,6 +69,15 @@ func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
 		ScopesSupported:   append([]string(nil), defaultScopes...),
 		ClaimsSupported:   []string{"sub", "iss", "aud", "exp", "iat", "nbf", "jti", "scp", "appid", "oid", "tid"},
 	})
+}
+
+// serveAuthorize is the authorization endpoint that OIDC discovery must
+// name. The issuer has no users to log in: it serves only the client
+// credentials grant, so every authorization request is refused (RFC 6749
+// §4.1.2.1, answered directly since no redirect URI is trusted).
+func serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	writeOAuthError(w, http.StatusBadRequest, "unsupported_response_type",
+		"this issuer has no authorization endpoint flows; it serves only grant_type=client_credentials at "+PathOAuth2Token)
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
@@ -94,6 +104,11 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := r.PostForm
+	if name, ok := repeatedParam(form); ok {
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("the parameter %.40q is sent more than once; send each parameter once (RFC 6749 §3.2)", name))
+		return
+	}
 	if status, code, msg := i.authenticateClient(r, form); status != 0 {
 		i.countFailure("")
 		if status == http.StatusUnauthorized {
@@ -123,7 +138,12 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 		}
 		lifetime = time.Duration(secs) * time.Second
 	}
-	scopes := strings.Fields(form.Get("scope"))
+	scopes, err := parseScope(form.Get("scope"))
+	if err != nil {
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", err.Error())
+		return
+	}
 	tok, claims, err := i.issueUpstreamForOAuth2(w, r, scopes, lifetime)
 	if err != nil {
 		writeOAuthIssueError(w, err)
@@ -136,6 +156,56 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn:   ceilSeconds(tok.ExpiresOn.Sub(i.clock.Now())),
 		Scope:       strings.Join(claims.Scopes, " "),
 	})
+}
+
+// repeatedParam returns the name of a form parameter sent more than once:
+// RFC 6749 §3.2 forbids that, and taking the first of two grant types or
+// secrets would let a proxy and the issuer disagree on what was asked.
+func repeatedParam(form url.Values) (string, bool) {
+	names := make([]string, 0, len(form))
+	for name, vals := range form {
+		if len(vals) > 1 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "", false
+	}
+	slices.Sort(names) // the same request always names the same parameter
+	return names[0], true
+}
+
+// parseScope splits an RFC 6749 §3.3 scope: scope-tokens separated by
+// spaces.
+func parseScope(scope string) ([]string, error) {
+	tokens := strings.FieldsFunc(scope, func(c rune) bool { return c == ' ' })
+	if err := checkScopeTokens(tokens); err != nil {
+		return nil, err
+	}
+	return tokens, nil
+}
+
+// checkScopeTokens refuses a scope token that is empty or has a character
+// outside RFC 6749's scope-token syntax (a control character, a space, '"',
+// '\' or non-ASCII): such a scope would be granted into the token as sent.
+func checkScopeTokens(tokens []string) error {
+	for _, tok := range tokens {
+		if tok == "" {
+			return errors.New("a scope is empty")
+		}
+		for n := 0; n < len(tok); n++ {
+			if !scopeChar(tok[n]) {
+				return fmt.Errorf(`the scope %.40q has the byte %q at %d; scope tokens are printable ASCII other than space, " and \ (RFC 6749 §3.3)`, tok, tok[n], n)
+			}
+		}
+	}
+	return nil
+}
+
+// scopeChar reports whether c may appear in a scope-token:
+// %x21 / %x23-5B / %x5D-7E.
+func scopeChar(c byte) bool {
+	return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e)
 }
 
 // authenticateClient checks client_secret_basic or client_secret_post; it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -84,9 +85,6 @@ func TestOAuth2TokenRefusesBadRequests(t *testing.T) {
 		if tc.status == 401 && !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Basic") {
 			t.Errorf("%s: WWW-Authenticate = %q", tc.name, w.Header().Get("WWW-Authenticate"))
 		}
-	}
-	if w := call(h, http.MethodGet, PathOAuth2Token, "", ""); w.Code != 405 || errorCode(t, w.Body.Bytes()) != "MethodNotAllowed" {
-		t.Errorf("GET = %d %s, want a JSON 405", w.Code, w.Body)
 	}
 }
 
@@ -188,5 +186,122 @@ func TestJWKSNeverPublishesAnHS256Secret(t *testing.T) {
 	w := call(iss.Handler(), http.MethodGet, PathJWKS, "", "")
 	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"keys":[]}` {
 		t.Errorf("= %d %s, want an empty key set", w.Code, w.Body)
+	}
+}
+
+// tokenForm posts form to /oauth2/token with the client's Basic credentials.
+func tokenForm(h http.Handler, method, form string) *httptest.ResponseRecorder {
+	return call(h, method, PathOAuth2Token, "application/x-www-form-urlencoded", form, "Authorization", "Basic dG9rZW50b3A6cHc=")
+}
+
+func TestOAuth2TokenRefusesRepeatedParameters(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{ClientSecret: "pw"})
+	h := iss.Handler()
+	for _, form := range []string{
+		"grant_type=client_credentials&grant_type=client_credentials",
+		"grant_type=password&grant_type=client_credentials",
+		"grant_type=client_credentials&scope=chat&scope=voip",
+		"grant_type=client_credentials&expires_in=60&expires_in=120",
+	} {
+		if w := tokenForm(h, http.MethodPost, form); w.Code != 400 || oauthCode(t, w.Body.Bytes()) != "invalid_request" {
+			t.Errorf("%s = %d %s, want 400 invalid_request", form, w.Code, w.Body)
+		}
+	}
+	// Two secrets in the form: refused before either is checked.
+	form := "grant_type=client_credentials&client_id=tokentop&client_secret=wrong&client_secret=pw"
+	w := call(h, http.MethodPost, PathOAuth2Token, "application/x-www-form-urlencoded", form)
+	if w.Code != 400 || oauthCode(t, w.Body.Bytes()) != "invalid_request" || !strings.Contains(w.Body.String(), "client_secret") {
+		t.Errorf("two client secrets = %d %s, want 400 invalid_request naming client_secret", w.Code, w.Body)
+	}
+	if iss.Stats().Issued != 0 {
+		t.Errorf("a request with repeated parameters got a token")
+	}
+}
+
+func TestOAuth2TokenRefusesScopesOutsideTheScopeTokenSyntax(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{ClientSecret: "pw"})
+	h := iss.Handler()
+	for _, scope := range []string{"chat\x00", "chat\x1b[31m", "chat\tvoip", "chat\nvoip", `ch"at`, `ch\at`, "chät", "chat\x7f"} {
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}.Encode()
+		if w := tokenForm(h, http.MethodPost, form); w.Code != 400 || oauthCode(t, w.Body.Bytes()) != "invalid_scope" {
+			t.Errorf("scope %q = %d %s, want 400 invalid_scope", scope, w.Code, w.Body)
+		}
+	}
+	if iss.Stats().Issued != 0 {
+		t.Errorf("a request with a bad scope got a token")
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {" chat  a:b/c.d!#$%&'()*+,-;<=>?@[]^_`{|}~ "}}.Encode()
+	w := tokenForm(h, http.MethodPost, form)
+	if got := decodeBody[tokenResponse](t, w.Body); w.Code != 200 || got.Scope != "chat a:b/c.d!#$%&'()*+,-;<=>?@[]^_`{|}~" {
+		t.Errorf("every scope-token character = %d scope %q", w.Code, got.Scope)
+	}
+}
+
+func TestGetTokenRefusesScopesOutsideTheScopeTokenSyntax(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	for _, body := range []string{`{"username":"a","scopes":["chat\u0000"]}`, `{"username":"a","scopes":["chat voip"]}`, `{"username":"a","scopes":[""]}`} {
+		if w := call(iss.Handler(), http.MethodPost, PathGetToken, "application/json", body); w.Code != 400 || errorCode(t, w.Body.Bytes()) != "InvalidScope" {
+			t.Errorf("%s = %d %s, want 400 InvalidScope", body, w.Code, w.Body)
+		}
+	}
+}
+
+func TestOAuth2TokenAnswersAWrongMethodInRFC6749Shape(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{ClientSecret: "pw"})
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete} {
+		w := tokenForm(iss.Handler(), method, "grant_type=client_credentials")
+		if w.Code != 405 || w.Header().Get("Allow") != "POST" || oauthCode(t, w.Body.Bytes()) != "invalid_request" {
+			t.Errorf("%s = %d Allow %q %s, want 405 invalid_request allowing POST", method, w.Code, w.Header().Get("Allow"), w.Body)
+		}
+	}
+}
+
+func TestOpenIDConfigurationNamesAnAuthorizationEndpointThatRefusesFlows(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	srv := serve(t, iss)
+	resp, err := http.Get(srv.URL + PathOpenIDConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decodeBody[map[string]any](t, resp.Body)
+	resp.Body.Close()
+	// OpenID Connect Discovery 1.0 §3 requires these.
+	for _, field := range []string{"issuer", "authorization_endpoint", "jwks_uri", "response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"} {
+		if doc[field] == nil {
+			t.Errorf("discovery lacks %s: %v", field, doc)
+		}
+	}
+	authz, _ := doc["authorization_endpoint"].(string)
+	if authz != srv.URL+PathOAuth2Authorize {
+		t.Fatalf("authorization_endpoint = %q, want %s", authz, srv.URL+PathOAuth2Authorize)
+	}
+	resp, err = http.Get(authz + "?response_type=code&client_id=tokentop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 400 || oauthCode(t, readAll(t, resp)) != "unsupported_response_type" {
+		t.Errorf("GET authorization_endpoint = %d, want 400 unsupported_response_type", resp.StatusCode)
+	}
+}
+
+func TestGetRoutesAnswerHEADLikeGET(t *testing.T) {
+	iss, _ := newTestIssuer(t, Options{})
+	srv := serve(t, iss)
+	for _, path := range []string{PathOpenIDConfig, PathJWKS, PathMe, PathAdminFaults, PathAdminStats} {
+		get, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Body.Close()
+		head, err := http.Head(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, head)
+		if head.StatusCode != get.StatusCode || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || len(body) != 0 {
+			t.Errorf("HEAD %s = %d %q body %q, want GET's %d %q and no body", path, head.StatusCode,
+				head.Header.Get("Content-Type"), body, get.StatusCode, get.Header.Get("Content-Type"))
+		}
 	}
 }

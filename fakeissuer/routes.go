@@ -12,6 +12,7 @@ const (
 	PathOpenIDConfig     = "/.well-known/openid-configuration"
 	PathJWKS             = "/jwks"
 	PathOAuth2Token      = "/oauth2/token"
+	PathOAuth2Authorize  = "/oauth2/authorize"
 	PathMe               = "/api/me"
 	PathAdminFaults      = "/admin/faults"
 	PathAdminStats       = "/admin/stats"
@@ -35,15 +36,18 @@ func (i *Issuer) buildHandler() {
 }
 
 // Handler returns the HTTP handler with every route. Unknown paths get a
-// JSON 404, wrong methods a JSON 405, oversize bodies a JSON 413.
+// JSON 404, wrong methods a JSON 405, oversize bodies a JSON 413. Served
+// other than by Serve (say by httptest), it trusts only loopback Host names:
+// the admin routes and the discovery document refuse any other.
 func (i *Issuer) Handler() http.Handler { return i.handler }
 
 // Handle registers an extra route on the issuer's mux (net/http pattern
 // syntax); it gets the same body limit and panic safety as the built-in ones.
 func (i *Issuer) Handle(pattern string, h http.Handler) { i.mux.Handle(pattern, h) }
 
-// handle registers path with one handler per method (see methods).
-func (i *Issuer) handle(path string, m methods) { i.mux.Handle(path, m) }
+// handle registers path with its handler: methods or oauthMethods, perhaps
+// wrapped (guardAdmin).
+func (i *Issuer) handle(path string, h http.Handler) { i.mux.Handle(path, h) }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))

@@ -1,11 +1,16 @@
 package fakeissuer
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -70,5 +75,57 @@ func TestServeShutsDownGracefullyAndEndsHangingRequests(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Error("the listener still accepts after shutdown")
+	}
+}
+
+// startSlowUpload sends a POST to addr whose body never comes, and returns
+// once the handler is reading it: with Expect: 100-continue the server
+// answers "100 Continue" only when the handler first reads the body.
+func startSlowUpload(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	req := "POST " + PathGetToken + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+		"Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("slow upload: read %q, %v; want 100 Continue", line, err)
+	}
+	if _, err := conn.Write([]byte(`{"username":`)); err != nil { // and then nothing
+		t.Fatal(err)
+	}
+	return conn
+}
+
+func TestServeCutsASlowClientAfterTheGrace(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	iss, _ := newTestIssuer(t, Options{Clock: clock.Real{}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- iss.Serve(ctx, ln) }()
+	conn := startSlowUpload(t, ln.Addr().String())
+
+	start := time.Now()
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v, want nil: a slow client is cut, not an error", err)
+	}
+	// Before the fix Shutdown waited 5 s for the upload, then failed.
+	if took := time.Since(start); took > ShutdownGrace+time.Second {
+		t.Errorf("Serve took %v to stop with a slow client, want about %v", took, ShutdownGrace)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second)) // fail, not hang, if it stays open
+	if _, err := io.ReadAll(conn); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the slow client's connection: %v, want it closed", err)
 	}
 }
