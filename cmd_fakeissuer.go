@@ -23,11 +23,13 @@ const (
 	envFakeClientID     = "TOKENTOP_FAKEISSUER_CLIENT_ID"
 	envFakeClientSecret = "TOKENTOP_FAKEISSUER_CLIENT_SECRET"
 	envACSAccessKey     = "TOKENTOP_ACS_ACCESS_KEY"
+	envAdminToken       = "TOKENTOP_ADMIN_TOKEN"
 )
 
 // fakeIssuerConfig is the command line of `tokentop fakeissuer`.
 type fakeIssuerConfig struct {
 	listen           string
+	publicURL        string
 	alg              string
 	keyFile          string
 	issuerURL        string
@@ -35,6 +37,7 @@ type fakeIssuerConfig struct {
 	lifetime         time.Duration
 	speed            float64
 	clientSecretFile string
+	adminTokenFile   string
 	showSecrets      bool
 	upstreamCache    bool
 	renewalOffset    time.Duration
@@ -56,11 +59,13 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on (loopback by default)")
 	fs.StringVar(&cfg.alg, "alg", "", "signing algorithm: ES256 (default), RS256 or HS256")
 	fs.StringVar(&cfg.keyFile, "key-file", "", "PEM private key to sign with (HS256: a raw secret); default: a key generated at start")
-	fs.StringVar(&cfg.issuerURL, "issuer-url", "", "iss claim and OIDC issuer (default: http://LISTEN-ADDRESS)")
+	fs.StringVar(&cfg.publicURL, "public-url", "", "URL clients reach the server at, if not http://LISTEN-ADDRESS (a proxy): discovery points there and the admin API accepts its host")
+	fs.StringVar(&cfg.issuerURL, "issuer-url", "", "iss claim and OIDC issuer (default: the public URL, else http://LISTEN-ADDRESS)")
 	fs.StringVar(&cfg.audience, "audience", "", "aud claim of ACS-style tokens (default "+fakeissuer.DefaultAudience+")")
 	fs.DurationVar(&cfg.lifetime, "lifetime", fakeissuer.DefaultLifetime, "token lifetime when a request asks for none")
 	fs.Float64Var(&cfg.speed, "speed", 1, "time warp: virtual seconds per real second (60 makes an hour last a minute)")
 	fs.StringVar(&cfg.clientSecretFile, "client-secret-file", "", "file holding the OAuth2 client secret (else $"+envFakeClientSecret+", else generated)")
+	fs.StringVar(&cfg.adminTokenFile, "admin-token-file", "", "file holding the bearer token the admin API requires (else $"+envAdminToken+"; required beyond loopback)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret and the ACS connection string's access key at start")
 	fs.BoolVar(&cfg.upstreamCache, "upstream-cache", false, "answer /oauth2/token from an MSAL-like cache (force_refresh=true skips it)")
 	fs.DurationVar(&cfg.renewalOffset, "upstream-renewal-offset", fakeissuer.DefaultUpstreamRenewalOffset, "with --upstream-cache: renew a cached token this long before it expires")
@@ -102,6 +107,9 @@ func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
 	if cfg.renewalOffset < 0 {
 		return fmt.Errorf("--upstream-renewal-offset %v: want a positive duration such as 5m", cfg.renewalOffset)
 	}
+	if err := (fakeissuer.ServeOptions{PublicURL: cfg.publicURL}).Check(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+		return fmt.Errorf("--public-url: %w", err)
+	}
 	return nil
 }
 
@@ -110,11 +118,32 @@ func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(stri
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.listen)
+	adminToken, adminTokenSource, err := fakeAdminToken(cfg.adminTokenFile, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.keyFile != "" {
+		// The issuer reads the key file itself; refuse an endless one (a
+		// device, a FIFO) before it does.
+		if _, err := fakeissuer.ReadFileLimited(cfg.keyFile, fakeissuer.MaxKeyFileBytes); err != nil {
+			return fmt.Errorf("read the signing key file: %w", err)
+		}
+	}
+	ln, err := listenAsGiven(cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using the port? try --listen 127.0.0.1:0)", cfg.listen, err)
 	}
-	base := "http://" + ln.Addr().String()
+	serveOpts := fakeissuer.ServeOptions{PublicURL: cfg.publicURL, AdminToken: adminToken}
+	if err := serveOpts.Check(ln.Addr()); err != nil {
+		ln.Close()
+		if errors.Is(err, fakeissuer.ErrAdminTokenRequired) {
+			return fmt.Errorf("listening on %s reaches beyond loopback, so the admin API needs a token: put one (at least %d characters) in $%s or a file named by --admin-token-file, or listen on 127.0.0.1",
+				ln.Addr(), fakeissuer.MinAdminTokenLen, envAdminToken)
+		}
+		return err
+	}
+	bound := "http://" + ln.Addr().String()
+	base := strings.TrimRight(fakeIssuerOr(strings.ToLower(cfg.publicURL), bound), "/")
 	var clk clock.Clock = clock.Real{}
 	if cfg.speed != 1 {
 		clk = clock.NewScaled(cfg.speed)
@@ -139,38 +168,80 @@ func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(stri
 		secretSource = "generated at start"
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
-		fmt.Fprintf(stderr, "warning: listening on %s, which is reachable from other machines; the admin API has no authentication\n", ln.Addr())
+		fmt.Fprintf(stderr, "warning: listening on %s, which is reachable beyond loopback (from other machines); the admin API requires the admin token from %s; set --public-url to the URL clients use\n", ln.Addr(), adminTokenSource)
 	}
-	printFakeIssuerBanner(stdout, iss, base, cfg, secretSource)
-	if err := iss.Serve(ctx, ln); err != nil {
+	printFakeIssuerBanner(stdout, iss, bound, base, cfg, secretSource, adminTokenSource)
+	if err := iss.ServeWith(ctx, ln, serveOpts); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	fmt.Fprintln(stdout, "tokentop fakeissuer: stopped")
 	return nil
 }
 
+// listenAsGiven listens on addr, on IPv4 only for an IPv4 address and IPv6
+// only for an IPv6 one, so that the address bound, and printed, is the one
+// asked for: Go's "tcp" turns 0.0.0.0 into a dual-stack [::].
+func listenAsGiven(addr string) (net.Listener, error) {
+	network := "tcp"
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.To4() != nil {
+			network = "tcp4"
+		} else if ip != nil {
+			network = "tcp6"
+		}
+	}
+	return net.Listen(network, addr)
+}
+
 // fakeClientSecret returns the configured client secret and where it came
 // from; an empty secret means one is generated.
 func fakeClientSecret(file string, getenv func(string) string) (secret, source string, err error) {
+	secret, source, err = secretFromFileOrEnv(file, envFakeClientSecret, getenv)
+	if err != nil {
+		return "", "", fmt.Errorf("read the client secret: %w", err)
+	}
+	if secret == "" {
+		source = "generated at start"
+	}
+	return secret, source, nil
+}
+
+// fakeAdminToken returns the admin token and where it came from; both are
+// empty when none is set.
+func fakeAdminToken(file string, getenv func(string) string) (token, source string, err error) {
+	token, source, err = secretFromFileOrEnv(file, envAdminToken, getenv)
+	switch {
+	case err != nil:
+		return "", "", fmt.Errorf("read the admin token: %w", err)
+	case token == "":
+		return "", "", nil
+	}
+	return token, source, nil
+}
+
+// secretFromFileOrEnv reads a secret from file when one is named (a file
+// holding only space is an error), else from the environment variable env.
+// Secrets never come from a flag value, which other users can read.
+func secretFromFileOrEnv(file, env string, getenv func(string) string) (secret, source string, err error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := fakeissuer.ReadFileLimited(file, fakeissuer.MaxSecretFileBytes)
 		if err != nil {
-			return "", "", fmt.Errorf("read the client secret: %w", err)
+			return "", "", err
 		}
 		s := strings.TrimSpace(string(b))
 		if s == "" {
-			return "", "", fmt.Errorf("client secret file %s is empty", file)
+			return "", "", fmt.Errorf("file %s is empty", file)
 		}
 		return s, "file " + file, nil
 	}
-	if s := getenv(envFakeClientSecret); s != "" {
-		return s, "$" + envFakeClientSecret, nil
-	}
-	return "", "generated at start", nil
+	return getenv(env), "$" + env, nil
 }
 
-func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, base string, cfg fakeIssuerConfig, secretSource string) {
-	fmt.Fprintf(w, "tokentop fakeissuer: listening on %s (%s, kid %s, speed x%g)\n", base, iss.Algorithm(), iss.KeyID(), cfg.speed)
+func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, bound, base string, cfg fakeIssuerConfig, secretSource, adminTokenSource string) {
+	fmt.Fprintf(w, "tokentop fakeissuer: listening on %s (%s, kid %s, speed x%g)\n", bound, iss.Algorithm(), iss.KeyID(), cfg.speed)
+	if base != bound {
+		fmt.Fprintf(w, "  public URL    %s\n", base)
+	}
 	fmt.Fprintf(w, "  app server    POST %s%s  {\"username\": \"alice\"}\n", base, fakeissuer.PathGetToken)
 	fmt.Fprintf(w, "  teams         POST %s%s  {\"teamsToken\": \"...\"}\n", base, fakeissuer.PathGetTokenForTeams)
 	fmt.Fprintf(w, "  oidc          GET  %s%s\n", base, fakeissuer.PathOpenIDConfig)
@@ -181,7 +252,11 @@ func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, base string, cfg
 	}
 	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (%s)\n", base, fakeissuer.PathOAuth2Token, tokenNote)
 	fmt.Fprintf(w, "  resource      GET  %s%s  (Authorization: Bearer TOKEN)\n", base, fakeissuer.PathMe)
-	fmt.Fprintf(w, "  faults        GET/POST/DELETE %s%s\n", base, fakeissuer.PathAdminFaults)
+	adminNote := "loopback names only, JSON bodies; no token (set $" + envAdminToken + " to require one)"
+	if adminTokenSource != "" {
+		adminNote = "Authorization: Bearer <admin token from " + adminTokenSource + ">"
+	}
+	fmt.Fprintf(w, "  faults        GET/POST/DELETE %s%s  (%s)\n", base, fakeissuer.PathAdminFaults, adminNote)
 	secret := "not shown; --show-secrets prints it"
 	if cfg.showSecrets {
 		secret = iss.ClientSecret()

@@ -4,15 +4,21 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
+
+	"tokentop/fakeissuer"
 )
 
 // fakeIssuerRun is a `tokentop fakeissuer` running in-process.
@@ -190,5 +196,147 @@ func TestFakeIssuerCommandHelpShowsLoopbackDefault(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"127.0.0.1:8080"`) || !strings.Contains(stdout.String(), envFakeClientID) {
 		t.Errorf("help:\n%s", stdout.String())
+	}
+}
+
+// adminGet sends GET /admin/stats to base with a bearer token (none if
+// empty) and returns the status.
+func adminGet(t *testing.T, base, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+fakeissuer.PathAdminStats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestFakeIssuerCommandStopsAtOnceWithASlowClient(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0"}, envOf(), stdout, &stderr)
+	})
+	// A client that starts an upload and never finishes it. With
+	// Expect: 100-continue the server answers only once the handler reads
+	// the body, so the request is in flight when the command is stopped.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(r.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n", fakeissuer.PathGetToken)
+	if line, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("slow upload: read %q, %v; want 100 Continue", line, err)
+	}
+	start := time.Now()
+	cancel()
+	code := <-r.exit
+	took := time.Since(start)
+	// Before the fix: 5 s, then exit 1 with "serve: context deadline exceeded".
+	if code != 0 || took > time.Second+fakeissuer.ShutdownGrace {
+		t.Errorf("exit %d after %v with a slow client, want 0 within about %v; stderr %s", code, took, fakeissuer.ShutdownGrace, stderr.String())
+	}
+	t.Logf("stopped with a slow client in %v", took)
+}
+
+func TestFakeIssuerCommandRefusesEndlessSecretAndKeyFiles(t *testing.T) {
+	for _, flag := range []string{"--client-secret-file", "--key-file", "--admin-token-file"} {
+		var stderr bytes.Buffer
+		code := runFakeIssuerContext(context.Background(), []string{"--listen", "127.0.0.1:0", flag, "/dev/zero"}, envOf(), io.Discard, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "/dev/zero is larger than") {
+			t.Errorf("%s /dev/zero: exit %d stderr %q, want 1 naming the size limit", flag, code, stderr.String())
+		}
+	}
+}
+
+func TestFakeIssuerCommandNeedsAnAdminTokenBeyondLoopback(t *testing.T) {
+	var stderr bytes.Buffer
+	code := runFakeIssuerContext(context.Background(), []string{"--listen", "0.0.0.0:0"}, envOf(), io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "beyond loopback") || !strings.Contains(stderr.String(), "$"+envAdminToken) {
+		t.Errorf("--listen 0.0.0.0:0 without a token: exit %d stderr %q, want 1 saying how to set one", code, stderr.String())
+	}
+	stderr.Reset()
+	code = runFakeIssuerContext(context.Background(), []string{"--listen", "127.0.0.1:0"}, envOf(envAdminToken, "short"), io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "admin token") {
+		t.Errorf("a short admin token: exit %d stderr %q, want 1", code, stderr.String())
+	}
+}
+
+func TestFakeIssuerCommandPrintsTheAddressBoundAndWarnsBeyondLoopback(t *testing.T) {
+	const token = "a-long-enough-admin-token"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
+		return runFakeIssuerContext(ctx, []string{"--listen", "0.0.0.0:0"}, envOf(envAdminToken, token), stdout, &stderr)
+	})
+	port := regexp.MustCompile(`listening on http://0\.0\.0\.0:(\d+) `).FindStringSubmatch(r.banner[0])
+	if port == nil {
+		t.Fatalf("first line %q does not name the address bound, http://0.0.0.0:PORT", r.banner[0])
+	}
+	if banner := strings.Join(r.banner, "\n"); strings.Contains(banner, token) || !strings.Contains(banner, "$"+envAdminToken) {
+		t.Errorf("banner shows the token or not where it comes from:\n%s", banner)
+	}
+	local := "http://127.0.0.1:" + port[1]
+	if got := adminGet(t, local, ""); got != http.StatusUnauthorized {
+		t.Errorf("admin without the token = %d, want 401", got)
+	}
+	if got := adminGet(t, local, token); got != http.StatusOK {
+		t.Errorf("admin with the token = %d, want 200", got)
+	}
+	cancel()
+	if code := <-r.exit; code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(stderr.String(), "warning: listening on 0.0.0.0:"+port[1]+", which is reachable beyond loopback") {
+		t.Errorf("no warning on stderr: %q", stderr.String())
+	}
+}
+
+func TestFakeIssuerCommandTakesAPublicURLAndAnAdminTokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "admin-token")
+	if err := os.WriteFile(file, []byte("file-admin-token-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0", "--public-url", "http://issuer.test:1234", "--admin-token-file", file},
+			envOf(envAdminToken, "ignored-env-admin-token"), stdout, io.Discard)
+	})
+	banner := strings.Join(r.banner, "\n")
+	if !strings.Contains(banner, "http://issuer.test:1234/oauth2/token") || !strings.Contains(banner, "file "+file) || strings.Contains(banner, "file-admin-token-123") {
+		t.Errorf("banner:\n%s", banner)
+	}
+	resp, err := http.Get(r.base + fakeissuer.PathOpenIDConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"token_endpoint":"http://issuer.test:1234/oauth2/token"`) || !strings.Contains(string(body), `"issuer":"http://issuer.test:1234"`) {
+		t.Errorf("discovery = %s, want it at the public URL", body)
+	}
+	if got := adminGet(t, r.base, "ignored-env-admin-token"); got != http.StatusUnauthorized {
+		t.Errorf("admin with the env token = %d, want 401: the file wins", got)
+	}
+	if got := adminGet(t, r.base, "file-admin-token-123"); got != http.StatusOK {
+		t.Errorf("admin with the file token = %d, want 200", got)
+	}
+	cancel()
+	<-r.exit
+	var stderr bytes.Buffer
+	if code := runFakeIssuerContext(context.Background(), []string{"--public-url", "issuer.test/path"}, envOf(), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--public-url") {
+		t.Errorf("a bad --public-url: exit %d stderr %q, want 2", code, stderr.String())
 	}
 }
