@@ -167,11 +167,11 @@ func (o *jsonObject) strs(k string, v []string) {
 }
 
 // date writes a NumericDate in whole seconds, as jwt.TimePrecision (its
-// default) has it.
+// default) has it: Unix drops the fraction as Truncate(time.Second) would.
 func (o *jsonObject) date(k string, d *jwt.NumericDate) {
 	if d != nil {
 		o.key(k)
-		o.b = strconv.AppendInt(o.b, d.Truncate(time.Second).Unix(), 10)
+		o.b = strconv.AppendInt(o.b, d.Unix(), 10)
 	}
 }
 
