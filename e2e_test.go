@@ -271,3 +271,58 @@ func TestHeadlessRunsInSimTimeAreByteIdentical(t *testing.T) {
 		t.Errorf("the summary does not say the clock and seed:\n%s", a[strings.LastIndex(strings.TrimSpace(a), "\n")+1:])
 	}
 }
+
+// SIGINT ends a headless run promptly, in scaled and in sim time, and the
+// run still ends with its summary, marked interrupted.
+func TestHeadlessRunEndsWithItsSummaryOnSIGINT(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "big.json")
+	big := `{"name": "big", "duration": "24h", "sessions": [
+  {"name": "s", "identity": "user", "proactive": true, "lifetime": "1h", "callers": 1, "call_interval": "1m", "count": 20000}]}`
+	if err := os.WriteFile(file, []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--headless", "--json", "--scenario", "demo", "--duration", "24h", "--clock", "scaled", "--speed", "1"},
+		{"--headless", "--json", "--scenario", file},
+	} {
+		cmd := exec.Command(binary, args...)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReaderSize(stdout, 1<<20)
+		if _, err := r.ReadString('\n'); err != nil { // the run is under way
+			t.Fatal(err)
+		}
+		signalled := time.Now()
+		cmd.Process.Signal(syscall.SIGINT)
+		var last string
+		for {
+			line, err := r.ReadString('\n')
+			if line != "" {
+				last = line
+			}
+			if err != nil {
+				break
+			}
+		}
+		err = cmd.Wait()
+		took := time.Since(signalled)
+		var s struct {
+			Type        string `json:"type"`
+			Interrupted bool   `json:"interrupted"`
+		}
+		if json.Unmarshal([]byte(last), &s); s.Type != "summary" || !s.Interrupted || err != nil {
+			t.Errorf("%q: exit %v, last line %.200q; want exit 0 and an interrupted summary", args, err, last)
+		}
+		// The run stops within a second; the bound leaves room for a loaded
+		// machine writing the events already made.
+		t.Logf("%q: ended %v after SIGINT", args[len(args)-1], took.Round(time.Millisecond))
+		if took > 10*time.Second {
+			t.Errorf("%q: took %v to end after SIGINT", args, took)
+		}
+	}
+}

@@ -181,6 +181,7 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, start time.
 func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, d time.Duration, bw *bufio.Writer, discard, asJSON bool) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
+	live := !m.loop.Sim() // scaled time is watched as it goes: every line goes out at once
 	m.setSink(func(e Event) {
 		switch {
 		case res.err != nil:
@@ -190,6 +191,9 @@ func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, 
 			res.err = enc.Encode(newEventLine(e, start))
 		default:
 			res.err = writeTextLine(bw, e, start)
+		}
+		if res.err == nil && live && !discard {
+			res.err = bw.Flush()
 		}
 		if res.err == nil {
 			res.written++
@@ -212,8 +216,10 @@ type writeResult struct {
 	err     error
 }
 
-// writeEvents writes every event of sub until it is closed. After a write
-// error it keeps draining (so publishers never notice) but stops writing.
+// writeEvents writes every event of sub until it is closed, flushing
+// whenever it has caught up, so that a run on real time shows its events as
+// they happen. After a write error it keeps draining (so publishers never
+// notice) but stops writing.
 func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON bool) writeResult {
 	var res writeResult
 	enc := json.NewEncoder(w)
@@ -225,6 +231,9 @@ func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON boo
 			res.err = enc.Encode(newEventLine(e, start))
 		} else {
 			res.err = writeTextLine(w, e, start)
+		}
+		if res.err == nil && len(sub.C()) == 0 { // caught up: what is written so far goes out now
+			res.err = w.Flush()
 		}
 		if res.err == nil {
 			res.written++

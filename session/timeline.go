@@ -16,6 +16,10 @@ type timelineTimer struct{ timer clock.Timer }
 // (a failure to add it then is reported as an action-failed event). If a
 // session added at once cannot be added, the sessions added so far stay and
 // the error says which failed.
+//
+// On an event loop every session is added by a step of the loop, also those
+// due at once, so that a run of many sessions can be interrupted while they
+// are added; a failure to add one is then an action-failed event.
 func (m *Manager) Start(sc Scenario) error {
 	if err := sc.checkSize(); err != nil {
 		return fmt.Errorf("scenario %s: %w", sc.Name, err)
@@ -26,7 +30,7 @@ func (m *Manager) Start(sc Scenario) error {
 		if sc.RampUp > 0 {
 			at = rampOffset(sc.RampUp, i, int(n))
 		}
-		if at == 0 {
+		if at == 0 && m.loop == nil {
 			if _, err := m.Add(spec); err != nil {
 				return fmt.Errorf("scenario %s: %w", sc.Name, err)
 			}
