@@ -122,13 +122,6 @@ func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(stri
 	if err != nil {
 		return err
 	}
-	if cfg.keyFile != "" {
-		// The issuer reads the key file itself; refuse an endless one (a
-		// device, a FIFO) before it does.
-		if _, err := fakeissuer.ReadFileLimited(cfg.keyFile, fakeissuer.MaxKeyFileBytes); err != nil {
-			return fmt.Errorf("read the signing key file: %w", err)
-		}
-	}
 	ln, err := listenAsGiven(cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using the port? try --listen 127.0.0.1:0)", cfg.listen, err)

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -47,7 +46,7 @@ func newSigningKey(alg, keyFile string) (*signingKey, error) {
 	alg = strings.ToUpper(strings.TrimSpace(alg))
 	var key any
 	if keyFile != "" {
-		data, err := os.ReadFile(keyFile)
+		data, err := ReadFileLimited(keyFile, MaxKeyFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("read the signing key file: %w", err)
 		}
