@@ -23,13 +23,13 @@ type CallInfo struct {
 // them on a reused connection) is zero.
 type HTTPTiming struct {
 	DNS       time.Duration
-	Connect   time.Duration `json:"connect_ms"`
-	TLS       time.Duration `json:"tls_ms"`
-	FirstByte time.Duration `json:"first_byte_ms"` // from sending the request to the first byte of the answer
-	Total     time.Duration `json:"total_ms"`
-	Reused    bool          `json:"reused"` // the connection was reused: no DNS, connect or TLS
-	Status    int           `json:"status"`
-	Bytes     int64         `json:"bytes"` // the response body's size as read
+	Connect   time.Duration
+	TLS       time.Duration
+	FirstByte time.Duration // from sending the request to the first byte of the answer
+	Total     time.Duration
+	Reused    bool // the connection was reused: no DNS, connect or TLS
+	Status    int
+	Bytes     int64 // the response body's size as read
 }
 
 // SignatureState says whether a token's signature was checked and how it went.
