@@ -145,6 +145,12 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
 
 func nop() {}
 
+// MaxPacedLag is how far (in real time) a paced loop may run behind its
+// timers and still catch up; beyond it the lag is dropped and virtual time
+// slows down. It absorbs the lateness of real timer wake-ups, which would
+// otherwise be lost at every wait and halve a fast warp's speed.
+const MaxPacedLag = 20 * time.Millisecond
+
 // Rearm is AfterFunc reusing t, a timer of l's that has run or been stopped
 // (one still pending is stopped first), so that a callback that re-arms
 // itself forever, such as a simulated caller's, allocates no timer per
@@ -387,7 +393,11 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		raw := l.rawLocked(realNow)
 		if len(l.timers) > 0 && l.timers[0].at <= min(end, raw) {
 			e := l.timers.pop()
-			if e.at < raw { // behind: drop the lag
+			if lag := raw - e.at; lag > 0 && float64(lag) > float64(MaxPacedLag)*l.speed {
+				// Behind by more than a wake-up's worth: the machine cannot
+				// keep up, so drop the lag. A smaller lag (a real timer's
+				// usual lateness) is caught up by running the due timers
+				// back to back; Now never passes a due timer either way.
 				l.anchorVi, l.anchorRe = max(e.at, l.floor), realNow
 			}
 			l.running = true

@@ -392,6 +392,30 @@ func TestLoopPacedSlowsDownWhenACallbackStalls(t *testing.T) {
 	})
 }
 
+// A callback late by less than MaxPacedLag (a real timer's wake-up
+// lateness, a short GC pause) is caught up: the timers after it run back to
+// back and the speed achieved stays the speed asked.
+func TestLoopPacedCatchesUpALagUnderMaxPacedLag(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, s := pacedStamps(60)
+		l.AfterFunc(time.Second, func() {
+			s.fn("slow")()
+			time.Sleep(MaxPacedLag * 3 / 4)
+		})
+		l.AfterFunc(time.Second+100*time.Millisecond, s.fn("caught-up"))
+		l.AfterFunc(time.Minute, s.fn("end"))
+		pacedRun(t, l)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if got := s.trace(); len(got) != 3 || got[2] != "end@1m0s/real+1s" {
+			t.Fatalf("ran %v, want the minute's timer one real second in", got)
+		}
+		if a := l.Achieved(); a < 59.99 {
+			t.Errorf("Achieved = %v after a %v lag, want the 60 asked", a, MaxPacedLag*3/4)
+		}
+	})
+}
+
 // With nobody running the loop, a due timer caps the time shown; once it
 // runs, time goes on from its deadline.
 func TestLoopPacedNowNeverPassesADueTimer(t *testing.T) {
