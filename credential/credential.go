@@ -92,7 +92,9 @@ type Credential struct {
 	nextAt        time.Time
 	freshTimer    clock.Timer
 	freshGen      uint64
-	failures      int // consecutive failed refreshes
+	failures      int       // consecutive failed refreshes
+	permanent     int       // consecutive permanent failures (isPermanent)
+	holdUntil     time.Time // callers do not call the issuer before this (Retry-After, needs attention)
 	outcome       outcome
 	lastErr       error
 	lastLatency   time.Duration

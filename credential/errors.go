@@ -72,3 +72,58 @@ func (e *refresherError) Error() string {
 	return fmt.Sprintf("credential: the refresher failed (attempt %d): %v", e.attempt, e.err)
 }
 func (e *refresherError) Unwrap() error { return e.err }
+
+// RetryAfterError is implemented by a refresher error that says how long to
+// wait before asking again (an HTTP 429 or 503 with Retry-After). Policies
+// with HonourRetryAfter wait at least that long.
+type RetryAfterError interface {
+	error
+	RetryDelay() time.Duration
+}
+
+// PermanentError is implemented by a refresher error that asking again will
+// not fix until someone acts (an HTTP 400, 401, 403 or 404: a bad request, a
+// wrong secret, a missing permission).
+type PermanentError interface {
+	error
+	Permanent() bool
+}
+
+// retryAfter returns the wait err asks for, or zero.
+func retryAfter(err error) time.Duration {
+	var ra RetryAfterError
+	if errors.As(err, &ra) {
+		return max(ra.RetryDelay(), 0)
+	}
+	return 0
+}
+
+// isPermanent reports a failure that retrying will not fix: a PermanentError,
+// or a token rejected as expired on arrival or malformed.
+func isPermanent(err error) bool {
+	var pe PermanentError
+	if errors.As(err, &pe) && pe.Permanent() {
+		return true
+	}
+	var pa *ParseError
+	return errors.Is(err, ErrExpiredToken) || errors.As(err, &pa)
+}
+
+// holdError is what a caller gets while the credential holds off the issuer:
+// it asked to wait (Retry-After) or it needs attention. It wraps the last
+// failure.
+type holdError struct {
+	until     time.Time
+	attention bool
+	err       error
+}
+
+func (e *holdError) Error() string {
+	why := "the issuer asked to wait"
+	if e.attention {
+		why = "the issuer needs attention"
+	}
+	return fmt.Sprintf("credential: %s; not asking again before %s: %v", why, e.until.UTC().Format(time.RFC3339), e.err)
+}
+
+func (e *holdError) Unwrap() error { return e.err }

@@ -83,6 +83,10 @@ func (c *Credential) joinLocked(forced bool, counted *bool, gaveUp func() error,
 			return nil, false
 		}
 	}
+	if !forced && now.Before(c.holdUntil) && c.shared == nil {
+		*err = &holdError{until: c.holdUntil, attention: c.attentionLocked(), err: c.lastErr}
+		return nil, false
+	}
 	f = c.shared
 	if f == nil || !c.policy.Coalesce {
 		reason := ReasonOnDemand
@@ -368,6 +372,7 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error) {
 	c.finishLocked(f, tok, err)
 	if err != nil {
 		c.failures++
+		c.noteFailureLocked(err, now)
 		c.counters.Failures++
 		if kind == EventRejected {
 			c.counters.Rejections++
@@ -378,7 +383,7 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error) {
 		c.afterFailureLocked(f, now)
 	} else {
 		c.token = tok
-		c.failures = 0
+		c.failures, c.permanent, c.holdUntil = 0, 0, time.Time{}
 		c.outcome, c.lastErr, c.lastSuccessAt = outcomeSucceeded, nil, now
 		c.counters.Successes++
 		c.updateFreshLocked(now)

@@ -68,19 +68,35 @@ type Policy struct {
 	// HonourRefreshOn makes an issuer's AccessToken.RefreshOn hint schedule the
 	// proactive refresh when it is earlier than the policy's own schedule.
 	HonourRefreshOn bool
+	// HonourRetryAfter: after a failure whose error asks for a wait (a
+	// RetryAfterError: an HTTP 429 or 503 with Retry-After), the issuer is
+	// not called again, by a retry or a caller, until the wait is over.
+	HonourRetryAfter bool
+	// AttentionAfter, if positive, is how many permanent failures in a row (a
+	// PermanentError, or a token rejected as expired or malformed) put the
+	// credential in PhaseAttention: the issuer is then called only every
+	// AttentionRetryDelay, and at once by Refresh.
+	AttentionAfter int
+	// AttentionRetryDelay is the wait between calls in PhaseAttention.
+	AttentionRetryDelay time.Duration
 }
+
+// DefaultAttentionRetryDelay is the tokentop policy's AttentionRetryDelay.
+const DefaultAttentionRetryDelay = time.Minute
 
 // The predefined policies. All use the SDKs' 10-minute window, the fraction
 // 0.5 and a 10-minute lifetime for opaque tokens.
 var (
 	// DefaultPolicy is tokentop's own: single flight, retries with backoff
 	// until the issuer answers, cancels a background attempt after 30 s,
-	// honours RefreshOn.
+	// honours RefreshOn and Retry-After, and after two permanent failures in a
+	// row calls the issuer once a minute until it is fixed.
 	DefaultPolicy = Policy{
 		Name: "tokentop", ExpiringSoonWindow: 10 * time.Minute, RefreshFraction: 0.5,
 		OpaqueTokenLifetime: 10 * time.Minute, Coalesce: true,
 		RetryOnFailure: true, RetryFirstDelay: time.Second, RetryMaxDelay: time.Minute,
 		AttemptTimeout: DefaultAttemptTimeout, HonourRefreshOn: true,
+		HonourRetryAfter: true, AttentionAfter: 2, AttentionRetryDelay: DefaultAttentionRetryDelay,
 	}
 	// PolicyJS is the JavaScript SDK: on-demand only when expired, waiters all
 	// get the leader's error, proactive refresh stops after a failure.
@@ -145,6 +161,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("credential: policy %q: AttemptTimeout %v is negative (0 means no limit)", p.Name, p.AttemptTimeout)
 	case p.OpaqueTokenLifetime <= 0:
 		return fmt.Errorf("credential: policy %q: OpaqueTokenLifetime must be positive", p.Name)
+	case p.AttentionAfter < 0 || (p.AttentionAfter > 0 && p.AttentionRetryDelay < MinRefreshDelay):
+		return fmt.Errorf("credential: policy %q: AttentionAfter needs AttentionRetryDelay of at least %v", p.Name, MinRefreshDelay)
 	case p.RetryOnFailure && (p.RetryFirstDelay <= 0 || p.RetryMaxDelay < p.RetryFirstDelay):
 		return fmt.Errorf("credential: policy %q: retries need 0 < RetryFirstDelay <= RetryMaxDelay", p.Name)
 	}

@@ -63,6 +63,9 @@ func (c *Credential) scheduleRetryLocked(now time.Time) {
 		ttl = c.token.ExpiresOn.Sub(now)
 	}
 	at := now.Add(c.policy.retryDelay(n, ttl, c.jitter()))
+	if at.Before(c.holdUntil) { // never sooner than the issuer asked, or once a minute when it needs attention
+		at = c.holdUntil
+	}
 	c.armSchedLocked(schedRetry, at, now)
 	c.queueLocked(Event{Kind: EventRetryScheduled, At: now, Attempt: c.failures + 1, Reason: ReasonRetry,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at, Err: c.lastErr})
@@ -214,4 +217,36 @@ func (c *Credential) onFreshTimerLocked(gen uint64) {
 // clamped timer fires before its deadline.
 func clampDelay(d time.Duration) time.Duration {
 	return min(max(d, 0), clock.MaxTimerDelay)
+}
+
+// noteFailureLocked applies a failed refresh's error to the hold-off: the
+// issuer's Retry-After (Policy.HonourRetryAfter) and, after
+// Policy.AttentionAfter permanent failures in a row, the attention delay.
+func (c *Credential) noteFailureLocked(err error, now time.Time) {
+	if isPermanent(err) {
+		c.permanent++
+	} else {
+		c.permanent = 0
+	}
+	c.holdUntil = time.Time{}
+	if c.policy.HonourRetryAfter {
+		if ra := retryAfter(err); ra > 0 {
+			c.holdUntil = now.Add(min(ra, maxHold))
+		}
+	}
+	if c.attentionLocked() {
+		if at := now.Add(c.policy.AttentionRetryDelay); at.After(c.holdUntil) {
+			c.holdUntil = at
+		}
+	}
+}
+
+// maxHold bounds a Retry-After, so that a hostile or broken issuer cannot
+// park a credential for good.
+const maxHold = time.Hour
+
+// attentionLocked reports that the issuer has failed permanently often
+// enough in a row that the credential needs someone to act.
+func (c *Credential) attentionLocked() bool {
+	return c.policy.AttentionAfter > 0 && c.permanent >= c.policy.AttentionAfter
 }

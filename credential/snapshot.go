@@ -26,11 +26,17 @@ const (
 	PhaseFailed
 	// PhaseDisposed: the credential was disposed.
 	PhaseDisposed
+	// PhaseAttention: the issuer failed permanently (Policy.AttentionAfter
+	// times in a row: a wrong secret, a bad request, tokens that arrive
+	// expired); it is asked again only every Policy.AttentionRetryDelay, or
+	// by Refresh. LastErr says why.
+	PhaseAttention
 )
 
 var phaseNames = [...]string{
 	PhaseIdle: "idle", PhaseValid: "valid", PhaseRefreshing: "refreshing", PhaseRetrying: "retrying",
 	PhaseExpired: "expired", PhaseAborted: "aborted", PhaseFailed: "failed", PhaseDisposed: "disposed",
+	PhaseAttention: "needs attention",
 }
 
 // String returns the phase's lower-case name.
@@ -122,6 +128,8 @@ func (c *Credential) Snapshot() Snapshot {
 		s.Phase = PhaseDisposed
 	case len(c.flights) > 0:
 		s.Phase = PhaseRefreshing
+	case c.attentionLocked():
+		s.Phase = PhaseAttention
 	case c.schedKind == schedRetry:
 		s.Phase = PhaseRetrying
 	case c.outcome == outcomeFailed:

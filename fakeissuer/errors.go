@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"tokentop/issuer"
 )
 
 // Reasons Verify refuses a token. Verify wraps them, so test with errors.Is.
@@ -43,6 +45,18 @@ type StatusError struct {
 	// Err is the underlying reason (ErrFaultInjected, ErrUnknownIdentity, ...).
 	Err error
 }
+
+// RetryDelay is the Retry-After hint of a 429 or 503, zero otherwise (see
+// credential.RetryAfterError).
+func (e *StatusError) RetryDelay() time.Duration {
+	if e.Status == 429 || e.Status == 503 {
+		return max(e.RetryAfter, 0)
+	}
+	return 0
+}
+
+// Permanent reports a 400, 401, 403 or 404 (see credential.PermanentError).
+func (e *StatusError) Permanent() bool { return issuer.PermanentStatus(e.Status) }
 
 // Error returns "fake issuer: <status> <text>: <message>".
 func (e *StatusError) Error() string {

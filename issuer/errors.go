@@ -73,6 +73,31 @@ func (e *StatusError) Error() string {
 	return b.String()
 }
 
+// RetryDelay is the server's Retry-After on a 429 or 503, which a policy
+// that honours it waits out before asking again; zero otherwise.
+func (e *StatusError) RetryDelay() time.Duration { return retryDelay(e.StatusCode, e.RetryAfter) }
+
+// Permanent reports a status that asking again will not change until
+// someone acts: 400, 401, 403 or 404.
+func (e *StatusError) Permanent() bool { return PermanentStatus(e.StatusCode) }
+
+// PermanentStatus reports an HTTP status that retrying will not fix: a bad
+// request, missing or wrong credentials, no permission, no such endpoint.
+func PermanentStatus(status int) bool {
+	switch status {
+	case 400, 401, 403, 404:
+		return true
+	}
+	return false
+}
+
+func retryDelay(status int, after time.Duration) time.Duration {
+	if status == 429 || status == 503 {
+		return max(after, 0)
+	}
+	return 0
+}
+
 // MissingTokenError reports a JSON response without the token field.
 type MissingTokenError struct {
 	// Wanted lists the field paths that were looked for.

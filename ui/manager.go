@@ -129,6 +129,8 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 		sv.State = stateFailed
 	case credential.PhaseDisposed:
 		sv.State = stateDisposed
+	case credential.PhaseAttention:
+		sv.State = stateAttention
 	}
 	if snap.Disposed {
 		sv.State = stateDisposed

@@ -17,6 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"go.uber.org/goleak"
 
+	"tokentop/credential"
+	"tokentop/issuer"
 	"tokentop/session"
 )
 
@@ -208,4 +210,33 @@ func TestCheckTerminalRefusesAFileAndSuggestsHeadless(t *testing.T) {
 	if !strings.Contains(err.Error(), "--headless") {
 		t.Errorf("error %q does not suggest --headless", err)
 	}
+}
+
+// refusingIssuer answers every call with a permanent error, as an issuer with
+// a wrong client secret does.
+type refusingIssuer struct{}
+
+func (refusingIssuer) Name() string { return "refusing" }
+func (refusingIssuer) Issue(context.Context, issuer.Request) (credential.AccessToken, error) {
+	return credential.AccessToken{}, &issuer.StatusError{StatusCode: 401, Excerpt: "invalid_client"}
+}
+
+func TestASessionWhoseIssuerKeepsRefusingItNeedsAttention(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mgr, err := session.NewManager(session.Options{Issuer: refusingIssuer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mgr.Close()
+		if _, err := mgr.Add(session.Spec{Name: "alice", Identity: "alice", Proactive: true}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		be := newManagerBackend(mgr, nil)
+		f := be.Frame("")
+		if len(f.Sessions) != 1 || f.Sessions[0].State != stateAttention || f.Sessions[0].State.String() != "needs attention" {
+			t.Fatalf("after repeated 401s the session shows %v, want needs attention", f.Sessions[0].State)
+		}
+	})
 }

@@ -23,6 +23,7 @@ const (
 	stateFailed
 	stateDisposed
 	stateSignedOut
+	stateAttention // the issuer failed permanently: asked only once a minute, or on r
 )
 
 var stateNames = [...]string{
@@ -36,6 +37,7 @@ var stateNames = [...]string{
 	stateFailed:     "failed",
 	stateDisposed:   "disposed",
 	stateSignedOut:  "signed out",
+	stateAttention:  "needs attention",
 }
 
 func (s state) String() string {
@@ -63,7 +65,7 @@ func (s state) style(st StateStyles) lipgloss.Style {
 		return st.Expired
 	case stateAborted:
 		return st.Aborted
-	case stateFailed:
+	case stateFailed, stateAttention:
 		return st.Failed
 	default:
 		return st.Ended
