@@ -159,15 +159,37 @@ func findScenario(name string) (session.Scenario, error) {
 }
 
 // runHeadless plays the scenario and writes its events and summary to out.
+// With --fail-on-gap, a run in which any session was without a valid token
+// fails (exit 1) after its summary.
 func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
-	_, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
+	sum, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
 		Manager:  a.manager,
 		Duration: a.cfg.duration,
 		Speed:    a.speed,
 		Out:      out,
 		JSON:     a.cfg.json,
 	})
-	return err
+	if err != nil || !a.cfg.failOnGap {
+		return err
+	}
+	var gaps []string
+	for _, s := range sum.Sessions {
+		if s.TokenGapSeconds > 0 || s.NeverHadToken {
+			gaps = append(gaps, s.Name)
+		}
+	}
+	if len(gaps) > 0 {
+		return fmt.Errorf("--fail-on-gap: %d of %d sessions were without a valid token (%s)", len(gaps), len(sum.Sessions), abbreviate(gaps, 5))
+	}
+	return nil
+}
+
+// abbreviate lists the first n names and says how many more there are.
+func abbreviate(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
 
 // runTUI shows the live screen until the user quits or ctx ends.

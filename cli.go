@@ -23,6 +23,7 @@ type config struct {
 	headless    bool
 	duration    time.Duration
 	json        bool
+	failOnGap   bool
 	showSecrets bool
 	version     bool
 	help        bool
@@ -58,6 +59,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
 	fs.DurationVar(&cfg.duration, "duration", 0, "virtual time to play headless (default: the scenario's, else 1h)")
 	fs.BoolVar(&cfg.json, "json", false, "headless output as JSON lines (one per event, then a summary)")
+	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
@@ -110,6 +112,9 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 	}
 	if cfg.json && !cfg.headless {
 		return cfg, fs, usagef("--json goes with --headless")
+	}
+	if cfg.failOnGap && !cfg.headless {
+		return cfg, fs, usagef("--fail-on-gap goes with --headless")
 	}
 	if err := checkClock(cfg); err != nil {
 		return cfg, fs, err

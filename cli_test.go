@@ -99,6 +99,7 @@ func TestClockFlagRefusesWhatCannotWork(t *testing.T) {
 		{[]string{"--clock", "sim"}, "--clock sim goes with --headless"},
 		{[]string{"--headless", "--clock", "sim", "--speed", "60"}, "goes with --clock scaled"},
 		{[]string{"--headless", "--clock", "fast"}, "want sim or scaled"},
+		{[]string{"--fail-on-gap"}, "--fail-on-gap goes with --headless"},
 	} {
 		_, _, err := parseArgs(tc.args, func(string) string { return "" }, io.Discard)
 		if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), tc.want) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -135,12 +136,12 @@ func TestHeadlessAgainstFakeIssuerOverHTTP(t *testing.T) {
 	}
 }
 
-// startFakeIssuer runs `tokentop fakeissuer` on a free loopback port and
-// returns its base URL; it is stopped with SIGINT when the test ends, and
-// must then exit 0.
-func startFakeIssuer(t *testing.T) string {
+// startFakeIssuer runs `tokentop fakeissuer [args]` on a free loopback port
+// and returns its base URL; it is stopped with SIGINT when the test ends,
+// and must then exit 0.
+func startFakeIssuer(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, "fakeissuer", "--listen", "127.0.0.1:0")
+	cmd := exec.Command(binary, append([]string{"fakeissuer", "--listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -324,5 +325,27 @@ func TestHeadlessRunEndsWithItsSummaryOnSIGINT(t *testing.T) {
 		if took > 10*time.Second {
 			t.Errorf("%q: took %v to end after SIGINT", args, took)
 		}
+	}
+}
+
+// The demo against an issuer that refuses every connection keeps running and
+// ends with its summary; --fail-on-gap turns the sessions left without a
+// token into exit status 1, for CI.
+func TestDemoAgainstARefusedPortEndsWithASummaryAndFailOnGapFails(t *testing.T) {
+	args := []string{"--headless", "--json", "--issuer", "http://127.0.0.1:1/getToken", "--duration", "2s"}
+	s := runHeadless(t, args...)
+	if len(s.Sessions) != 3 || s.Totals.Successes != 0 || s.Totals.Failures == 0 {
+		t.Fatalf("summary: %d sessions, %d successes, %d failures; want the demo's 3 sessions, all failing", len(s.Sessions), s.Totals.Successes, s.Totals.Failures)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, append(args, "--fail-on-gap")...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "--fail-on-gap") {
+		t.Fatalf("--fail-on-gap: %v, stderr %q; want exit 1 naming --fail-on-gap", err, stderr.String())
+	}
+	if !strings.Contains(string(out), `"type":"summary"`) {
+		t.Error("--fail-on-gap: the summary was not written before failing")
 	}
 }

@@ -19,6 +19,11 @@ func (m *Manager) Refresh(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindRefreshAsked})
+	if waiting, _ := s.awaitingToken(); waiting {
+		return m.do(func() {
+			s.issueStatic(func(error) {})
+		})
+	}
 	limit := &timeoutError{what: "the refresh did not finish", limit: m.opts.CallTimeout, knob: "CallTimeout"}
 	report := func(_ credential.AccessToken, err error) {
 		if err != nil && !s.credentialReports(err) {
@@ -26,12 +31,12 @@ func (m *Manager) Refresh(name string) error {
 		}
 	}
 	if m.loop != nil {
-		return m.do(func() { m.waitAsync(limit, s.cred.RefreshAsync, report) })
+		return m.do(func() { m.waitAsync(limit, s.cred().RefreshAsync, report) })
 	}
 	return m.goRun(func() {
 		ctx, cancel := m.deadline(m.ctx, limit)
 		defer cancel()
-		tok, err := s.cred.Refresh(ctx)
+		tok, err := s.cred().Refresh(ctx)
 		if te, ok := timedOut(ctx); ok && err != nil {
 			err = te
 		}
@@ -47,9 +52,9 @@ func (m *Manager) Abort(name string) error {
 	}
 	s.emit(Event{Kind: KindAbortAsked})
 	if m.loop != nil {
-		return m.do(s.cred.Abort)
+		return m.do(s.cred().Abort)
 	}
-	s.cred.Abort()
+	s.cred().Abort()
 	return nil
 }
 

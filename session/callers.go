@@ -76,11 +76,11 @@ func (s *Session) callerFiresOnLoop(i int) {
 		return
 	}
 	start := s.m.clock.Now()
-	if tok, ok := s.cred.Cached(); ok {
+	if tok, ok := s.cred().Cached(); ok {
 		s.callerDone(i, s.called(s.m.ctx, start, tok, nil, last))
 		return
 	}
-	s.m.waitAsync(getTokenLimit(s.m), s.cred.GetTokenAsync, func(tok credential.AccessToken, err error) {
+	s.m.waitAsync(getTokenLimit(s.m), s.cred().GetTokenAsync, func(tok credential.AccessToken, err error) {
 		s.callerDone(i, s.called(s.m.ctx, start, tok, err, last))
 	})
 }
@@ -113,12 +113,12 @@ func (s *Session) callerDone(i int, tok string) {
 // holds afterwards. A fresh cached token costs no deadline timer.
 func (s *Session) call(last string) string {
 	start := s.m.clock.Now()
-	if tok, ok := s.cred.Cached(); ok {
+	if tok, ok := s.cred().Cached(); ok {
 		return s.called(s.m.ctx, start, tok, nil, last)
 	}
 	ctx, cancel := s.m.deadline(s.m.ctx, getTokenLimit(s.m))
 	defer cancel()
-	tok, err := s.cred.GetToken(ctx)
+	tok, err := s.cred().GetToken(ctx)
 	return s.called(ctx, start, tok, err, last)
 }
 
@@ -179,25 +179,25 @@ type burstQueue struct {
 
 func (b *burst) call() {
 	start := b.s.m.clock.Now()
-	if tok, ok := b.s.cred.Cached(); ok {
+	if tok, ok := b.s.cred().Cached(); ok {
 		b.called(b.s.m.ctx, start, tok, nil)
 		return
 	}
 	ctx, cancel := b.s.m.deadline(b.s.m.ctx, getTokenLimit(b.s.m))
 	defer cancel()
-	tok, err := b.s.cred.GetToken(ctx)
+	tok, err := b.s.cred().GetToken(ctx)
 	b.called(ctx, start, tok, err)
 }
 
 // callOnLoop is call on an event loop; freed runs once the call is over.
 func (b *burst) callOnLoop(freed func()) {
 	start := b.s.m.clock.Now()
-	if tok, ok := b.s.cred.Cached(); ok {
+	if tok, ok := b.s.cred().Cached(); ok {
 		b.called(b.s.m.ctx, start, tok, nil)
 		freed()
 		return
 	}
-	b.s.m.waitAsync(getTokenLimit(b.s.m), b.s.cred.GetTokenAsync, func(tok credential.AccessToken, err error) {
+	b.s.m.waitAsync(getTokenLimit(b.s.m), b.s.cred().GetTokenAsync, func(tok credential.AccessToken, err error) {
 		b.called(b.s.m.ctx, start, tok, err)
 		freed()
 	})

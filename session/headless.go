@@ -321,6 +321,10 @@ type SessionSummary struct {
 	ResourceAccepted uint64  `json:"resource_accepted"`
 	ResourceRefused  uint64  `json:"resource_refused"`
 	EventsDropped    uint64  `json:"events_dropped"`
+	// NeverHadToken reports a session that was asked for a token (it called
+	// the issuer) and never held a valid one: its gap cannot be measured from
+	// a first token, so it is flagged instead.
+	NeverHadToken bool `json:"never_had_token,omitempty"`
 }
 
 func newSessionSummary(st Stats) SessionSummary {
@@ -339,6 +343,7 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		total.add(st)
 		ss := newSessionSummary(st)
 		ss.Name, ss.Identity, ss.Policy = s.spec.Name, s.spec.Identity, s.spec.PolicyLabel()
+		ss.NeverHadToken = st.IssuerCalls > 0 && !s.hadToken()
 		if sub != nil {
 			ss.EventsDropped = sub.DroppedFor(s.spec.Name)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tokentop/credential"
@@ -16,7 +17,7 @@ import (
 type Session struct {
 	m     *Manager
 	spec  Spec
-	cred  *credential.Credential
+	credp atomic.Pointer[credential.Credential] // swapped once for a static session whose token arrives late
 	added time.Time
 	hot   hotCounters
 
@@ -29,7 +30,8 @@ type Session struct {
 	lastLatency time.Duration
 	gap         gapTracker
 	disposed    bool
-	refusing    bool // the last resource check was refused (one event per run)
+	refusing    bool  // the last resource check was refused (one event per run)
+	noToken     error // a static session's token could not be issued: why
 	callers     []callerState
 	callersDone bool
 }
@@ -46,7 +48,9 @@ func (s *Session) Name() string { return s.spec.Name }
 func (s *Session) Spec() Spec { return s.spec }
 
 // Credential returns the session's credential.
-func (s *Session) Credential() *credential.Credential { return s.cred }
+func (s *Session) Credential() *credential.Credential { return s.cred() }
+
+func (s *Session) cred() *credential.Credential { return s.credp.Load() }
 
 // start makes the credential. For a static or pre-seeded session it issues
 // the token first.
@@ -63,12 +67,18 @@ func (s *Session) start() error {
 			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
 		}
 		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
-		if err != nil {
-			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
-			return fmt.Errorf("cannot issue the initial token: %w", err)
+		switch {
+		case err != nil && s.spec.Static:
+			// An issuer failure never ends a run: the session stays, without
+			// a token, until Refresh issues it.
+			s.emit(Event{Kind: KindIssuerCall, Message: "initial token; the session has no token until a refresh (r) issues it", Err: err})
+			return s.awaitStatic(err)
+		case err != nil:
+			s.emit(Event{Kind: KindIssuerCall, Message: "initial token; the credential will ask again as its policy says", Err: err})
+		default:
+			s.emit(Event{Kind: KindStaticIssued, ExpiresOn: tok.ExpiresOn})
+			initial = tok.Token
 		}
-		s.emit(Event{Kind: KindStaticIssued, ExpiresOn: tok.ExpiresOn})
-		initial = tok.Token
 	}
 	if initial != "" {
 		at, err := credential.ParseJWT(initial)
@@ -84,7 +94,7 @@ func (s *Session) start() error {
 		if err != nil {
 			return fmt.Errorf("the static token cannot be used: %w", err)
 		}
-		s.cred = cred
+		s.credp.Store(cred)
 		return nil
 	}
 	policy, err := credential.PolicyByName(s.spec.Policy)
@@ -108,8 +118,68 @@ func (s *Session) start() error {
 	if err != nil {
 		return err
 	}
-	s.cred = cred
+	s.credp.Store(cred)
 	return nil
+}
+
+// awaitStatic leaves a static session whose token could not be issued with
+// a stand-in credential that answers every call with why, until
+// issueStatic succeeds.
+func (s *Session) awaitStatic(why error) error {
+	noToken := fmt.Errorf("no token: the static token could not be issued: %w", why)
+	stand, err := credential.New(credential.Options{Clock: s.m.clock, Policy: credential.PolicyJS,
+		Refresher: func(context.Context) (credential.AccessToken, error) { return credential.AccessToken{}, noToken }})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.noToken = why
+	s.mu.Unlock()
+	s.credp.Store(stand)
+	return nil
+}
+
+// issueStatic tries again to issue a static session's token (the Refresh
+// action of a session left by awaitStatic); done gets the outcome.
+func (s *Session) issueStatic(done func(error)) {
+	issued := func(tok credential.AccessToken, err error) {
+		if err == nil {
+			var cred *credential.Credential
+			if cred, err = credential.NewStatic(tok.Token); err == nil {
+				s.mu.Lock()
+				disposed := s.disposed
+				s.noToken = nil
+				s.gap.token(s.m.clock.Now(), tok.ExpiresOn)
+				s.mu.Unlock()
+				if disposed {
+					cred.Dispose()
+				}
+				old := s.credp.Swap(cred)
+				old.Dispose()
+				s.emit(Event{Kind: KindStaticIssued, ExpiresOn: tok.ExpiresOn})
+			}
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.noToken = err
+			s.mu.Unlock()
+			s.emit(Event{Kind: KindIssuerCall, Message: "initial token", Err: err})
+		}
+		done(err)
+	}
+	call := s.refresher()
+	if s.m.loop != nil {
+		s.m.deferred(call)(s.m.ctx, issued)
+		return
+	}
+	issued(call(s.m.ctx))
+}
+
+// awaitingToken reports a static session still without its token, and why.
+func (s *Session) awaitingToken() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noToken != nil, s.noToken
 }
 
 func (s *Session) describe() string {
@@ -209,7 +279,7 @@ func (s *Session) dispose() {
 	if already {
 		return
 	}
-	s.cred.Dispose()
+	s.cred().Dispose()
 	if s.spec.Static {
 		s.emit(Event{Kind: KindDisposed})
 	}
@@ -225,7 +295,14 @@ func (s *Session) shutdown() {
 	s.disposed = true
 	s.gap.stop(s.m.clock.Now())
 	s.mu.Unlock()
-	if s.cred != nil {
-		s.cred.Dispose()
+	if c := s.cred(); c != nil {
+		c.Dispose()
 	}
+}
+
+// hadToken reports whether the session has ever held a valid token.
+func (s *Session) hadToken() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gap.started
 }

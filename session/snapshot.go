@@ -56,12 +56,21 @@ type Snapshot struct {
 
 // Snapshot returns the session's state now.
 func (s *Session) Snapshot() Snapshot {
-	cs := s.cred.Snapshot()
+	cs := s.cred().Snapshot()
 	snap := Snapshot{At: s.m.clock.Now(), Spec: s.spec, Credential: cs, Stats: s.Stats(),
 		Token: cs.Token.Token, ExpiresOn: cs.Token.ExpiresOn}
 	s.mu.Lock()
 	snap.Disposed = s.disposed
+	noToken := s.noToken
 	s.mu.Unlock()
+	if noToken != nil { // a static session still waiting for its token
+		cs.Static, cs.Policy, cs.Phase, cs.LastErr = true, "static", credential.PhaseIdle, noToken
+		if snap.Disposed {
+			cs.Phase = credential.PhaseDisposed
+		}
+		snap.Credential = cs
+		return snap
+	}
 	if s.spec.Static { // NewStatic has no clock: judge expiry on ours
 		cs.At = snap.At
 		switch {
