@@ -25,7 +25,9 @@ func (e *statusErr) RetryDelay() time.Duration {
 }
 func (e *statusErr) Permanent() bool { return e.status >= 400 && e.status <= 404 && e.status != 402 }
 
-func statusText(status int) string { return map[int]string{429: "429", 503: "503", 401: "401 invalid_client"}[status] }
+func statusText(status int) string {
+	return map[int]string{429: "429", 503: "503", 401: "401 invalid_client"}[status]
+}
 
 // calls returns a refresher that fails with err until healAt, then succeeds,
 // recording when it was called.
