@@ -35,6 +35,12 @@ const (
 	MaxLifetime = 366 * 24 * time.Hour
 )
 
+// Limits of Options.Warp, as of tokentop's --speed.
+const (
+	MinWarp = 0.01
+	MaxWarp = 1e6
+)
+
 // defaultScopes are the scopes of a token when the request names none.
 var defaultScopes = []string{"chat", "voip"}
 
@@ -77,6 +83,16 @@ type Options struct {
 	// beyond it a request that would add one fails with 429. Zero means
 	// DefaultMaxIdentities; at most MaxMaxIdentities.
 	MaxIdentities int
+	// Warp divides every token's lifetime while its times stay on Clock:
+	// at 60 an hour-long token is stamped iat = nbf = now and expires one
+	// Clock minute later, with the lifetime asked for in its ttl_nominal
+	// claim (seconds). Served on the real clock, such tokens pass any JOSE
+	// verifier, where those of an issuer on a clock.Scaled are "not yet
+	// valid" (their iat lies ahead). Warped lifetimes are whole seconds,
+	// rounded up, at least one. The upstream cache's renewal offset is
+	// divided alike; fault latencies and outages are not. 0 or 1 means no
+	// warp; otherwise from MinWarp to MaxWarp.
+	Warp float64
 }
 
 // Issuer is the fake token issuer. It is safe for concurrent use.
@@ -91,6 +107,7 @@ type Issuer struct {
 	clientID        string
 	clientSecret    string
 	secretGenerated bool
+	warp            float64 // Options.Warp; 1 when none
 
 	seq atomic.Uint64 // last token sequence number (in jti); orders tokens against revocations
 
@@ -127,6 +144,9 @@ func New(opts Options) (*Issuer, error) {
 	if opts.MaxIdentities < 0 || opts.MaxIdentities > MaxMaxIdentities {
 		return nil, fmt.Errorf("fake issuer: maximum identities %d is out of range 1..%d (0 for the default %d)", opts.MaxIdentities, MaxMaxIdentities, DefaultMaxIdentities)
 	}
+	if w := opts.Warp; w != 0 && !(w >= MinWarp && w <= MaxWarp) { // NaN too
+		return nil, fmt.Errorf("fake issuer: warp %v is out of range %g..%g (0 or 1 for none)", w, MinWarp, MaxWarp)
+	}
 	i := &Issuer{
 		clock:           opts.Clock,
 		key:             key,
@@ -138,6 +158,7 @@ func New(opts Options) (*Issuer, error) {
 		clientID:        cmpOr(opts.ClientID, DefaultClientID),
 		clientSecret:    opts.ClientSecret,
 		identities:      newIdentityTable(cmpOr(opts.MaxIdentities, DefaultMaxIdentities)),
+		warp:            cmpOr(opts.Warp, 1),
 	}
 	if i.clock == nil {
 		i.clock = clock.Real{}
@@ -152,6 +173,10 @@ func New(opts Options) (*Issuer, error) {
 	}
 	if err := i.initACS(opts); err != nil {
 		return nil, fmt.Errorf("fake issuer: %w", err)
+	}
+	if i.upstreamCache != nil {
+		// Renew as far before a warped expiry as before a nominal one.
+		i.upstreamCache.offset = i.WarpLifetime(i.upstreamCache.offset)
 	}
 	i.buildHandler()
 	return i, nil
@@ -183,6 +208,9 @@ func (i *Issuer) IssuerURL() string { return i.issuerURL }
 
 // Clock returns the issuer's clock.
 func (i *Issuer) Clock() clock.Clock { return i.clock }
+
+// Warp returns Options.Warp, 1 when the issuer has none.
+func (i *Issuer) Warp() float64 { return i.warp }
 
 // ClientID returns the OAuth2 client id accepted by /oauth2/token.
 func (i *Issuer) ClientID() string { return i.clientID }

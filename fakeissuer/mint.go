@@ -3,6 +3,7 @@ package fakeissuer
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,13 @@ type Claims struct {
 	ObjectID string `json:"oid,omitempty"`
 	// TenantID is the tenant of an upstream token.
 	TenantID string `json:"tid,omitempty"`
+	// NominalLifetime is, from an issuer with Options.Warp, the lifetime
+	// the token stands for, in seconds: exp - iat times the warp.
+	NominalLifetime int64 `json:"ttl_nominal,omitempty"`
 }
+
+// ClaimNominalLifetime is the claim of Claims.NominalLifetime.
+const ClaimNominalLifetime = "ttl_nominal"
 
 // mintSpec says what to mint.
 type mintSpec struct {
@@ -40,12 +47,17 @@ type mintSpec struct {
 }
 
 // mint signs a token for st on the issuer's clock. iat, nbf and exp are
-// whole seconds, so exp - iat is exactly the lifetime asked for.
+// whole seconds, so exp - iat is exactly the lifetime asked for, divided by
+// the warp if any (Options.Warp).
 func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken, Claims, error) {
 	iat := i.clock.Now().Truncate(time.Second)
-	exp := iat.Add(spec.lifetime)
+	exp := iat.Add(i.WarpLifetime(spec.lifetime))
+	nominal := spec.lifetime
 	if !spec.expiresAt.IsZero() {
+		// Another token's expiry, already warped: nominally, the time it
+		// has left.
 		exp = spec.expiresAt.Truncate(time.Second)
+		nominal = time.Duration(float64(exp.Sub(iat)) * i.warp)
 	}
 	if spec.expired {
 		life := exp.Sub(iat)
@@ -81,12 +93,26 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 		ObjectID: spec.objectID,
 		TenantID: spec.tenantID,
 	}
+	if i.warp != 1 {
+		claims.NominalLifetime = int64(nominal / time.Second)
+	}
 	raw, err := i.key.signClaims(&claims)
 	if err != nil {
 		return credential.AccessToken{}, Claims{}, &StatusError{Status: 500, Code: "SigningFailed",
 			Message: fmt.Sprintf("could not sign the token: %v", err), Err: err}
 	}
 	return credential.AccessToken{Token: raw, ExpiresOn: exp}, claims, nil
+}
+
+// WarpLifetime returns how long a token asked to live d lives: d divided
+// by Options.Warp, in whole seconds rounded up and at least one; d itself
+// without a warp.
+func (i *Issuer) WarpLifetime(d time.Duration) time.Duration {
+	if i.warp == 1 {
+		return d
+	}
+	secs := math.Ceil(d.Seconds() / i.warp)
+	return time.Duration(max(secs, 1)) * time.Second
 }
 
 // signClaims returns the signed JWT of claims. It writes the same bytes as
@@ -124,6 +150,10 @@ func appendClaimsJSON(b []byte, c *Claims) []byte {
 	o.str("appid", c.AppID)
 	o.str("oid", c.ObjectID)
 	o.str("tid", c.TenantID)
+	if c.NominalLifetime != 0 {
+		o.key(ClaimNominalLifetime)
+		o.b = strconv.AppendInt(o.b, c.NominalLifetime, 10)
+	}
 	return append(o.b, '}')
 }
 

@@ -72,7 +72,7 @@ func claimsFor(sub, scope, app string, secs int64) Claims {
 	return Claims{
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: app, Subject: sub, Audience: jwt.ClaimStrings{scope},
 			ExpiresAt: at, NotBefore: at, IssuedAt: at, ID: sub + scope},
-		Scopes: []string{scope, sub}, AppID: app, ObjectID: sub, TenantID: scope,
+		Scopes: []string{scope, sub}, AppID: app, ObjectID: sub, TenantID: scope, NominalLifetime: secs,
 	}
 }
 
