@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // EventKind names what happened. Credential events keep the credential's
@@ -66,6 +67,12 @@ type Event struct {
 	Latency time.Duration
 	// Waiters is how many callers were waiting on the refresh.
 	Waiters int
+	// HTTP is where an issuer call's time went (refresh-succeeded,
+	// refresh-failed, token-rejected), when the issuer speaks HTTP.
+	HTTP *issuer.HTTPTiming
+	// Signature is the verdict on a new token's signature (refresh-succeeded),
+	// when the issuer adapter checks one.
+	Signature *issuer.SignatureCheck
 }
 
 // Text renders the event as one human-readable line without its time and
@@ -82,6 +89,11 @@ func (e Event) Text() string {
 	if e.Latency > 0 {
 		fmt.Fprintf(&b, " in %s", e.Latency.Round(time.Millisecond))
 	}
+	if h := e.HTTP; h != nil {
+		b.WriteString(" (")
+		b.WriteString(describeTiming(*h))
+		b.WriteString(")")
+	}
 	if e.Waiters > 0 {
 		fmt.Fprintf(&b, "; %d waiting", e.Waiters)
 	}
@@ -90,6 +102,9 @@ func (e Event) Text() string {
 	}
 	if !e.NextAt.IsZero() {
 		fmt.Fprintf(&b, "; next at %s", e.NextAt.Format(time.TimeOnly))
+	}
+	if sig := e.Signature; sig != nil && sig.State != "" {
+		fmt.Fprintf(&b, "; signature %s", describeSignature(*sig))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
@@ -139,4 +154,47 @@ func credentialKind(k credential.EventKind) EventKind {
 		return KindDisposed
 	}
 	return EventKind("credential-" + k.String())
+}
+
+// describeTiming says where an HTTP exchange's time went, as httpstat does:
+// "HTTP 200, new connection: dns 2ms, connect 1ms, tls 12ms, first byte 30ms, 512 B".
+func describeTiming(h issuer.HTTPTiming) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d, ", h.Status)
+	if h.Reused {
+		b.WriteString("reused connection: ")
+	} else {
+		b.WriteString("new connection: ")
+		for _, p := range []struct {
+			name string
+			d    time.Duration
+		}{{"dns", h.DNS}, {"connect", h.Connect}, {"tls", h.TLS}} {
+			if p.d > 0 {
+				fmt.Fprintf(&b, "%s %s, ", p.name, roundLatency(p.d))
+			}
+		}
+	}
+	fmt.Fprintf(&b, "first byte %s, %d B", roundLatency(h.FirstByte), h.Bytes)
+	return b.String()
+}
+
+// describeSignature says a signature verdict in words: "verified (ES256)",
+// "invalid: crypto/ecdsa: verification error".
+func describeSignature(s issuer.SignatureCheck) string {
+	out := string(s.State)
+	if s.State == issuer.SignatureVerified && s.Alg != "" {
+		out += " (" + s.Alg + ")"
+	}
+	if s.Why != "" {
+		out += ": " + s.Why
+	}
+	return out
+}
+
+// roundLatency keeps a latency readable: whole milliseconds, or tenths under 10 ms.
+func roundLatency(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }

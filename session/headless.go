@@ -264,6 +264,20 @@ type eventLine struct {
 	Waiters   int       `json:"waiters,omitempty"`
 	Message   string    `json:"message,omitempty"`
 	Error     string    `json:"error,omitempty"`
+	HTTP      *httpLine `json:"http,omitempty"`
+	Signature string    `json:"signature,omitempty"`
+}
+
+// httpLine is the JSON form of an issuer call's HTTP timings.
+type httpLine struct {
+	Status      int     `json:"status"`
+	Reused      bool    `json:"reused"`
+	DNSMS       float64 `json:"dns_ms"`
+	ConnectMS   float64 `json:"connect_ms"`
+	TLSMS       float64 `json:"tls_ms"`
+	FirstByteMS float64 `json:"first_byte_ms"`
+	TotalMS     float64 `json:"total_ms"`
+	Bytes       int64   `json:"bytes"`
 }
 
 func newEventLine(e Event, start time.Time) eventLine {
@@ -272,6 +286,13 @@ func newEventLine(e Event, start time.Time) eventLine {
 		LatencyMS: ms(e.Latency), Waiters: e.Waiters, Message: e.Message}
 	if e.Err != nil {
 		l.Error = e.Err.Error()
+	}
+	if h := e.HTTP; h != nil {
+		l.HTTP = &httpLine{Status: h.Status, Reused: h.Reused, DNSMS: ms(h.DNS), ConnectMS: ms(h.Connect), TLSMS: ms(h.TLS),
+			FirstByteMS: ms(h.FirstByte), TotalMS: ms(h.Total), Bytes: h.Bytes}
+	}
+	if sig := e.Signature; sig != nil {
+		l.Signature = describeSignature(*sig)
 	}
 	return l
 }
@@ -321,6 +342,9 @@ type SessionSummary struct {
 	ResourceAccepted uint64  `json:"resource_accepted"`
 	ResourceRefused  uint64  `json:"resource_refused"`
 	EventsDropped    uint64  `json:"events_dropped"`
+	IssuerP50MS      float64 `json:"issuer_latency_p50_ms"` // of the completed issuer calls, within 19%
+	IssuerP99MS      float64 `json:"issuer_latency_p99_ms"`
+	NewConnections   uint64  `json:"new_connections"` // issuer calls that opened a connection (HTTP issuers)
 	// NeverHadToken reports a session that was asked for a token (it called
 	// the issuer) and never held a valid one: its gap cannot be measured from
 	// a first token, so it is flagged instead.
@@ -331,16 +355,21 @@ func newSessionSummary(st Stats) SessionSummary {
 	return SessionSummary{IssuerCalls: st.IssuerCalls, UpstreamCalls: st.UpstreamCalls, Successes: st.Successes,
 		Failures: st.Failures, Aborts: st.Aborts, GetTokenCalls: st.GetTokenCalls, GetTokenErrors: st.GetTokenErrors,
 		MaxWaitMS: ms(st.MaxWait), TokenGapSeconds: st.TokenGap.Seconds(),
-		ResourceAccepted: st.ResourceAccepted, ResourceRefused: st.ResourceRefused}
+		ResourceAccepted: st.ResourceAccepted, ResourceRefused: st.ResourceRefused,
+		IssuerP50MS: ms(st.LatencyP50), IssuerP99MS: ms(st.LatencyP99), NewConnections: st.NewConnections}
 }
 
 // summarize takes every session's counters now.
 func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription) Summary {
 	sum := Summary{Type: "summary", Scenario: scenario, VirtualSeconds: m.clock.Since(start).Seconds()}
 	var total Stats
+	var latencies latencyHistogram
 	for _, s := range m.Sessions() {
 		st := s.Stats()
 		total.add(st)
+		s.mu.Lock()
+		latencies.merge(&s.latencies)
+		s.mu.Unlock()
 		ss := newSessionSummary(st)
 		ss.Name, ss.Identity, ss.Policy = s.spec.Name, s.spec.Identity, s.spec.PolicyLabel()
 		ss.NeverHadToken = st.IssuerCalls > 0 && !s.hadToken()
@@ -349,6 +378,7 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		}
 		sum.Sessions = append(sum.Sessions, ss)
 	}
+	total.LatencyP50, total.LatencyP99 = latencies.quantile(0.5), latencies.quantile(0.99)
 	sum.Totals = newSessionSummary(total)
 	return sum
 }
@@ -391,10 +421,11 @@ func (s Summary) writeText(w io.Writer) error {
 		fmt.Fprint(tw, " (interrupted)")
 	}
 	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
-	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tp50\tp99\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	msText := func(v float64) string { return roundLatency(time.Duration(v * float64(time.Millisecond))).String() }
 	row := func(r SessionSummary) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
-			r.Successes, r.Failures, r.Aborts, r.GetTokenCalls,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
+			r.Successes, r.Failures, r.Aborts, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls,
 			time.Duration(r.MaxWaitMS*float64(time.Millisecond)).Round(time.Millisecond),
 			time.Duration(r.TokenGapSeconds*float64(time.Second)).Round(time.Second), r.ResourceAccepted, r.ResourceRefused)
 	}

@@ -30,8 +30,12 @@ type Session struct {
 	lastLatency time.Duration
 	gap         gapTracker
 	disposed    bool
-	refusing    bool  // the last resource check was refused (one event per run)
-	noToken     error // a static session's token could not be issued: why
+	refusing    bool                  // the last resource check was refused (one event per run)
+	noToken     error                 // a static session's token could not be issued: why
+	lastCall    *issuer.CallInfo      // the newest issuer call's report, for the refresh event that follows it
+	signature   issuer.SignatureCheck // the verdict on the current token's signature
+	latencies   latencyHistogram      // issuer-call latencies, for the summary's p50 and p99
+	newConns    uint64                // issuer calls that opened a new connection
 	callers     []callerState
 	callersDone bool
 }
@@ -207,11 +211,21 @@ func (s *Session) refresher() credential.Refresher {
 		return t.refresh
 	}
 	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
+	_, inProcess := s.m.opts.Issuer.(issuer.DelayReporter) // has no HTTP or signature to report
 	return func(ctx context.Context) (credential.AccessToken, error) {
 		s.hot.issuerCalls.Add(1)
-		return callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
+		var info *issuer.CallInfo
+		if !inProcess {
+			info = new(issuer.CallInfo)
+			ctx = issuer.WithCallInfo(ctx, info)
+		}
+		tok, err := callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
 			return s.m.opts.Issuer.Issue(ctx, req)
 		})
+		if info != nil {
+			s.noteCall(info)
+		}
+		return tok, err
 	}
 }
 
@@ -227,15 +241,19 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 	case credential.EventSucceeded:
 		s.successes++
 		s.lastLatency = ce.Latency
+		s.latencies.observe(ce.Latency)
+		e.HTTP, e.Signature = s.takeCallLocked()
+		if e.Signature != nil {
+			s.signature = *e.Signature
+		}
 		if gap := s.gap.token(ce.At, ce.ExpiresOn); gap > 0 {
 			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + gap.Round(time.Millisecond).String()}
 		}
-	case credential.EventFailed:
+	case credential.EventFailed, credential.EventRejected:
 		s.failures++
 		s.lastLatency = ce.Latency
-	case credential.EventRejected:
-		s.failures++
-		s.lastLatency = ce.Latency
+		s.latencies.observe(ce.Latency)
+		e.HTTP, _ = s.takeCallLocked()
 	case credential.EventAborted:
 		s.aborts++
 	case credential.EventDisposed:
@@ -305,4 +323,29 @@ func (s *Session) hadToken() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.gap.started
+}
+
+// noteCall keeps an issuer call's report for the refresh event that the
+// credential publishes when the call returns.
+func (s *Session) noteCall(info *issuer.CallInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastCall = info
+	if info.HTTP != nil && !info.HTTP.Reused {
+		s.newConns++
+	}
+}
+
+// takeCallLocked hands over the newest call's report, once.
+func (s *Session) takeCallLocked() (*issuer.HTTPTiming, *issuer.SignatureCheck) {
+	info := s.lastCall
+	s.lastCall = nil
+	if info == nil {
+		return nil, nil
+	}
+	var sig *issuer.SignatureCheck
+	if info.Signature.State != "" {
+		sig = &info.Signature
+	}
+	return info.HTTP, sig
 }

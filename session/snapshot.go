@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // Stats returns the session's counters now.
@@ -22,6 +23,8 @@ func (s *Session) Stats() Stats {
 	defer s.mu.Unlock()
 	st.Successes, st.Failures, st.Aborts = s.successes, s.failures, s.aborts
 	st.LastLatency = s.lastLatency
+	st.LatencyP50, st.LatencyP99 = s.latencies.quantile(0.5), s.latencies.quantile(0.99)
+	st.NewConnections = s.newConns
 	st.TokenGap = s.gap.at(now)
 	st.EventsLogged, st.EventsOlder = s.logged, s.log.dropped
 	return st
@@ -52,6 +55,9 @@ type Snapshot struct {
 	ExpiresOn time.Time
 	// Disposed reports a disposed (or signed-out) session.
 	Disposed bool
+	// Signature is the verdict on the current token's signature, when the
+	// issuer adapter checks one; its State is empty otherwise.
+	Signature issuer.SignatureCheck
 }
 
 // Snapshot returns the session's state now.
@@ -61,6 +67,7 @@ func (s *Session) Snapshot() Snapshot {
 		Token: cs.Token.Token, ExpiresOn: cs.Token.ExpiresOn}
 	s.mu.Lock()
 	snap.Disposed = s.disposed
+	snap.Signature = s.signature
 	noToken := s.noToken
 	s.mu.Unlock()
 	if noToken != nil { // a static session still waiting for its token

@@ -30,6 +30,12 @@ type Stats struct {
 	ResourceAccepted, ResourceRefused uint64
 	// LastLatency is how long the last completed refresher call took.
 	LastLatency time.Duration
+	// LatencyP50 and LatencyP99 are the median and 99th percentile of the
+	// completed issuer calls' latencies (within 19%).
+	LatencyP50, LatencyP99 time.Duration
+	// NewConnections counts issuer calls that opened a new connection (an
+	// HTTP issuer; a reused keep-alive connection does not count).
+	NewConnections uint64
 	// EventsLogged counts the session's events; EventsOlder counts those
 	// pushed out of its bounded log.
 	EventsLogged, EventsOlder uint64
@@ -49,6 +55,9 @@ func (s *Stats) add(o Stats) {
 	s.ResourceAccepted += o.ResourceAccepted
 	s.ResourceRefused += o.ResourceRefused
 	s.LastLatency = max(s.LastLatency, o.LastLatency)
+	s.LatencyP50 = max(s.LatencyP50, o.LatencyP50) // totals: the largest; summaries merge histograms
+	s.LatencyP99 = max(s.LatencyP99, o.LatencyP99)
+	s.NewConnections += o.NewConnections
 	s.EventsLogged += o.EventsLogged
 	s.EventsOlder += o.EventsOlder
 }

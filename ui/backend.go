@@ -1,6 +1,10 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	"tokentop/issuer"
+)
 
 // backend is what the screen needs from the session layer. The session
 // Manager is adapted to it in manager.go; keeping the screen on this small
@@ -63,11 +67,12 @@ type sessionView struct {
 
 // sessionDetail is the history of the selected session.
 type sessionDetail struct {
-	Name  string
-	Token string // raw; decoded for display, never shown whole
-	Valid []interval
-	Marks []laneMark
-	Log   []logLine
+	Name      string
+	Token     string                // raw; decoded for display, never shown whole
+	Signature issuer.SignatureCheck // the issuer adapter's verdict on it, if it checks
+	Valid     []interval
+	Marks     []laneMark
+	Log       []logLine
 }
 
 // logLine is one event-log entry.

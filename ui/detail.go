@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	"tokentop/issuer"
+
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -80,6 +82,17 @@ func (m Model) detailBadges() string {
 		} else {
 			sig = badge(false, false, "signature: INVALID")
 		}
+	}
+	if d := m.frame.Detail; m.opts.VerifySignature == nil && d != nil && d.Name == m.tokenOf && d.Signature.State != "" {
+		// The issuer adapter checked it (a JWKS): say what it found.
+		v := d.Signature
+		what := "signature: " + string(v.State)
+		if v.State == issuer.SignatureVerified && v.Alg != "" {
+			what += " (" + v.Alg + ")"
+		} else if v.Why != "" {
+			what += " (" + v.Why + ")"
+		}
+		sig = badge(v.State == issuer.SignatureVerified, v.State == issuer.SignatureNotChecked, what)
 	}
 	timeBadge := badge(true, false, "time: valid")
 	if !t.TimeValid(m.frame.Now) {

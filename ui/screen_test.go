@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+
+	"tokentop/issuer"
 )
 
 func TestScreenFillsEveryWindowSizeExactly(t *testing.T) {
@@ -136,6 +138,25 @@ func TestSignatureBadgeShowsTheVerifierVerdict(t *testing.T) {
 				t.Errorf("screen lacks %q:\n%s", tt.want, got)
 			}
 		})
+	}
+}
+
+func TestSignatureBadgeShowsTheIssuerAdaptersVerdict(t *testing.T) {
+	for _, tt := range []struct {
+		check issuer.SignatureCheck
+		want  string
+	}{
+		{issuer.SignatureCheck{State: issuer.SignatureVerified, Alg: "RS256"}, "signature: verified (RS256)"},
+		{issuer.SignatureCheck{State: issuer.SignatureInvalid, Why: "crypto/rsa: verification error"}, "signature: invalid (crypto/rsa: verification error)"},
+		{issuer.SignatureCheck{State: issuer.SignatureUnknownKey, Why: "kid k9"}, "signature: unknown key (kid k9)"},
+		{issuer.SignatureCheck{State: issuer.SignatureNotChecked, Why: "no keys configured"}, "signature: not checked (no keys configured)"},
+	} {
+		f := demoBackend(testNow)
+		f.details["alice-chat"].Signature = tt.check
+		d := newDriver(t, f, Options{NoColor: true}, 140, 30)
+		if got := d.screen(); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: screen lacks %q:\n%s", tt.check.State, tt.want, got)
+		}
 	}
 }
 

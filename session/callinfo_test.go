@@ -1,0 +1,97 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/issuer"
+)
+
+// reportingIssuer reports HTTP timings and a signature verdict for each
+// call, as the HTTP adapters do: the first call opens a connection, the
+// others reuse it.
+type reportingIssuer struct {
+	plainIssuer
+	calls int
+}
+
+func (r *reportingIssuer) Issue(ctx context.Context, req issuer.Request) (credential.AccessToken, error) {
+	r.calls++
+	if info := issuer.CallInfoFrom(ctx); info != nil {
+		info.HTTP = &issuer.HTTPTiming{Status: 200, Reused: r.calls > 1, Connect: 3 * time.Millisecond,
+			FirstByte: 40 * time.Millisecond, Total: 42 * time.Millisecond, Bytes: 512}
+		info.Signature = issuer.SignatureCheck{State: issuer.SignatureVerified, Alg: "ES256", KeyID: "k1"}
+	}
+	time.Sleep(42 * time.Millisecond)
+	return r.plainIssuer.Issue(ctx, req)
+}
+
+func TestRefreshEventsCarryTheCallsHTTPTimingsAndSignatureAndTheSummaryItsLatencies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, fake := fakeOptions(t, clockReal())
+		iss := &reportingIssuer{plainIssuer: plainIssuer{fake}}
+		sc := Scenario{Name: "timed", Sessions: []Spec{{Name: "a", Identity: "a", Proactive: true, Lifetime: time.Hour}}}
+		var out bytes.Buffer
+		sum, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: Options{Issuer: iss}, Duration: 3 * time.Hour, Out: &out, JSON: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var succeeded []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var l map[string]any
+			json.Unmarshal([]byte(line), &l)
+			if l["kind"] == "refresh-succeeded" {
+				succeeded = append(succeeded, l)
+			}
+		}
+		if len(succeeded) < 3 {
+			t.Fatalf("%d refreshes in 3 hours, want at least 3", len(succeeded))
+		}
+		first := succeeded[0]
+		h, _ := first["http"].(map[string]any)
+		if h == nil || h["status"] != float64(200) || h["reused"] != false || h["connect_ms"] != float64(3) || h["bytes"] != float64(512) {
+			t.Errorf("first refresh's http = %v, want status 200 on a new connection", first["http"])
+		}
+		if first["signature"] != "verified (ES256)" {
+			t.Errorf("signature = %v, want verified (ES256)", first["signature"])
+		}
+		if h, _ := succeeded[1]["http"].(map[string]any); h == nil || h["reused"] != true {
+			t.Errorf("second refresh's http = %v, want a reused connection", succeeded[1]["http"])
+		}
+		s := sum.Sessions[0]
+		if s.NewConnections != 1 || s.IssuerP50MS < 42 || s.IssuerP50MS > 42*1.19 || s.IssuerP99MS < s.IssuerP50MS {
+			t.Errorf("summary: %d new connections, p50 %vms, p99 %vms; want 1 and about 42 ms", s.NewConnections, s.IssuerP50MS, s.IssuerP99MS)
+		}
+	})
+}
+
+func TestLatencyHistogramQuantilesAreWithinABucket(t *testing.T) {
+	var h latencyHistogram
+	if h.quantile(0.5) != 0 {
+		t.Fatal("an empty histogram has a median")
+	}
+	for i := 1; i <= 100; i++ {
+		h.observe(time.Duration(i) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50 * time.Millisecond}, {0.99, 99 * time.Millisecond}} {
+		got := h.quantile(tc.q)
+		if got < tc.want || float64(got) > float64(tc.want)*1.19 {
+			t.Errorf("q%v = %v, want %v within 19%%", tc.q, got, tc.want)
+		}
+	}
+	var all latencyHistogram
+	all.merge(&h)
+	all.merge(&h)
+	if all.n != 200 || all.quantile(0.5) != h.quantile(0.5) {
+		t.Errorf("merged twice: n %d, median %v; want 200 and %v", all.n, all.quantile(0.5), h.quantile(0.5))
+	}
+}
