@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"tokentop/fakeissuer"
-	"tokentop/internal/clock"
 )
 
 // Environment variables holding the fake issuer's OAuth2 client credentials.
@@ -63,7 +62,7 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 	fs.StringVar(&cfg.issuerURL, "issuer-url", "", "iss claim and OIDC issuer (default: the public URL, else http://LISTEN-ADDRESS)")
 	fs.StringVar(&cfg.audience, "audience", "", "aud claim of ACS-style tokens (default "+fakeissuer.DefaultAudience+")")
 	fs.DurationVar(&cfg.lifetime, "lifetime", fakeissuer.DefaultLifetime, "token lifetime when a request asks for none")
-	fs.Float64Var(&cfg.speed, "speed", 1, "time warp: virtual seconds per real second (60 makes an hour last a minute)")
+	fs.Float64Var(&cfg.speed, "speed", 1, "time warp: token lifetimes are divided by it (at 60 an hour-long token expires a real minute after it is issued, with the hour in its "+fakeissuer.ClaimNominalLifetime+" claim); times stay real, so any verifier accepts the tokens; fault latencies and outages are not warped")
 	fs.StringVar(&cfg.clientSecretFile, "client-secret-file", "", "file holding the OAuth2 client secret (else $"+envFakeClientSecret+", else generated)")
 	fs.StringVar(&cfg.adminTokenFile, "admin-token-file", "", "file holding the bearer token the admin API requires (else $"+envAdminToken+"; required beyond loopback)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print the OAuth2 client secret and the ACS connection string's access key at start")
@@ -137,12 +136,10 @@ func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(stri
 	}
 	bound := "http://" + ln.Addr().String()
 	base := strings.TrimRight(fakeIssuerOr(strings.ToLower(cfg.publicURL), bound), "/")
-	var clk clock.Clock = clock.Real{}
-	if cfg.speed != 1 {
-		clk = clock.NewScaled(cfg.speed)
-	}
+	// The server stays on the real clock: a scaled clock would stamp iat and
+	// nbf ahead of every verifier's clock. --speed divides lifetimes instead.
 	iss, err := fakeissuer.New(fakeissuer.Options{
-		Clock:           clk,
+		Warp:            cfg.speed,
 		Algorithm:       cfg.alg,
 		KeyFile:         cfg.keyFile,
 		IssuerURL:       fakeIssuerOr(cfg.issuerURL, base),
@@ -232,6 +229,10 @@ func secretFromFileOrEnv(file, env string, getenv func(string) string) (secret, 
 
 func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, bound, base string, cfg fakeIssuerConfig, secretSource, adminTokenSource string) {
 	fmt.Fprintf(w, "tokentop fakeissuer: listening on %s (%s, kid %s, speed x%g)\n", bound, iss.Algorithm(), iss.KeyID(), cfg.speed)
+	if cfg.speed != 1 {
+		fmt.Fprintf(w, "  time warp     token lifetimes / %g, real iat, nbf and exp (an hour-long token lives %v); the nominal lifetime is in claim %s\n",
+			cfg.speed, iss.WarpLifetime(time.Hour), fakeissuer.ClaimNominalLifetime)
+	}
 	if base != bound {
 		fmt.Fprintf(w, "  public URL    %s\n", base)
 	}

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +22,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"tokentop/fakeissuer"
+	"tokentop/internal/npmtest"
 )
 
 // fakeIssuerRun is a `tokentop fakeissuer` running in-process.
@@ -339,4 +343,176 @@ func TestFakeIssuerCommandTakesAPublicURLAndAnAdminTokenFile(t *testing.T) {
 	if code := runFakeIssuerContext(context.Background(), []string{"--public-url", "issuer.test/path"}, envOf(), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--public-url") {
 		t.Errorf("a bad --public-url: exit %d stderr %q, want 2", code, stderr.String())
 	}
+}
+
+// appToken asks the fake at base for a token of minutes through the app
+// server route, and returns it with the expiry the route reported.
+func appToken(t *testing.T, base string, minutes int) (string, time.Time) {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Post(base+fakeissuer.PathGetToken, "application/json",
+		strings.NewReader(fmt.Sprintf(`{"username":"alice","expiresInMinutes":%d}`, minutes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Token     string    `json:"communicationIdentityToken"`
+		ExpiresOn time.Time `json:"expiresOn"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: status %d, %v", fakeissuer.PathGetToken, resp.StatusCode, err)
+	}
+	return got.Token, got.ExpiresOn
+}
+
+// warpClaims are the time claims of a token, read without verifying it.
+type warpClaims struct {
+	IssuedAt   int64 `json:"iat"`
+	NotBefore  int64 `json:"nbf"`
+	ExpiresAt  int64 `json:"exp"`
+	TTLNominal int64 `json:"ttl_nominal"`
+}
+
+func readWarpClaims(t *testing.T, raw string) warpClaims {
+	t.Helper()
+	_, payload, _ := strings.Cut(raw, ".")
+	payload, _, _ = strings.Cut(payload, ".")
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	var c warpClaims
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil {
+		t.Fatalf("token payload: %v", err)
+	}
+	return c
+}
+
+// --speed divides lifetimes and leaves times real. Before, it put the server
+// on a clock.Scaled: iat and nbf ran ahead of real time, and every verifier
+// but the fake's own refused the tokens as not yet valid.
+func TestFakeIssuerSpeedDividesLifetimesAndKeepsTimesReal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0", "--speed", "3600"}, envOf(), stdout, io.Discard)
+	})
+	before := time.Now().Truncate(time.Second)
+	tok, expiresOn := appToken(t, r.base, 60)
+	after := time.Now()
+	c := readWarpClaims(t, tok)
+	if iat := time.Unix(c.IssuedAt, 0); iat.Before(before) || iat.After(after) || c.NotBefore != c.IssuedAt {
+		t.Errorf("iat %v, nbf %v; want both the real time of the request, %v to %v", iat, time.Unix(c.NotBefore, 0), before, after)
+	}
+	if c.ExpiresAt-c.IssuedAt != 1 || c.TTLNominal != 3600 || expiresOn.Unix() != c.ExpiresAt {
+		t.Errorf("exp - iat = %d s, ttl_nominal %d, expiresOn %v (exp %d); want 1 s (60 min / 3600), 3600, expiresOn = exp",
+			c.ExpiresAt-c.IssuedAt, c.TTLNominal, expiresOn, c.ExpiresAt)
+	}
+	if banner := strings.Join(r.banner, "\n"); !strings.Contains(banner, "time warp     token lifetimes / 3600") {
+		t.Errorf("the banner does not explain the warp:\n%s", banner)
+	}
+	cancel()
+	<-r.exit
+}
+
+// joseResult is what testdata/josejs/verify.mjs prints.
+type joseResult struct {
+	Accepted bool       `json:"accepted"`
+	Code     string     `json:"code"`
+	Message  string     `json:"message"`
+	Payload  warpClaims `json:"payload"`
+}
+
+// joseVerify has the jose library verify raw against base's /jwks, on the
+// real clock without tolerance.
+func joseVerify(t *testing.T, dir, base, raw string) joseResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "verify.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "JWKS_URL="+base+fakeissuer.PathJWKS, "ISSUER="+base, "TOKEN="+raw)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node verify.mjs: %v\nstderr:\n%s", err, stderr.Bytes())
+	}
+	var res joseResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("verify.mjs printed %q: %v", stdout.Bytes(), err)
+	}
+	return res
+}
+
+// The acceptance of a warped fake: a real JOSE verifier (jose's jwtVerify
+// with createRemoteJWKSet) accepts its tokens, and they expire in real time
+// for /api/me and jose alike.
+func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: installs an npm package")
+	}
+	x60 := startFakeIssuer(t, "--speed", "60")
+	started := time.Now()
+	x1200 := startFakeIssuer(t, "--speed", "1200")
+	dir := npmtest.Install(t, filepath.Join("testdata", "josejs"), "verify the fake's tokens with the jose library",
+		"package.json", "package-lock.json", "verify.mjs")
+
+	t.Run("x60 five real seconds after start", func(t *testing.T) {
+		t.Parallel()
+		// Not a synchronisation: the acceptance's moment. The scaled clock
+		// of before ran five virtual minutes ahead by then.
+		time.Sleep(time.Until(started.Add(5 * time.Second)))
+		tok, _ := appToken(t, x60, 60)
+		res := joseVerify(t, dir, x60, tok)
+		if !res.Accepted {
+			t.Fatalf("jose refused the token: %s %s", res.Code, res.Message)
+		}
+		if p := res.Payload; p.ExpiresAt-p.IssuedAt != 60 || p.TTLNominal != 3600 {
+			t.Errorf("exp - iat = %d s, ttl_nominal %d; want 60 s and 3600", p.ExpiresAt-p.IssuedAt, p.TTLNominal)
+		}
+	})
+
+	t.Run("x1200 a 60-minute token lives three real seconds", func(t *testing.T) {
+		t.Parallel()
+		tok, expiresOn := appToken(t, x1200, 60)
+		if res := joseVerify(t, dir, x1200, tok); !res.Accepted || res.Payload.ExpiresAt-res.Payload.IssuedAt != 3 {
+			t.Fatalf("jose at once: accepted %v (%s %s), exp - iat %d s; want accepted, 3 s",
+				res.Accepted, res.Code, res.Message, res.Payload.ExpiresAt-res.Payload.IssuedAt)
+		}
+		// Poll /api/me (an external process on the real clock: a deadline,
+		// not a sleep, bounds the wait) until it refuses the token.
+		client := &http.Client{Timeout: 5 * time.Second}
+		deadline := expiresOn.Add(5 * time.Second)
+		for {
+			sent := time.Now()
+			req, _ := http.NewRequest(http.MethodGet, x1200+fakeissuer.PathMe, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			answered := time.Now()
+			if resp.StatusCode == http.StatusOK {
+				if !sent.Before(expiresOn) {
+					t.Fatalf("/api/me accepted the token at %v, after its expiry %v", sent, expiresOn)
+				}
+				if answered.After(deadline) {
+					t.Fatalf("/api/me still accepts the token at %v, 5 s after its expiry", answered)
+				}
+				time.Sleep(50 * time.Millisecond) // the polling interval
+				continue
+			}
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "expired") || answered.Before(expiresOn) {
+				t.Fatalf("/api/me at %v: %d %s; want 401 expired, not before %v", answered, resp.StatusCode, body, expiresOn)
+			}
+			t.Logf("/api/me refused the token %v after its expiry", answered.Sub(expiresOn).Round(time.Millisecond))
+			break
+		}
+		if res := joseVerify(t, dir, x1200, tok); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
+			t.Errorf("jose after expiry: accepted %v, code %q; want ERR_JWT_EXPIRED", res.Accepted, res.Code)
+		}
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/internal/npmtest"
 )
 
 // jsToken is a token as acs.cjs prints it.
@@ -55,7 +56,8 @@ func TestACSOfficialJavaScriptClientWorksUnchanged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: installs npm packages")
 	}
-	dir := installACSJS(t)
+	dir := npmtest.Install(t, filepath.Join("testdata", "acsjs"), "run the official ACS client library against the fake issuer",
+		"package.json", "package-lock.json", "acs.cjs")
 
 	iss := newACSIssuer(t, Options{ClientID: "teams-app"})
 	srv := serve(t, iss)
@@ -148,49 +150,4 @@ func TestACSOfficialJavaScriptClientWorksUnchanged(t *testing.T) {
 			t.Errorf("a client with the wrong key: %+v, want a 401 Denied RestError", r)
 		}
 	})
-}
-
-// installACSJS installs testdata/acsjs into a temporary directory with
-// `npm ci` and returns the directory. It skips the test when node or npm is
-// missing, or when the install fails (the registry may be unreachable).
-func installACSJS(t *testing.T) string {
-	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipped: %s is not on PATH; install Node.js to run the official ACS client library against the fake issuer", tool)
-		}
-	}
-	dir := t.TempDir()
-	for _, name := range []string{"package.json", "package-lock.json", "acs.cjs"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "acsjs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Skipf("skipped: npm ci of testdata/acsjs failed (is the npm registry reachable?): %v\n%s", err, lastLines(out, 15))
-	}
-	return dir
-}
-
-// lastLines returns the last n lines of b, leaving out stack frames.
-func lastLines(b []byte, n int) string {
-	var lines []string
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(l, "npm error")), "at ") {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
