@@ -37,6 +37,10 @@ type ExecConfig struct {
 	// Options.LookupEnv; one that is not set is ignored. The command's other
 	// environment is not treated as secret.
 	SecretEnv []string
+	// Keys names the issuer's public keys, to check each token's signature
+	// (CallInfo.Signature); the zero value checks none. They are fetched
+	// with Options.HTTPClient.
+	Keys KeySource
 }
 
 // Exec issues tokens by running a command, such as
@@ -52,12 +56,15 @@ type Exec struct {
 	cfg  ExecConfig
 	path string
 	opts Options
+	keys *keySet // nil without Keys
 	// killGroup sends SIGKILL to a process group; nil means the system call.
 	// Tests replace it to see when the kill happens.
 	killGroup func(pgid int) error
 }
 
-// NewExec checks that the command exists and returns the adapter.
+// NewExec checks that the command exists, fetches the signing keys cfg.Keys
+// names (a failure there is reported on each token, not here) and returns
+// the adapter. Close it when done.
 func NewExec(cfg ExecConfig, opts Options) (*Exec, error) {
 	if len(cfg.Argv) == 0 || cfg.Argv[0] == "" {
 		return nil, errors.New("exec issuer: no command given")
@@ -73,18 +80,33 @@ func NewExec(cfg ExecConfig, opts Options) (*Exec, error) {
 			secrets = append(secrets, v)
 		}
 	}
+	var keys *keySet
+	if cfg.Keys.Configured() {
+		if keys, err = newKeySet(cfg.Keys, adapterClient(opts.httpClient()), opts); err != nil {
+			return nil, fmt.Errorf("issuer %s: %w", oneLine(endpoint), err)
+		}
+	}
 	return &Exec{
 		reporter: reporter{endpoint: oneLine(endpoint), secrets: newRedactor(secrets...)},
 		cfg:      cfg,
 		path:     path,
 		opts:     opts,
+		keys:     keys,
 	}, nil
+}
+
+// Close stops the background refresh of the signing keys. The adapter must
+// not be used after.
+func (e *Exec) Close() error {
+	e.keys.close()
+	return nil
 }
 
 // Name is "exec" and the command line.
 func (e *Exec) Name() string { return e.endpoint }
 
-// Issue runs the command and reads the token from its stdout.
+// Issue runs the command and reads the token from its stdout. If ctx
+// carries a CallInfo, its Signature is filled.
 func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, error) {
 	timeout := e.opts.timeout()
 	callCtx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
@@ -132,6 +154,9 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	tok, err := parseTokenResponse(stdout.bytes(), "", e.cfg.TokenField, e.opts.now())
 	if err != nil {
 		return credential.AccessToken{}, e.fail(e.withStderr(fmt.Errorf("stdout: %w", err), stderr))
+	}
+	if info := CallInfoFrom(ctx); info != nil {
+		info.Signature = e.keys.check(callCtx, tok.Token)
 	}
 	return tok, nil
 }

@@ -39,6 +39,9 @@ type HTTPConfig struct {
 	// empty means communicationIdentityToken, access_token, accessToken or
 	// token, or a plain-text body.
 	TokenField string
+	// Keys names the issuer's public keys, to check each token's signature
+	// (CallInfo.Signature); the zero value checks none.
+	Keys KeySource
 }
 
 // HTTP issues tokens from an app-server endpoint such as the ACS sample's
@@ -51,10 +54,15 @@ type HTTP struct {
 	header http.Header
 	client *http.Client
 	opts   Options
+	keys   *keySet // nil without Keys
+	// traceNow times the HTTP exchanges for CallInfo; nil means time.Now.
+	// Tests replace it.
+	traceNow func() time.Time
 }
 
-// NewHTTP checks cfg, reads the header values it names from the environment
-// and returns the adapter.
+// NewHTTP checks cfg, reads the header values it names from the environment,
+// fetches the signing keys cfg.Keys names (a failure there is reported on
+// each token, not here) and returns the adapter. Close it when done.
 func NewHTTP(cfg HTTPConfig, opts Options) (*HTTP, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -89,35 +97,54 @@ func NewHTTP(cfg HTTPConfig, opts Options) (*HTTP, error) {
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "tokentop")
 	}
+	client := adapterClient(opts.httpClient())
+	keys, err := newKeySet(cfg.Keys, client, opts)
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", redactURL(u), err)
+	}
 	return &HTTP{
 		reporter: reporter{endpoint: cfg.Method + " " + redactURL(u), secrets: newRedactor(secrets...)},
 		cfg:      cfg,
 		url:      u,
 		header:   header,
-		client:   adapterClient(opts.httpClient()),
+		client:   client,
 		opts:     opts,
+		keys:     keys,
 	}, nil
+}
+
+// Close stops the background refresh of the signing keys. The adapter must
+// not be used after.
+func (h *HTTP) Close() error {
+	h.keys.close()
+	return nil
 }
 
 // Name is the endpoint's URL without query or credentials.
 func (h *HTTP) Name() string { return redactURL(h.url) }
 
-// Issue asks the endpoint for a token for r.Identity.
+// Issue asks the endpoint for a token for r.Identity. If ctx carries a
+// CallInfo, it is filled with the HTTP timings and the token's signature
+// check.
 func (h *HTTP) Issue(ctx context.Context, r Request) (credential.AccessToken, error) {
 	timeout := h.opts.timeout()
 	callCtx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 	defer cancel()
 
-	req, err := h.newRequest(callCtx, r)
+	info := CallInfoFrom(ctx)
+	reqCtx, trace := traceCall(callCtx, info, h.traceNow)
+	req, err := h.newRequest(reqCtx, r)
 	if err != nil {
 		return credential.AccessToken{}, h.fail(err)
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
+		trace.report(info, 0, 0)
 		return credential.AccessToken{}, h.fail(describeCallError(callCtx, timeout, err))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes)) // the limit transport has refused more
 	resp.Body.Close()
+	trace.report(info, resp.StatusCode, int64(len(body)))
 	if err != nil {
 		return credential.AccessToken{}, h.fail(describeCallError(callCtx, timeout, err))
 	}
@@ -127,6 +154,9 @@ func (h *HTTP) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 	tok, err := parseTokenResponse(body, resp.Header.Get("Content-Type"), h.cfg.TokenField, h.opts.now())
 	if err != nil {
 		return credential.AccessToken{}, h.fail(err)
+	}
+	if info != nil {
+		info.Signature = h.keys.check(callCtx, tok.Token)
 	}
 	return tok, nil
 }

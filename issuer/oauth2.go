@@ -44,6 +44,9 @@ type OAuth2Config struct {
 	// AuthStyle is "header" (HTTP Basic), "params" (in the form body), or
 	// empty to detect it on the first call.
 	AuthStyle string
+	// Keys names the issuer's public keys, to check each token's signature
+	// (CallInfo.Signature); the zero value checks none.
+	Keys KeySource
 }
 
 // check reports what is missing or contradictory, without reading secrets.
@@ -60,6 +63,9 @@ func (c OAuth2Config) check() error {
 	}
 	if c.ClientID == "" {
 		return errors.New("client_id is missing")
+	}
+	if err := c.Keys.check(); err != nil {
+		return err
 	}
 	sources := 0
 	for _, s := range []string{c.ClientSecret, c.SecretEnv, c.SecretFile} {
@@ -87,6 +93,10 @@ type OAuth2 struct {
 	conf   clientcredentials.Config // a template: each call copies it with its scopes
 	client *http.Client
 	opts   Options
+	keys   *keySet // nil without Keys
+	// traceNow times the HTTP exchanges for CallInfo; nil means time.Now.
+	// Tests replace it.
+	traceNow func() time.Time
 	// detected is the auth style the first successful call found, when conf
 	// asks for detection; 0 until then. x/oauth2 caches its detection per
 	// Config, and a Config per scope set would lose it: every call with the
@@ -95,7 +105,9 @@ type OAuth2 struct {
 }
 
 // NewOAuth2 checks cfg, reads the client secret from its environment
-// variable or file, and returns the adapter.
+// variable or file, fetches the signing keys cfg.Keys names (a failure there
+// is reported on each token, not here) and returns the adapter. Close it
+// when done.
 func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("oauth2 issuer: %w", err)
@@ -112,6 +124,11 @@ func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 	}
 	if cfg.Resource != "" {
 		params.Set("resource", cfg.Resource)
+	}
+	client := adapterClient(opts.httpClient())
+	keys, err := newKeySet(cfg.Keys, client, opts)
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", endpoint, err)
 	}
 	style := oauth2.AuthStyleAutoDetect
 	switch cfg.AuthStyle {
@@ -130,9 +147,17 @@ func NewOAuth2(cfg OAuth2Config, opts Options) (*OAuth2, error) {
 			AuthStyle:      style,
 		},
 		reporter: reporter{endpoint: endpoint, secrets: newRedactor(append([]string{secret}, basicAuthForms(cfg.ClientID, secret)...)...)},
-		client:   adapterClient(opts.httpClient()),
+		client:   client,
 		opts:     opts,
+		keys:     keys,
 	}, nil
+}
+
+// Close stops the background refresh of the signing keys. The adapter must
+// not be used after.
+func (o *OAuth2) Close() error {
+	o.keys.close()
+	return nil
 }
 
 func readSecret(cfg OAuth2Config, opts Options) (string, error) {
@@ -171,7 +196,9 @@ func readSecret(cfg OAuth2Config, opts Options) (string, error) {
 func (o *OAuth2) Name() string { return o.endpoint }
 
 // Issue runs the client-credentials grant. Scopes come from the config, or
-// from r when the config has none.
+// from r when the config has none. If ctx carries a CallInfo, it is filled
+// with the HTTP timings of the last token request and the token's signature
+// check.
 func (o *OAuth2) Issue(ctx context.Context, r Request) (credential.AccessToken, error) {
 	timeout := o.opts.timeout()
 	callCtx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
@@ -188,9 +215,12 @@ func (o *OAuth2) Issue(ctx context.Context, r Request) (credential.AccessToken, 
 	if len(conf.Scopes) == 0 {
 		conf.Scopes = r.Scopes
 	}
+	info := CallInfoFrom(ctx)
+	traceCtx, trace := traceCall(callCtx, info, o.traceNow) // x/oauth2 sends its requests with this context
 	var captured capturedBody
-	tokenCtx := withCapturedBody(context.WithValue(callCtx, oauth2.HTTPClient, o.client), &captured)
+	tokenCtx := withCapturedBody(context.WithValue(traceCtx, oauth2.HTTPClient, o.client), &captured)
 	tok, err := conf.Token(tokenCtx)
+	trace.report(info, captured.status, int64(len(captured.body)))
 	if err != nil {
 		return credential.AccessToken{}, o.fail(o.describe(callCtx, timeout, err, &captured))
 	}
@@ -223,6 +253,9 @@ func (o *OAuth2) Issue(ctx context.Context, r Request) (credential.AccessToken, 
 	}
 	if at, err = finishToken(at, now); err != nil {
 		return credential.AccessToken{}, o.fail(err)
+	}
+	if info != nil {
+		info.Signature = o.keys.check(callCtx, at.Token)
 	}
 	return at, nil
 }
