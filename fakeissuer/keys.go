@@ -35,9 +35,10 @@ type signingKey struct {
 	alg    string
 	method jwt.SigningMethod
 	kid    string
-	sign   any    // *ecdsa.PrivateKey, *rsa.PrivateKey or []byte
-	verify any    // *ecdsa.PublicKey, *rsa.PublicKey or []byte
-	header string // the base64url JOSE header of every token: alg, kid, typ
+	sign   any       // *ecdsa.PrivateKey, *rsa.PrivateKey or []byte
+	verify any       // *ecdsa.PublicKey, *rsa.PublicKey or []byte
+	header string    // the base64url JOSE header of every token: alg, kid, typ
+	hmac   *hmacPool // HS256: reusable signers
 }
 
 // newSigningKey generates a key for alg, or loads it from keyFile when set.
@@ -165,6 +166,7 @@ func buildSigningKey(alg string, key any) (*signingKey, error) {
 		}
 		sk.method, sk.verify = jwt.SigningMethodHS256, k
 		sk.kid = fingerprint(append([]byte("tokentop-hs256-kid:"), k...))
+		sk.hmac = newHMACPool(k)
 	default:
 		return nil, unsupportedAlg(alg)
 	}

@@ -2,8 +2,11 @@ package fakeissuer
 
 import (
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -78,15 +81,18 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 	}
 	seq := i.seq.Add(1)
 	st.mu.Unlock()
+	// One allocation for the three date claims (nbf and iat share one),
+	// truncated as jwt.NewNumericDate does.
+	dates := &[2]jwt.NumericDate{{Time: exp.Truncate(jwt.TimePrecision)}, {Time: iat.Truncate(jwt.TimePrecision)}}
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.issuerURL,
 			Subject:   spec.subject,
 			Audience:  jwt.ClaimStrings{spec.audience},
-			ExpiresAt: jwt.NewNumericDate(exp),
-			NotBefore: jwt.NewNumericDate(iat),
-			IssuedAt:  jwt.NewNumericDate(iat),
-			ID:        strconv.FormatUint(seq, 10) + "." + randomHex(8),
+			ExpiresAt: &dates[0],
+			NotBefore: &dates[1],
+			IssuedAt:  &dates[1],
+			ID:        tokenID(seq),
 		},
 		Scopes:   append([]string(nil), scopes...),
 		AppID:    spec.appID,
@@ -102,6 +108,18 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 			Message: fmt.Sprintf("could not sign the token: %v", err), Err: err}
 	}
 	return credential.AccessToken{Token: raw, ExpiresOn: exp}, claims, nil
+}
+
+// tokenID is a token's jti: its sequence number, then 16 random hex digits
+// (from math/rand: a jti needs to be unique, which the sequence makes it,
+// not secret).
+func tokenID(seq uint64) string {
+	var b [37]byte
+	id := strconv.AppendUint(b[:0], seq, 10)
+	id = append(id, '.')
+	var r [8]byte
+	binary.LittleEndian.PutUint64(r[:], mrand.Uint64())
+	return string(hex.AppendEncode(id, r[:]))
 }
 
 // WarpLifetime returns how long a token asked to live d lives: d divided
@@ -122,10 +140,13 @@ func (i *Issuer) WarpLifetime(d time.Duration) time.Duration {
 func (k *signingKey) signClaims(c *Claims) (string, error) {
 	body := appendClaimsJSON(make([]byte, 0, 512), c)
 	enc := base64.RawURLEncoding
-	buf := make([]byte, 0, len(k.header)+1+enc.EncodedLen(len(body)))
+	buf := make([]byte, 0, len(k.header)+1+enc.EncodedLen(len(body))+1+enc.EncodedLen(64))
 	buf = append(buf, k.header...)
 	buf = append(buf, '.')
 	buf = enc.AppendEncode(buf, body)
+	if k.hmac != nil {
+		return string(k.hmac.appendSignature(buf)), nil
+	}
 	signing := string(buf)
 	sig, err := k.method.Sign(signing, k.sign)
 	if err != nil {
