@@ -92,6 +92,10 @@ type Credential struct {
 	nextAt        time.Time
 	freshTimer    clock.Timer
 	freshGen      uint64
+	rearm         clock.Rearmer // the clock, when it re-arms timers in place (a clock.Loop)
+	schedTimer    clock.Timer   // with rearm: the schedule's one timer, kept for reuse
+	schedFire     func()        // with rearm: its callback, made once
+	freshFire     func()        // with rearm: the freshness timer's callback, made once
 	failures      int       // consecutive failed refreshes
 	permanent     int       // consecutive permanent failures (isPermanent)
 	holdUntil     time.Time // callers do not call the issuer before this (Retry-After, needs attention)
@@ -180,6 +184,11 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 	}
 	if !clock.Steady(c.clock) {
 		c.recheck = wallRecheck // the wall clock jumps after a laptop sleeps
+	}
+	if r, ok := c.clock.(clock.Rearmer); ok {
+		c.rearm = r
+		c.schedFire = func() { c.onSchedTimer(0) }
+		c.freshFire = func() { c.onFreshTimer(0) }
 	}
 	if opts.InitialToken != "" {
 		tok, err := parseNamed(opts.InitialToken, "initial token (Options.InitialToken)")

@@ -78,6 +78,13 @@ func (c *Credential) armSchedLocked(kind schedKind, at, now time.Time) {
 	c.schedGen++
 	gen := c.schedGen
 	c.schedKind, c.nextAt = kind, at
+	if c.rearm != nil {
+		// One timer, re-armed in place: a late callback finds it due or
+		// re-arms it (fireSchedLocked), so it needs no generation.
+		c.schedTimer = c.rearm.Rearm(c.schedTimer, clampDelay(at.Sub(now)), c.schedFire)
+		c.sched = c.schedTimer
+		return
+	}
 	c.sched = c.clock.AfterFunc(clampDelay(at.Sub(now)), func() { c.onSchedTimer(gen) })
 }
 
@@ -92,7 +99,7 @@ func (c *Credential) stopSchedLocked() {
 
 func (c *Credential) onSchedTimer(gen uint64) {
 	c.mu.Lock()
-	if c.disposed || gen != c.schedGen {
+	if c.disposed || (gen != 0 && gen != c.schedGen) || c.schedKind == schedNone {
 		c.mu.Unlock()
 		return
 	}
@@ -166,6 +173,10 @@ func (c *Credential) armFreshLocked(until, now time.Time) {
 		c.freshTimer = time.AfterFunc(d, func() { c.onFreshTimer(0) })
 		return
 	}
+	if c.rearm != nil {
+		c.freshTimer = c.rearm.Rearm(c.freshTimer, d, c.freshFire)
+		return
+	}
 	c.freshGen++
 	gen := c.freshGen
 	c.freshTimer = c.clock.AfterFunc(d, func() { c.onFreshTimer(gen) })
@@ -177,7 +188,7 @@ func (c *Credential) stopFreshLocked() {
 		return
 	}
 	c.freshTimer.Stop()
-	if _, reusable := c.freshTimer.(*time.Timer); !reusable {
+	if !c.freshReusable() {
 		c.freshTimer = nil
 	}
 }
@@ -193,7 +204,7 @@ func (c *Credential) onFreshTimerLocked(gen uint64) {
 	if c.disposed || (gen != 0 && gen != c.freshGen) {
 		return
 	}
-	if _, reusable := c.freshTimer.(*time.Timer); !reusable {
+	if !c.freshReusable() {
 		c.freshTimer = nil
 	}
 	f := c.fresh.Load()
@@ -249,4 +260,11 @@ const maxHold = time.Hour
 // enough in a row that the credential needs someone to act.
 func (c *Credential) attentionLocked() bool {
 	return c.policy.AttentionAfter > 0 && c.permanent >= c.policy.AttentionAfter
+}
+
+// freshReusable reports a freshness timer that is kept and re-armed rather
+// than replaced: the real clock's *time.Timer, or any timer of a Rearmer.
+func (c *Credential) freshReusable() bool {
+	_, timer := c.freshTimer.(*time.Timer)
+	return timer || c.rearm != nil
 }

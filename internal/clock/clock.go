@@ -52,3 +52,11 @@ func Steady(c Clock) bool {
 	}
 	return false
 }
+
+// Rearmer is implemented by clocks that can arm a timer again, one that ran
+// or was stopped (or is pending: it moves), without allocating (a Loop).
+// The timer keeps its identity, so a callback that runs late finds the one
+// timer re-armed rather than a second one pending.
+type Rearmer interface {
+	Rearm(t Timer, d time.Duration, f func()) Timer
+}
