@@ -96,9 +96,9 @@ type Credential struct {
 	schedTimer    clock.Timer   // with rearm: the schedule's one timer, kept for reuse
 	schedFire     func()        // with rearm: its callback, made once
 	freshFire     func()        // with rearm: the freshness timer's callback, made once
-	failures      int       // consecutive failed refreshes
-	permanent     int       // consecutive permanent failures (isPermanent)
-	holdUntil     time.Time // callers do not call the issuer before this (Retry-After, needs attention)
+	failures      int           // consecutive failed refreshes
+	permanent     int           // consecutive permanent failures (isPermanent)
+	holdUntil     time.Time     // callers do not call the issuer before this (Retry-After, needs attention)
 	outcome       outcome
 	lastErr       error
 	lastLatency   time.Duration
