@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -29,11 +30,29 @@ func statusText(status int) string {
 	return map[int]string{429: "429", 503: "503", 401: "401 invalid_client"}[status]
 }
 
-// calls returns a refresher that fails with err until healAt, then succeeds,
-// recording when it was called.
-func failingUntil(err error, healAt time.Time, at *[]time.Time) *fakeRefresher {
+// callTimes records when a refresher was called.
+type callTimes struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (c *callTimes) add(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = append(c.at, t)
+}
+
+func (c *callTimes) times() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Time(nil), c.at...)
+}
+
+// failingUntil returns a refresher that fails with err until healAt, then
+// succeeds, recording when it was called.
+func failingUntil(err error, healAt time.Time, calls *callTimes) *fakeRefresher {
 	return &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
-		*at = append(*at, time.Now())
+		calls.add(time.Now())
 		if time.Now().Before(healAt) {
 			return AccessToken{}, err
 		}
@@ -44,18 +63,20 @@ func failingUntil(err error, healAt time.Time, at *[]time.Time) *fakeRefresher {
 func TestTokentopPolicyNeverRetriesSoonerThanRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		var at []time.Time
-		r := failingUntil(&statusErr{status: 429, after: 30 * time.Second}, start.Add(50*time.Second), &at)
+		var calls callTimes
+		r := failingUntil(&statusErr{status: 429, after: 30 * time.Second}, start.Add(50*time.Second), &calls)
 		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		synctest.Wait()
 		time.Sleep(10 * time.Second)
 		// A caller inside the wait gets the failure at once, without a call.
-		if _, err := c.GetToken(context.Background()); err == nil || !strings.Contains(err.Error(), "asked to wait") || len(at) != 1 {
-			t.Fatalf("GetToken 10 s into a 30 s Retry-After: %v after %d calls; want the hold error and no new call", err, len(at))
+		synctest.Wait()
+		if _, err := c.GetToken(context.Background()); err == nil || !strings.Contains(err.Error(), "asked to wait") || len(calls.times()) != 1 {
+			t.Fatalf("GetToken 10 s into a 30 s Retry-After: %v after %d calls; want the hold error and no new call", err, len(calls.times()))
 		}
 		time.Sleep(2 * time.Minute)
 		synctest.Wait()
+		at := calls.times()
 		if len(at) != 3 {
 			t.Fatalf("%d issuer calls, want 3 (at 0, 30 s and 60 s)", len(at))
 		}
@@ -73,8 +94,8 @@ func TestTokentopPolicyNeverRetriesSoonerThanRetryAfter(t *testing.T) {
 func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		var at []time.Time
-		r := failingUntil(&statusErr{status: 401}, start.Add(time.Hour), &at)
+		var calls callTimes
+		r := failingUntil(&statusErr{status: 401}, start.Add(time.Hour), &calls)
 		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		time.Sleep(10 * time.Minute)
@@ -84,6 +105,7 @@ func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
 			t.Fatalf("after 10 minutes of 401s: phase %v (%v), want needs attention", s.Phase, s.LastErr)
 		}
 		// Attempts at 0 and 1 s (the backoff), then once a minute.
+		at := calls.times()
 		if len(at) < 10 || len(at) > 12 {
 			t.Fatalf("%d calls in 10 minutes, want about one a minute", len(at))
 		}
@@ -94,8 +116,8 @@ func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
 		}
 		// r (Refresh) asks at once.
 		n := len(at)
-		if _, err := c.Refresh(context.Background()); err == nil || len(at) != n+1 {
-			t.Fatalf("Refresh: %v after %d calls (was %d); want one call now, failing", err, len(at), n)
+		if _, err := c.Refresh(context.Background()); err == nil || len(calls.times()) != n+1 {
+			t.Fatalf("Refresh: %v after %d calls (was %d); want one call now, failing", err, len(calls.times()), n)
 		}
 	})
 }
@@ -103,16 +125,16 @@ func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
 func TestSDKPoliciesIgnoreRetryAfterAndAttention(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for _, p := range []Policy{PolicyJS, PolicyDotNet, PolicyJava, PolicyPython} {
-			var at []time.Time
-			r := failingUntil(&statusErr{status: 429, after: time.Hour}, time.Now().Add(time.Hour), &at)
+			var calls callTimes
+			r := failingUntil(&statusErr{status: 429, after: time.Hour}, time.Now().Add(time.Hour), &calls)
 			c := mustNew(t, Options{Refresher: r.refresh, Policy: p})
 			for range 3 {
 				if _, err := c.GetToken(context.Background()); err == nil {
 					t.Fatalf("%s: GetToken succeeded against a failing issuer", p.Name)
 				}
 			}
-			if len(at) != 3 || c.Snapshot().Phase == PhaseAttention {
-				t.Errorf("%s: %d calls for 3 GetTokens, phase %v; the SDKs ask every time", p.Name, len(at), c.Snapshot().Phase)
+			if n := len(calls.times()); n != 3 || c.Snapshot().Phase == PhaseAttention {
+				t.Errorf("%s: %d calls for 3 GetTokens, phase %v; the SDKs ask every time", p.Name, n, c.Snapshot().Phase)
 			}
 			c.Dispose()
 		}
