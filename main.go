@@ -3,8 +3,9 @@
 // aborts, disposal and sign-out with revocation, against a pluggable issuer.
 //
 // Run it with no arguments for the live screen over the embedded fake issuer,
-// with --headless to play a scenario as JSON lines, or as
-// `tokentop fakeissuer` to serve the fake issuer over HTTP.
+// with --headless to play a scenario as JSON lines, as
+// `tokentop fakeissuer` to serve the fake issuer over HTTP, or as
+// `tokentop decode` to inspect a token.
 package main
 
 import (
@@ -35,6 +36,9 @@ const (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fakeissuer" {
 		os.Exit(runFakeIssuer(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "decode" {
+		os.Exit(runDecode(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -94,6 +98,7 @@ Usage:
   tokentop [flags]                 the live screen (default: scenario demo on the fake issuer at 60x)
   tokentop --headless [flags]      play a scenario without the screen; --json for JSON lines
   tokentop fakeissuer [flags]      serve the fake issuer over HTTP (see tokentop fakeissuer --help)
+  tokentop decode [flags] < FILE   decode a token offline: claims, expiry, signature (see tokentop decode --help)
 
 Flags:
 %s

@@ -1,0 +1,613 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/spf13/pflag"
+
+	"tokentop/credential"
+	"tokentop/issuer"
+)
+
+// Limits of `tokentop decode`.
+const (
+	// maxDecodeInput bounds the token read from stdin or --file; real
+	// tokens are a few KiB.
+	maxDecodeInput = 64 << 10
+	// maxKeyDocBytes bounds the OIDC discovery document and the JWK Set.
+	maxKeyDocBytes = 1 << 20
+	// decodeTimeout bounds each HTTP call of a signature check.
+	decodeTimeout = 10 * time.Second
+	// maxShownValue is the longest claim value the text output shows whole.
+	maxShownValue = 200
+)
+
+// decodeAlgs are the algorithms a signature is checked for: those a public
+// JWK Set can verify. HS* needs the shared secret, which no key set
+// publishes; "none" is no signature.
+var decodeAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// timeClaims are the claims shown as times.
+var timeClaims = []string{"exp", "nbf", "iat", "auth_time"}
+
+// decodeConfig is the command line of `tokentop decode`.
+type decodeConfig struct {
+	file      string
+	json      bool
+	jwksURL   string
+	issuerURL string
+}
+
+// errMalformed marks input that is not a decodable token: exit status 2.
+var errMalformed = errors.New("malformed token")
+
+// runDecode runs `tokentop decode [flags]` until done or interrupted and
+// returns the exit status.
+func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runDecodeContext(ctx, args, stdin, time.Now, stdout, stderr)
+}
+
+// runDecodeContext is runDecode stopped by ctx, with now as the clock the
+// expiry state is told on.
+func runDecodeContext(ctx context.Context, args []string, stdin io.Reader, now func() time.Time, stdout, stderr io.Writer) int {
+	var cfg decodeConfig
+	fs := pflag.NewFlagSet("tokentop decode", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.file, "file", "", fmt.Sprintf("read the token from this file (at most %d KiB) instead of stdin", maxDecodeInput>>10))
+	fs.BoolVar(&cfg.json, "json", false, "print one JSON object, for scripts")
+	fs.StringVar(&cfg.jwksURL, "jwks", "", "check the signature against the JWK Set at this URL")
+	fs.StringVar(&cfg.issuerURL, "issuer-url", "", "check the signature against the keys of this OpenID Connect issuer (its jwks_uri)")
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, decodeHelp(fs))
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "tokentop decode: %v; see --help\n", err)
+		return exitUsage
+	}
+	if err := checkDecodeConfig(cfg, fs.Args()); err != nil {
+		fmt.Fprintf(stderr, "tokentop decode: %v; see --help\n", err)
+		return exitUsage
+	}
+	raw, err := readToken(cfg.file, stdin, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop decode: %v\n", err)
+		return exitUsage
+	}
+	d, err := decodeJWT(raw, now())
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop decode: %v\n", err)
+		return exitUsage
+	}
+	code := exitOK
+	if cfg.jwksURL != "" || cfg.issuerURL != "" {
+		sig := checkTokenSignature(ctx, raw, cfg)
+		d.Signature = &sig
+		if sig.State != issuer.SignatureVerified {
+			code = exitFailure
+		}
+	}
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			fmt.Fprintf(stderr, "tokentop decode: %v\n", err)
+			return exitFailure
+		}
+	} else {
+		d.writeText(stdout)
+	}
+	return code
+}
+
+func decodeHelp(fs *pflag.FlagSet) string {
+	return `Usage: tokentop decode [flags] < token-file
+
+Decodes a JWT offline: its header, its claims (times in RFC 3339 UTC and
+relative to now), whether it is valid, expired or not yet valid, and its
+fingerprint. With --jwks or --issuer-url it also checks the signature.
+It reads the token from stdin (so that it stays out of the shell history;
+"Bearer " in front is ignored) or from --file, and never prints the token
+or its signature.
+
+Exit status: 0 decoded (and, if asked, the signature verified);
+1 the signature is invalid or could not be checked; 2 a bad command line or
+a malformed token.
+
+Flags:
+` + fs.FlagUsages() + `
+Examples:
+  pbpaste | tokentop decode
+  tokentop decode --file token.txt --json
+  tokentop decode --issuer-url http://127.0.0.1:8080 < token.txt
+`
+}
+
+func checkDecodeConfig(cfg decodeConfig, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected argument %.40q (the token is read from stdin or --file, never from the command line, which others can see)", args[0])
+	}
+	if cfg.jwksURL != "" && cfg.issuerURL != "" {
+		return errors.New("give --jwks or --issuer-url, not both")
+	}
+	for _, f := range []struct{ name, value string }{{"--jwks", cfg.jwksURL}, {"--issuer-url", cfg.issuerURL}} {
+		if f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: want an http:// or https:// URL", f.name)
+		}
+	}
+	return nil
+}
+
+// readToken reads the token from file, or stdin when file is empty, through
+// a limit, and drops space (a token pasted over several lines) and a
+// "Bearer " prefix.
+func readToken(file string, stdin io.Reader, stderr io.Writer) (string, error) {
+	from := "stdin"
+	in := stdin
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		in, from = f, file
+	} else if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintln(stderr, "tokentop decode: paste the token, then press Enter and Ctrl-D")
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("read %s: %w", from, err)
+	case len(b) > maxDecodeInput:
+		return "", fmt.Errorf("%s holds more than %d KiB; a token is a few KiB", from, maxDecodeInput>>10)
+	}
+	raw := strings.TrimSpace(string(b))
+	if scheme, rest, ok := strings.Cut(raw, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		raw = rest
+	}
+	// A JWT holds no space: a token wrapped over lines when pasted is whole again.
+	raw = strings.Join(strings.Fields(raw), "")
+	if raw == "" {
+		return "", fmt.Errorf("%s holds no token", from)
+	}
+	return raw, nil
+}
+
+// decoded is a decoded token, as --json prints it. It holds no part of the
+// token's signature.
+type decoded struct {
+	Fingerprint string                     `json:"fingerprint"`
+	Bytes       int                        `json:"bytes"`
+	Header      map[string]json.RawMessage `json:"header"`
+	Claims      map[string]json.RawMessage `json:"claims"`
+	Times       map[string]claimTime       `json:"times,omitempty"`
+	// State is "valid", "expired", "not yet valid" or "no expiry".
+	State string `json:"state"`
+	// ExpiresIn is exp - now in seconds, negative once expired.
+	ExpiresIn *int64 `json:"expires_in_seconds,omitempty"`
+	// Lifetime is exp - iat in seconds.
+	Lifetime *int64 `json:"lifetime_seconds,omitempty"`
+	// Problems are claims that could not be read, e.g. an exp that is not
+	// a number.
+	Problems  []string               `json:"problems,omitempty"`
+	Signature *issuer.SignatureCheck `json:"signature,omitempty"`
+
+	now time.Time
+}
+
+// claimTime is a time claim: seconds since 1970, RFC 3339 UTC, and relative
+// to now.
+type claimTime struct {
+	Unix     int64  `json:"unix"`
+	Time     string `json:"time"`
+	Relative string `json:"relative"`
+}
+
+// decodeJWT decodes raw's header and claims and tells its state at now. A
+// token that is not a JWT is an error wrapping errMalformed, worded by
+// credential.ParseJWT; an exp that cannot be read is only a problem.
+func decodeJWT(raw string, now time.Time) (*decoded, error) {
+	var problems []string
+	if _, err := credential.ParseJWT(raw); err != nil {
+		var pe *credential.ParseError
+		if !errors.As(err, &pe) {
+			return nil, fmt.Errorf("%w: %v", errMalformed, err)
+		}
+		if pe.Part != credential.PartExp {
+			return nil, fmt.Errorf("%w: %s", errMalformed, strings.TrimPrefix(err.Error(), "credential: malformed token: "))
+		}
+		problems = append(problems, pe.Reason)
+	}
+	header, payload, _ := strings.Cut(raw, ".")
+	payload, _, _ = strings.Cut(payload, ".")
+	d := &decoded{Fingerprint: "sha256:" + credential.AccessToken{Token: raw}.Fingerprint(), Bytes: len(raw), Problems: problems, now: now}
+	for _, seg := range []struct {
+		name, text string
+		into       *map[string]json.RawMessage
+	}{{"header", header, &d.Header}, {"payload", payload, &d.Claims}} {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg.text, "="))
+		if err == nil {
+			err = json.Unmarshal(b, seg.into)
+		}
+		if err != nil { // ParseJWT checked both; kept for safety
+			return nil, fmt.Errorf("%w: the %s: %v", errMalformed, seg.name, err)
+		}
+	}
+	d.Times = map[string]claimTime{}
+	times := map[string]time.Time{}
+	for _, name := range timeClaims {
+		v, ok := d.Claims[name]
+		if !ok {
+			continue
+		}
+		t, ok := numericDate(v)
+		if !ok {
+			if name != "exp" || len(problems) == 0 { // ParseJWT said it for exp
+				d.Problems = append(d.Problems, fmt.Sprintf("the %q claim is not a number of seconds since 1970", name))
+			}
+			continue
+		}
+		times[name] = t
+		d.Times[name] = claimTime{Unix: t.Unix(), Time: t.UTC().Format(time.RFC3339), Relative: relative(t.Sub(now))}
+	}
+	exp, hasExp := times["exp"]
+	nbf, hasNbf := times["nbf"]
+	switch {
+	case hasExp && !now.Before(exp):
+		d.State = "expired"
+	case hasNbf && now.Before(nbf):
+		d.State = "not yet valid"
+	case hasExp:
+		d.State = "valid"
+	default:
+		d.State = "no expiry"
+	}
+	if hasExp {
+		in := int64(math.Floor(exp.Sub(now).Seconds()))
+		d.ExpiresIn = &in
+		if iat, ok := times["iat"]; ok {
+			life := exp.Unix() - iat.Unix()
+			d.Lifetime = &life
+		}
+	}
+	return d, nil
+}
+
+// numericDate reads a JSON number of seconds since 1970 within years 0001
+// to 9999.
+func numericDate(v json.RawMessage) (time.Time, bool) {
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || !(f >= -62135596800 && f <= 253402300799) {
+		return time.Time{}, false
+	}
+	whole, frac := math.Modf(f)
+	return time.Unix(int64(whole), int64(frac*1e9)).UTC(), true
+}
+
+// relative says d from now: "in 59m58s", "3m ago", "now".
+func relative(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return "in " + shortDuration(d)
+	case d <= -time.Second:
+		return shortDuration(-d) + " ago"
+	}
+	return "now"
+}
+
+// shortDuration writes d (positive) in its two largest units, whole seconds
+// at the finest: "59m58s", "3m", "2d3h".
+func shortDuration(d time.Duration) string {
+	secs := int64(d / time.Second)
+	units := []struct {
+		suffix string
+		secs   int64
+	}{{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}
+	var b strings.Builder
+	shown := 0
+	for _, u := range units {
+		n := secs / u.secs
+		secs -= n * u.secs
+		if n == 0 && shown == 0 {
+			continue
+		}
+		if n != 0 {
+			b.WriteString(strconv.FormatInt(n, 10) + u.suffix)
+		}
+		if shown++; shown == 2 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
+}
+
+// writeText prints d for a person.
+func (d *decoded) writeText(w io.Writer) {
+	fmt.Fprintf(w, "token      %s (JWT, %d bytes)\n", d.Fingerprint, d.Bytes)
+	state := d.State
+	if t, ok := d.Times["exp"]; ok {
+		switch d.State {
+		case "expired":
+			state += ": expired " + t.Relative + " (" + t.Time + ")"
+		case "valid":
+			state += ": expires " + t.Relative + " (" + t.Time + ")"
+		}
+	}
+	if t, ok := d.Times["nbf"]; ok && d.State == "not yet valid" {
+		state += ": valid from " + t.Time + " (" + t.Relative + ")"
+	}
+	fmt.Fprintf(w, "state      %s\n", state)
+	if d.Lifetime != nil {
+		life := "lifetime   " + shortDuration(time.Duration(*d.Lifetime)*time.Second) + " (exp - iat)"
+		if n, ok := d.Claims["ttl_nominal"]; ok {
+			if secs, err := strconv.ParseInt(string(n), 10, 64); err == nil && secs > 0 && secs < math.MaxInt64/int64(time.Second) {
+				life += "; nominal " + shortDuration(time.Duration(secs)*time.Second) + " (a time-warped fake issuer)"
+			}
+		}
+		fmt.Fprintln(w, life)
+	}
+	if s := d.Signature; s != nil {
+		line := string(s.State)
+		if s.Why != "" {
+			line += ": " + s.Why
+		}
+		fmt.Fprintf(w, "signature  %s\n", sanitize(line))
+	} else {
+		fmt.Fprintln(w, "signature  not checked (give --jwks URL or --issuer-url URL)")
+	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(w, "problem    %s\n", sanitize(p))
+	}
+	writeMembers(w, "header", d.Header, nil)
+	writeMembers(w, "claims", d.Claims, d.Times)
+}
+
+// writeMembers prints a JSON object's members sorted, one a line, time
+// claims with their date and distance from now.
+func writeMembers(w io.Writer, title string, m map[string]json.RawMessage, times map[string]claimTime) {
+	fmt.Fprintln(w, title)
+	keys := make([]string, 0, len(m))
+	width := 0
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		width = max(width, utf8.RuneCountInString(sanitize(k)))
+	}
+	for _, k := range keys {
+		v := shownValue(m[k])
+		if t, ok := times[k]; ok {
+			v += "  " + t.Time + "  " + t.Relative
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, sanitize(k), v)
+	}
+}
+
+// shownValue is a claim's JSON, compacted, made safe for a terminal and
+// elided past maxShownValue.
+func shownValue(v json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		b.Reset()
+		b.Write(v)
+	}
+	s := sanitize(b.String())
+	if len(s) > maxShownValue {
+		cut := maxShownValue
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + fmt.Sprintf("… (%d bytes)", len(v))
+	}
+	return s
+}
+
+// sanitize escapes what a terminal could act on or that hides text:
+// control characters (C0 and C1), bidirectional and other format
+// characters, and invalid UTF-8.
+func sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// checkTokenSignature checks raw's signature against the JWK Set that cfg
+// names, directly (--jwks) or through OIDC discovery (--issuer-url).
+//
+// It gives the verdicts of issuer/verify.go, which checks adapters' tokens
+// through a key set that refreshes in the background; a one-shot command
+// fetches the set once instead. TODO: once package issuer exports a one-shot
+// check, use it here and drop this copy.
+func checkTokenSignature(ctx context.Context, raw string, cfg decodeConfig) issuer.SignatureCheck {
+	parser := jwt.NewParser(jwt.WithValidMethods(decodeAlgs), jwt.WithoutClaimsValidation())
+	tok, _, err := parser.ParseUnverified(raw, jwt.MapClaims{})
+	if err != nil {
+		return issuer.SignatureCheck{State: issuer.SignatureInvalid, Why: "malformed JWT: " + err.Error()}
+	}
+	alg, _ := tok.Header["alg"].(string)
+	kid, _ := tok.Header["kid"].(string)
+	verdict := issuer.SignatureCheck{Alg: clipHeader(alg), KeyID: clipHeader(kid)}
+	switch {
+	case alg == "" || alg == "none":
+		verdict.State, verdict.Why = issuer.SignatureInvalid, "unsigned (alg none)"
+		return verdict
+	case strings.HasPrefix(alg, "HS"):
+		verdict.State, verdict.Why = issuer.SignatureNotChecked, alg+" is signed with a shared secret, which a key set does not publish"
+		return verdict
+	case !slices.Contains(decodeAlgs, alg):
+		verdict.State, verdict.Why = issuer.SignatureInvalid, fmt.Sprintf("alg %q is not one of %s", verdict.Alg, strings.Join(decodeAlgs, ", "))
+		return verdict
+	}
+	client := issuer.NewHTTPClient()
+	jwksURL := cfg.jwksURL
+	if jwksURL == "" {
+		if jwksURL, err = discoverJWKS(ctx, client, cfg.issuerURL); err != nil {
+			verdict.State, verdict.Why = issuer.SignatureNotChecked, err.Error()
+			return verdict
+		}
+	}
+	set, err := fetchKeyDoc(ctx, client, jwksURL, "the JWK Set")
+	var kf keyfunc.Keyfunc
+	if err == nil {
+		if kf, err = keyfunc.NewJWKSetJSON(set); err != nil {
+			err = fmt.Errorf("the JWK Set at %s: %w", redactedURL(jwksURL), err)
+		}
+	}
+	if err != nil {
+		verdict.State, verdict.Why = issuer.SignatureNotChecked, err.Error()
+		return verdict
+	}
+	if kid != "" {
+		if _, err := kf.Storage().KeyRead(ctx, kid); err != nil {
+			verdict.State, verdict.Why = issuer.SignatureUnknownKey, fmt.Sprintf("kid %q is not in the JWK Set at %s", verdict.KeyID, redactedURL(jwksURL))
+			return verdict
+		}
+	}
+	_, err = parser.Parse(raw, kf.KeyfuncCtx(ctx))
+	switch {
+	case err == nil:
+		verdict.State, verdict.Why = issuer.SignatureVerified, "a key from "+redactedURL(jwksURL)
+		if kid != "" {
+			verdict.Why = fmt.Sprintf("key %q from %s", verdict.KeyID, redactedURL(jwksURL))
+		}
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && kid != "":
+		verdict.State, verdict.Why = issuer.SignatureInvalid, fmt.Sprintf("the signature does not verify with key %q", verdict.KeyID)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable) && kid == "":
+		verdict.State, verdict.Why = issuer.SignatureInvalid, "no key of the JWK Set verifies the signature"
+	default: // say, the key's alg is not the token's
+		verdict.State, verdict.Why = issuer.SignatureInvalid, err.Error()
+	}
+	return verdict
+}
+
+// discoverJWKS reads jwks_uri from the OIDC discovery document of issuerURL.
+func discoverJWKS(ctx context.Context, client *http.Client, issuerURL string) (string, error) {
+	u := strings.TrimRight(issuerURL, "/")
+	if !strings.HasSuffix(u, "/.well-known/openid-configuration") {
+		u += "/.well-known/openid-configuration"
+	}
+	body, err := fetchKeyDoc(ctx, client, u, "OIDC discovery")
+	if err != nil {
+		return "", err
+	}
+	var doc struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("OIDC discovery: the document at %s is not JSON", redactedURL(u))
+	}
+	if pu, err := url.Parse(doc.JWKSURI); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return "", fmt.Errorf("OIDC discovery: the document at %s has no http(s) jwks_uri", redactedURL(u))
+	}
+	return doc.JWKSURI, nil
+}
+
+// fetchKeyDoc GETs a public document (discovery, JWK Set) within
+// decodeTimeout and maxKeyDocBytes.
+func fetchKeyDoc(ctx context.Context, client *http.Client, u, what string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %s did not answer within %v", what, redactedURL(u), decodeTimeout)
+		}
+		return nil, fmt.Errorf("%s: %s: %v", what, redactedURL(u), errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeyDocBytes+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: reading %s: %w", what, redactedURL(u), err)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("%s: %s answered %s", what, redactedURL(u), resp.Status)
+	case len(body) > maxKeyDocBytes:
+		return nil, fmt.Errorf("%s: %s sent more than %d KiB", what, redactedURL(u), maxKeyDocBytes>>10)
+	}
+	return body, nil
+}
+
+// redactedURL is u without user info, query or fragment, which may hold
+// secrets.
+func redactedURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
+	return p.String()
+}
+
+// clipHeader bounds a header value the token chose (kid, alg) for display.
+func clipHeader(s string) string {
+	const most = 64
+	s = sanitize(s)
+	if len(s) > most {
+		cut := most
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut] + "…"
+	}
+	return s
+}
