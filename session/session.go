@@ -106,6 +106,12 @@ func (s *Session) start() error {
 		return err
 	}
 	policy.AttemptTimeout = s.m.limit(policy.AttemptTimeout) // as fast time warps need (Manager.limit)
+	if s.m.loop != nil && policy.AttemptTimeout >= s.m.opts.IssueTimeout {
+		// On an event loop every issuer call ends within IssueTimeout
+		// (Manager.deferred), so an attempt limit no shorter would only be
+		// a timer per refresh racing that end.
+		policy.AttemptTimeout = 0
+	}
 	opts := credential.Options{
 		Refresher:          refresher,
 		InitialToken:       initial,
