@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -171,25 +169,8 @@ func readSecret(cfg OAuth2Config, opts Options) (string, error) {
 		}
 		return v, nil
 	}
-	// The size a file reports cannot be trusted (0 for /dev/zero, a pipe):
-	// the read itself is bounded.
-	f, err := os.Open(cfg.SecretFile)
-	if err != nil {
-		return "", fmt.Errorf("cannot read the client secret (secret_file): %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
-	if err != nil {
-		return "", fmt.Errorf("cannot read the client secret (secret_file): %w", err)
-	}
-	if len(b) > maxSecretFileBytes {
-		return "", fmt.Errorf("secret_file %s holds more than %d KiB, too much for a client secret; is it the right file?", cfg.SecretFile, maxSecretFileBytes>>10)
-	}
-	secret := strings.TrimRight(string(b), "\r\n")
-	if secret == "" {
-		return "", fmt.Errorf("secret_file %s is empty", cfg.SecretFile)
-	}
-	return secret, nil
+	return readSecretFile(cfg.SecretFile, "secret_file", "client secret", maxSecretFileBytes,
+		func(s string) string { return strings.TrimRight(s, "\r\n") })
 }
 
 // Name is "oauth2" and the token URL without query or credentials.
