@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -39,6 +40,10 @@ type signingKey struct {
 	verify any       // *ecdsa.PublicKey, *rsa.PublicKey or []byte
 	header string    // the base64url JOSE header of every token: alg, kid, typ
 	hmac   *hmacPool // HS256: reusable signers
+
+	// buffers holds the claims JSON and the token being signed between
+	// mints (*[2][]byte), so that only the token string is allocated.
+	buffers sync.Pool
 }
 
 // newSigningKey generates a key for alg, or loads it from keyFile when set.
