@@ -1,6 +1,7 @@
 // Package issuer defines where tokens come from: the Issuer interface and
 // adapters for an HTTP app server ([HTTP]), an OAuth2 client-credentials
-// endpoint ([OAuth2]) and a command that prints a token ([Exec]).
+// endpoint ([OAuth2]), a command that prints a token ([Exec]) and the Azure
+// Communication Services Identity API ([ACS]).
 //
 // # Issuer specs
 //
@@ -52,6 +53,20 @@
 //	    process outlives the call; elsewhere such children outlive it. A
 //	    token printed before the command exited is used even if a child it
 //	    left behind still holds stdout open.
+//
+//	acs:connection_string_env=VAR|connection_string_file=PATH[,scope=S]...[,keep_users=true][,jwks=URL|issuer_url=URL]
+//	    The Azure Communication Services Identity REST API, with the connection
+//	    string "endpoint=https://HOST/;accesskey=KEY" read from the
+//	    environment variable VAR or the file PATH (at most 4 KiB), never from
+//	    the spec. Requests are signed with HMAC-SHA256 as the official client
+//	    libraries sign them. Each identity gets a Communication user at its
+//	    first token request, kept for the run; tokens carry the request's
+//	    scopes (else scope=, else chat and voip) and its lifetime, which ACS
+//	    takes in whole minutes from 60 to 1440 (none: 24h; any other is a
+//	    permanent error, sent nowhere). Revoke revokes the user's tokens;
+//	    Close deletes the users made (keep_users=true keeps them), within 30s.
+//	    http is taken only for a loopback endpoint (an emulator such as
+//	    tokentop fakeissuer).
 //
 // # Shared behaviour
 //
