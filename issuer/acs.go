@@ -53,8 +53,9 @@ const (
 	acsCloseWorkers = 8
 )
 
-// DefaultACSScopes are the scopes of a token request that names none.
-var DefaultACSScopes = []string{"chat", "voip"}
+// DefaultACSScopes returns the scopes of a token request that names none
+// (chat and voip), when the config names none either.
+func DefaultACSScopes() []string { return []string{"chat", "voip"} }
 
 // acsScopes are the scopes the service knows; a spec's scope= must be one.
 var acsScopes = []string{"chat", "voip", "chat.join", "chat.join.limited", "voip.join"}
@@ -74,7 +75,7 @@ type ACSConfig struct {
 	// ConnectionStringFile is a file holding it (surrounding space trimmed).
 	ConnectionStringFile string
 	// Scopes are asked for when a request names none; empty means
-	// DefaultACSScopes.
+	// DefaultACSScopes().
 	Scopes []string
 	// KeepUsers keeps the users the adapter created when it is closed;
 	// by default Close deletes them.
@@ -151,9 +152,9 @@ func NewACS(cfg ACSConfig, opts Options) (*ACS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("acs issuer: connection string: %w", err)
 	}
-	scopes := cfg.Scopes
+	scopes := slices.Clone(cfg.Scopes)
 	if len(scopes) == 0 {
-		scopes = DefaultACSScopes
+		scopes = DefaultACSScopes()
 	}
 	client := adapterClient(opts.httpClient())
 	keys, err := newKeySet(cfg.Keys, client, opts)
@@ -165,7 +166,7 @@ func NewACS(cfg ACSConfig, opts Options) (*ACS, error) {
 		secretTexts: []string{conn, keyText},
 		base:        base,
 		key:         key,
-		scopes:      slices.Clone(scopes),
+		scopes:      scopes,
 		keep:        cfg.KeepUsers,
 		client:      client,
 		opts:        opts,
@@ -283,6 +284,9 @@ func (a *ACS) Name() string { return a.endpoint }
 // CallInfo, it is filled with the token request's HTTP timings and the
 // token's signature check.
 func (a *ACS) Issue(ctx context.Context, r Request) (credential.AccessToken, error) {
+	if strings.TrimSpace(r.Identity) == "" {
+		return credential.AccessToken{}, a.fail(errors.New("the token request names no identity; set Request.Identity"))
+	}
 	minutes, err := acsMinutes(r.Lifetime)
 	if err != nil {
 		return credential.AccessToken{}, a.fail(err)

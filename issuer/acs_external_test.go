@@ -131,7 +131,7 @@ func TestACSIssuesEachIdentityTokensOfOneUserWithTheAskedLifetime(t *testing.T) 
 	}{
 		{"alice", []string{"chat"}, 90 * time.Minute, 90 * time.Minute, []string{"chat"}},
 		{"alice", []string{"voip"}, time.Hour, time.Hour, []string{"voip"}},
-		{"alice", nil, 0, 24 * time.Hour, issuer.DefaultACSScopes}, // the service's default lifetime
+		{"alice", nil, 0, 24 * time.Hour, issuer.DefaultACSScopes()}, // the service's default lifetime
 		{"bob", []string{"chat", "voip"}, 24 * time.Hour, 24 * time.Hour, []string{"chat", "voip"}},
 	}
 	users := map[string]string{}
@@ -206,8 +206,11 @@ func TestACSLifetimeOutsideTheServiceRangeIsAPermanentErrorWithoutACall(t *testi
 			t.Errorf("lifetime %v: err = %v; want a permanent error naming the lifetime and the range 60 to 1440 minutes", lifetime, err)
 		}
 	}
+	if _, err := acs.Issue(context.Background(), issuer.Request{Identity: " "}); err == nil || !strings.Contains(err.Error(), "names no identity") {
+		t.Errorf("no identity: err = %v; want it said", err)
+	}
 	if reqs := log.all(); len(reqs) != 0 {
-		t.Errorf("requests were sent for lifetimes ACS cannot issue: %q", reqs)
+		t.Errorf("requests were sent for requests ACS cannot serve: %q", reqs)
 	}
 }
 
