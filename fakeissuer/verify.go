@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -94,20 +95,34 @@ func (i *Issuer) parse(raw string) (Claims, error) {
 }
 
 // classify maps a golang-jwt error to this package's reasons, keeping the
-// library's detail in the message.
+// library's detail in the message but not its words for the reason, which
+// would repeat ours ("token is malformed: token is malformed: ...").
 func classify(err error, c Claims) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return fmt.Errorf("%w: %v", ErrMalformedToken, err)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
-		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return withDetail(ErrMalformedToken, jwt.ErrTokenMalformed, err)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return withDetail(ErrBadSignature, jwt.ErrTokenSignatureInvalid, err)
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return withDetail(ErrBadSignature, jwt.ErrTokenUnverifiable, err)
 	case errors.Is(err, jwt.ErrTokenExpired):
 		if c.ExpiresAt != nil {
 			return fmt.Errorf("%w at %s", ErrTokenExpired, c.ExpiresAt.UTC().Format(time.RFC3339))
 		}
-		return fmt.Errorf("%w: %v", ErrTokenExpired, err)
+		return withDetail(ErrTokenExpired, jwt.ErrTokenInvalidClaims, err)
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return fmt.Errorf("%w: %v", ErrTokenNotYetValid, err)
+		return withDetail(ErrTokenNotYetValid, jwt.ErrTokenInvalidClaims, err)
 	}
-	return fmt.Errorf("%w: %v", ErrInvalidClaims, err)
+	return withDetail(ErrInvalidClaims, jwt.ErrTokenInvalidClaims, err)
+}
+
+// withDetail wraps reason with err's message, less the words of theirs (the
+// library's reason) and of reason itself where the message starts with them.
+func withDetail(reason, theirs, err error) error {
+	d := strings.TrimPrefix(err.Error(), theirs.Error()+": ")
+	d = strings.TrimLeft(strings.TrimPrefix(d, reason.Error()), ":, ")
+	if d == "" {
+		return reason
+	}
+	return fmt.Errorf("%w: %s", reason, d)
 }
