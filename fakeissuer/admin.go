@@ -11,18 +11,19 @@ import (
 	"tokentop/issuer"
 )
 
-// faultJSON is an ActiveFault on the wire: durations as Go duration strings
-// ("1.5s", "2m") or numbers of seconds.
+// faultJSON is an ActiveFault on the wire, in the scenario file's words
+// ("fault", "for", "retry_after"): durations as Go duration strings
+// ("1.5s", "2m").
 type faultJSON struct {
 	ID          int              `json:"id,omitempty"`
-	Kind        issuer.FaultKind `json:"kind"`
+	Kind        issuer.FaultKind `json:"fault"`
 	Identity    string           `json:"identity,omitempty"`
 	Count       int              `json:"count,omitempty"`
 	Status      int              `json:"status,omitempty"`
-	RetryAfter  jsonDuration     `json:"retryAfter,omitzero"`
+	RetryAfter  jsonDuration     `json:"retry_after,omitzero"`
 	Latency     jsonDuration     `json:"latency,omitzero"`
 	Lifetime    jsonDuration     `json:"lifetime,omitzero"`
-	Duration    jsonDuration     `json:"duration,omitzero"`
+	Duration    jsonDuration     `json:"for,omitzero"`
 	Until       time.Time        `json:"until,omitzero"`
 	Description string           `json:"description,omitempty"`
 }
@@ -31,6 +32,60 @@ func toFaultJSON(f ActiveFault) faultJSON {
 	return faultJSON{ID: f.ID, Kind: f.Kind, Identity: f.Identity, Count: f.Count, Status: f.Status,
 		RetryAfter: jsonDuration(f.RetryAfter), Latency: jsonDuration(f.Latency), Lifetime: jsonDuration(f.Lifetime),
 		Duration: jsonDuration(f.Duration), Until: f.Until, Description: f.String()}
+}
+
+// faultRequest is the body of POST /admin/faults: a fault as a scenario
+// file's timeline step writes it ("fault", "for", "retry_after"), durations
+// as strings or numbers of seconds. The admin API's earlier names ("kind",
+// "duration", "retryAfter") are still read, and a listed fault's read-only
+// fields ignored, so that what GET lists can be posted back.
+type faultRequest struct {
+	faultJSON
+	OldKind       issuer.FaultKind `json:"kind"`
+	OldDuration   jsonDuration     `json:"duration"`
+	OldRetryAfter jsonDuration     `json:"retryAfter"`
+}
+
+// fault returns the fault asked for, or an error when a field is given
+// under both its names.
+func (r faultRequest) fault() (issuer.Fault, error) {
+	fj := r.faultJSON
+	for _, alias := range []struct {
+		name, old   string
+		set, oldSet bool
+	}{
+		{"fault", "kind", fj.Kind != "", r.OldKind != ""},
+		{"for", "duration", fj.Duration != 0, r.OldDuration != 0},
+		{"retry_after", "retryAfter", fj.RetryAfter != 0, r.OldRetryAfter != 0},
+	} {
+		if alias.set && alias.oldSet {
+			return issuer.Fault{}, fmt.Errorf("%q and %q are one field (%q is its older name); give %q only", alias.name, alias.old, alias.old, alias.name)
+		}
+	}
+	if fj.Kind == "" {
+		fj.Kind = r.OldKind
+	}
+	if fj.Duration == 0 {
+		fj.Duration = r.OldDuration
+	}
+	if fj.RetryAfter == 0 {
+		fj.RetryAfter = r.OldRetryAfter
+	}
+	if fj.Kind == "" {
+		return issuer.Fault{}, fmt.Errorf("say which fault in \"fault\": one of %s", FaultKindNames())
+	}
+	return fj.fault(), nil
+}
+
+// FaultKindNames names every fault kind the admin API (and a scenario
+// file) takes, separated by commas, for errors and help.
+func FaultKindNames() string {
+	kinds := issuer.FaultKinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (fj faultJSON) fault() issuer.Fault {
@@ -104,12 +159,17 @@ func (i *Issuer) serveListFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (i *Issuer) serveInjectFault(w http.ResponseWriter, r *http.Request) {
-	var req faultJSON
+	var req faultRequest
 	if err := decodeJSON(r, &req); err != nil {
 		writeIssueError(w, err)
 		return
 	}
-	f, err := i.injectFault(req.fault())
+	fault, err := req.fault()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidFault", err.Error())
+		return
+	}
+	f, err := i.injectFault(fault)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "InvalidFault", err.Error())
 		return
