@@ -46,6 +46,8 @@ import (
 // and "issuer_latency", how long every call of the in-process fake issuer
 // takes on top of injected latency (default 20ms; "0s" for none).
 //
+// A session's "identity" defaults to its "name".
+//
 // A session with "count": N > 1 stands for N sessions named name-1 ... name-N
 // whose identities are identity-1 ... identity-N. "ramp_up" spreads the
 // sessions' start evenly over that long instead of adding them all at once.
@@ -273,6 +275,9 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 				RenewalOffset:     p.parse(at+".teams.renewal_offset", t.RenewalOffset),
 				ForceRefreshUnder: p.parse(at+".teams.force_refresh_under", t.ForceRefreshUnder),
 			}
+		}
+		if spec.Identity == "" { // as with --session: the identity defaults to the name
+			spec.Identity = spec.Name
 		}
 		if p.err != nil {
 			return Scenario{}, p.err

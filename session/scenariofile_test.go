@@ -58,7 +58,7 @@ func TestBadScenarioFilesNameFileLineFieldAndWhatIsAllowed(t *testing.T) {
    "initial_token": "abc.def"}]}`, []string{"bad.json:2:", "sessions[0].initial_token", "JWT"}},
 		{"duplicate names", `{"sessions": [{"name": "a", "identity": "x"},
   {"name": "a", "identity": "y"}]}`, []string{"bad.json:2:", "sessions[1].name", "already used"}},
-		{"missing identity", `{"sessions": [{"name": "a"}]}`, []string{"bad.json:1:", "sessions[0].identity", "needs an identity"}},
+		{"missing name", `{"sessions": [{"identity": "a"}]}`, []string{"bad.json:1:", "sessions[0].name", "needs a name"}},
 		{"no sessions", `{"name": "x"}`, []string{"bad.json", "at least one session"}},
 		{"syntax error", "{\"sessions\": [\n  {\"name\": \"a\",}\n]}", []string{"bad.json:2:", "invalid JSON"}},
 		{"trailing data", `{"sessions": [{"name": "a", "identity": "x"}]} {}`, []string{"bad.json:1:", "one JSON object"}},

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -130,7 +131,7 @@ func (s Spec) Validate() error {
 		}
 	}
 	if s.Policy != "" && !validPolicy(s.Policy) {
-		return fmt.Errorf("policy: %q is not a policy; use one of %v", s.Policy, policyNames)
+		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(policyNames, ", "))
 	}
 	if t := s.Teams; t != nil {
 		switch {
