@@ -21,8 +21,17 @@ type timeoutError struct {
 }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("%s within %s (Options.%s); check that the issuer is up, or raise the limit: %v",
-		e.what, e.limit, e.knob, context.DeadlineExceeded)
+	return fmt.Sprintf("%s within %s (%s); check that the issuer is up, or raise the limit: %v",
+		e.what, e.limit, e.setting(), context.DeadlineExceeded)
+}
+
+// setting names what sets the limit: the command-line flag where there is
+// one (tokentop's --issuer-timeout), and the Options field.
+func (e *timeoutError) setting() string {
+	if e.knob == "IssueTimeout" {
+		return "--issuer-timeout, Options.IssueTimeout"
+	}
+	return "Options." + e.knob
 }
 
 func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
