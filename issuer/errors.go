@@ -141,7 +141,7 @@ func redactURL(u *url.URL) string {
 func describeCallError(callCtx context.Context, timeout time.Duration, err error) error {
 	if callCtx.Err() != nil {
 		if errors.Is(context.Cause(callCtx), ErrTimeout) {
-			return fmt.Errorf("no answer within %s (%w; raise the issuer timeout if the server is just slow): %w",
+			return fmt.Errorf("no answer within %s (%w; raise --issuer-timeout (Options.Timeout) if the server is just slow): %w",
 				timeout, ErrTimeout, context.DeadlineExceeded)
 		}
 		return fmt.Errorf("call abandoned: %w", callCtx.Err())
