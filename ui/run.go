@@ -23,7 +23,7 @@ var ErrNotTerminal = errors.New("standard output is not a terminal")
 func CheckTerminal(f *os.File) error {
 	if f == nil || !term.IsTerminal(f.Fd()) {
 		return fmt.Errorf("tokentop: %w, so the live screen cannot be drawn; "+
-			"run with --headless to print events as JSON lines instead", ErrNotTerminal)
+			"run with --headless to print the events as text instead (add --json for JSON lines)", ErrNotTerminal)
 	}
 	return nil
 }
