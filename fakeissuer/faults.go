@@ -246,7 +246,7 @@ func (eff *faultEffects) apply(f *ActiveFault, now time.Time) {
 		if eff.fail == nil {
 			eff.fail = &StatusError{Status: f.Status, Code: codeForStatus(f.Status),
 				Message:    fmt.Sprintf("injected fault: the issuer is down until %s", f.Until.UTC().Format(time.RFC3339)),
-				RetryAfter: min(max(f.RetryAfter, f.Until.Sub(now)), MaxFaultDuration), Err: ErrFaultInjected}
+				RetryAfter: min(max(f.RetryAfter, wholeSecondsUp(f.Until.Sub(now))), MaxFaultDuration), Err: ErrFaultInjected}
 		}
 	case issuer.FaultLatency:
 		eff.latency = addSat(eff.latency, f.Latency)
