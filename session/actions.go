@@ -106,18 +106,23 @@ func (m *Manager) signOut(identity string, targets []*Session) error {
 		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
 		s.dispose()
 	}
+	// The revocation's outcome goes to every signed-out session's log, so
+	// that the session shown says whether its old tokens still work; a
+	// failure is issuer-wide news too (Manager.Events).
 	rev, ok := m.opts.Issuer.(revoker)
 	if !ok {
-		m.emit(KindRevokeFailed, fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name()), nil)
+		for _, s := range targets {
+			s.emit(Event{Kind: KindRevokeFailed, Message: fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name())})
+		}
 		return nil
 	}
 	revoked := func(err error) {
-		if err != nil {
-			m.emit(KindRevokeFailed, "identity "+identity, err)
-			return
-		}
 		for _, s := range targets {
-			s.emit(Event{Kind: KindRevoked, Message: "identity " + identity})
+			if err != nil {
+				s.emit(Event{Kind: KindRevokeFailed, Message: "identity " + identity + "; old tokens stay valid until they expire", Err: err})
+			} else {
+				s.emit(Event{Kind: KindRevoked, Message: "identity " + identity})
+			}
 		}
 	}
 	if m.loop != nil {

@@ -221,6 +221,6 @@ func (b *burst) called(ctx context.Context, start time.Time, tok credential.Acce
 	b.mu.Unlock()
 	if done {
 		b.s.emit(Event{Kind: KindBurstDone, Message: fmt.Sprintf("%d calls, %d failed, all done after %s",
-			b.n, failed, b.s.m.clock.Since(b.start).Round(time.Millisecond))})
+			b.n, failed, formatDuration(b.s.m.clock.Since(b.start)))})
 	}
 }

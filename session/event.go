@@ -77,6 +77,9 @@ type Event struct {
 
 // Text renders the event as one human-readable line without its time and
 // session, e.g. "refresh-succeeded (proactive) in 41ms; expires 11:31:05".
+// A time on another virtual day than the event's says so ("expires tomorrow
+// 21:25:14", "next at 2026-01-03 09:00:00"; see formatWhen), and durations
+// are rounded as formatDuration says.
 func (e Event) Text() string {
 	var b strings.Builder
 	b.WriteString(string(e.Kind))
@@ -87,7 +90,7 @@ func (e Event) Text() string {
 		fmt.Fprintf(&b, " attempt %d", e.Attempt)
 	}
 	if e.Latency > 0 {
-		fmt.Fprintf(&b, " in %s", e.Latency.Round(time.Millisecond))
+		fmt.Fprintf(&b, " in %s", formatDuration(e.Latency))
 	}
 	if h := e.HTTP; h != nil {
 		b.WriteString(" (")
@@ -98,10 +101,10 @@ func (e Event) Text() string {
 		fmt.Fprintf(&b, "; %d waiting", e.Waiters)
 	}
 	if !e.ExpiresOn.IsZero() {
-		fmt.Fprintf(&b, "; expires %s", e.ExpiresOn.Format(time.TimeOnly))
+		fmt.Fprintf(&b, "; expires %s", formatWhen(e.ExpiresOn, e.At))
 	}
 	if !e.NextAt.IsZero() {
-		fmt.Fprintf(&b, "; next at %s", e.NextAt.Format(time.TimeOnly))
+		fmt.Fprintf(&b, "; next at %s", formatWhen(e.NextAt, e.At))
 	}
 	if sig := e.Signature; sig != nil && sig.State != "" {
 		fmt.Fprintf(&b, "; signature %s", describeSignature(*sig))
@@ -170,11 +173,11 @@ func describeTiming(h issuer.HTTPTiming) string {
 			d    time.Duration
 		}{{"dns", h.DNS}, {"connect", h.Connect}, {"tls", h.TLS}} {
 			if p.d > 0 {
-				fmt.Fprintf(&b, "%s %s, ", p.name, roundLatency(p.d))
+				fmt.Fprintf(&b, "%s %s, ", p.name, formatDuration(p.d))
 			}
 		}
 	}
-	fmt.Fprintf(&b, "first byte %s, %d B", roundLatency(h.FirstByte), h.Bytes)
+	fmt.Fprintf(&b, "first byte %s, %d B", formatDuration(h.FirstByte), h.Bytes)
 	return b.String()
 }
 
@@ -189,12 +192,4 @@ func describeSignature(s issuer.SignatureCheck) string {
 		out += ": " + s.Why
 	}
 	return out
-}
-
-// roundLatency keeps a latency readable: whole milliseconds, or tenths under 10 ms.
-func roundLatency(d time.Duration) time.Duration {
-	if d < 10*time.Millisecond {
-		return d.Round(100 * time.Microsecond)
-	}
-	return d.Round(time.Millisecond)
 }

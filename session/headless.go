@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -63,13 +64,23 @@ type HeadlessOptions struct {
 //	{"type":"summary","scenario":"outage","virtual_seconds":7200,"interrupted":false,
 //	 "events_published":9120,"events_written":9120,"events_dropped":0,
 //	 "sessions":[{"name":"tt","identity":"alice","policy":"tokentop","issuer_calls":9,
-//	   "upstream_calls":0,"successes":3,"failures":6,"aborts":0,"get_token_calls":204,
+//	   "upstream_calls":0,"successes":3,"failures":6,"aborts":0,"in_flight":0,"get_token_calls":204,
 //	   "get_token_errors":0,"max_wait_ms":0,"token_gap_seconds":0,"resource_accepted":204,
 //	   "resource_refused":0,"events_dropped":0}, ...],
 //	 "totals":{ the same counters summed over the sessions; max_wait_ms is the largest }}
 //
 // Times are virtual (the manager's clock); token_gap_seconds is the time a
-// session held no valid token (see Stats.TokenGap).
+// session held no valid token while it was live (see Stats.TokenGap);
+// issuer_calls is successes + failures + aborts + in_flight. The sessions
+// are in natural order of name ("s-2" before "s-10").
+//
+// Without JSON, an event line is the offset from the start, the session
+// ("-" for issuer-wide events) and Event.Text, in aligned columns:
+//
+//	+0:50:00.020  alice-chat  refresh-succeeded (proactive) in 20ms; expires 01:50:00
+//
+// The offset's hours are padded to the digits of the run's duration. The
+// summary is a table with the same counters and a legend.
 func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
 	mopts := opts.Manager
 	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
@@ -94,11 +105,12 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	start := m.clock.Now()
+	lay := newTextLayout(start, d, sc)
 	var p played
 	if m.loop != nil {
-		p, err = m.playOnLoop(ctx, sc, start, d, bw, out == io.Discard, opts.JSON)
+		p, err = m.playOnLoop(ctx, sc, lay, d, bw, out == io.Discard, opts.JSON)
 	} else {
-		p, err = m.playOnGoroutines(ctx, sc, start, d, bw, opts)
+		p, err = m.playOnGoroutines(ctx, sc, lay, d, bw, opts)
 	}
 	if err != nil {
 		bw.Flush()
@@ -146,14 +158,14 @@ type played struct {
 // own goroutines (the real or a scaled clock): events reach the writer
 // through a subscription, which drops (and counts) what a slow writer
 // cannot take.
-func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, start time.Time, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
+func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
 	buffer := opts.Buffer
 	if buffer <= 0 {
 		buffer = 1 << 16
 	}
 	sub := m.Subscribe(buffer)
 	written := make(chan writeResult, 1)
-	go func() { written <- writeEvents(bw, sub, start, opts.JSON) }()
+	go func() { written <- writeEvents(bw, sub, lay, opts.JSON) }()
 	finish := func() writeResult {
 		sub.Close()
 		return <-written
@@ -178,7 +190,7 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, start time.
 // goroutine: every event is written as it is published, in order, so none
 // is ever dropped, and the run ends when virtual time reaches start+d or ctx
 // ends. With discard set, events are counted, not formatted.
-func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, d time.Duration, bw *bufio.Writer, discard, asJSON bool) (played, error) {
+func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard, asJSON bool) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
 	live := !m.loop.Sim() // scaled time is watched as it goes: every line goes out at once
@@ -188,9 +200,9 @@ func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, 
 			return
 		case discard:
 		case asJSON:
-			res.err = enc.Encode(newEventLine(e, start))
+			res.err = enc.Encode(newEventLine(e, lay.start))
 		default:
-			res.err = writeTextLine(bw, e, start)
+			res.err = lay.writeLine(bw, e)
 		}
 		if res.err == nil && live && !discard {
 			res.err = bw.Flush()
@@ -207,7 +219,7 @@ func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, start time.Time, 
 		finish()
 		return played{}, err
 	}
-	err := m.loop.RunUntil(ctx, start.Add(d))
+	err := m.loop.RunUntil(ctx, lay.start.Add(d))
 	return played{interrupted: err != nil, finish: finish}, nil
 }
 
@@ -220,7 +232,7 @@ type writeResult struct {
 // whenever it has caught up, so that a run on real time shows its events as
 // they happen. After a write error it keeps draining (so publishers never
 // notice) but stops writing.
-func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON bool) writeResult {
+func writeEvents(w *bufio.Writer, sub *Subscription, lay textLayout, asJSON bool) writeResult {
 	var res writeResult
 	enc := json.NewEncoder(w)
 	for e := range sub.C() {
@@ -228,9 +240,9 @@ func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON boo
 			continue
 		}
 		if asJSON {
-			res.err = enc.Encode(newEventLine(e, start))
+			res.err = enc.Encode(newEventLine(e, lay.start))
 		} else {
-			res.err = writeTextLine(w, e, start)
+			res.err = lay.writeLine(w, e)
 		}
 		if res.err == nil && len(sub.C()) == 0 { // caught up: what is written so far goes out now
 			res.err = w.Flush()
@@ -242,9 +254,30 @@ func writeEvents(w *bufio.Writer, sub *Subscription, start time.Time, asJSON boo
 	return res
 }
 
-// writeTextLine writes e as a line for people.
-func writeTextLine(w io.Writer, e Event, start time.Time) error {
-	_, err := fmt.Fprintf(w, "%12s  %-20s %s\n", formatOffset(e.At.Sub(start)), orDash(e.Session), e.Text())
+// textLayout lays out the text lines of one run in aligned columns: the
+// offset from the run's start, as wide as the run's longest offset (see
+// offsetLayout), and the session, as wide as the scenario's longest name
+// (at most maxNameColumn; a longer name pushes its line's text along).
+type textLayout struct {
+	start     time.Time
+	offsets   offsetLayout
+	nameWidth int
+}
+
+// maxNameColumn caps the session column of the text lines.
+const maxNameColumn = 32
+
+func newTextLayout(start time.Time, runFor time.Duration, sc Scenario) textLayout {
+	l := textLayout{start: start, offsets: newOffsetLayout(runFor), nameWidth: len("session")}
+	for _, s := range sc.Sessions {
+		l.nameWidth = min(max(l.nameWidth, len(s.Name)), maxNameColumn)
+	}
+	return l
+}
+
+// writeLine writes e as a line for people.
+func (l textLayout) writeLine(w io.Writer, e Event) error {
+	_, err := fmt.Fprintf(w, "%*s  %-*s  %s\n", l.offsets.width(), l.offsets.format(e.At.Sub(l.start)), l.nameWidth, orDash(e.Session), e.Text())
 	return err
 }
 
@@ -299,8 +332,6 @@ func newEventLine(e Event, start time.Time) eventLine {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func formatOffset(d time.Duration) string { return "+" + d.Round(time.Millisecond).String() }
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -330,15 +361,16 @@ type SessionSummary struct {
 	Name             string  `json:"name,omitempty"`
 	Identity         string  `json:"identity,omitempty"`
 	Policy           string  `json:"policy,omitempty"`
-	IssuerCalls      uint64  `json:"issuer_calls"`
+	IssuerCalls      uint64  `json:"issuer_calls"` // successes + failures + aborts + in_flight
 	UpstreamCalls    uint64  `json:"upstream_calls"`
 	Successes        uint64  `json:"successes"`
 	Failures         uint64  `json:"failures"`
 	Aborts           uint64  `json:"aborts"`
+	InFlight         uint64  `json:"in_flight"` // issuer calls with no outcome yet when the summary was taken
 	GetTokenCalls    uint64  `json:"get_token_calls"`
 	GetTokenErrors   uint64  `json:"get_token_errors"`
 	MaxWaitMS        float64 `json:"max_wait_ms"`
-	TokenGapSeconds  float64 `json:"token_gap_seconds"`
+	TokenGapSeconds  float64 `json:"token_gap_seconds"` // while live: a disposed or signed-out session stops counting
 	ResourceAccepted uint64  `json:"resource_accepted"`
 	ResourceRefused  uint64  `json:"resource_refused"`
 	EventsDropped    uint64  `json:"events_dropped"`
@@ -352,14 +384,18 @@ type SessionSummary struct {
 }
 
 func newSessionSummary(st Stats) SessionSummary {
+	ended := st.Successes + st.Failures + st.Aborts
 	return SessionSummary{IssuerCalls: st.IssuerCalls, UpstreamCalls: st.UpstreamCalls, Successes: st.Successes,
-		Failures: st.Failures, Aborts: st.Aborts, GetTokenCalls: st.GetTokenCalls, GetTokenErrors: st.GetTokenErrors,
+		Failures: st.Failures, Aborts: st.Aborts, InFlight: st.IssuerCalls - min(ended, st.IssuerCalls),
+		GetTokenCalls: st.GetTokenCalls, GetTokenErrors: st.GetTokenErrors,
 		MaxWaitMS: ms(st.MaxWait), TokenGapSeconds: st.TokenGap.Seconds(),
 		ResourceAccepted: st.ResourceAccepted, ResourceRefused: st.ResourceRefused,
 		IssuerP50MS: ms(st.LatencyP50), IssuerP99MS: ms(st.LatencyP99), NewConnections: st.NewConnections}
 }
 
-// summarize takes every session's counters now.
+// summarize takes every session's counters now. The sessions are in
+// natural order of their names ("s-2" before "s-10"; naturalLess), so a
+// summary reads the same run after run, however the sessions were added.
 func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription) Summary {
 	sum := Summary{Type: "summary", Scenario: scenario, VirtualSeconds: m.clock.Since(start).Seconds()}
 	var total Stats
@@ -378,6 +414,7 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		}
 		sum.Sessions = append(sum.Sessions, ss)
 	}
+	sort.SliceStable(sum.Sessions, func(i, j int) bool { return naturalLess(sum.Sessions[i].Name, sum.Sessions[j].Name) })
 	total.LatencyP50, total.LatencyP99 = latencies.quantile(0.5), latencies.quantile(0.99)
 	sum.Totals = newSessionSummary(total)
 	return sum
@@ -414,20 +451,27 @@ func (s Summary) clockText() string {
 	return s.Clock + " clock"
 }
 
+// summaryLegend explains the text summary's columns that need it.
+const summaryLegend = `sessions in natural order of name (s-2 before s-10).
+issuer calls = ok + failed + aborted + in flight: every token request (a static or initial issue too; for a Teams
+  session the upstream token and its exchange count once), whichever stage failed.
+token gap: time without a valid token while the session was live; a disposed or signed-out session stops counting.
+`
+
+// writeText writes the summary as a table for people, then its legend.
 func (s Summary) writeText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time (%s)", s.Scenario, (time.Duration(s.VirtualSeconds * float64(time.Second))).Round(time.Second), s.clockText())
+	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time (%s)", s.Scenario, formatDuration(floatDuration(s.VirtualSeconds, time.Second)), s.clockText())
 	if s.Interrupted {
 		fmt.Fprint(tw, " (interrupted)")
 	}
 	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
-	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tp50\tp99\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
-	msText := func(v float64) string { return roundLatency(time.Duration(v * float64(time.Millisecond))).String() }
+	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	msText := func(v float64) string { return formatDuration(floatDuration(v, time.Millisecond)) }
 	row := func(r SessionSummary) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
-			r.Successes, r.Failures, r.Aborts, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls,
-			time.Duration(r.MaxWaitMS*float64(time.Millisecond)).Round(time.Millisecond),
-			time.Duration(r.TokenGapSeconds*float64(time.Second)).Round(time.Second), r.ResourceAccepted, r.ResourceRefused)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
+			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls,
+			msText(r.MaxWaitMS), formatDuration(floatDuration(r.TokenGapSeconds, time.Second)), r.ResourceAccepted, r.ResourceRefused)
 	}
 	for _, r := range s.Sessions {
 		row(r)
@@ -435,5 +479,9 @@ func (s Summary) writeText(w io.Writer) error {
 	t := s.Totals
 	t.Name = "total"
 	row(t)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, summaryLegend)
+	return err
 }

@@ -60,7 +60,7 @@ func TestHeadlessTextModeWritesReadableLinesAndASummaryTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := out.String()
-		for _, want := range []string{"alice-chat", "refresh-succeeded (initial)", "+50m0s", "scenario demo: 1h0m0s of virtual time", "total"} {
+		for _, want := range []string{"alice-chat", "refresh-succeeded (initial)", "+0:50:00.000", "scenario demo: 1h of virtual time", "total"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("output lacks %q:\n%s", want, text)
 			}

@@ -40,12 +40,15 @@ type Manager struct {
 	sessions map[string]*Session // started sessions, by name
 	pending  map[string]struct{} // names reserved by an Add in progress
 	order    []*Session
-	timers   map[*timelineTimer]struct{} // pending timeline steps
+	timers   timerQueue // pending timeline steps, soonest first
+	timerSeq uint64     // timeline steps scheduled so far
+	scenario scenarioInfo
 	started  time.Time
 
-	subsMu sync.Mutex // also serialises publishing, so every subscriber sees Seq order
-	subs   map[*Subscription]struct{}
-	sink   func(Event) // called with every event as it is published (a headless run on an event loop)
+	subsMu  sync.Mutex // also serialises publishing, so every subscriber sees Seq order
+	subs    map[*Subscription]struct{}
+	sink    func(Event) // called with every event as it is published (a headless run on an event loop)
+	notices eventLog    // the newest issuer-wide events (Events)
 }
 
 // NewManager returns a manager with no sessions.
@@ -81,7 +84,8 @@ func NewManager(opts Options) (*Manager, error) {
 		}
 	}
 	m := &Manager{opts: opts, clock: opts.Clock, loop: loop, teams: opts.Teams,
-		sessions: map[string]*Session{}, pending: map[string]struct{}{}, timers: map[*timelineTimer]struct{}{}, subs: map[*Subscription]struct{}{}}
+		sessions: map[string]*Session{}, pending: map[string]struct{}{}, subs: map[*Subscription]struct{}{},
+		notices: newEventLog(noticeLogSize(opts.LogSize))}
 	if m.teams == nil {
 		m.teams, _ = opts.Issuer.(TeamsIssuer)
 	}
@@ -123,10 +127,14 @@ func (m *Manager) unsubscribe(sub *Subscription) {
 	m.subsMu.Unlock()
 }
 
-// publish numbers e and hands it to every subscriber without blocking.
+// publish numbers e and hands it to every subscriber without blocking. An
+// issuer-wide event is kept in the manager's log too (Events).
 func (m *Manager) publish(e *Event) {
 	m.subsMu.Lock()
 	e.Seq = m.seq.Add(1)
+	if issuerWide(*e) {
+		m.notices.add(*e) // under subsMu: kept in Seq order
+	}
 	if m.sink != nil {
 		m.sink(*e)
 	}
@@ -147,6 +155,52 @@ func (m *Manager) setSink(f func(Event)) {
 
 // Published returns how many events the manager has published.
 func (m *Manager) Published() uint64 { return m.seq.Load() }
+
+// IssuerLogSize is how many issuer-wide events the manager keeps (Events).
+const IssuerLogSize = 100
+
+// noticeLogSize is the size of the manager's log of issuer-wide events for
+// a session log size of logSize: none when the sessions keep none either.
+func noticeLogSize(logSize int) int {
+	if logSize < 0 {
+		return -1
+	}
+	return IssuerLogSize
+}
+
+// issuerWide reports an event about the issuer rather than one session's
+// credential: the manager's own (faults, failed actions; no Session) and a
+// sign-out's revocation outcome, which every session of the identity logs.
+func issuerWide(e Event) bool {
+	return e.Session == "" || e.Kind == KindRevokeFailed
+}
+
+// Events returns the newest issuer-wide events, oldest first, and how many
+// older ones were not kept (at most IssuerLogSize are): faults injected and
+// cleared, actions that failed, and failed revocations (one per signed-out
+// session). A session's own events are in its log (Session.Events); these
+// are the ones no single session's credential shows.
+func (m *Manager) Events() (events []Event, older uint64) {
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	return m.notices.events(), m.notices.dropped
+}
+
+// ActiveFaults returns the faults the issuer holds now, as they stand (the
+// calls and time they have left), when its fault injector can list them
+// (the fake issuer can); ok is false when it cannot.
+func (m *Manager) ActiveFaults() (faults []issuer.Fault, ok bool) {
+	l, ok := m.opts.Faults.(faultLister)
+	if !ok {
+		return nil, false
+	}
+	return l.ActiveFaults(), true
+}
+
+// faultLister is a fault injector that lists the faults it holds.
+type faultLister interface {
+	ActiveFaults() []issuer.Fault
+}
 
 // emit publishes a manager-wide event (no session).
 func (m *Manager) emit(kind EventKind, msg string, err error) {
@@ -264,10 +318,11 @@ func (m *Manager) Close() error {
 	}
 	m.closed = true
 	sessions := append([]*Session(nil), m.order...)
-	for t := range m.timers {
+	for _, t := range m.timers {
 		t.timer.Stop()
+		t.index = -1
 	}
-	clear(m.timers)
+	m.timers = nil
 	m.mu.Unlock()
 
 	m.cancel()

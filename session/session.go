@@ -71,6 +71,7 @@ func (s *Session) start() error {
 			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
 		}
 		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
+		s.countIssue(err)
 		switch {
 		case err != nil && s.spec.Static:
 			// An issuer failure never ends a run: the session stays, without
@@ -153,6 +154,7 @@ func (s *Session) awaitStatic(why error) error {
 // action of a session left by awaitStatic); done gets the outcome.
 func (s *Session) issueStatic(done func(error)) {
 	issued := func(tok credential.AccessToken, err error) {
+		s.countIssue(err)
 		if err == nil {
 			var cred *credential.Credential
 			if cred, err = credential.NewStatic(tok.Token); err == nil {
@@ -192,20 +194,37 @@ func (s *Session) awaitingToken() (bool, error) {
 	return s.noToken != nil, s.noToken
 }
 
+// countIssue counts the outcome of issuing a static or pre-seeded initial
+// token, an issuer call the credential does not see, so that a session's
+// issuer calls add up to its successes, failures, aborts and calls in
+// flight (Stats).
+func (s *Session) countIssue(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.failures++
+	} else {
+		s.successes++
+	}
+}
+
+// describe says what the session is, for its session-added event:
+// "identity alice, policy tokentop, proactive, 1 caller every 1m".
 func (s *Session) describe() string {
-	mode := "on demand"
+	d := "identity " + s.spec.Identity
 	switch {
 	case s.spec.Static:
-		mode = "static"
+		d += ", static token (issued once, never refreshed)"
 	case s.spec.Proactive:
-		mode = "proactive"
+		d += ", policy " + s.spec.PolicyLabel() + ", proactive"
+	default:
+		d += ", policy " + s.spec.PolicyLabel() + ", on demand"
 	}
-	d := fmt.Sprintf("identity %s, policy %s, %s", s.spec.Identity, s.spec.PolicyLabel(), mode)
 	if s.spec.Teams != nil {
 		d += ", Teams exchange"
 	}
-	if s.spec.Callers > 0 {
-		d += fmt.Sprintf(", %d callers every %s", s.spec.Callers, s.spec.CallInterval)
+	if n := s.spec.Callers; n > 0 {
+		d += fmt.Sprintf(", %d %s every %s", n, plural(n, "caller", "callers"), formatDuration(s.spec.CallInterval))
 	}
 	return d
 }
@@ -253,7 +272,7 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 			s.signature = *e.Signature
 		}
 		if gap := s.gap.token(ce.At, ce.ExpiresOn); gap > 0 {
-			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + gap.Round(time.Millisecond).String()}
+			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + formatDuration(gap)}
 		}
 	case credential.EventFailed, credential.EventRejected:
 		s.failures++

@@ -8,22 +8,27 @@ import (
 // Stats are a session's counters. Times are on the manager's (virtual) clock.
 type Stats struct {
 	// IssuerCalls counts token requests made for the session: refresher
-	// calls, plus the issue of a static or pre-seeded initial token. For a
-	// Teams session it counts exchanges (UpstreamCalls counts the upstream).
+	// calls, plus the issue of a static or pre-seeded initial token. Each
+	// ends as one success, failure or abort, so IssuerCalls is Successes +
+	// Failures + Aborts + the calls still in flight. For a Teams session a
+	// request is an upstream token (cached or fetched) and its exchange, and
+	// counts once whichever stage fails (UpstreamCalls counts the fetches).
 	IssuerCalls uint64
 	// UpstreamCalls counts a Teams session's upstream token fetches.
 	UpstreamCalls uint64
-	// Successes, Failures and Aborts count refresh outcomes (a rejected token
-	// is a failure).
+	// Successes, Failures and Aborts count the outcomes of the issuer calls:
+	// refreshes, and the issue of a static or pre-seeded initial token (a
+	// rejected token is a failure).
 	Successes, Failures, Aborts uint64
 	// GetTokenCalls counts GetToken calls by simulated callers and bursts;
 	// GetTokenErrors counts those that returned an error.
 	GetTokenCalls, GetTokenErrors uint64
 	// MaxWait is the longest a GetToken call took.
 	MaxWait time.Duration
-	// TokenGap is the time without a valid token since the session was added
-	// (counting from its first token, if it started without one), up to now
-	// or to its disposal.
+	// TokenGap is the time without a valid token while the session was
+	// live: from when it was added (or from its first token, if it started
+	// without one) up to now, or up to its disposal or sign-out, after which
+	// it no longer counts (a signed-out session holds no token on purpose).
 	TokenGap time.Duration
 	// ResourceAccepted and ResourceRefused count resource checks of tokens
 	// by simulated callers and bursts.

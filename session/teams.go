@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"tokentop/credential"
 )
@@ -28,12 +27,15 @@ type teamsRefresher struct {
 	cached credential.AccessToken
 }
 
+// refresh is one token request of the session, counted as one issuer call
+// whether it fails at the upstream stage or at the exchange, so that every
+// refresh outcome has its issuer call (Stats.IssuerCalls).
 func (t *teamsRefresher) refresh(ctx context.Context) (credential.AccessToken, error) {
+	t.s.hot.issuerCalls.Add(1)
 	up, err := t.upstream(ctx)
 	if err != nil {
 		return credential.AccessToken{}, fmt.Errorf("upstream token: %w", err)
 	}
-	t.s.hot.issuerCalls.Add(1)
 	tok, err := callIssuer(t.s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
 		return t.s.m.teams.ExchangeTeamsToken(ctx, up.Token)
 	})
@@ -48,11 +50,12 @@ func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, 
 	t.mu.Lock()
 	cached := t.cached
 	t.mu.Unlock()
-	left := cached.ExpiresOn.Sub(now)
-	forced := t.spec.ForceRefreshUnder > 0 && left <= t.spec.ForceRefreshUnder
-	if cached.Token != "" && left > t.spec.RenewalOffset && !forced {
+	have := cached.Token != ""
+	left := cached.ExpiresOn.Sub(now) // meaningless without a cached token
+	forced := have && t.spec.ForceRefreshUnder > 0 && left <= t.spec.ForceRefreshUnder
+	if have && left > t.spec.RenewalOffset && !forced {
 		t.s.emit(Event{Kind: KindUpstreamCache, ExpiresOn: cached.ExpiresOn,
-			Message: fmt.Sprintf("cached upstream token has %s left (renewal offset %s)", left.Round(time.Second), t.spec.RenewalOffset)})
+			Message: fmt.Sprintf("cached upstream token has %s left (renewal offset %s)", formatDuration(left), formatDuration(t.spec.RenewalOffset))})
 		return cached, nil
 	}
 	t.s.hot.upstreamCalls.Add(1)
@@ -65,9 +68,11 @@ func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, 
 	why := "no cached upstream token"
 	switch {
 	case forced:
-		why = fmt.Sprintf("forced: cached one had %s left, at most %s", left.Round(time.Second), t.spec.ForceRefreshUnder)
-	case cached.Token != "":
-		why = fmt.Sprintf("cached one had %s left, within the renewal offset %s", left.Round(time.Second), t.spec.RenewalOffset)
+		why = fmt.Sprintf("forced: cached one had %s left, at most %s", formatDuration(left), formatDuration(t.spec.ForceRefreshUnder))
+	case have && left <= 0:
+		why = fmt.Sprintf("cached one expired %s ago", formatDuration(-left))
+	case have:
+		why = fmt.Sprintf("cached one had %s left, within the renewal offset %s", formatDuration(left), formatDuration(t.spec.RenewalOffset))
 	}
 	t.s.emit(Event{Kind: KindUpstream, ExpiresOn: tok.ExpiresOn, Message: why})
 	t.mu.Lock()

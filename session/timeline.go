@@ -1,6 +1,7 @@
 package session
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"time"
@@ -8,8 +9,45 @@ import (
 	"tokentop/internal/clock"
 )
 
-// timelineTimer is a pending timeline step.
-type timelineTimer struct{ timer clock.Timer }
+// timelineTimer is a pending timeline step: when it is due on the
+// manager's clock, what it does, and its place in the manager's queue.
+type timelineTimer struct {
+	timer clock.Timer
+	at    time.Time
+	seq   uint64 // order of scheduling: ties of at run (and are shown) in this order
+	what  string // e.g. "fault: be down for 5m0s", "add session s-12"
+	index int    // in timerQueue; -1 once it has fired or been stopped
+}
+
+// timerQueue holds the pending timeline steps in order of when they are
+// due (a heap, so NextStep and a step's removal stay cheap with thousands
+// of ramped-up session adds). Guarded by the manager's mutex.
+type timerQueue []*timelineTimer
+
+func (q timerQueue) Len() int { return len(q) }
+func (q timerQueue) Less(i, j int) bool {
+	if !q[i].at.Equal(q[j].at) {
+		return q[i].at.Before(q[j].at)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q timerQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *timerQueue) Push(x any) {
+	t := x.(*timelineTimer)
+	t.index = len(*q)
+	*q = append(*q, t)
+}
+func (q *timerQueue) Pop() any {
+	old := *q
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	t.index = -1
+	*q = old[:len(old)-1]
+	return t
+}
 
 // Start adds the scenario's sessions and schedules its timeline from now.
 // With a RampUp, session i of n is added at i*RampUp/n instead of at once
@@ -36,7 +74,7 @@ func (m *Manager) Start(sc Scenario) error {
 			}
 			continue
 		}
-		if err := m.after(at, func() {
+		if err := m.after(at, "add session "+spec.Name, func() {
 			if _, err := m.Add(spec); err != nil && !errors.Is(err, ErrClosed) {
 				m.emit(KindActionFailed, "add session "+spec.Name, err)
 			}
@@ -44,6 +82,9 @@ func (m *Manager) Start(sc Scenario) error {
 			return err
 		}
 	}
+	m.mu.Lock()
+	m.scenario = scenarioInfo{name: sc.Name, duration: sc.Duration}
+	m.mu.Unlock()
 	return m.Schedule(sc.Timeline)
 }
 
@@ -52,9 +93,9 @@ func (m *Manager) Start(sc Scenario) error {
 // is reported as an action-failed event.
 func (m *Manager) Schedule(steps []Step) error {
 	for _, step := range steps {
-		err := m.after(step.At, func() {
+		err := m.after(step.At, describeStep(step), func() {
 			if err := m.Apply(step); err != nil {
-				m.emit(KindActionFailed, fmt.Sprintf("timeline step at %s (%s)", step.At, step.Action), err)
+				m.emit(KindActionFailed, fmt.Sprintf("timeline step at +%s (%s)", formatDuration(step.At), step.Action), err)
 			}
 		})
 		if err != nil {
@@ -65,19 +106,22 @@ func (m *Manager) Schedule(steps []Step) error {
 }
 
 // after runs f after d on the manager's clock, unless Close comes first;
-// Close waits for an f that has started.
-func (m *Manager) after(d time.Duration, f func()) error {
+// Close waits for an f that has started. what describes the step (NextStep).
+func (m *Manager) after(d time.Duration, what string, f func()) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	tt := &timelineTimer{}
-	m.timers[tt] = struct{}{}
+	m.timerSeq++
+	tt := &timelineTimer{at: m.clock.Now().Add(d), seq: m.timerSeq, what: what}
+	heap.Push(&m.timers, tt)
 	tt.timer = m.clock.AfterFunc(d, func() {
 		m.mu.Lock()
-		_, pending := m.timers[tt]
-		delete(m.timers, tt)
+		pending := tt.index >= 0
+		if pending {
+			heap.Remove(&m.timers, tt.index)
+		}
 		m.mu.Unlock()
 		if !pending || !m.enter() {
 			return
@@ -107,4 +151,47 @@ func (m *Manager) Apply(step Step) error {
 		return m.Burst(step.Session, step.Count)
 	}
 	return fmt.Errorf("unknown action %q; use one of %s", step.Action, actionList())
+}
+
+// scenarioInfo is the scenario that Start started.
+type scenarioInfo struct {
+	name     string
+	duration time.Duration
+}
+
+// Scenario returns the name and the duration of the scenario that Start
+// started ("" and 0 before, or when sessions were added one by one).
+func (m *Manager) Scenario() (name string, duration time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.scenario.name, m.scenario.duration
+}
+
+// NextStep returns the next pending timeline step (or ramped-up session
+// add) of Start and Schedule: when it is due on the manager's clock and
+// what it does, e.g. "fault: be down for 5m0s". ok is false when none is
+// pending.
+func (m *Manager) NextStep() (at time.Time, what string, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.timers) == 0 {
+		return time.Time{}, "", false
+	}
+	t := m.timers[0]
+	return t.at, t.what, true
+}
+
+// describeStep says what a timeline step does, in a few words.
+func describeStep(step Step) string {
+	switch step.Action {
+	case ActionFault:
+		return "fault: " + step.Fault.String()
+	case ActionClearFaults:
+		return "clear faults"
+	case ActionSignOut:
+		return "sign out " + step.Identity
+	case ActionBurst:
+		return fmt.Sprintf("burst of %d on %s", step.Count, step.Session)
+	}
+	return string(step.Action) + " " + step.Session
 }

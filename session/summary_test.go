@@ -1,0 +1,167 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/issuer"
+)
+
+// playText plays sc headless in sim time for d and returns the text output.
+func playText(t *testing.T, sc Scenario, d time.Duration) (Summary, string) {
+	t.Helper()
+	opts, _ := fakeOptions(t, clock.NewSim(sc.StartTime()))
+	var out bytes.Buffer
+	sum, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: opts, Duration: d, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, out.String()
+}
+
+// Issue 14, bug 13: summary rows in random order, and a time column that
+// lost its alignment past 12 characters.
+func TestHeadlessTextRowsInNaturalOrderAndEveryColumnAligned(t *testing.T) {
+	sc := Scenario{Name: "order", Sessions: []Spec{
+		{Name: "zed", Identity: "z", Proactive: true, Lifetime: 24 * time.Hour},
+		{Name: "s-10", Identity: "s", Proactive: true, Lifetime: 24 * time.Hour},
+		{Name: "a-rather-long-session-name", Identity: "l", Lifetime: 24 * time.Hour, Callers: 1, CallInterval: 30 * time.Hour},
+		{Name: "s-2", Identity: "s", Proactive: true, Lifetime: 24 * time.Hour},
+	}}
+	sum, text := playText(t, sc, 101*time.Hour)
+	var names []string
+	for _, s := range sum.Sessions {
+		names = append(names, s.Name)
+	}
+	if got := strings.Join(names, " "); got != "a-rather-long-session-name s-2 s-10 zed" {
+		t.Errorf("summary rows %s, want natural order of names", got)
+	}
+	events, summary, _ := strings.Cut(text, "\n\nscenario ")
+	const offsetWidth = len("+100:00:00.000")
+	textAt := offsetWidth + 2 + len("a-rather-long-session-name") + 2
+	lines := strings.Split(events, "\n")
+	if len(lines) < 20 {
+		t.Fatalf("only %d event lines:\n%s", len(lines), text)
+	}
+	for _, l := range lines {
+		if len(l) <= textAt || l[0] != ' ' && l[0] != '+' || l[offsetWidth] != ' ' || l[textAt-1] != ' ' || l[textAt] == ' ' {
+			t.Fatalf("line out of its columns (offset %d wide, text at %d):\n%q", offsetWidth, textAt, l)
+		}
+	}
+	if !strings.HasPrefix(events, "+000:00:00.000  ") {
+		t.Errorf("offsets not padded to the run's hours:\n%s", events)
+	}
+	rows := strings.Split(summary, "\n")[2:7]
+	for i, want := range []string{"a-rather-long-session-name", "s-2", "s-10", "zed", "total"} {
+		if !strings.HasPrefix(strings.TrimLeft(rows[i], " "), want+" ") {
+			t.Errorf("summary row %d is %q, want %s", i+1, rows[i], want)
+		}
+	}
+	for _, want := range []string{"sessions in natural order of name",
+		"issuer calls = ok + failed + aborted + in flight",
+		"token gap: time without a valid token while the session was live; a disposed or signed-out session stops counting"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary's legend lacks %q:\n%s", want, summary)
+		}
+	}
+}
+
+// Issue 14, "confusions": a Teams session read "issuer calls 3, ok 3,
+// failed 14", and a static session's one issuer call had no outcome.
+func TestIssuerCallsAreOKPlusFailedPlusAbortedPlusInFlightForEverySession(t *testing.T) {
+	sc := Scenario{Name: "add-up",
+		Sessions: []Spec{
+			{Name: "teams", Identity: "t", Proactive: true, Teams: &TeamsSpec{UpstreamLifetime: time.Hour}},
+			{Name: "tt", Identity: "a", Proactive: true, Lifetime: time.Hour},
+			{Name: "js", Identity: "b", Policy: "js", Lifetime: time.Hour, Callers: 1, CallInterval: time.Minute},
+			{Name: "static", Identity: "c", Static: true, Lifetime: time.Hour},
+			{Name: "seeded", Identity: "d", IssueInitial: true, Lifetime: time.Hour, Proactive: true},
+		},
+		Timeline: []Step{
+			// At 55m the Teams session renews its upstream token: that stage fails.
+			{At: 54 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultFail, Status: 500, Count: 3}},
+			{At: 70 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultHang, Count: 1, Identity: "a"}},
+			{At: 70 * time.Minute, Action: ActionRefresh, Session: "tt"},
+			{At: 70*time.Minute + time.Second, Action: ActionAbort, Session: "tt"},
+		}}
+	sum, _ := playText(t, sc, 3*time.Hour)
+	for _, s := range append(sum.Sessions, sum.Totals) {
+		if s.IssuerCalls != s.Successes+s.Failures+s.Aborts+s.InFlight {
+			t.Errorf("%s: issuer calls %d != ok %d + failed %d + aborted %d + in flight %d",
+				s.Name, s.IssuerCalls, s.Successes, s.Failures, s.Aborts, s.InFlight)
+		}
+	}
+	by := map[string]SessionSummary{}
+	for _, s := range sum.Sessions {
+		by[s.Name] = s
+	}
+	if s := by["teams"]; s.Failures == 0 || s.UpstreamCalls == 0 {
+		t.Errorf("teams: %d failures, %d upstream calls; the injected failures should fail its upstream fetches", s.Failures, s.UpstreamCalls)
+	}
+	if s := by["static"]; s.IssuerCalls != 1 || s.Successes != 1 {
+		t.Errorf("static: %d issuer calls, %d ok; want its one issue, ok", s.IssuerCalls, s.Successes)
+	}
+	if s := by["tt"]; s.Aborts != 1 {
+		t.Errorf("tt: %d aborts, want the aborted hung refresh", s.Aborts)
+	}
+}
+
+// Issue 14, bug 13: "1 callers", "every 1m0s", "policy static, static".
+func TestSessionAddedSaysWhatTheSessionIsInPlainWords(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := newTestManager(t)
+		for _, tc := range []struct {
+			spec Spec
+			want string
+		}{
+			{Spec{Name: "c", Identity: "carol", Static: true, Callers: 1}, "identity carol, static token (issued once, never refreshed), 1 caller every 1m"},
+			{Spec{Name: "a", Identity: "alice", Proactive: true, Callers: 2, CallInterval: 30 * time.Second}, "identity alice, policy tokentop, proactive, 2 callers every 30s"},
+			{Spec{Name: "b", Identity: "bob", Policy: "js", Callers: 1, CallInterval: 90 * time.Second}, "identity bob, policy js, on demand, 1 caller every 1m30s"},
+		} {
+			s := mustAdd(t, m, tc.spec)
+			if e, _ := lastEvent(s, KindAdded); e.Message != tc.want {
+				t.Errorf("%s: session-added says %q, want %q", tc.spec.Name, e.Message, tc.want)
+			}
+		}
+	})
+}
+
+// Issue 14, bug 6: "forced: cached one had -2562047h47m16.854775808s left"
+// when there was no cached token.
+func TestTeamsFirstUpstreamFetchSaysThereWasNoCachedToken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := newTestManager(t)
+		s := mustAdd(t, m, Spec{Name: "t", Identity: "t", Proactive: true,
+			Teams: &TeamsSpec{UpstreamLifetime: time.Hour, RenewalOffset: 5 * time.Minute, ForceRefreshUnder: 10 * time.Minute}})
+		synctest.Wait()
+		if e, ok := lastEvent(s, KindUpstream); !ok || e.Message != "no cached upstream token" {
+			t.Errorf("first upstream fetch says %q, want \"no cached upstream token\"", e.Message)
+		}
+		time.Sleep(50*time.Minute + time.Second)
+		synctest.Wait()
+		if e, _ := lastEvent(s, KindUpstream); e.Message != "forced: cached one had 10m left, at most 10m" {
+			t.Errorf("the forced fetch says %q", e.Message)
+		}
+	})
+}
+
+func TestTeamsUpstreamFetchAfterTheCachedTokenExpiredSaysHowLongAgo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := newTestManager(t)
+		s := mustAdd(t, m, Spec{Name: "t", Identity: "t", Teams: &TeamsSpec{}})
+		tr := &teamsRefresher{s: s, spec: *s.Spec().Teams}
+		tr.cached = credential.AccessToken{Token: "old", ExpiresOn: time.Now().Add(-4 * time.Minute)}
+		if _, err := tr.upstream(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := lastEvent(s, KindUpstream); e.Message != "cached one expired 4m ago" {
+			t.Errorf("upstream-fetched says %q, want \"cached one expired 4m ago\"", e.Message)
+		}
+	})
+}
