@@ -17,6 +17,7 @@ const (
 	KindHTTP                   // an app-server endpoint (HTTP)
 	KindOAuth2                 // an OAuth2 client-credentials endpoint (OAuth2)
 	KindExec                   // a command (Exec)
+	KindACS                    // the Azure Communication Services Identity API (ACS)
 )
 
 func (k Kind) String() string {
@@ -29,6 +30,8 @@ func (k Kind) String() string {
 		return "oauth2"
 	case KindExec:
 		return "exec"
+	case KindACS:
+		return "acs"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -40,10 +43,20 @@ const SpecHelp = `valid issuer specs:
   fake                                      the embedded fake issuer
   http://host:port/getToken[#options]       an app server (POSTs {"username": IDENTITY})
   https://host/path[#options]               options: method=GET, body=TEMPLATE, token=PATH,
-                                            header=Name:value, header_env=Name:ENV_VAR (joined with &)
+                                            header=Name:value, header_env=Name:ENV_VAR,
+                                            jwks=URL or issuer_url=URL (joined with &)
   oauth2:token_url=URL,client_id=ID,secret_env=ENV_VAR[,scope=S][,audience=A][,resource=R]
-                                            OAuth2 client credentials (or secret_file=PATH)
-  exec:command arg1 arg2                    a command printing a token or JSON, e.g. exec:az account get-access-token -o json`
+                                            OAuth2 client credentials (or secret_file=PATH);
+                                            also [,jwks=URL] or [,issuer_url=URL]
+  exec:command arg1 arg2                    a command printing a token or JSON, e.g. exec:az account get-access-token -o json
+  exec[jwks=URL]:command arg1 arg2          the same, checking signatures (or exec[issuer_url=URL]:...)
+  acs:connection_string_env=ENV_VAR[,scope=S][,keep_users=true]
+                                            Azure Communication Services: a user per identity, made at its
+                                            first token, revoked on sign-out, deleted at exit (keep_users=true
+                                            keeps it); or connection_string_file=PATH; also [,jwks=URL]`
+
+// specKinds lists the kinds of spec, for an error about one that is none.
+const specKinds = "want fake, http(s)://..., oauth2:..., exec:... or acs:..."
 
 // specHelpPointer ends every spec error: where the valid specs are described.
 const specHelpPointer = "(see tokentop --help for issuer specs)"
@@ -59,6 +72,7 @@ type Spec struct {
 	HTTP   HTTPConfig
 	OAuth2 OAuth2Config
 	Exec   ExecConfig
+	ACS    ACSConfig
 }
 
 // ParseSpec reads an issuer spec (see the package documentation and
@@ -78,16 +92,16 @@ func ParseSpec(s string) (Spec, error) {
 	case strings.HasPrefix(s, "oauth2:"):
 		spec.Kind = KindOAuth2
 		spec.OAuth2, err = parseOAuth2Spec(strings.TrimPrefix(s, "oauth2:"))
-	case strings.HasPrefix(s, "exec:"):
+	case strings.HasPrefix(s, "exec:"), strings.HasPrefix(s, "exec["):
 		spec.Kind = KindExec
-		spec.Exec.Argv, err = splitArgs(strings.TrimPrefix(s, "exec:"))
-		if err == nil && len(spec.Exec.Argv) == 0 {
-			err = errors.New("no command after exec:")
-		}
+		spec.Exec, err = parseExecSpec(s)
+	case strings.HasPrefix(s, "acs:"):
+		spec.Kind = KindACS
+		spec.ACS, err = parseACSSpec(strings.TrimPrefix(s, "acs:"))
 	case s == "":
-		err = errors.New("empty spec")
+		err = errors.New("empty spec; " + specKinds)
 	default:
-		err = errors.New("unknown kind")
+		err = errors.New("unknown kind; " + specKinds)
 	}
 	if err != nil {
 		return Spec{}, fmt.Errorf("issuer spec %s: %w %s", specHead(s), err, specHelpPointer)
@@ -107,6 +121,8 @@ func (s Spec) New(opts Options) (Issuer, error) {
 		return NewOAuth2(s.OAuth2, opts)
 	case KindExec:
 		return NewExec(s.Exec, opts)
+	case KindACS:
+		return NewACS(s.ACS, opts)
 	}
 	return nil, fmt.Errorf("issuer spec of kind %s cannot be built %s", s.Kind, specHelpPointer)
 }
@@ -133,9 +149,13 @@ func specHead(s string) string {
 		return "http"
 	case strings.HasPrefix(s, "oauth2:"):
 		return "oauth2:…"
-	case strings.HasPrefix(s, "exec:"):
-		if argv, err := splitArgs(strings.TrimPrefix(s, "exec:")); err == nil && len(argv) > 0 {
-			return oneLine("exec:" + argv[0] + " …")
+	case strings.HasPrefix(s, "acs:"):
+		return "acs:…"
+	case strings.HasPrefix(s, "exec:"), strings.HasPrefix(s, "exec["):
+		if _, command, err := splitExecSpec(s); err == nil {
+			if argv, err := splitArgs(command); err == nil && len(argv) > 0 {
+				return oneLine("exec:" + argv[0] + " …")
+			}
 		}
 		return "exec:…"
 	}
@@ -211,8 +231,12 @@ func parseHTTPSpec(s string) (HTTPConfig, error) {
 					}
 					cfg.HeaderEnv[http.CanonicalHeaderKey(key)] = val
 				}
+			case "jwks", "issuer_url":
+				if err := cfg.Keys.setOption(name, v); err != nil {
+					return HTTPConfig{}, err
+				}
 			default:
-				return HTTPConfig{}, fmt.Errorf("unknown option %s after #; want method, body, token, header or header_env", printableName(name))
+				return HTTPConfig{}, fmt.Errorf("unknown option %s after #; want method, body, token, header, header_env, %s", printableName(name), keyOptionNames)
 			}
 		}
 	}
@@ -293,10 +317,14 @@ func parseOAuth2Spec(s string) (OAuth2Config, error) {
 				return OAuth2Config{}, errors.New("key auth: want header or params")
 			}
 			cfg.AuthStyle = val
+		case "jwks", "issuer_url":
+			if err := cfg.Keys.setOption(key, val); err != nil {
+				return OAuth2Config{}, err
+			}
 		case "secret", "client_secret":
 			return OAuth2Config{}, fmt.Errorf("%s: a secret never goes in the spec (it would show in ps and shell history); use secret_env=VAR or secret_file=PATH", key)
 		default:
-			return OAuth2Config{}, fmt.Errorf("unknown key %s; want token_url, client_id, secret_env, secret_file, scope, audience, resource or auth", printableName(key))
+			return OAuth2Config{}, fmt.Errorf("unknown key %s; want token_url, client_id, secret_env, secret_file, scope, audience, resource, auth, %s", printableName(key), keyOptionNames)
 		}
 	}
 	if err := cfg.check(); err != nil {

@@ -30,6 +30,24 @@ func TestParseSpecReadsEachKind(t *testing.T) {
 				Argv: []string{"az", "account", "get-access-token", "--resource", "https://communication.azure.com", "-o", "json"}}}},
 		{`exec:my\ tool "a \"quoted\" arg" ''`,
 			issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{Argv: []string{"my tool", `a "quoted" arg`, ""}}}},
+		// Signing keys: jwks=URL or issuer_url=URL (OIDC discovery).
+		{"https://app.example/getToken#jwks=https://login.example/keys",
+			issuer.Spec{Kind: issuer.KindHTTP, HTTP: issuer.HTTPConfig{URL: "https://app.example/getToken",
+				Keys: issuer.KeySource{JWKS: "https://login.example/keys"}}}},
+		{"http://127.0.0.1:8080/getToken#issuer_url=http%3A%2F%2F127.0.0.1%3A8080&token=data.token",
+			issuer.Spec{Kind: issuer.KindHTTP, HTTP: issuer.HTTPConfig{URL: "http://127.0.0.1:8080/getToken", TokenField: "data.token",
+				Keys: issuer.KeySource{IssuerURL: "http://127.0.0.1:8080"}}}},
+		{"oauth2:token_url=https://login.example/t/token,client_id=app,secret_env=S,issuer_url=https://login.example/t/v2.0",
+			issuer.Spec{Kind: issuer.KindOAuth2, OAuth2: issuer.OAuth2Config{TokenURL: "https://login.example/t/token", ClientID: "app", SecretEnv: "S",
+				Keys: issuer.KeySource{IssuerURL: "https://login.example/t/v2.0"}}}},
+		{"exec[jwks=https://login.example/keys]:az account get-access-token -o json",
+			issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{Argv: []string{"az", "account", "get-access-token", "-o", "json"},
+				Keys: issuer.KeySource{JWKS: "https://login.example/keys"}}}},
+		// The options end at the ] that closes exec[, past an IPv6 address.
+		{"exec[ issuer_url=http://[::1]:8080 ]:get-token --for 'a b'",
+			issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{Argv: []string{"get-token", "--for", "a b"},
+				Keys: issuer.KeySource{IssuerURL: "http://[::1]:8080"}}}},
+		{"exec[]:get-token", issuer.Spec{Kind: issuer.KindExec, Exec: issuer.ExecConfig{Argv: []string{"get-token"}}}},
 	}
 	for _, tc := range cases {
 		got, err := issuer.ParseSpec(tc.spec)
@@ -66,6 +84,19 @@ func TestParseSpecErrorsAreOneLineSayingWhatIsWrongAndPointingToHelp(t *testing.
 		"exec:":             "no command after exec:",
 		`exec:az "unclosed`: `unclosed " quote`,
 		`exec:az trailing\`: `lone \`,
+		"http://h/p#jwks=https://a/k&issuer_url=https://a":                 "give jwks or issuer_url, not both",
+		"http://h/p#jwks=https://a/k&jwks=https://b/k":                     "option jwks given twice",
+		"http://h/p#jwks=ftp://a/k":                                        "jwks: want http://host/path",
+		"http://h/p#issuer_url=https://user:hunter2@a":                     "issuer_url: the URL carries a user or password",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,jwks=/keys": "jwks: want http://host/path",
+		"oauth2:token_url=https://x/t,client_id=a,secret_env=S,colour=red": "jwks or issuer_url",
+		"exec[jwks=https://a/k:get-token":                                  "exec[ has no closing ]",
+		"exec[jwks=https://a/k]get-token":                                  "no : after the options",
+		"exec[colour=red]:get-token":                                       `unknown option "colour" in exec[...]`,
+		"exec[https://a/k]:get-token":                                      "without =",
+		"exec[jwks=]:get-token":                                            "option jwks has no value",
+		"exec[jwks=https://a/k]:":                                          "no command",
+		"exec[issuer_url=http://u:hunter2@a]:get-token":                    "carries a user or password",
 	}
 	for spec, want := range cases {
 		_, err := issuer.ParseSpec(spec)
