@@ -29,6 +29,7 @@
 //	                                 *token*, *secret*, *auth*) and for user:password@
 //	                                 in the URL: use header_env
 //	      header_env=Name:VAR        header whose value is read from env var VAR
+//	      jwks=URL | issuer_url=URL  the signing keys (see Signature checks)
 //	    e.g. 'https://app.example/getToken#token=accessToken.token&header_env=Authorization:APP_AUTH'
 //
 //	oauth2:token_url=URL,client_id=ID,secret_env=VAR|secret_file=PATH[,scope=S]...[,audience=A][,resource=R][,auth=header|params]
@@ -37,7 +38,8 @@
 //	    trimmed), never from the spec itself. scope may repeat, or hold several
 //	    scopes separated by spaces; without one the request's scopes are sent.
 //	    audience and resource are sent as extra token-request parameters.
-//	    Values cannot contain commas.
+//	    jwks=URL or issuer_url=URL name the signing keys. Values cannot
+//	    contain commas.
 //
 //	exec:command arg1 arg2 ...
 //	    Runs a command (no shell; words are split on spaces, with '...' and
@@ -54,6 +56,11 @@
 //	    token printed before the command exited is used even if a child it
 //	    left behind still holds stdout open.
 //
+//	exec[jwks=URL]:command arg1 arg2 ...
+//	exec[issuer_url=URL]:command arg1 arg2 ...
+//	    The same, with the signing keys; the options end at the ] that closes
+//	    exec[, so an IPv6 address needs no quoting.
+//
 //	acs:connection_string_env=VAR|connection_string_file=PATH[,scope=S]...[,keep_users=true][,jwks=URL|issuer_url=URL]
 //	    The Azure Communication Services Identity REST API, with the connection
 //	    string "endpoint=https://HOST/;accesskey=KEY" read from the
@@ -67,6 +74,19 @@
 //	    Close deletes the users made (keep_users=true keeps them), within 30s.
 //	    http is taken only for a loopback endpoint (an emulator such as
 //	    tokentop fakeissuer).
+//
+// # HTTP timings and signature checks
+//
+// When a call's context carries a [CallInfo] ([WithCallInfo]), the HTTP and
+// OAuth2 adapters fill CallInfo.HTTP with the timings of the call's last
+// HTTP exchange, through net/http/httptrace, and every adapter fills
+// CallInfo.Signature. The keys come from jwks=URL (a JWK Set) or
+// issuer_url=URL (an OpenID Connect issuer whose discovery document names
+// its JWK Set); without them a token is not checked ([WhyNoKeys]). They are
+// fetched with the adapter's HTTP client when it is built, every hour, and
+// for a kid the set lacks at most once per 5 minutes. Neither a failed fetch
+// nor a bad signature fails the call: the verdict says what went wrong.
+// Close the adapter (io.Closer) to stop the refresh.
 //
 // # Shared behaviour
 //
