@@ -700,30 +700,6 @@ func parseACSSpec(s string) (ACSConfig, error) {
 	return cfg, nil
 }
 
-// parsePairs calls each with the key and value of every key=value pair of
-// s, pairs joined with commas, spaces around keys and values trimmed, empty
-// pairs skipped. A pair without = or without a value is an error that
-// never echoes the pair: it may be a secret typed in the wrong place.
-func parsePairs(s string, each func(key, val string) error) error {
-	for _, pair := range strings.Split(s, ",") {
-		if strings.TrimSpace(pair) == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(pair, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		switch {
-		case !ok:
-			return errors.New("a part without =: want key=value pairs joined with commas")
-		case val == "":
-			return fmt.Errorf("key %s has no value: want key=value pairs joined with commas", printableName(key))
-		}
-		if err := each(key, val); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 var (
 	_ Issuer    = (*ACS)(nil)
 	_ Revoker   = (*ACS)(nil)

@@ -285,18 +285,7 @@ func isNameText(s string) bool {
 
 func parseOAuth2Spec(s string) (OAuth2Config, error) {
 	var cfg OAuth2Config
-	for _, pair := range strings.Split(s, ",") {
-		if strings.TrimSpace(pair) == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(pair, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		if !ok || val == "" {
-			if !ok { // the part may be a secret typed in the wrong place
-				return OAuth2Config{}, errors.New("a part without =: want key=value pairs joined with commas")
-			}
-			return OAuth2Config{}, fmt.Errorf("key %s has no value: want key=value pairs joined with commas", printableName(key))
-		}
+	err := parsePairs(s, func(key, val string) error {
 		switch key {
 		case "token_url":
 			cfg.TokenURL = val
@@ -314,23 +303,49 @@ func parseOAuth2Spec(s string) (OAuth2Config, error) {
 			cfg.Resource = val
 		case "auth":
 			if val != "header" && val != "params" {
-				return OAuth2Config{}, errors.New("key auth: want header or params")
+				return errors.New("key auth: want header or params")
 			}
 			cfg.AuthStyle = val
 		case "jwks", "issuer_url":
-			if err := cfg.Keys.setOption(key, val); err != nil {
-				return OAuth2Config{}, err
-			}
+			return cfg.Keys.setOption(key, val)
 		case "secret", "client_secret":
-			return OAuth2Config{}, fmt.Errorf("%s: a secret never goes in the spec (it would show in ps and shell history); use secret_env=VAR or secret_file=PATH", key)
+			return fmt.Errorf("%s: a secret never goes in the spec (it would show in ps and shell history); use secret_env=VAR or secret_file=PATH", key)
 		default:
-			return OAuth2Config{}, fmt.Errorf("unknown key %s; want token_url, client_id, secret_env, secret_file, scope, audience, resource, auth, %s", printableName(key), keyOptionNames)
+			return fmt.Errorf("unknown key %s; want token_url, client_id, secret_env, secret_file, scope, audience, resource, auth, %s", printableName(key), keyOptionNames)
 		}
+		return nil
+	})
+	if err == nil {
+		err = cfg.check()
 	}
-	if err := cfg.check(); err != nil {
+	if err != nil {
 		return OAuth2Config{}, err
 	}
 	return cfg, nil
+}
+
+// parsePairs calls each with the key and value of every key=value pair of
+// s, pairs joined with commas, spaces around keys and values trimmed, empty
+// pairs skipped. A pair without = or without a value is an error that
+// never echoes the pair: it may be a secret typed in the wrong place.
+func parsePairs(s string, each func(key, val string) error) error {
+	for _, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(pair, "=")
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		switch {
+		case !ok:
+			return errors.New("a part without =: want key=value pairs joined with commas")
+		case val == "":
+			return fmt.Errorf("key %s has no value: want key=value pairs joined with commas", printableName(key))
+		}
+		if err := each(key, val); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // splitArgs splits a command line into words like a shell would, without
