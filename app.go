@@ -66,12 +66,21 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		if cfg.speed != 0 && cfg.speed != 1 {
 			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with an %s issuer", cfg.speed, spec.Kind)
 		}
-		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv)})
+		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv), Timeout: cfg.issuerTimeout})
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
+		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created
+			a.closers = append(a.closers, func() error {
+				err := c.Close()
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
+				}
+				return err
+			})
+		}
 		a.speed = 1
-		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}}
+		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}, IssueTimeout: cfg.issuerTimeout}
 		return a, nil
 	}
 
@@ -97,7 +106,7 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
 	// The fake is also the manager's resource check and fault injector.
-	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency}
+	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency, IssueTimeout: cfg.issuerTimeout}
 	a.verify = verifySignature(fake)
 	return a, nil
 }
@@ -216,8 +225,8 @@ func (a *app) runTUI(ctx context.Context) error {
 			<-done
 		}()
 	}
-	if err := m.Start(a.scenario); err != nil {
-		return fmt.Errorf("scenario %s: %w", a.scenario.Name, err)
+	if err := a.start(m); err != nil {
+		return err
 	}
 	return ui.Run(ctx, m, ui.Options{
 		Issuer:          m.IssuerName(),
@@ -227,6 +236,12 @@ func (a *app) runTUI(ctx context.Context) error {
 		ShowSecrets:     a.cfg.showSecrets,
 		CanInjectFaults: a.canInjectFaults(),
 	})
+}
+
+// start adds the scenario's sessions to m. Its error already names the
+// scenario ("scenario demo: ..."), so it is not wrapped again.
+func (a *app) start(m *session.Manager) error {
+	return m.Start(a.scenario)
 }
 
 func lookupEnv(getenv func(string) string) func(string) (string, bool) {

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"tokentop/session"
 )
 
 // config is the parsed command line of the tokentop TUI and headless runner.
@@ -23,10 +26,13 @@ type config struct {
 	headless    bool
 	duration    time.Duration
 	json        bool
-	failOnGap   bool
-	showSecrets bool
-	version     bool
-	help        bool
+	// issuerTimeout bounds each issuer call (session.Options.IssueTimeout,
+	// and a real issuer adapter's own timeout).
+	issuerTimeout time.Duration
+	failOnGap     bool
+	showSecrets   bool
+	version       bool
+	help          bool
 }
 
 // usageError marks a command-line mistake: exit status 2, and a pointer to --help.
@@ -49,16 +55,17 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tokentop", pflag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.SortFlags = false
-	fs.StringVar(&cfg.issuer, "issuer", "fake", "where tokens come from: fake, an http(s) URL, oauth2:..., exec:...")
+	fs.StringVar(&cfg.issuer, "issuer", "fake", "where tokens come from: fake, an http(s) URL, oauth2:..., exec:..., acs:... (below)")
+	fs.DurationVar(&cfg.issuerTimeout, "issuer-timeout", defaultIssuerTimeout, "how long one issuer call may take before it fails, from 1s to 10m")
 	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario (demo, outage, short-lived, signout, herd) or a scenario file")
-	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,identity=alice,policy=js,proactive=true,... (repeatable)")
+	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,policy=js,callers=2,... (repeatable; keys below)")
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
 	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")
 	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
-	fs.DurationVar(&cfg.duration, "duration", 0, "virtual time to play headless (default: the scenario's, else 1h)")
-	fs.BoolVar(&cfg.json, "json", false, "headless output as JSON lines (one per event, then a summary)")
+	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h)")
+	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
@@ -102,25 +109,63 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, envErr
 	}
 	cfg.scenarioSet = fs.Changed("scenario")
-	if cfg.speed != 0 { // 0: the default for the mode
-		if err := checkSpeed(cfg.speed); err != nil {
-			return cfg, fs, usageError{err}
-		}
-	}
-	if cfg.duration < 0 {
-		return cfg, fs, usagef("--duration %v: must be positive", cfg.duration)
-	}
-	if cfg.json && !cfg.headless {
-		return cfg, fs, usagef("--json goes with --headless")
-	}
-	if cfg.failOnGap && !cfg.headless {
-		return cfg, fs, usagef("--fail-on-gap goes with --headless")
-	}
-	if err := checkClock(cfg); err != nil {
+	if err := checkValues(cfg, fs); err != nil {
 		return cfg, fs, err
 	}
 	return cfg, fs, nil
 }
+
+// checkValues refuses flag values that parse but cannot work, before
+// anything runs. Zero stands for "the default" in config, so a zero given
+// on the command line (or in the environment) is refused rather than
+// silently taken for the default.
+func checkValues(cfg config, fs *pflag.FlagSet) error {
+	if fs.Changed("speed") {
+		if err := checkSpeed(cfg.speed); err != nil {
+			if cfg.speed == 0 {
+				return usagef("%v; leave --speed out for the default (60 on screen, 3600 headless)", err)
+			}
+			return usageError{err}
+		}
+	}
+	if fs.Changed("duration") && cfg.duration <= 0 {
+		return usagef("--duration %v: want a positive duration such as 2h; leave it out for the scenario's own", cfg.duration)
+	}
+	if cfg.issuerTimeout < minIssuerTimeout || cfg.issuerTimeout > maxIssuerTimeout {
+		return usagef("--issuer-timeout %v: want a duration from %v to %v", cfg.issuerTimeout, minIssuerTimeout, maxIssuerTimeout)
+	}
+	if err := checkPolicy("--policy", cfg.policy); err != nil {
+		return err
+	}
+	if !cfg.headless {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"duration", fs.Changed("duration")}, {"json", cfg.json}, {"fail-on-gap", cfg.failOnGap}} {
+			if f.set {
+				return usagef("--%s goes with --headless: the live screen runs until you quit it", f.name)
+			}
+		}
+	}
+	return checkClock(cfg)
+}
+
+// checkPolicy refuses a refresh policy name that is not one (empty is the default).
+func checkPolicy(what, name string) error {
+	if name == "" || slices.Contains(session.PolicyNames(), name) {
+		return nil
+	}
+	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(session.PolicyNames(), ", "))
+}
+
+// Issuer call time limits (--issuer-timeout): the session manager's default,
+// and a range wide enough for a slow command (exec:) yet short enough that a
+// hung call is noticed.
+const (
+	defaultIssuerTimeout = 30 * time.Second
+	minIssuerTimeout     = time.Second
+	maxIssuerTimeout     = 10 * time.Minute
+)
 
 // Clock modes (--clock).
 const (

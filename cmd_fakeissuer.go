@@ -69,9 +69,7 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 	fs.BoolVar(&cfg.upstreamCache, "upstream-cache", false, "answer /oauth2/token from an MSAL-like cache (force_refresh=true skips it)")
 	fs.DurationVar(&cfg.renewalOffset, "upstream-renewal-offset", fakeissuer.DefaultUpstreamRenewalOffset, "with --upstream-cache: renew a cached token this long before it expires")
 	fs.Usage = func() {} // --help prints below, to stdout; errors say "see --help"
-	printHelp := func() {
-		fmt.Fprintf(stdout, "Usage: tokentop fakeissuer [flags]\n\nRuns the fake token issuer as an HTTP server until interrupted.\nThe OAuth2 client id comes from $%s (default %q).\n\nFlags:\n%s", envFakeClientID, fakeissuer.DefaultClientID, fs.FlagUsages())
-	}
+	printHelp := func() { printFakeIssuerHelp(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printHelp()
@@ -93,6 +91,61 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 		return 1
 	}
 	return 0
+}
+
+// printFakeIssuerHelp writes `tokentop fakeissuer --help`: flags,
+// endpoints, the admin API's fault fields, and examples.
+func printFakeIssuerHelp(w io.Writer, fs *pflag.FlagSet) {
+	var endpoints strings.Builder
+	for _, e := range [][2]string{
+		{"POST " + fakeissuer.PathGetToken + ` {"username": "alice"}`, "an ACS sample app server's token"},
+		{"POST " + fakeissuer.PathGetTokenForTeams + ` {"teamsToken": "..."}`, "an ACS token for a Teams token"},
+		{"GET  " + fakeissuer.PathOpenIDConfig, "OIDC discovery"},
+		{"GET  " + fakeissuer.PathJWKS, "the signing keys (JWKS)"},
+		{"POST " + fakeissuer.PathOAuth2Token, "OAuth2 client credentials"},
+		{"GET  " + fakeissuer.PathMe + " (Bearer TOKEN)", "a resource: 200 with the claims, or 401 saying why"},
+		{"GET|POST|DELETE " + fakeissuer.PathAdminFaults, "admin: list, inject, clear faults"},
+		{"DELETE " + fakeissuer.PathAdminFaults + "/ID", "admin: remove one fault"},
+		{"GET  " + fakeissuer.PathAdminStats + "?offset=N&limit=M", "admin: counters per identity"},
+		{"POST " + fakeissuer.PathAdminRevoke + ` {"identity": "alice"}`, "admin: revoke an identity's tokens"},
+		{"POST /identities, /identities/ID/:issueAccessToken...", "the ACS Identity REST API (HMAC)"},
+	} {
+		fmt.Fprintf(&endpoints, "  %-54s %s\n", e[0], e[1])
+	}
+	fmt.Fprintf(w, `Usage: tokentop fakeissuer [flags]
+
+Runs the fake token issuer as an HTTP server until interrupted (Ctrl-C).
+The OAuth2 client id comes from $%[1]s (default %[2]q), its secret from
+$%[3]s or --client-secret-file (else one is generated).
+
+Flags:
+%[4]s
+Endpoints:
+%[5]s
+Admin API: JSON bodies with Content-Type: application/json; loopback Host names only, and
+Authorization: Bearer TOKEN when $%[6]s or --admin-token-file sets a token (required
+beyond loopback). A fault (POST %[7]s) has the fields of a scenario file's timeline step:
+  fault         %[8]s
+  for           how long it lasts, e.g. "2m" (required for down)
+  count         how many calls it affects (default: every call while it lasts)
+  status        the HTTP status of fail (default 500) or down (503)
+  retry_after   the Retry-After sent with a 429 or 503, e.g. "3s"
+  latency       the delay of latency, e.g. "2s"
+  lifetime      the token lifetime of short-lifetime (default 5m)
+  identity      only token requests for this identity
+  Durations are Go durations ("1.5s", "2m") or numbers of seconds. The older names
+  kind, duration and retryAfter are still read.
+
+Examples:
+  tokentop fakeissuer
+  tokentop fakeissuer --listen 127.0.0.1:0 --speed 60 --alg RS256
+  tokentop --issuer http://127.0.0.1:8080%[9]s --speed 1      (in another terminal)
+  curl -d '{"username":"alice"}' http://127.0.0.1:8080%[9]s
+  curl -H 'Content-Type: application/json' -d '{"fault":"fail","status":503,"count":2}' http://127.0.0.1:8080%[7]s
+  curl -H 'Content-Type: application/json' -d '{"fault":"down","for":"2m"}' http://127.0.0.1:8080%[7]s
+  curl -X DELETE http://127.0.0.1:8080%[7]s
+`, envFakeClientID, fakeissuer.DefaultClientID, envFakeClientSecret, fs.FlagUsages(), endpoints.String(),
+		envAdminToken, fakeissuer.PathAdminFaults, fakeissuer.FaultKindNames(), fakeissuer.PathGetToken)
 }
 
 // checkFakeIssuerConfig refuses flag values that parse but make no sense.

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,34 +10,58 @@ import (
 	"tokentop/session"
 )
 
-// sessionKeys are the keys a --session value may hold, with what each takes.
-var sessionKeys = map[string]string{
-	"name":         "a unique name",
-	"identity":     "the user the tokens are for",
-	"scopes":       "scopes separated by '+', e.g. chat+voip",
-	"policy":       "tokentop, js, dotnet, java or python",
-	"proactive":    "true or false",
-	"static":       "true or false",
-	"initial":      "true: seed the credential with a token issued at start",
-	"lifetime":     "a duration such as 1h or 90m",
-	"callers":      "how many simulated callers (0 or more)",
-	"interval":     "a duration between one caller's calls, such as 30s",
-	"resource":     "true: send each token to the resource check (/api/me)",
-	"teams":        "true: a two-stage Teams session",
-	"renewal":      "Teams: the upstream cache's renewal offset, such as 5m",
-	"force-under":  "Teams: force a new upstream token under this validity, such as 10m",
-	"upstream-ttl": "Teams: the upstream token's lifetime, such as 1h",
+// sessionKey is a key a --session value may hold, with what it takes.
+type sessionKey struct{ key, what string }
+
+// sessionKeys are the keys a --session value may hold, in the order --help
+// lists them.
+var sessionKeys = []sessionKey{
+	{"name", "a unique name (default: the identity)"},
+	{"identity", "the user the tokens are for (default: the name)"},
+	{"scopes", "scopes separated by '+', e.g. chat+voip (default chat+voip)"},
+	{"policy", "tokentop, js, dotnet, java or python (default: --policy, else tokentop)"},
+	{"proactive", "true or false: refresh before expiry (default true; false with static)"},
+	{"static", "true or false: one token, never refreshed"},
+	{"initial", "true: seed the credential with a token issued at start"},
+	{"lifetime", "the token lifetime asked for, such as 90m (default 1h)"},
+	{"callers", "how many simulated callers, 0 or more (default 1)"},
+	{"interval", "a duration between one caller's calls, such as 30s (default 1m)"},
+	{"resource", "true: send each token to the resource check (/api/me)"},
+	{"teams", "true: a two-stage Teams session"},
+	{"renewal", "Teams: the upstream cache's renewal offset, such as 5m"},
+	{"force-under", "Teams: force a new upstream token under this validity, such as 10m"},
+	{"upstream-ttl", "Teams: the upstream token's lifetime, such as 1h"},
+}
+
+// sessionKeyWhat is what key takes, or "" for an unknown key.
+func sessionKeyWhat(key string) string {
+	for _, k := range sessionKeys {
+		if k.key == key {
+			return k.what
+		}
+	}
+	return ""
 }
 
 // boolKeys may stand alone in a --session value: "static" is "static=true".
 var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true}
 
+// Defaults of a --session value, the same as the screen's new-session form
+// (n): one caller, proactive refresh, scopes chat and voip, 1h tokens.
+var defaultSessionScopes = []string{"chat", "voip"}
+
+const (
+	defaultSessionCallers  = 1
+	defaultSessionLifetime = time.Hour
+)
+
 // parseSessionFlag turns name=alice,identity=alice,policy=js,... into a Spec.
-// defaultPolicy applies when the value names none.
+// defaultPolicy applies when the value names none. Keys left out take the
+// new-session form's defaults: one caller, proactive (unless static).
 func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
-	spec := session.Spec{Policy: defaultPolicy}
+	spec := session.Spec{Policy: defaultPolicy, Callers: defaultSessionCallers, Lifetime: defaultSessionLifetime}
 	var teams session.TeamsSpec
-	var isTeams bool
+	var isTeams, proactiveSet, scopesSet bool
 	for _, field := range strings.Split(value, ",") {
 		field = strings.TrimSpace(field)
 		if field == "" {
@@ -57,11 +81,15 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 		case "identity":
 			spec.Identity = val
 		case "scopes":
-			spec.Scopes = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' })
+			spec.Scopes, scopesSet = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' }), true
 		case "policy":
+			if err := checkPolicy(fmt.Sprintf("--session %q: policy", value), val); err != nil {
+				return spec, err
+			}
 			spec.Policy = val
 		case "proactive":
 			spec.Proactive, err = strconv.ParseBool(val)
+			proactiveSet = true
 		case "static":
 			spec.Static, err = strconv.ParseBool(val)
 		case "initial":
@@ -89,8 +117,14 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 			return spec, fmt.Errorf("--session %q: unknown key %q (keys: %s)", value, key, keyList())
 		}
 		if err != nil {
-			return spec, fmt.Errorf("--session %q: %s=%q: want %s", value, key, val, sessionKeys[key])
+			return spec, fmt.Errorf("--session %q: %s=%q: want %s", value, key, val, sessionKeyWhat(key))
 		}
+	}
+	if !proactiveSet {
+		spec.Proactive = !spec.Static
+	}
+	if !scopesSet {
+		spec.Scopes = slices.Clone(defaultSessionScopes)
 	}
 	if isTeams {
 		spec.Teams = &teams
@@ -107,11 +141,11 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 	return spec, nil
 }
 
+// keyList names every --session key, in --help's order.
 func keyList() string {
-	keys := make([]string, 0, len(sessionKeys))
-	for k := range sessionKeys {
-		keys = append(keys, k)
+	keys := make([]string, len(sessionKeys))
+	for i, k := range sessionKeys {
+		keys[i] = k.key
 	}
-	sort.Strings(keys)
 	return strings.Join(keys, ", ")
 }
