@@ -21,8 +21,10 @@ type backend interface {
 	Dispose(name string) error
 	SignOut(identity string) error
 	Burst(name string, n int) error
+	// Remove takes a disposed session off the list.
+	Remove(name string) error
 	// Faults lists the faults the fault menu offers, in menu order.
-	Faults() []string
+	Faults() []faultOption
 	InjectFault(fault, session string) error
 	// Policies lists the policy names the new-session form cycles through.
 	Policies() []string
@@ -39,6 +41,7 @@ type frame struct {
 	Totals   totals
 	Sessions []sessionView
 	Detail   *sessionDetail // the selected session's history; nil when none
+	Run      runInfo        // the scenario, its next step and the issuer's state (runinfo.go)
 }
 
 // totals are the header's counters.
@@ -53,16 +56,28 @@ type totals struct {
 	EventsNotKept int64
 }
 
+// faultOption is one entry of the fault menu.
+type faultOption struct {
+	Label    string
+	ClearAll bool // the entry clears every fault rather than injecting one
+}
+
 // sessionView is one table row.
 type sessionView struct {
 	Name, Identity, Policy string
 	State                  state
+	Static                 bool      // a static credential: one token, never refreshed
+	HasToken               bool      // the session holds a token (valid or not)
+	InFlight               int       // refreshes in flight, which a aborts
 	Waiters                int       // callers waiting on the refresh in flight
 	NextAt                 time.Time // next scheduled attempt, for retrying
 	IssuedAt, ExpiresOn    time.Time // of the current token; zero when none
 	Window                 time.Duration
 	Refreshes, Failures    int64
 	LastLatency            time.Duration
+	// ResourceAccepted and ResourceRefused count the resource checks
+	// (the fake's /api/me) of the tokens the session's callers got.
+	ResourceAccepted, ResourceRefused int64
 }
 
 // sessionDetail is the history of the selected session.
@@ -73,6 +88,13 @@ type sessionDetail struct {
 	Valid     []interval
 	Marks     []laneMark
 	Log       []logLine
+	// Logged counts every event the session has logged, kept or not; it
+	// only grows, so the screen counts the events that arrived while the
+	// user had the log scrolled up.
+	Logged uint64
+	// Revoked says the issuer revoked the token's identity (a sign-out);
+	// SignedOut that the identity was signed out, revoked or not.
+	Revoked, SignedOut bool
 }
 
 // logLine is one event-log entry.
@@ -88,5 +110,8 @@ type newSession struct {
 	Scopes    []string
 	Policy    string
 	Proactive bool
-	Lifetime  time.Duration
+	Static    bool          // one token, never refreshed
+	Lifetime  time.Duration // asked of the issuer
+	Callers   int           // simulated callers calling GetToken
+	Interval  time.Duration // between one caller's calls
 }

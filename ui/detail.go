@@ -36,7 +36,7 @@ func (m Model) detail(height int) string {
 	} else { // the selection moved and its detail is on its way: never show another session's claims
 		lines = append(lines, m.styles.Muted.Render(" reading "+sv.Name+"…"), "", "")
 	}
-	lane := timelineLane{Now: m.frame.Now, Span: m.opts.Timeline}
+	lane := timelineLane{Now: m.frame.Now, Span: m.opts.Timeline, Virtual: m.virtual}
 	if d != nil {
 		lane.Valid, lane.Marks = d.Valid, d.Marks
 	}
@@ -101,10 +101,35 @@ func (m Model) detailBadges() string {
 			timeBadge = badge(false, false, "time: expired")
 		}
 	}
-	if m.tokenRaw == "" {
-		decoded, sig, timeBadge = s.Muted.Render("no token"), "", ""
+	var ended string // a sign-out: the token is refused whatever its times say
+	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf {
+		switch {
+		case d.Revoked:
+			timeBadge = badge(false, false, "revoked (signed out)")
+		case d.SignedOut:
+			ended = badge(false, false, "signed out")
+		}
 	}
-	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge), "  ")
+	if m.tokenRaw == "" {
+		decoded, sig, timeBadge, ended = s.Muted.Render("no token"), "", "", ""
+	}
+	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge, ended, m.resourceBadge()), "  ")
+}
+
+// resourceBadge counts the resource checks (the fake's /api/me) of the
+// tokens the selected session's callers got: refusals mean callers held a
+// token the resource no longer took. Empty when there were none.
+func (m Model) resourceBadge() string {
+	sv, ok := m.selectedView()
+	if !ok || sv.ResourceAccepted+sv.ResourceRefused == 0 {
+		return ""
+	}
+	s := m.styles
+	text := "resource: " + thousands(sv.ResourceAccepted) + " accepted, "
+	if sv.ResourceRefused > 0 {
+		return s.Muted.Render(text) + s.Warning.Render(thousands(sv.ResourceRefused)+" refused")
+	}
+	return s.Muted.Render(text + "0 refused")
 }
 
 // detailTimes is the second line: iat, nbf and exp as absolute and relative times.
@@ -163,28 +188,4 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
-}
-
-// renderLog formats the selected session's event log for the viewport and,
-// with --show-secrets, its whole token as the last line, where a following
-// log keeps it in view.
-func (m Model) renderLog(d *sessionDetail, token string) string {
-	// Long lines (errors, mostly) wrap at word boundaries under their text,
-	// clear of the time column.
-	const indent = "           " // " 15:04:05  "
-	textWidth := max(m.width-len(indent), 20)
-	lines := make([]string, 0, 8)
-	if d == nil || len(d.Log) == 0 {
-		lines = append(lines, m.styles.Muted.Render(" no events yet"))
-	} else {
-		for _, l := range d.Log {
-			text := strings.ReplaceAll(ansi.Wrap(l.Text, textWidth, ""), "\n", "\n"+indent)
-			lines = append(lines, " "+m.styles.EventTime.Render(l.At.Format("15:04:05"))+"  "+text)
-		}
-	}
-	if token != "" {
-		wrapped := strings.ReplaceAll(ansi.Hardwrap(token, textWidth, false), "\n", "\n"+indent)
-		lines = append(lines, " "+m.styles.ClaimKey.Render("token")+"     "+wrapped)
-	}
-	return strings.Join(lines, "\n")
 }

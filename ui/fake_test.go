@@ -31,6 +31,9 @@ func (f *fakeBackend) Frame(detail string) frame {
 	fr.Totals.Sessions = len(f.sessions)
 	if d, ok := f.details[detail]; ok {
 		c := *d
+		if c.Logged == 0 { // scripted logs count what they hold
+			c.Logged = uint64(len(c.Log))
+		}
 		fr.Detail = &c
 	}
 	return fr
@@ -48,8 +51,11 @@ func (f *fakeBackend) Abort(name string) error        { return f.record("abort %
 func (f *fakeBackend) Dispose(name string) error      { return f.record("dispose %s", name) }
 func (f *fakeBackend) SignOut(identity string) error  { return f.record("signout %s", identity) }
 func (f *fakeBackend) Burst(name string, n int) error { return f.record("burst %s %d", name, n) }
-func (f *fakeBackend) Faults() []string {
-	return []string{"fail the next 3 calls (500)", "throttle the next 3 calls (429)", "add 2s latency to the next 5 calls", "issuer down for 5m (every identity)"}
+func (f *fakeBackend) Remove(name string) error       { return f.record("remove %s", name) }
+func (f *fakeBackend) Faults() []faultOption {
+	return []faultOption{{Label: "fail the next 3 calls (500)"}, {Label: "throttle the next 3 calls (429)"},
+		{Label: "add 2s latency to the next 5 calls"}, {Label: "issuer down for 5m (every identity)"},
+		{Label: "clear all faults", ClearAll: true}}
 }
 func (f *fakeBackend) InjectFault(fault, session string) error {
 	return f.record("fault %q on %s", fault, session)
@@ -58,7 +64,8 @@ func (f *fakeBackend) Policies() []string {
 	return []string{"tokentop", "js", "dotnet", "java", "python"}
 }
 func (f *fakeBackend) Add(s newSession) (string, error) {
-	return s.Identity, f.record("add %s %v %s proactive=%v %s", s.Identity, s.Scopes, s.Policy, s.Proactive, s.Lifetime)
+	return s.Identity, f.record("add %s %v %s proactive=%v static=%v %s callers=%d every %s",
+		s.Identity, s.Scopes, s.Policy, s.Proactive, s.Static, s.Lifetime, s.Callers, s.Interval)
 }
 
 func (f *fakeBackend) Calls() []string {
@@ -100,10 +107,13 @@ func demoBackend(now time.Time) *fakeBackend {
 			{Name: "bob-calling", Identity: "bob", Policy: "js", State: stateInWindow,
 				IssuedAt: bobIat, ExpiresOn: bobIat.Add(time.Hour), Window: 10 * time.Minute,
 				Refreshes: 1, Failures: 1, LastLatency: 1200 * time.Millisecond},
-			{Name: "carol-static", Identity: "carol", Policy: "static", State: stateExpired,
+			{Name: "carol-static", Identity: "carol", Policy: "static", State: stateExpired, Static: true,
 				IssuedAt: carolIat, ExpiresOn: carolIat.Add(time.Hour), Window: 10 * time.Minute},
 		},
 		details: map[string]*sessionDetail{},
+	}
+	for i := range f.sessions {
+		f.sessions[i].HasToken = true
 	}
 	f.details["alice-chat"] = &sessionDetail{
 		Name:  "alice-chat",

@@ -3,10 +3,14 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"tokentop/fakeissuer"
+	"tokentop/session"
 )
 
 // formField indexes the new-session form's fields.
@@ -17,26 +21,51 @@ const (
 	fieldScopes
 	fieldPolicy
 	fieldProactive
+	fieldStatic
 	fieldLifetime
+	fieldCallers
+	fieldInterval
 	fieldCount
 )
 
+// The form's defaults are what a blank field means, and what it shows.
+const (
+	defaultFormLifetime = 60 * time.Minute
+	defaultFormCallers  = 1
+	defaultFormInterval = time.Minute
+)
+
+// Ranges the form accepts. A lifetime under a minute gives tokens that
+// expire before a refresh can use them (the fake mints whole seconds), and
+// the fake refuses one over fakeissuer.MaxLifetime on every call: either
+// would leave the session failing forever. A caller more often than once a
+// second would flood the issuer at any time warp.
+const (
+	minFormLifetime = time.Minute
+	maxFormLifetime = fakeissuer.MaxLifetime
+	minFormInterval = time.Second
+	maxFormInterval = 24 * time.Hour
+)
+
 // sessionForm is the new-session form: identity, scopes, policy, proactive
-// refresh and token lifetime.
+// refresh or a static token, token lifetime, and the simulated callers.
 type sessionForm struct {
 	Identity, Scopes, Lifetime textField
+	Callers, Interval          textField
 	Policies                   []string
 	Policy                     int
-	Proactive                  bool
+	Proactive, Static          bool
 	Focus                      formField
 	Err                        string
 }
 
-// newSessionForm returns a form with sensible defaults.
+// newSessionForm returns a form with its defaults filled in.
 func newSessionForm(policies []string) sessionForm {
 	return sessionForm{
 		Scopes:    textField{Value: "chat voip"},
-		Lifetime:  textField{Value: "60m"},
+		Lifetime:  textField{Value: shortDuration(defaultFormLifetime)},
+		Callers:   textField{Value: strconv.Itoa(defaultFormCallers), Limit: 6},
+		Interval:  textField{Value: shortDuration(defaultFormInterval)},
 		Policies:  policies,
 		Proactive: true,
 	}
@@ -69,6 +98,10 @@ func (f *sessionForm) Key(msg tea.KeyPressMsg) (spec newSession, submitted, canc
 		f.Scopes.Edit(msg)
 	case fieldLifetime:
 		f.Lifetime.Edit(msg)
+	case fieldCallers:
+		f.Callers.Edit(msg)
+	case fieldInterval:
+		f.Interval.Edit(msg)
 	case fieldPolicy:
 		if n := len(f.Policies); n > 0 {
 			switch msg.String() {
@@ -79,32 +112,49 @@ func (f *sessionForm) Key(msg tea.KeyPressMsg) (spec newSession, submitted, canc
 			}
 		}
 	case fieldProactive:
-		switch msg.String() {
-		case "space", "left", "right", "h", "l":
-			f.Proactive = !f.Proactive
-		case "y":
-			f.Proactive = true
-		case "n":
-			f.Proactive = false
-		}
+		toggle(&f.Proactive, msg)
+	case fieldStatic:
+		toggle(&f.Static, msg)
 	}
 	f.Err = ""
 	return
 }
 
-// Spec validates the form and returns the session it describes.
+// toggle flips a yes/no field: space and the arrows flip it, y and n set it.
+func toggle(v *bool, msg tea.KeyPressMsg) {
+	switch msg.String() {
+	case "space", "left", "right", "h", "l":
+		*v = !*v
+	case "y":
+		*v = true
+	case "n":
+		*v = false
+	}
+}
+
+// Spec validates the form and returns the session it describes. A blank
+// lifetime, callers or interval field means its default, the value the
+// field starts with.
 func (f sessionForm) Spec() (newSession, error) {
 	id := strings.TrimSpace(f.Identity.Value)
 	if id == "" {
 		return newSession{}, errors.New("identity is empty: type the user the session gets tokens for")
 	}
-	var lifetime time.Duration
-	if v := strings.TrimSpace(f.Lifetime.Value); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return newSession{}, fmt.Errorf("lifetime %q is not a positive duration: try 60m or 24h", v)
+	lifetime, err := formDuration("lifetime", f.Lifetime.Value, defaultFormLifetime, minFormLifetime, maxFormLifetime)
+	if err != nil {
+		return newSession{}, err
+	}
+	callers := defaultFormCallers
+	if v := strings.TrimSpace(f.Callers.Value); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > session.MaxCallers {
+			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, session.MaxCallers)
 		}
-		lifetime = d
+		callers = n
+	}
+	interval, err := formDuration("interval", f.Interval.Value, defaultFormInterval, minFormInterval, maxFormInterval)
+	if err != nil {
+		return newSession{}, err
 	}
 	policy := ""
 	if f.Policy >= 0 && f.Policy < len(f.Policies) {
@@ -112,9 +162,47 @@ func (f sessionForm) Spec() (newSession, error) {
 	}
 	return newSession{
 		Identity: id, Scopes: strings.Fields(f.Scopes.Value), Policy: policy,
-		Proactive: f.Proactive, Lifetime: lifetime,
+		Proactive: f.Proactive && !f.Static, Static: f.Static, Lifetime: lifetime,
+		Callers: callers, Interval: interval,
 	}, nil
 }
+
+// formDuration reads a duration field: blank means def, and the value must
+// lie in [lo, hi].
+func formDuration(field, v string, def, lo, hi time.Duration) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a duration: type one such as %s", field, v, shortDuration(def))
+	}
+	if d < lo || d > hi {
+		upTo := shortDuration(hi)
+		if hi >= 48*time.Hour {
+			upTo += fmt.Sprintf(" (%d days)", hi/(24*time.Hour))
+		}
+		return 0, fmt.Errorf("%s %s is out of range: use %s to %s", field, v, shortDuration(lo), upTo)
+	}
+	return d, nil
+}
+
+// shortDuration writes a duration without its zero parts: "60m", "1s", "8784h".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= 2*time.Hour:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0 && d >= time.Minute:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	case d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return d.String()
+}
+
+// Lines is how many lines the form draws: a title, the fields and the error.
+func (f sessionForm) Lines() int { return 1 + int(fieldCount) + 1 }
 
 // Render draws the form in width x height cells.
 func (f sessionForm) Render(width, height int, s Styles) string {
@@ -129,13 +217,29 @@ func (f sessionForm) Render(width, height int, s Styles) string {
 		}
 		return " " + marker + l + value
 	}
+	text := func(field formField, v textField, hint string) string {
+		if strings.TrimSpace(v.Value) == "" { // blank: say what it means
+			cursor := ""
+			if f.Focus == field {
+				cursor = "▏"
+			}
+			return cursor + s.Muted.Render(hint)
+		}
+		return v.Render(fieldW, f.Focus == field)
+	}
 	policy := "-"
 	if f.Policy >= 0 && f.Policy < len(f.Policies) {
 		policy = "‹ " + f.Policies[f.Policy] + " ›"
 	}
-	proactive := "[ ] no"
-	if f.Proactive {
-		proactive = "[x] yes"
+	yesNo := func(v bool, yes string) string {
+		if v {
+			return "[x] yes" + s.Muted.Render(yes)
+		}
+		return "[ ] no"
+	}
+	proactive := yesNo(f.Proactive, "")
+	if f.Static {
+		proactive = s.Muted.Render("-   a static session never refreshes")
 	}
 	lines := []string{
 		" " + s.Prompt.Render("New session"),
@@ -143,7 +247,11 @@ func (f sessionForm) Render(width, height int, s Styles) string {
 		row(fieldScopes, "scopes", f.Scopes.Render(fieldW, f.Focus == fieldScopes)),
 		row(fieldPolicy, "policy", policy),
 		row(fieldProactive, "proactive", proactive),
-		row(fieldLifetime, "lifetime", f.Lifetime.Render(fieldW, f.Focus == fieldLifetime)),
+		row(fieldStatic, "static", yesNo(f.Static, "  one token, issued now, never refreshed")),
+		row(fieldLifetime, "lifetime", text(fieldLifetime, f.Lifetime,
+			"blank: "+shortDuration(defaultFormLifetime)+" ("+shortDuration(minFormLifetime)+" to "+shortDuration(maxFormLifetime)+")")),
+		row(fieldCallers, "callers", text(fieldCallers, f.Callers, "blank: "+strconv.Itoa(defaultFormCallers))),
+		row(fieldInterval, "every", text(fieldInterval, f.Interval, "blank: "+shortDuration(defaultFormInterval))),
 	}
 	if f.Err != "" {
 		lines = append(lines, "   "+s.Warning.Render(f.Err))

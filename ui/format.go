@@ -27,20 +27,31 @@ func countdown(d time.Duration) string {
 	}
 }
 
-// latency renders an issuer round trip: "41ms", "1.2s", "-" when unknown.
+// latency renders an issuer round trip, "-" when unknown. It is the one
+// place the screen formats a latency, and it rounds as the session's event
+// texts do ("refresh-succeeded in 41ms"), so that the table, the timeline
+// and the event log never disagree: whole microseconds under a
+// millisecond ("527µs"), tenths of one under 10 ms ("2.3ms"), whole
+// milliseconds under 10 s ("41ms", "1.234s"), whole seconds beyond ("14s",
+// "4m27s").
 func latency(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "-"
 	case d < time.Millisecond:
-		return "<1ms"
-	case d < time.Second:
-		return strconv.Itoa(int(d/time.Millisecond)) + "ms"
+		return d.Round(time.Microsecond).String()
+	case d < 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
 	case d < 10*time.Second:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	default:
-		return countdown(d)
+		return d.Round(time.Millisecond).String()
 	}
+	s := d.Round(time.Second).String() // "1h0m5s", "4m0s"
+	for _, zero := range []string{"m0s", "h0s", "h0m"} {
+		if strings.HasSuffix(s, zero) {
+			s = s[:len(s)-2]
+		}
+	}
+	return s
 }
 
 // relative renders t against now as "in 48m" or "11m ago".

@@ -3,10 +3,13 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"tokentop/session"
 )
 
 // handleKey routes a key by mode.
@@ -23,6 +26,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.faultKey(msg)
 	case modeForm:
 		return m.formKey(msg)
+	case modeBurst:
+		return m.burstKey(msg)
+	case modeLogSearch:
+		return m.logSearchKey(msg)
+	}
+	if m.focus == focusLog {
+		if next, cmd, ok := m.logFocusKey(msg); ok {
+			return next, cmd
+		}
 	}
 	return m.normalKey(msg)
 }
@@ -69,6 +81,11 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.filter.Value = ""
 		m.applyFilter()
 		return m, nil
+	case key.Matches(msg, k.Sort):
+		m.sortBy = m.sortBy.next()
+		m.applyFilter()
+		m.status = "sorted by " + m.sortBy.String()
+		return m, nil
 	case key.Matches(msg, k.Pause):
 		return m, m.timeCmd(timePause)
 	case key.Matches(msg, k.Faster):
@@ -78,21 +95,41 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.New):
 		m.form = newSessionForm(m.be.Policies())
 		m.mode = modeForm
+		m.resizeLog()
+		m.clampScroll()
 		return m, nil
 	}
 	if !hasSel {
 		return m, nil
 	}
+	return m.sessionKey(msg, sv)
+}
+
+// sessionKey handles a key that acts on the selected session. Keys that
+// would do nothing say why instead of reporting a request.
+func (m Model) sessionKey(msg tea.KeyPressMsg, sv *sessionView) (tea.Model, tea.Cmd) {
+	k := m.keys
 	name, be := sv.Name, m.be
 	switch {
 	case key.Matches(msg, k.Refresh):
+		switch {
+		case sv.State.ended():
+			m.status = name + " is " + sv.State.String() + ": nothing to refresh"
+			return m, nil
+		case sv.Static && sv.HasToken: // without its token yet, r asks for it again
+			m.status = name + ": static sessions never refresh (one token, issued when added)"
+			return m, nil
+		}
 		return m, action("refresh "+name, "requested", func() error { return be.Refresh(name) })
 	case key.Matches(msg, k.Abort):
+		if sv.InFlight == 0 {
+			m.status = name + ": nothing in flight to abort"
+			return m, nil
+		}
 		return m, action("abort "+name, "requested", func() error { return be.Abort(name) })
 	case key.Matches(msg, k.Burst):
-		n := m.opts.BurstSize
-		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), "started",
-			func() error { return be.Burst(name, n) })
+		m.burst = textField{Value: strconv.Itoa(m.opts.BurstSize), Limit: 7}
+		m.mode = modeBurst
 	case key.Matches(msg, k.Dispose):
 		if sv.State.ended() {
 			m.status = name + " is already " + sv.State.String()
@@ -100,14 +137,64 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		m.confirm = confirmPrompt{Kind: confirmDispose, Target: name}
 		m.mode = modeConfirm
+	case key.Matches(msg, k.Remove):
+		if !sv.State.ended() {
+			m.status = name + " is " + sv.State.String() + ": only a disposed session can be removed (d disposes it)"
+			return m, nil
+		}
+		return m, action("remove "+name, "removed", func() error { return be.Remove(name) })
 	case key.Matches(msg, k.SignOut):
 		m.confirm = confirmPrompt{Kind: confirmSignOut, Target: sv.Identity}
 		m.mode = modeConfirm
+	case key.Matches(msg, k.Copy):
+		return m.copyToken(sv)
 	case key.Matches(msg, k.Fault):
 		m.faults = faultMenu{Items: m.be.Faults()}
 		m.mode = modeFaults
+		m.resizeLog()
+		m.clampScroll()
 	}
 	return m, nil
+}
+
+// copyToken copies the selected session's token to the clipboard with
+// OSC 52 (the terminal, even over ssh or in tmux, puts it on the system
+// clipboard). The status names the token by its fingerprint only.
+func (m Model) copyToken(sv *sessionView) (tea.Model, tea.Cmd) {
+	if m.tokenOf != sv.Name || m.tokenRaw == "" {
+		m.status = sv.Name + " has no token to copy"
+		if m.tokenOf != sv.Name {
+			m.status = sv.Name + "'s token is still being read: try again"
+		}
+		return m, nil
+	}
+	m.status = "copied token of " + sv.Name + " (" + m.token.Fingerprint + ") to the clipboard"
+	return m, tea.SetClipboard(m.tokenRaw)
+}
+
+// logFocusKey handles the keys that act on the event log while it has focus:
+// scrolling by its own page, its ends, and its search. ok is false for the
+// other keys, which act as usual.
+func (m Model) logFocusKey(msg tea.KeyPressMsg) (next tea.Model, cmd tea.Cmd, ok bool) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.PageUp):
+		m.scrollLog(-m.logPage())
+	case key.Matches(msg, k.PageDown):
+		m.scrollLog(m.logPage())
+	case key.Matches(msg, k.Top):
+		m.logTop()
+	case key.Matches(msg, k.Bottom):
+		m.setFollowing(true)
+	case key.Matches(msg, k.Filter):
+		m.mode = modeLogSearch
+	case msg.String() == "esc" && m.logSearch.field.Value != "":
+		m.logSearch = logSearch{}
+		m.syncLog()
+	default:
+		return m, nil, false
+	}
+	return m, nil, true
 }
 
 // disabledReason says why a key does nothing when it belongs to a binding
@@ -119,6 +206,8 @@ func disabledReason(k KeyMap, msg tea.KeyPressMsg) string {
 		return "time control needs the fake issuer (its scaled clock)"
 	case pressed(k.Fault):
 		return "faults need the fake issuer: this issuer takes no injected faults"
+	case pressed(k.Copy):
+		return "c copies a token only with --show-secrets: without it tokens stay off the screen and the clipboard"
 	}
 	return ""
 }
@@ -175,6 +264,8 @@ func (m Model) faultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch s := msg.String(); s {
 	case "esc", "q", "f":
 		m.mode = modeNormal
+		m.resizeLog()
+		m.clampScroll()
 		return m, nil
 	case "up", "k":
 		m.faults.Move(-1)
@@ -195,18 +286,24 @@ func (m Model) faultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.mode = modeNormal
+	m.resizeLog()
+	m.clampScroll()
 	be, target := m.be, m.selected
-	return m, action("fault "+fault, "injected", func() error { return be.InjectFault(fault, target) })
+	if fault.ClearAll {
+		return m, action("faults cleared", "", func() error { return be.InjectFault(fault.Label, target) })
+	}
+	return m, action("fault "+fault.Label, "injected", func() error { return be.InjectFault(fault.Label, target) })
 }
 
 // formKey passes a key to the new-session form and submits it.
 func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	spec, submitted, cancelled := m.form.Key(msg)
-	switch {
-	case cancelled:
+	if cancelled || submitted {
 		m.mode = modeNormal
-	case submitted:
-		m.mode = modeNormal
+		m.resizeLog()
+		m.clampScroll()
+	}
+	if submitted {
 		be := m.be
 		return m, func() tea.Msg {
 			name, err := be.Add(spec)
@@ -216,5 +313,75 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return actionDoneMsg{what: "new session " + name + " for " + spec.Identity, done: "added", selectName: name}
 		}
 	}
+	return m, nil
+}
+
+// burstKey edits the burst size; enter starts the burst, esc cancels.
+func (m Model) burstKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.mode = modeNormal
+		m.status = "burst cancelled"
+		return m, nil
+	case "enter":
+		n, err := parseBurst(m.burst.Value, m.opts.BurstSize)
+		if err != nil {
+			m.status = m.styles.Warning.Render(err.Error())
+			return m, nil
+		}
+		m.mode = modeNormal
+		sv, ok := m.selectedView()
+		if !ok {
+			return m, nil
+		}
+		name, be := sv.Name, m.be
+		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), "started",
+			func() error { return be.Burst(name, n) })
+	}
+	if strings.Trim(msg.Text, "0123456789") == "" { // digits and editing keys only
+		m.burst.Edit(msg)
+	}
+	return m, nil
+}
+
+// parseBurst reads the burst size typed; blank means the default.
+func parseBurst(v string, def int) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > session.MaxBurst {
+		return 0, fmt.Errorf("burst size %q: type a number of calls from 1 to %d", v, session.MaxBurst)
+	}
+	return n, nil
+}
+
+// logSearchKey edits the event log search: the log jumps to the newest
+// matching entry as the user types, ↑ and ↓ step to older and newer matches,
+// enter keeps the search (its matches stay marked), esc clears it.
+func (m Model) logSearchKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	s := &m.logSearch
+	switch msg.String() {
+	case "enter":
+		m.mode = modeNormal
+		return m, nil
+	case "esc":
+		m.mode = modeNormal
+		m.logSearch = logSearch{}
+		m.syncLog()
+		return m, nil
+	case "up":
+		s.at = max(s.at-1, 0)
+	case "down":
+		s.at = min(s.at+1, len(s.matches)-1)
+	default:
+		if !s.field.Edit(msg) {
+			return m, nil
+		}
+		m.syncLog()
+		s.at = len(s.matches) - 1 // the newest match
+	}
+	m.showMatch()
 	return m, nil
 }

@@ -7,6 +7,7 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Refresh, Abort, Dispose, SignOut, Burst key.Binding
+	Remove, Copy, Sort                      key.Binding
 	Fault, New                              key.Binding
 	Pause, Faster, Slower                   key.Binding
 	Filter, Focus, Help, Quit               key.Binding
@@ -29,6 +30,9 @@ func DefaultKeyMap() KeyMap {
 		Dispose:  b([]string{"d"}, "d", "dispose"),
 		SignOut:  b([]string{"s"}, "s", "sign out"),
 		Burst:    b([]string{"b"}, "b", "burst"),
+		Remove:   b([]string{"x"}, "x", "remove disposed"),
+		Copy:     b([]string{"c"}, "c", "copy token"),
+		Sort:     b([]string{"o"}, "o", "sort"),
 		Fault:    b([]string{"f"}, "f", "fault"),
 		New:      b([]string{"n"}, "n", "new"),
 		Pause:    b([]string{"p"}, "p", "pause"),
@@ -48,22 +52,32 @@ func (k KeyMap) shortHelpKept() []key.Binding { return []key.Binding{k.Help, k.Q
 // shortHelpRest are the short help's other keys, cut from the end when the
 // line is too narrow.
 func (k KeyMap) shortHelpRest() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
+	// Copy (only there with --show-secrets) comes early, so the narrow
+	// screen that wraps the token still offers the key that copies it.
+	return []key.Binding{k.Up, k.Down, k.Copy, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
 		k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus}
 }
 
 // faultMenuHelp is the help line while the fault menu is open.
 func faultMenuHelp() (rest, kept []key.Binding) {
 	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
-	return []key.Binding{b("↑/↓", "choose"), b("1-9", "pick"), b("enter", "inject")},
+	return []key.Binding{b("↑/↓", "choose"), b("enter/1-9", "inject")},
 		[]key.Binding{b("esc", "cancel")}
 }
 
 // formHelp is the help line while the new-session form is open.
 func formHelp() (rest, kept []key.Binding) {
 	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
-	return []key.Binding{b("tab/↑/↓", "field"), b("←/→/space", "change"), b("y/n", "proactive"), b("enter", "create")},
+	return []key.Binding{b("tab/↑/↓", "field"), b("←/→/space", "change"), b("y/n", "yes/no"), b("enter", "create")},
 		[]key.Binding{b("esc", "cancel")}
+}
+
+// logKeysHelp is the help line while the event log has focus.
+func (k KeyMap) logKeysHelp() (rest, kept []key.Binding) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	return []key.Binding{b("↑/↓", "scroll"), b("pgup/pgdn", "page"), b("g/G", "top/follow"), b("/", "search"),
+			b("tab", "table"), k.Copy},
+		k.shortHelpKept()
 }
 
 // ShortHelp is the one-line help.
@@ -75,8 +89,8 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst},
-		{k.Fault, k.New, k.Filter, k.Focus},
+		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove},
+		{k.Fault, k.New, k.Filter, k.Focus, k.Sort, k.Copy},
 		{k.Pause, k.Faster, k.Slower, k.Help, k.Quit},
 	}
 }

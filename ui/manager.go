@@ -23,6 +23,7 @@ type managerBackend struct {
 
 	mu        sync.Mutex
 	signedOut map[string]bool     // sessions ended by a sign-out rather than a dispose
+	revoked   map[string]bool     // sessions whose identity the issuer revoked
 	issued    map[string]issuedAt // per session: when its current token was issued
 	windows   map[string]time.Duration
 	last      detailCache // the detail built for the previous frame
@@ -49,17 +50,22 @@ func newManagerBackend(m *session.Manager, c clock.Clock) *managerBackend {
 	if c == nil {
 		c = m.Clock()
 	}
-	return &managerBackend{m: m, clock: c, signedOut: map[string]bool{},
+	return &managerBackend{m: m, clock: c, signedOut: map[string]bool{}, revoked: map[string]bool{},
 		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}}
 }
 
-// observe notes what the frames cannot tell: which sessions were signed out.
+// observe notes what the frames cannot tell: which sessions were signed
+// out, and whose tokens were revoked (the events may leave the bounded log).
 func (b *managerBackend) observe(e session.Event) {
-	if e.Kind == session.KindSignedOut && e.Session != "" {
-		b.mu.Lock()
-		b.signedOut[e.Session] = true
-		b.mu.Unlock()
+	if e.Session == "" || (e.Kind != session.KindSignedOut && e.Kind != session.KindRevoked) {
+		return
 	}
+	b.mu.Lock()
+	if e.Kind == session.KindRevoked {
+		b.revoked[e.Session] = true
+	}
+	b.signedOut[e.Session] = true
+	b.mu.Unlock()
 }
 
 // Frame copies every session's snapshot and the detail of one.
@@ -91,6 +97,7 @@ func (b *managerBackend) Frame(detail string) frame {
 		}
 	}
 	f.Totals.Sessions = len(sessions)
+	f.Run = b.run()
 	return f
 }
 
@@ -101,7 +108,9 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 		Name: snap.Spec.Name, Identity: snap.Spec.Identity, Policy: snap.Spec.PolicyLabel(),
 		Waiters: cs.Waiters, NextAt: cs.NextRefreshAt, ExpiresOn: snap.ExpiresOn,
 		Refreshes: int64(snap.Stats.Successes), Failures: int64(snap.Stats.Failures),
-		LastLatency: snap.Stats.LastLatency,
+		LastLatency: snap.Stats.LastLatency, Static: snap.Spec.Static, HasToken: snap.Token != "",
+		InFlight:         cs.InFlight,
+		ResourceAccepted: int64(snap.Stats.ResourceAccepted), ResourceRefused: int64(snap.Stats.ResourceRefused),
 	}
 	if !snap.Spec.Static {
 		sv.Window = b.window(snap.Spec.Policy)
@@ -177,7 +186,8 @@ func (b *managerBackend) issuedAt(name, token string, lastSuccess, now time.Time
 // detail builds the selected session's timeline and log from its events.
 func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sessionDetail {
 	events, older := s.Events()
-	d := &sessionDetail{Name: snap.Spec.Name, Token: snap.Token, Signature: snap.Signature, Log: make([]logLine, 0, len(events)+1)}
+	d := &sessionDetail{Name: snap.Spec.Name, Token: snap.Token, Signature: snap.Signature, Log: make([]logLine, 0, len(events)+1),
+		Logged: older + uint64(len(events)), Revoked: b.revoked[snap.Spec.Name], SignedOut: b.signedOut[snap.Spec.Name]}
 	if older > 0 {
 		d.Log = append(d.Log, logLine{At: events[0].At, Text: fmt.Sprintf("(%d older events not kept)", older)})
 	}
@@ -194,6 +204,10 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markFailed, Latency: e.Latency})
 		case session.KindRefreshAborted:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markAborted})
+		case session.KindRevoked:
+			d.Revoked, d.SignedOut = true, true
+		case session.KindSignedOut:
+			d.SignedOut = true
 		case session.KindDisposed:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markDisposed})
 			if ended.IsZero() {
@@ -220,6 +234,23 @@ func (b *managerBackend) Abort(name string) error   { return b.m.Abort(name) }
 func (b *managerBackend) Dispose(name string) error { return b.m.Dispose(name) }
 func (b *managerBackend) Burst(name string, n int) error {
 	return b.m.Burst(name, n)
+}
+
+// Remove takes a disposed session out of the manager and forgets what the
+// backend noted about it, so that a new session of the same name starts clean.
+func (b *managerBackend) Remove(name string) error {
+	if err := b.m.Remove(name); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	delete(b.signedOut, name)
+	delete(b.revoked, name)
+	delete(b.issued, name)
+	if b.last.name == name {
+		b.last = detailCache{}
+	}
+	b.mu.Unlock()
+	return nil
 }
 
 // SignOut signs the identity out; its sessions show "signed out" at once.
@@ -260,10 +291,10 @@ var faultChoices = []faultChoice{
 	{label: "clear all faults", clearAll: true, global: true},
 }
 
-func (b *managerBackend) Faults() []string {
-	out := make([]string, len(faultChoices))
+func (b *managerBackend) Faults() []faultOption {
+	out := make([]faultOption, len(faultChoices))
 	for i, c := range faultChoices {
-		out[i] = c.label
+		out[i] = faultOption{Label: c.label, ClearAll: c.clearAll}
 	}
 	return out
 }
@@ -294,7 +325,7 @@ func (b *managerBackend) InjectFault(label, sessionName string) error {
 func (b *managerBackend) Policies() []string { return session.PolicyNames() }
 
 // Add adds a session named after its identity ("dave", "dave-2", ...) with
-// one simulated caller, so that it serves tokens like the demo's sessions.
+// the form's callers, so that it serves tokens like the demo's sessions.
 func (b *managerBackend) Add(ns newSession) (string, error) {
 	if ns.Identity == "" {
 		return "", errors.New("a new session needs an identity")
@@ -309,7 +340,8 @@ func (b *managerBackend) Add(ns newSession) (string, error) {
 	}
 	_, err := b.m.Add(session.Spec{
 		Name: name, Identity: ns.Identity, Scopes: ns.Scopes, Policy: ns.Policy,
-		Proactive: ns.Proactive, Lifetime: ns.Lifetime, Callers: 1,
+		Proactive: ns.Proactive, Static: ns.Static, Lifetime: ns.Lifetime,
+		Callers: ns.Callers, CallInterval: ns.Interval,
 	})
 	return name, err
 }

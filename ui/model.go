@@ -33,11 +33,12 @@ type Options struct {
 	FrameInterval time.Duration
 	// Timeline is how much virtual time the detail pane's lane shows; zero means 60m.
 	Timeline time.Duration
-	// BurstSize is how many concurrent GetToken calls b starts; zero means 10.
+	// BurstSize is the burst size b offers (the user may type another);
+	// zero means 10.
 	BurstSize int
-	// ShowSecrets shows the selected session's whole token at the top of its
-	// event log (--show-secrets). Off, a token is shown only as its decoded
-	// claims and a short fingerprint.
+	// ShowSecrets shows the selected session's whole token under its event
+	// log, and lets c copy it to the clipboard (--show-secrets). Off, a token
+	// is shown only as its decoded claims and a short fingerprint.
 	ShowSecrets bool
 }
 
@@ -73,11 +74,13 @@ func (o Options) withDefaults() Options {
 type mode int
 
 const (
-	modeNormal  mode = iota
-	modeFilter       // typing the / filter
-	modeConfirm      // answering a yes/no question
-	modeFaults       // choosing from the fault menu
-	modeForm         // filling in the new-session form
+	modeNormal    mode = iota
+	modeFilter         // typing the / filter
+	modeConfirm        // answering a yes/no question
+	modeFaults         // choosing from the fault menu
+	modeForm           // filling in the new-session form
+	modeBurst          // typing the size of a burst
+	modeLogSearch      // typing a search of the event log
 )
 
 // focusArea is the region that movement keys scroll.
@@ -110,6 +113,8 @@ type Model struct {
 	longestID     int
 	fetching      bool   // a frame fetch outside the tick is in flight
 	frameSeq      uint64 // sequence number of the frame shown
+	sortBy        sortKey
+	virtual       bool // the clock is not the wall clock: latencies are virtual time
 
 	mode    mode
 	focus   focusArea
@@ -117,7 +122,8 @@ type Model struct {
 	confirm confirmPrompt
 	faults  faultMenu
 	form    sessionForm
-	status  string // feedback on the last action, shown in the lower rule
+	burst   textField // the burst size being typed
+	status  string    // feedback on the last action, shown in the lower rule
 
 	logView viewport.Model
 	logKey  logKey // what the log view currently holds
@@ -125,6 +131,9 @@ type Model struct {
 	// scrolling (and selecting another session) changes it, so a resize that
 	// moves the viewport off the bottom does not stop the log following.
 	following bool
+	pausedAt  uint64 // the log's event count when following stopped
+	logStarts []int  // the first viewport line of each log entry
+	logSearch logSearch
 	token     tokenInfo
 	tokenRaw  string
 	tokenOf   string           // the session tokenRaw belongs to
@@ -133,12 +142,14 @@ type Model struct {
 
 // logKey identifies the content of the event-log viewport.
 type logKey struct {
-	name  string
-	token string // the raw token shown above the log (ShowSecrets only)
-	lines int
-	last  time.Time
-	text  string
-	width int
+	name   string
+	token  string // the raw token shown under the log (ShowSecrets only)
+	lines  int
+	logged uint64
+	last   time.Time
+	text   string
+	width  int
+	query  string // the log search, whose matches are marked
 }
 
 // newModel builds the root model over a backend.
@@ -156,8 +167,14 @@ func newModel(be backend, opts Options) Model {
 		logView:   viewport.New(),
 		following: true,
 	}
-	m.logView.SoftWrap = true // long errors wrap instead of running off the screen
+	// Log lines are wrapped to the width when rendered (under their text,
+	// clear of the time column), so the viewport's lines are the screen's and
+	// a search can scroll to an entry by its line.
+	m.logView.SoftWrap = false
 	m.setStyles(true)
+	_, wall := opts.Clock.(clock.Real)
+	m.virtual = !wall
+	m.keys.Copy.SetEnabled(opts.ShowSecrets)
 	if _, ok := opts.Clock.(TimeControl); !ok {
 		m.keys.Pause.SetEnabled(false)
 		m.keys.Faster.SetEnabled(false)

@@ -195,18 +195,38 @@ func TestSignOutKeyDisposesEverySessionOfTheIdentityAndRevokes(t *testing.T) {
 	})
 }
 
-func TestAbortAndBurstKeysReachTheManager(t *testing.T) {
+func TestBurstKeyAsksForTheSizeAndStartsThatManyCallsInTheManager(t *testing.T) {
 	withManager(t, Options{BurstSize: 4}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
-		d.keys("a", "b")
+		d.keys("b")
+		if got := d.screen(); !strings.Contains(got, "burst: concurrent GetToken calls on alice-chat: 4") {
+			t.Fatalf("b did not ask for the burst size with the default 4 filled in:\n%s", got)
+		}
+		d.keys("backspace", "7", "enter")
 		synctest.Wait()
 		kinds := sessionEvents(t, mgr, "alice-chat")
-		for _, want := range []session.EventKind{session.KindAbortAsked, session.KindBurstStarted, session.KindBurstDone} {
+		for _, want := range []session.EventKind{session.KindBurstStarted, session.KindBurstDone} {
 			if !slices.Contains(kinds, want) {
 				t.Errorf("alice-chat events %v lack %s", kinds, want)
 			}
 		}
-		if s, _ := mgr.Get("alice-chat"); s.Stats().GetTokenCalls != 4 {
-			t.Errorf("burst made %d GetToken calls, want 4", s.Stats().GetTokenCalls)
+		if s, _ := mgr.Get("alice-chat"); s.Stats().GetTokenCalls != 7 {
+			t.Errorf("burst made %d GetToken calls, want the 7 typed", s.Stats().GetTokenCalls)
+		}
+		if d.m.status != "burst of 7 GetToken calls on alice-chat: started" {
+			t.Errorf("status = %q", d.m.status)
+		}
+	})
+}
+
+func TestAbortWithNothingInFlightSaysSoAndAsksNothingOfTheManager(t *testing.T) {
+	withManager(t, Options{}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("a")
+		synctest.Wait()
+		if want := "alice-chat: nothing in flight to abort"; d.m.status != want {
+			t.Errorf("after a with nothing in flight the status is %q, want %q", d.m.status, want)
+		}
+		if slices.Contains(sessionEvents(t, mgr, "alice-chat"), session.KindAbortAsked) {
+			t.Error("a with nothing in flight still asked the manager to abort")
 		}
 	})
 }
@@ -231,8 +251,11 @@ func TestNewSessionFormAddsASessionToTheManager(t *testing.T) {
 		if got := d.screen(); !strings.Contains(got, "identity is empty") {
 			t.Errorf("submitting without an identity did not explain why; screen:\n%s", got)
 		}
-		d.keys("d", "a", "v", "e", "tab", "tab", "right", "tab", "space", "tab", "ctrl+u")
+		// identity, scopes, policy (one right: js), proactive (off), static
+		// (left off), lifetime 30m, callers 2, every 30s
+		d.keys("d", "a", "v", "e", "tab", "tab", "right", "tab", "space", "tab", "tab", "ctrl+u")
 		d.keys(strings.Split("30m", "")...)
+		d.keys("tab", "ctrl+u", "2", "tab", "ctrl+u", "3", "0", "s")
 		d.keys("enter")
 		synctest.Wait()
 		s, ok := mgr.Get("dave")
@@ -243,8 +266,9 @@ func TestNewSessionFormAddsASessionToTheManager(t *testing.T) {
 			t.Errorf("after adding dave the selection is %q, want the new session", d.m.Selected())
 		}
 		spec := s.Spec()
-		if spec.Policy != "js" || spec.Proactive || spec.Lifetime != 30*time.Minute || !slices.Equal(spec.Scopes, []string{"chat", "voip"}) {
-			t.Errorf("spec = %+v, want js, not proactive, 30m, chat voip", spec)
+		if spec.Policy != "js" || spec.Proactive || spec.Static || spec.Lifetime != 30*time.Minute || !slices.Equal(spec.Scopes, []string{"chat", "voip"}) ||
+			spec.Callers != 2 || spec.CallInterval != 30*time.Second {
+			t.Errorf("spec = %+v, want js, not proactive, not static, 30m, chat voip, 2 callers every 30s", spec)
 		}
 	})
 }
@@ -392,10 +416,10 @@ func TestSpeedKeysNeverReverseASpeedBeyondTheSteps(t *testing.T) {
 		key   string
 		want  string
 	}{
-		{7200, "+", "already at the fastest speed"},
-		{3600, "+", "already at the fastest speed"},
-		{0.1, "-", "already at the slowest speed"},
-		{0.25, "-", "already at the slowest speed"},
+		{2e6, "+", "already at the fastest speed"},
+		{1e6, "+", "already at the fastest speed"},
+		{0.005, "-", "already at the slowest speed"},
+		{0.01, "-", "already at the slowest speed"},
 	} {
 		t.Run(tt.key+speedLabel(tt.start), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -37,7 +37,7 @@ func (c confirmPrompt) Render(width int, s Styles) string {
 
 // faultMenu lets the user pick a fault to inject.
 type faultMenu struct {
-	Items  []string
+	Items  []faultOption
 	Cursor int
 }
 
@@ -47,9 +47,9 @@ func (f *faultMenu) Move(delta int) {
 }
 
 // Chosen returns the item under the cursor.
-func (f faultMenu) Chosen() (string, bool) {
+func (f faultMenu) Chosen() (faultOption, bool) {
 	if f.Cursor < 0 || f.Cursor >= len(f.Items) {
-		return "", false
+		return faultOption{}, false
 	}
 	return f.Items[f.Cursor], true
 }
@@ -58,7 +58,7 @@ func (f faultMenu) Chosen() (string, bool) {
 // requests the faults are aimed at.
 func (f faultMenu) Render(width, height int, identity string, s Styles) string {
 	lines := []string{" " + s.Prompt.Render("Inject a fault at the issuer") +
-		s.Muted.Render("  for "+identity+"'s token requests, unless it says every identity")}
+		s.Muted.Render(" for "+identity+"'s token requests (unless it says every identity)")}
 	if len(f.Items) == 0 {
 		lines = append(lines, s.Muted.Render("   this issuer offers no faults"))
 	}
@@ -68,7 +68,7 @@ func (f faultMenu) Render(width, height int, identity string, s Styles) string {
 		if i < 9 {
 			label = " " + strconv.Itoa(i+1) + " "
 		}
-		line := label + f.Items[i]
+		line := label + f.Items[i].Label
 		if i == f.Cursor {
 			line = s.Selected.Render(padRight(" >"+line, width))
 		} else {

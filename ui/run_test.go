@@ -40,9 +40,10 @@ func watchOutput(r io.Reader, texts ...string) *screenWatcher {
 			n, err := r.Read(chunk)
 			w.mu.Lock()
 			w.buf.Write(chunk[:n])
-			plain := ansi.Strip(w.buf.String())
-			for t, ch := range w.seen {
-				if ch != nil && strings.Contains(plain, t) {
+			raw := w.buf.String()
+			plain := ansi.Strip(raw)
+			for t, ch := range w.seen { // text on the screen, or an escape sequence sent
+				if ch != nil && (strings.Contains(plain, t) || strings.Contains(raw, t)) {
 					close(ch)
 					w.seen[t] = nil
 				}
@@ -71,6 +72,22 @@ func (w *screenWatcher) await(t *testing.T, text string) {
 	}
 }
 
+// quitRun types q into a running screen and waits for run to return nil.
+func quitRun(t *testing.T, in io.Writer, done <-chan error) {
+	t.Helper()
+	if _, err := in.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v after q, want nil", err)
+		}
+	case <-time.After(10 * time.Second): // a deadline for a hung program, not a synchronisation
+		t.Fatal("Run did not return after q")
+	}
+}
+
 func TestRunShowsSessionsAndReturnsNilWhenTheUserQuits(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	iss := &testIssuer{}
@@ -96,18 +113,41 @@ func TestRunShowsSessionsAndReturnsNilWhenTheUserQuits(t *testing.T) {
 	}()
 	w.await(t, "alice-chat")
 	w.await(t, "test issuer")
-	if _, err := inW.Write([]byte("q")); err != nil {
+	quitRun(t, inW, done)
+	inW.Close()
+}
+
+func TestCopyKeySendsTheTokenToTheTerminalAsOSC52(t *testing.T) {
+	iss := &testIssuer{}
+	mgr, err := session.NewManager(session.Options{Issuer: iss})
+	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run returned %v after q, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after q")
+	defer mgr.Close()
+	s, err := mgr.Add(session.Spec{Name: "alice-chat", Identity: "alice", Static: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	inW.Close()
+	raw := s.Snapshot().Token
+	osc52 := ansi.SetSystemClipboard(raw) // ESC ] 52 ; c ; base64 BEL
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	defer inW.Close()
+	defer outR.Close()
+	w := watchOutput(outR, "decoded: ok", osc52, "copied token of alice-chat")
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), mgr, Options{ShowSecrets: true}, tea.WithInput(inR), tea.WithOutput(outW),
+			tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
+		outW.Close()
+	}()
+	w.await(t, "decoded: ok") // the detail, and so the token, has arrived
+	if _, err := inW.Write([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	w.await(t, osc52)
+	w.await(t, "copied token of alice-chat")
+	quitRun(t, inW, done)
 }
 
 func TestRunReturnsNilWhenItsContextIsCancelled(t *testing.T) {

@@ -201,8 +201,8 @@ func TestHelpLineAlwaysOffersHelpAndQuitAndFitsTheMode(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ keys, want []string }{
-		{[]string{"f"}, []string{"enter inject", "esc cancel"}},
-		{[]string{"n"}, []string{"enter create", "y/n proactive", "esc cancel"}},
+		{[]string{"f"}, []string{"1-9 inject", "esc cancel"}},
+		{[]string{"n"}, []string{"enter create", "y/n yes/no", "esc cancel"}},
 	} {
 		d := newDriver(t, demoBackend(testNow), Options{NoColor: true, CanInjectFaults: true}, 100, 30)
 		d.keys(tt.keys...)
@@ -232,5 +232,16 @@ func TestAnOlderFrameArrivingLateNeverOverwritesANewerOne(t *testing.T) {
 	d.send(olderMsg)
 	if row := rowOf(d.screen(), "bob-calling"); !strings.Contains(row, "failed") {
 		t.Errorf("a stale frame overwrote the newer one: bob-calling's row is %q, want failed", row)
+	}
+}
+
+func TestEveryPromptAndOverlayFillsEveryWindowSizeExactly(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {100, 30}, {200, 50}, {60, 20}, {40, 12}, {20, 6}}
+	for _, keys := range [][]string{{"n"}, {"f"}, {"b"}, {"/", "x"}, {"tab", "/", "e"}, {"tab", "?"}, {"d"}} {
+		for _, sz := range sizes {
+			d := newDriver(t, demoBackend(testNow), Options{NoColor: true, CanInjectFaults: true, ShowSecrets: true}, sz[0], sz[1])
+			d.keys(keys...)
+			checkGeometry(t, d.screen(), sz[0], sz[1])
+		}
 	}
 }

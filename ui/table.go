@@ -21,15 +21,15 @@ const (
 // countdown bar takes what is left, and name and identity give way first
 // when space is short.
 func (m Model) layoutTable(width int) tableLayout {
-	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 5, state: 14}
+	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 6, state: 14} // lat fits "1.234s", "527µs"
 	if width >= 110 {
-		l.state, l.lat = 17, 6
+		l.state = 17
 	}
 	longestName, longestID := max(m.longestName, 4), max(m.longestID, 8)
 	l.name = min(longestName, 24)
 	l.identity = min(longestID, 16)
 	fixed := cursorCols + l.policy + l.state + l.expires + l.refr + l.fail + l.lat + 8*colGap
-	const minBar, wideBar = 8, 60
+	const minBar, wideBar = 7, 60
 	for fixed+l.name+l.identity+minBar > width && (l.name > 8 || l.identity > 6) {
 		if l.name >= l.identity && l.name > 8 {
 			l.name--
@@ -50,15 +50,49 @@ func (m Model) layoutTable(width int) tableLayout {
 	return l
 }
 
-// tableHeader draws the column titles.
+// tableHeader draws the column titles, the sorted one marked with an arrow.
+// LAT reads VLAT when the clock is virtual: the fake plays its latency on
+// the virtual clock, so the figures are virtual time, not a network's.
 func (m Model) tableHeader(l tableLayout) string {
-	cells := []string{
-		strings.Repeat(" ", cursorCols-colGap),
-		padRight("NAME", l.name), padRight("IDENTITY", l.identity), padRight("POLICY", l.policy),
-		padRight("STATE", l.state), padRight("EXPIRES IN", l.bar+colGap+l.expires),
-		padLeft("REFR", l.refr), padLeft("FAIL", l.fail), padLeft("LAT", l.lat),
+	lat := "LAT"
+	if m.virtual {
+		lat = "VLAT"
 	}
-	return m.styles.ColumnHeader.Render(padRight(strings.Join(cells, " "), m.width))
+	type col struct {
+		title string
+		width int
+		left  bool
+	}
+	cols := []col{
+		{"NAME", l.name, true}, {"IDENTITY", l.identity, true}, {"POLICY", l.policy, true},
+		{"STATE", l.state, true}, {"EXPIRES IN", l.bar + colGap + l.expires, true},
+		{"REFR", l.refr, false}, {"FAIL", l.fail, false}, {"LAT", l.lat, false},
+	}
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", cursorCols-colGap))
+	for _, c := range cols {
+		title, sep := c.title, " "
+		if c.title == "LAT" {
+			title = lat
+		}
+		if c.title == m.sortBy.column() {
+			if c.left {
+				title += m.sortBy.mark()
+			} else {
+				title = m.sortBy.mark() + title
+			}
+		}
+		switch {
+		case c.left:
+			title = padRight(title, c.width)
+		case cellWidth(title) > c.width: // a right-aligned title takes the gap before it
+			sep, title = "", padLeft(title, c.width+colGap)
+		default:
+			title = padLeft(title, c.width)
+		}
+		b.WriteString(sep + title)
+	}
+	return m.styles.ColumnHeader.Render(padRight(b.String(), m.width))
 }
 
 // tableRows draws rows [offset, offset+height) of the visible sessions.

@@ -11,8 +11,11 @@ const (
 	timeSlower
 )
 
-// speedSteps are the speeds + and - step through.
-var speedSteps = []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 3600}
+// speedSteps are the speeds + and - step through: from --speed's slowest
+// (0.01) to its fastest (1,000,000), in steps of about 2 to 3x, so that any
+// speed the flag allows is a few presses from any other.
+var speedSteps = []float64{0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 3600,
+	7200, 21600, 43200, 86400, 250_000, 500_000, 1_000_000}
 
 // timeCmd changes the clock off the event loop; the next frame shows it.
 func (m Model) timeCmd(c timeChange) tea.Cmd {

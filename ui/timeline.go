@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -34,10 +35,11 @@ type interval struct{ From, To time.Time }
 // cells: '═' where a valid token was held, '·' where none was, and a glyph on
 // top for each attempt (● ok, ✗ failed, ○ aborted) and for the dispose (■).
 type timelineLane struct {
-	Now   time.Time
-	Span  time.Duration
-	Valid []interval
-	Marks []laneMark
+	Now     time.Time
+	Span    time.Duration
+	Valid   []interval
+	Marks   []laneMark
+	Virtual bool // latencies are virtual time (the fake's, played on the virtual clock)
 }
 
 const (
@@ -109,16 +111,28 @@ func (l timelineLane) glyph(k int8, s Styles) (string, lipgloss.Style) {
 	}
 }
 
-// Recent describes the latest marks in words, newest last, fitting width:
-// "ok 10:31:05 (41ms)  failed 10:45:00".
+// Recent describes the latest marks within the lane's span in words, newest
+// last, fitting width: "ok 10:31:05 (41ms)  failed 10:45:00". Older marks
+// are left out, as the lane beside its "last 60m" label leaves them out.
 func (l timelineLane) Recent(width int) string {
 	var parts []string
 	used := 0
+	start := l.Now.Add(-l.Span)
 	for i := len(l.Marks) - 1; i >= 0; i-- {
 		mk := l.Marks[i]
+		if mk.At.Before(start) {
+			break // marks are in time order: the rest are older
+		}
+		if mk.At.After(l.Now) {
+			continue
+		}
 		p := markWords[mk.Kind] + " " + mk.At.Format("15:04:05")
 		if mk.Latency > 0 {
-			p += " (" + latency(mk.Latency) + ")"
+			if l.Virtual {
+				p += " (" + latency(mk.Latency) + " virtual)"
+			} else {
+				p += " (" + latency(mk.Latency) + ")"
+			}
 		}
 		if used+len(p)+2 > width {
 			break
@@ -126,8 +140,9 @@ func (l timelineLane) Recent(width int) string {
 		used += len(p) + 2
 		parts = append(parts, p)
 	}
-	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
-		parts[i], parts[j] = parts[j], parts[i]
+	if len(parts) == 0 {
+		return "no attempts in the last " + spanLabel(l.Span)
 	}
+	slices.Reverse(parts)
 	return strings.Join(parts, "  ")
 }

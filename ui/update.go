@@ -151,6 +151,7 @@ func (m *Model) applyFilter() {
 			m.longestID = max(m.longestID, cellWidth(sv.Identity))
 		}
 	}
+	sortVisible(m.visible, m.frame.Sessions, m.sortBy)
 	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
 	if m.selected != "" {
 		for r, i := range m.visible {
@@ -163,13 +164,11 @@ func (m *Model) applyFilter() {
 	m.clampScroll()
 }
 
+// matches reports whether the filter (lower case) is in the session's name
+// or identity. Only those two: a filter that also matched the state or the
+// policy would keep every "valid" row for "ali".
 func matches(sv *sessionView, needle string) bool {
-	for _, f := range []string{sv.Name, sv.Identity, sv.Policy, sv.State.String()} {
-		if strings.Contains(strings.ToLower(f), needle) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(strings.ToLower(sv.Name), needle) || strings.Contains(strings.ToLower(sv.Identity), needle)
 }
 
 // clampScroll keeps the cursor row inside the table's visible window.
@@ -187,12 +186,7 @@ func (m *Model) clampScroll() {
 // move moves the cursor (or scrolls the log when it has focus) by delta rows.
 func (m Model) move(delta int) (tea.Model, tea.Cmd) {
 	if m.focus == focusLog {
-		if delta < 0 {
-			m.logView.ScrollUp(-delta)
-		} else {
-			m.logView.ScrollDown(delta)
-		}
-		m.following = m.logView.AtBottom()
+		m.scrollLog(delta)
 		return m, nil
 	}
 	if len(m.visible) == 0 {
@@ -222,36 +216,6 @@ func (m *Model) resizeLog() {
 	m.logView.SetWidth(m.width)
 	m.logView.SetHeight(h)
 	m.syncLog()
-	if m.following {
-		m.logView.GotoBottom()
-	}
-}
-
-// syncLog refills the event-log viewport when the log changed, following the
-// newest line unless the user scrolled up (m.following).
-func (m *Model) syncLog() {
-	var d *sessionDetail
-	if fd := m.frame.Detail; fd != nil && fd.Name == m.selected {
-		d = fd
-	}
-	k := logKey{name: m.selected, width: m.width}
-	if m.opts.ShowSecrets && m.tokenOf == m.selected {
-		k.token = m.tokenRaw
-	}
-	if d != nil {
-		k.lines = len(d.Log)
-		if k.lines > 0 {
-			k.last, k.text = d.Log[k.lines-1].At, d.Log[k.lines-1].Text
-		}
-	}
-	if k == m.logKey {
-		return
-	}
-	if k.name != m.logKey.name {
-		m.following = true // another session's log starts at its newest line
-	}
-	m.logKey = k
-	m.logView.SetContent(m.renderLog(d, k.token))
 	if m.following {
 		m.logView.GotoBottom()
 	}

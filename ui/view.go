@@ -18,17 +18,29 @@ type layout struct {
 const minDetail = 8
 
 func (m Model) layout() layout {
-	l := layout{header: len(m.headerLines()), help: 1}
-	if m.help.ShowAll {
-		l.help = len(strings.Split(m.help.View(m.keys), "\n"))
+	l := layout{header: len(m.headerLines()), help: 1} // a prompt or the short help
+	if m.fullHelpShown() {
+		l.help = strings.Count(m.bottom(), "\n") + 1
 	}
 	// header, rule, table, rule, detail, rule, help
 	free := max(m.height-l.header-l.help-3, 2)
 	want := max(len(m.visible), 1) + 1 // rows + column header
-	detail := max(minDetail, free*2/5)
+	detail := max(minDetail, free*2/5, m.overlayLines())
 	l.table = max(min(want, free-detail), min(3, free))
 	l.detail = max(free-l.table, 0)
 	return l
+}
+
+// overlayLines is how many lines the form or menu drawn in place of the
+// detail pane needs; the table gives way to it while it is open.
+func (m Model) overlayLines() int {
+	switch m.mode {
+	case modeForm:
+		return m.form.Lines()
+	case modeFaults:
+		return len(m.faults.Items) + 1
+	}
+	return 0
 }
 
 // tableRowsShown is how many session rows fit in the table region.
@@ -84,8 +96,8 @@ func (m Model) render() string {
 	return out
 }
 
-// middleLabel labels the rule between table and detail: the scroll position
-// and the focused region.
+// middleLabel labels the rule between table and detail: the scroll position,
+// the filter, the log's search and whether it follows, and the focused region.
 func (m Model) middleLabel() string {
 	s := m.styles
 	var parts []string
@@ -94,6 +106,23 @@ func (m Model) middleLabel() string {
 	}
 	if m.filter.Value != "" && m.mode != modeFilter {
 		parts = append(parts, s.Muted.Render("filter: ")+m.filter.Value)
+	}
+	if !m.following {
+		paused := "log paused"
+		if n := m.logNew(); n > 0 {
+			paused += " ↓ " + thousands(int64(n)) + " new"
+		}
+		if m.focus == focusLog {
+			paused += " (G follows)"
+		}
+		parts = append(parts, s.Warning.Render(paused))
+	}
+	if q := m.logSearch.field.Value; q != "" {
+		found := "no match"
+		if n := len(m.logSearch.matches); n > 0 {
+			found = itoa(max(m.logSearch.at, 0)+1) + "/" + itoa(n)
+		}
+		parts = append(parts, s.Muted.Render("search: ")+q+" "+s.Muted.Render(found))
 	}
 	if m.focus == focusLog {
 		parts = append(parts, s.Focused.Render("focus: event log (tab: table)"))
@@ -109,29 +138,81 @@ func (m Model) statusLabel() string {
 	return m.status
 }
 
+// fullHelpShown reports whether the bottom shows the full help (? in the
+// table or the log), rather than one line: a prompt or the short help.
+func (m Model) fullHelpShown() bool { return m.help.ShowAll && m.mode == modeNormal }
+
 // bottom is the last line(s): a prompt, the filter input, or the help.
 func (m Model) bottom() string {
 	switch m.mode {
 	case modeConfirm:
 		return padRight(m.confirm.Render(m.width, m.styles), m.width)
 	case modeFilter:
-		return padRight(" "+m.styles.Prompt.Render("/")+" "+m.filter.Render(m.width-20, true)+
-			m.styles.Muted.Render("enter keep  esc clear"), m.width)
+		return m.promptLine("filter names/identities:", "/", m.filter, "enter keep · esc clear")
+	case modeBurst:
+		name := ""
+		if sv, ok := m.selectedView(); ok {
+			name = " on " + sv.Name
+		}
+		return m.promptLine("burst: concurrent GetToken calls"+name+":", "burst:", m.burst, "enter start · esc cancel")
+	case modeLogSearch:
+		return m.promptLine("search the log:", "/", m.logSearch.field, "↑/↓ older/newer · enter keep · esc clear")
+	case modeFaults:
+		return padRight(" "+m.shortHelp(faultMenuHelp()), m.width)
+	case modeForm:
+		return padRight(" "+m.shortHelp(formHelp()), m.width)
 	}
 	switch {
-	case m.mode == modeFaults:
-		return padRight(" "+m.shortHelp(faultMenuHelp()), m.width)
-	case m.mode == modeForm:
-		return padRight(" "+m.shortHelp(formHelp()), m.width)
-	case !m.help.ShowAll:
+	case !m.fullHelpShown() && m.focus == focusLog:
+		return padRight(" "+m.shortHelp(m.keys.logKeysHelp()), m.width)
+	case !m.fullHelpShown():
 		return padRight(" "+m.shortHelp(m.keys.shortHelpRest(), m.keys.shortHelpKept()), m.width)
 	}
 	m.help.SetWidth(m.width - 1)
-	lines := strings.Split(m.help.View(m.keys), "\n")
+	lines := append(strings.Split(m.help.View(m.keys), "\n"), m.helpNotes()...)
 	for i := range lines {
 		lines[i] = padRight(" "+lines[i], m.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// helpNotes explain, under the full help, what the keys do not: the marks
+// on the screen and what its figures measure.
+func (m Model) helpNotes() []string {
+	s := m.styles
+	notes := []string{
+		"",
+		s.Muted.Render("log (tab focuses it): pgup/pgdn page it, g oldest, G newest and follow, / search it"),
+		s.Muted.Render("bar: █ the token's time left; | where its refresh window opens (due once the fill drains past it)"),
+	}
+	if m.virtual {
+		notes = append(notes, s.Muted.Render("VLAT: the issuer's latency in virtual time (the fake plays it on the virtual clock)"))
+	}
+	return notes
+}
+
+// promptLine draws a one-line prompt: the label, the field being typed and
+// a hint of its keys, always within the width. The field takes what the
+// label and hint leave; on a narrow screen the hint goes first, then the
+// label gives way to short.
+func (m Model) promptLine(label, short string, f textField, hint string) string {
+	const minField = 8
+	s := m.styles
+	var line string
+	for _, c := range []struct{ label, hint string }{{label, hint}, {label, ""}, {short, ""}} {
+		fieldW := m.width - 2 - cellWidth(c.label)
+		if c.hint != "" {
+			fieldW -= 1 + cellWidth(c.hint)
+		}
+		line = " " + s.Prompt.Render(c.label) + " " + f.Render(max(fieldW, 1), true)
+		if c.hint != "" {
+			line += " " + s.Muted.Render(c.hint)
+		}
+		if fieldW >= minField {
+			break
+		}
+	}
+	return padRight(line, m.width)
 }
 
 // shortHelp draws one help line that always ends with the kept keys; the

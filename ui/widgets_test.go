@@ -87,13 +87,33 @@ func TestTimelineLaneLetsTheWorseOutcomeWinASharedCell(t *testing.T) {
 }
 
 func TestTimelineRecentListsNewestAttemptsThatFit(t *testing.T) {
-	lane := timelineLane{Marks: []laneMark{
+	lane := timelineLane{Now: testNow, Span: 3 * time.Hour, Marks: []laneMark{
 		{At: testNow.Add(-2 * time.Hour), Kind: markOK, Latency: 40 * time.Millisecond},
 		{At: testNow.Add(-time.Hour), Kind: markFailed},
 		{At: testNow, Kind: markOK, Latency: 1500 * time.Millisecond},
 	}}
 	if got, want := lane.Recent(48), "failed 09:42:17  ok 10:42:17 (1.5s)"; got != want {
 		t.Errorf("Recent = %q, want %q", got, want)
+	}
+}
+
+func TestTimelineRecentListsOnlyTheAttemptsInTheLanesSpan(t *testing.T) {
+	marks := []laneMark{
+		{At: testNow.Add(-3 * time.Hour), Kind: markOK, Latency: 40 * time.Millisecond},
+		{At: testNow.Add(-61 * time.Minute), Kind: markFailed},
+		{At: testNow.Add(-5 * time.Minute), Kind: markOK, Latency: 38 * time.Millisecond},
+	}
+	lane := timelineLane{Now: testNow, Span: time.Hour, Marks: marks}
+	if got, want := lane.Recent(200), "ok 10:37:17 (38ms)"; got != want {
+		t.Errorf("the last 60m lists %q, want only the attempt within it, %q", got, want)
+	}
+	lane.Marks = marks[:2]
+	if got, want := lane.Recent(200), "no attempts in the last 60m"; got != want {
+		t.Errorf("with every attempt older than the span Recent = %q, want %q", got, want)
+	}
+	lane.Marks, lane.Virtual = marks, true
+	if got, want := lane.Recent(200), "ok 10:37:17 (38ms virtual)"; got != want {
+		t.Errorf("on a virtual clock Recent = %q, want %q", got, want)
 	}
 }
 
@@ -148,7 +168,9 @@ func TestCountdownAndLatencyFormats(t *testing.T) {
 		}
 	}
 	for d, want := range map[time.Duration]string{
-		0: "-", 41 * time.Millisecond: "41ms", 1200 * time.Millisecond: "1.2s", 500 * time.Microsecond: "<1ms",
+		0: "-", 41 * time.Millisecond: "41ms", 1200 * time.Millisecond: "1.2s", 400 * time.Microsecond: "400µs",
+		38600 * time.Microsecond: "39ms", 2340 * time.Microsecond: "2.3ms", 1234567 * time.Microsecond: "1.235s",
+		14 * time.Second: "14s", 4*time.Minute + 27*time.Second: "4m27s", time.Hour + 5*time.Second: "1h0m5s", 4 * time.Minute: "4m",
 	} {
 		if got := latency(d); got != want {
 			t.Errorf("latency(%v) = %q, want %q", d, got, want)
