@@ -70,7 +70,7 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
-		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created
+		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others stop refreshing their keys
 			a.closers = append(a.closers, func() error {
 				err := c.Close()
 				if err != nil {
