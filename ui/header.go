@@ -3,13 +3,17 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
 // headerLines draws the header: product and issuer, virtual clock and speed,
-// and the totals. Segments that do not fit on the first line wrap to a
-// second; the result is one or two lines.
+// the totals, then the scenario, its next step and the active faults.
+// Segments that do not fit on a line wrap to the next, on up to
+// maxSegmentLines lines. The newest issuer-wide event (a fault, a failed
+// action, a sign-out the issuer could not revoke) gets a line of its own
+// below. The result is one to four lines.
 func (m Model) headerLines() []string {
 	s, f := m.styles, m.frame
 	pair := func(label, value string) string {
@@ -39,13 +43,14 @@ func (m Model) headerLines() []string {
 	if n := f.Totals.EventsNotKept; n > 0 { // trimmed history, not a loss: shown plainly, only when there is some
 		segs = append(segs, pair("events not kept", thousands(n)))
 	}
+	segs = append(segs, m.runSegments()...)
 	var lines []string
 	var cur strings.Builder
 	cur.WriteString(" ")
 	curW := 1
 	for i, seg := range segs {
 		w := ansi.StringWidth(seg)
-		if i > 0 && curW+2+w > m.width && len(lines) == 0 {
+		if i > 0 && curW+2+w > m.width && len(lines) < maxSegmentLines-1 {
 			lines = append(lines, cur.String())
 			cur.Reset()
 			cur.WriteString(" ")
@@ -58,11 +63,22 @@ func (m Model) headerLines() []string {
 		curW += w
 	}
 	lines = append(lines, cur.String())
+	if n := f.Run.Notice; n.Text != "" {
+		text := s.HeaderValue.Render(n.Text)
+		if n.Warn {
+			text = s.Warning.Render(n.Text)
+		}
+		lines = append(lines, " "+s.HeaderLabel.Render("issuer event "+n.At.Format("15:04:05")+":")+" "+text)
+	}
 	for i := range lines {
 		lines[i] = padRight(lines[i], m.width)
 	}
 	return lines
 }
+
+// maxSegmentLines is how many lines the header's segments wrap onto; what
+// does not fit on the last is cut off.
+const maxSegmentLines = 3
 
 // rule draws a horizontal separator, optionally carrying a label.
 func (m Model) rule(label string) string {
@@ -84,4 +100,45 @@ func behind(f frame) bool {
 func roundSpeed(v float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
 	return r
+}
+
+// runSegments are the header's segments about the run: the scenario and
+// its duration, its next timeline step and when it is due, and the faults
+// the issuer holds (shown only while there are some).
+func (m Model) runSegments() []string {
+	s, r := m.styles, m.frame.Run
+	pair := func(label, value string) string {
+		return s.HeaderLabel.Render(label) + " " + s.HeaderValue.Render(value)
+	}
+	var segs []string
+	if r.Scenario != "" {
+		v := r.Scenario
+		if r.Duration > 0 {
+			v += " (" + spanText(r.Duration) + ")"
+		}
+		segs = append(segs, pair("scenario", v))
+	}
+	if r.Next != "" {
+		segs = append(segs, pair("next", r.Next+" "+relative(r.NextAt, m.frame.Now)))
+	}
+	switch n := len(r.Faults); {
+	case n == 1:
+		segs = append(segs, s.HeaderLabel.Render("fault:")+" "+s.Warning.Render(r.Faults[0]))
+	case n > 1:
+		segs = append(segs, s.HeaderLabel.Render("faults "+strconv.Itoa(n)+":")+" "+s.Warning.Render(strings.Join(r.Faults, "; ")))
+	}
+	return segs
+}
+
+// spanText writes a scenario's duration without zero units at the end:
+// "2h", "1h30m", "45m", "3d".
+func spanText(d time.Duration) string {
+	t := roughDuration(d)
+	for _, zero := range []string{"00m", "00h", "00s"} {
+		if strings.HasSuffix(t, zero) && len(t) > len(zero) {
+			t = strings.TrimSuffix(t, zero)
+			break
+		}
+	}
+	return t
 }
