@@ -18,12 +18,16 @@ import (
 //	48 h and over    days, then the rest     "366 days", "3 days 4h"
 //
 // Zero units at the end are left out ("1m", not "1m0s").
-func formatDuration(d time.Duration) string {
+func formatDuration(d time.Duration) string { return FormatDuration(d) }
+
+// FormatDuration writes d the way session text does (see formatDuration),
+// so that a screen showing the same latency never disagrees with the log.
+func FormatDuration(d time.Duration) string {
 	if d < 0 {
 		if d == math.MinInt64 {
 			d++ // -MinInt64 overflows; a nanosecond does not show
 		}
-		return "-" + formatDuration(-d)
+		return "-" + FormatDuration(-d)
 	}
 	switch {
 	case d == 0:

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tokentop/session"
 )
 
 // countdown renders a time to expiry compactly: "48m12s", "1h02m", "-2m10s".
@@ -35,23 +37,10 @@ func countdown(d time.Duration) string {
 // milliseconds under 10 s ("41ms", "1.234s"), whole seconds beyond ("14s",
 // "4m27s").
 func latency(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "-"
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < 10*time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	case d < 10*time.Second:
-		return d.Round(time.Millisecond).String()
 	}
-	s := d.Round(time.Second).String() // "1h0m5s", "4m0s"
-	for _, zero := range []string{"m0s", "h0s", "h0m"} {
-		if strings.HasSuffix(s, zero) {
-			s = s[:len(s)-2]
-		}
-	}
-	return s
+	return session.FormatDuration(d)
 }
 
 // relative renders t against now as "in 48m" or "11m ago".

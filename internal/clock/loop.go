@@ -133,14 +133,19 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
 	}
 	t := &loopTimer{l: l, f: f}
 	l.mu.Lock()
+	l.armLocked(t, d)
+	l.mu.Unlock()
+	return t
+}
+
+// armLocked queues t to run d from now, waking a loop that waits for later.
+func (l *Loop) armLocked(t *loopTimer, d time.Duration) {
 	at := addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
 	l.seq++
 	l.timers.push(loopEntry{at: at, seq: l.seq, t: t})
 	if l.waiting && at < l.waitAt {
 		l.signal()
 	}
-	l.mu.Unlock()
-	return t
 }
 
 func nop() {}
@@ -168,12 +173,7 @@ func (l *Loop) Rearm(t Timer, d time.Duration, f func()) Timer {
 		l.timers.remove(lt.index)
 	}
 	lt.f = f
-	at := addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
-	l.seq++
-	l.timers.push(loopEntry{at: at, seq: l.seq, t: lt})
-	if l.waiting && at < l.waitAt {
-		l.signal()
-	}
+	l.armLocked(lt, d)
 	l.mu.Unlock()
 	return lt
 }
