@@ -35,6 +35,13 @@ type HeadlessOptions struct {
 	// Buffer is the event subscription's buffer; zero means 65,536 events.
 	// Events that overflow it are counted as dropped in the summary.
 	Buffer int
+	// Observe, if set, sees every event of the run, in order: a report or a
+	// metrics exporter records them. It is called from the goroutine that
+	// writes the events (on an event loop, the loop's) and must not block.
+	Observe func(Event)
+	// Started, if set, is called with the run's manager before the scenario
+	// starts (a metrics exporter reads its sessions' stats while it runs).
+	Started func(*Manager)
 }
 
 // RunHeadless plays a scenario without a UI: it adds the scenario's sessions,
@@ -89,6 +96,9 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 		return Summary{}, err
 	}
 	defer m.Close()
+	if opts.Started != nil {
+		opts.Started(m)
+	}
 	if s, ok := m.clock.(interface{ SetSpeed(float64) }); ok && opts.Speed > 0 {
 		s.SetSpeed(opts.Speed)
 	}
@@ -108,7 +118,7 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	lay := newTextLayout(start, d, sc)
 	var p played
 	if m.loop != nil {
-		p, err = m.playOnLoop(ctx, sc, lay, d, bw, out == io.Discard, opts.JSON)
+		p, err = m.playOnLoop(ctx, sc, lay, d, bw, out == io.Discard, opts)
 	} else {
 		p, err = m.playOnGoroutines(ctx, sc, lay, d, bw, opts)
 	}
@@ -165,7 +175,7 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLay
 	}
 	sub := m.Subscribe(buffer)
 	written := make(chan writeResult, 1)
-	go func() { written <- writeEvents(bw, sub, lay, opts.JSON) }()
+	go func() { written <- writeEvents(bw, sub, lay, opts.JSON, opts.Observe) }()
 	finish := func() writeResult {
 		sub.Close()
 		return <-written
@@ -190,11 +200,15 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLay
 // goroutine: every event is written as it is published, in order, so none
 // is ever dropped, and the run ends when virtual time reaches start+d or ctx
 // ends. With discard set, events are counted, not formatted.
-func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard, asJSON bool) (played, error) {
+func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
+	asJSON := opts.JSON
 	live := !m.loop.Sim() // scaled time is watched as it goes: every line goes out at once
 	m.setSink(func(e Event) {
+		if opts.Observe != nil {
+			opts.Observe(e)
+		}
 		switch {
 		case res.err != nil:
 			return
@@ -232,10 +246,13 @@ type writeResult struct {
 // whenever it has caught up, so that a run on real time shows its events as
 // they happen. After a write error it keeps draining (so publishers never
 // notice) but stops writing.
-func writeEvents(w *bufio.Writer, sub *Subscription, lay textLayout, asJSON bool) writeResult {
+func writeEvents(w *bufio.Writer, sub *Subscription, lay textLayout, asJSON bool, observe func(Event)) writeResult {
 	var res writeResult
 	enc := json.NewEncoder(w)
 	for e := range sub.C() {
+		if observe != nil {
+			observe(e)
+		}
 		if res.err != nil {
 			continue
 		}

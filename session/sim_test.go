@@ -187,3 +187,24 @@ func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadlessObserverSeesEveryEventInOrderAndStartedTheManager(t *testing.T) {
+	loop := clock.NewSim(simEpoch)
+	opts, _ := fakeOptionsAlg(t, loop, "HS256")
+	var seen []uint64
+	var started *Manager
+	sum, err := RunHeadless(context.Background(), builtin(t, "outage"), HeadlessOptions{Manager: opts,
+		Observe: func(e Event) { seen = append(seen, e.Seq) },
+		Started: func(m *Manager) { started = m }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started == nil || uint64(len(seen)) != sum.EventsPublished {
+		t.Fatalf("observed %d of %d events, manager %v", len(seen), sum.EventsPublished, started)
+	}
+	for i, seq := range seen {
+		if seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d: out of order", i, seq)
+		}
+	}
+}
