@@ -197,6 +197,11 @@ func (m *Manager) pumpBursts() {
 	q.pumping = true
 	defer func() { q.pumping = false }()
 	for len(q.queue) > 0 && q.inFlight < MaxCallsInFlight {
+		if m.isClosed() { // Close released the calls in flight: start no more
+			clear(q.queue)
+			q.queue = nil
+			return
+		}
 		b := q.queue[0]
 		if b.toStart == 0 {
 			q.queue[0] = nil
