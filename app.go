@@ -175,8 +175,10 @@ func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
 		Manager:  a.manager,
 		Duration: a.cfg.duration,
 		Speed:    a.speed,
-		Out:      out,
-		JSON:     a.cfg.json,
+		// --duration 0: a synthetic monitor, until interrupted
+		UntilInterrupted: a.cfg.untilInterrupted,
+		Out:              out,
+		JSON:             a.cfg.json,
 	})
 	if err != nil || !a.cfg.failOnGap {
 		return err

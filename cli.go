@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"tokentop/issuer"
 	"tokentop/session"
 )
 
@@ -25,7 +26,9 @@ type config struct {
 	seed        uint64
 	headless    bool
 	duration    time.Duration
-	json        bool
+	// untilInterrupted is --duration 0 headless: run until interrupted.
+	untilInterrupted bool
+	json             bool
 	// issuerTimeout bounds each issuer call (session.Options.IssueTimeout,
 	// and a real issuer adapter's own timeout).
 	issuerTimeout time.Duration
@@ -64,7 +67,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
-	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h)")
+	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h; 0: until interrupted, on real or scaled time)")
 	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
@@ -109,6 +112,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, envErr
 	}
 	cfg.scenarioSet = fs.Changed("scenario")
+	cfg.untilInterrupted = cfg.headless && fs.Changed("duration") && cfg.duration == 0
 	if err := checkValues(cfg, fs); err != nil {
 		return cfg, fs, err
 	}
@@ -128,8 +132,8 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 			return usageError{err}
 		}
 	}
-	if fs.Changed("duration") && cfg.duration <= 0 {
-		return usagef("--duration %v: want a positive duration such as 2h; leave it out for the scenario's own", cfg.duration)
+	if fs.Changed("duration") && cfg.duration < 0 {
+		return usagef("--duration %v: want a positive duration such as 2h, or 0 to run until interrupted; leave it out for the scenario's own", cfg.duration)
 	}
 	if cfg.issuerTimeout < minIssuerTimeout || cfg.issuerTimeout > maxIssuerTimeout {
 		return usagef("--issuer-timeout %v: want a duration from %v to %v", cfg.issuerTimeout, minIssuerTimeout, maxIssuerTimeout)
@@ -147,7 +151,26 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 			}
 		}
 	}
-	return checkClock(cfg)
+	if err := checkClock(cfg); err != nil {
+		return err
+	}
+	return checkUntilInterrupted(cfg)
+}
+
+// checkUntilInterrupted refuses --duration 0 in sim time, which would race
+// through virtual time without end.
+func checkUntilInterrupted(cfg config) error {
+	if cfg.untilInterrupted && cfg.clockMode() == clockSim && isFakeIssuer(cfg.issuer) {
+		return usagef("--duration 0 (until interrupted): sim time runs as fast as the machine goes; give --duration, or --clock scaled")
+	}
+	return nil
+}
+
+// isFakeIssuer reports an --issuer that names the embedded fake (a bad one
+// is reported when the issuer is built).
+func isFakeIssuer(spec string) bool {
+	s, err := issuer.ParseSpec(spec)
+	return err == nil && s.Kind == issuer.KindFake
 }
 
 // checkPolicy refuses a refresh policy name that is not one (empty is the default).

@@ -214,7 +214,8 @@ func TestZeroSpeedOrDurationAndHeadlessOnlyFlagsAreRefused(t *testing.T) {
 		{[]string{"--speed", "0"}, nil, "--speed 0: want a number from 0.01"},
 		{[]string{"--headless", "--clock", "scaled", "--speed", "0"}, nil, "--speed 0: want a number from 0.01"},
 		{nil, map[string]string{"TOKENTOP_SPEED": "0"}, "--speed 0"},
-		{[]string{"--headless", "--duration", "0"}, nil, "--duration 0s: want a positive duration"},
+		{[]string{"--headless", "--duration", "0"}, nil, "sim time runs as fast as the machine goes; give --duration, or --clock scaled"},
+		{[]string{"--headless", "--clock", "sim", "--duration", "0"}, nil, "sim time runs as fast as the machine goes"},
 		{[]string{"--headless", "--duration", "-1h"}, nil, "want a positive duration"},
 		{[]string{"--duration", "1h"}, nil, "--duration goes with --headless"},
 		{[]string{"--json"}, nil, "--json goes with --headless"},
@@ -227,6 +228,26 @@ func TestZeroSpeedOrDurationAndHeadlessOnlyFlagsAreRefused(t *testing.T) {
 		}
 	}
 	wantUsageError(t, []string{"--headless", "--speed", "0"}, "--speed 0")
+}
+
+// Issue 15, item 3: --duration 0 headless runs until interrupted on real
+// or scaled time (a synthetic monitor); a positive duration does not.
+func TestDurationZeroHeadlessMeansUntilInterruptedOnRealOrScaledTime(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--headless", "--issuer", "http://127.0.0.1:1/token", "--duration", "0"}, true},
+		{[]string{"--headless", "--clock", "scaled", "--duration", "0"}, true},
+		{[]string{"--headless", "--speed", "60", "--duration", "0"}, true},
+		{[]string{"--headless", "--clock", "scaled", "--duration", "1h"}, false},
+		{[]string{"--headless", "--clock", "scaled"}, false},
+	} {
+		cfg, _, err := parseArgs(tc.args, func(string) string { return "" }, io.Discard)
+		if err != nil || cfg.untilInterrupted != tc.want {
+			t.Errorf("%q: until interrupted %v, err %v; want %v, no error", tc.args, cfg.untilInterrupted, err, tc.want)
+		}
+	}
 }
 
 // Issue 14, bugs 11 and 12: an unknown --issuer kind did not list the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -25,6 +26,11 @@ type HeadlessOptions struct {
 	// Duration is how much virtual time to play; zero means the scenario's
 	// duration, or one hour if it has none.
 	Duration time.Duration
+	// UntilInterrupted plays until ctx ends, whatever Duration says: a
+	// synthetic monitor of a real issuer. It needs a clock that keeps pace
+	// with real time (real or scaled): sim time would race ahead unbounded,
+	// so RunHeadless refuses it there.
+	UntilInterrupted bool
 	// Speed, if positive, is set on the clock when it has a SetSpeed method
 	// (clock.Scaled): 3600 plays an hour a second.
 	Speed float64
@@ -96,6 +102,9 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 		return Summary{}, err
 	}
 	defer m.Close()
+	if opts.UntilInterrupted && m.loop != nil && m.loop.Sim() {
+		return Summary{}, errors.New("headless: running until interrupted needs real or scaled time: sim time runs as fast as the machine goes")
+	}
 	if opts.Started != nil {
 		opts.Started(m)
 	}
@@ -108,6 +117,9 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	}
 	if d <= 0 {
 		d = time.Hour
+	}
+	if opts.UntilInterrupted {
+		d = 24 * time.Hour // for the text's offset column only: the run ends with ctx
 	}
 	out := opts.Out
 	if out == nil {
@@ -186,6 +198,9 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLay
 	}
 	elapsed := make(chan struct{})
 	timer := m.clock.AfterFunc(d, func() { close(elapsed) })
+	if opts.UntilInterrupted {
+		timer.Stop()
+	}
 	p := played{sub: sub, finish: finish}
 	select {
 	case <-elapsed:
@@ -233,7 +248,12 @@ func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d
 		finish()
 		return played{}, err
 	}
-	err := m.loop.RunUntil(ctx, lay.start.Add(d))
+	var err error
+	if opts.UntilInterrupted {
+		err = m.loop.Run(ctx) // paced: until ctx ends (sim was refused by RunHeadless)
+	} else {
+		err = m.loop.RunUntil(ctx, lay.start.Add(d))
+	}
 	return played{interrupted: err != nil, finish: finish}, nil
 }
 
