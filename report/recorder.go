@@ -1,0 +1,409 @@
+// Package report turns a tokentop run into one self-contained HTML file:
+// a timeline lane per session (or per group of sessions when there are
+// thousands), a sortable comparison table per policy and per session, and
+// the issuer's latency distribution. The page is inline HTML, CSS and SVG
+// with a few lines of inline script for sorting; it loads nothing.
+//
+// A Recorder observes the run's events in order (session.HeadlessOptions.Observe,
+// or a subscription on the live screen) and keeps a compact, bounded record
+// of them; Write renders the page with the run's session.Summary.
+package report
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"tokentop/session"
+)
+
+// Limits that keep a Recorder's memory bounded whatever the run.
+const (
+	// DefaultMaxAttempts is how many refresh attempts (and token periods)
+	// a session keeps in detail; older ones are counted, not kept.
+	DefaultMaxAttempts = 2000
+	// defaultBudget is how many attempt records all sessions together may
+	// keep beyond minAttempts each (16 bytes a record: 64 MiB).
+	defaultBudget = 4 << 20
+	// minAttempts is how many recent attempts every session keeps even
+	// when the budget is spent.
+	minAttempts = 32
+	// maxMarks is how many dispose and sign-out marks a session keeps.
+	maxMarks = 32
+	// maxFaults is how many fault windows the recorder keeps.
+	maxFaults = 1000
+	// maxErrors is how many distinct error texts are kept; maxErrorLen
+	// bounds each.
+	maxErrors   = 4096
+	maxErrorLen = 240
+)
+
+// reason is why an attempt started, as a small code.
+type reason uint8
+
+const (
+	reasonOther reason = iota
+	reasonInitial
+	reasonProactive
+	reasonOnDemand
+	reasonRetry
+	reasonForced
+	numReasons
+)
+
+var reasonNames = [numReasons]string{"other", "initial", "proactive", "on-demand", "retry", "forced"}
+
+func parseReason(s string) reason {
+	for i, n := range reasonNames {
+		if n == s {
+			return reason(i)
+		}
+	}
+	return reasonOther
+}
+
+// outcome is how an attempt ended.
+type outcome uint8
+
+const (
+	outcomeSucceeded outcome = iota
+	outcomeFailed
+	outcomeRejected
+	outcomeAborted
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"succeeded", "failed", "rejected", "aborted"}
+
+// attempt is one issuer call, in 16 bytes.
+type attempt struct {
+	start   int64  // ns since the recorder's base time
+	latency uint32 // ms, saturated
+	err     uint16 // index into Recorder.errors; 0: none
+	reason  reason
+	outcome outcome
+}
+
+// span is a stretch of time in ns since the base time.
+type span struct{ from, to int64 }
+
+// mark is a dispose or sign-out at a time.
+type mark struct {
+	at   int64
+	kind markKind
+}
+
+type markKind uint8
+
+const (
+	markDisposed markKind = iota
+	markSignedOut
+)
+
+// ring keeps the newest items up to a cap and counts the ones it let go.
+type ring[T any] struct {
+	buf     []T
+	next    int // where the next item goes once buf is full
+	dropped uint64
+}
+
+// push adds v, overwriting the oldest item when the ring holds limit
+// items. It reports whether the ring grew.
+func (r *ring[T]) push(v T, limit int) bool {
+	if len(r.buf) < limit {
+		r.buf = append(r.buf, v)
+		return true
+	}
+	if len(r.buf) == 0 {
+		r.dropped++
+		return false
+	}
+	r.buf[r.next] = v
+	r.next = (r.next + 1) % len(r.buf)
+	r.dropped++
+	return false
+}
+
+// items returns the kept items, oldest first.
+func (r *ring[T]) items() []T {
+	if r.next == 0 {
+		return r.buf
+	}
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}
+
+// last returns a pointer to the newest item, or nil.
+func (r *ring[T]) last() *T {
+	if len(r.buf) == 0 {
+		return nil
+	}
+	i := r.next - 1
+	if i < 0 {
+		i = len(r.buf) - 1
+	}
+	return &r.buf[i]
+}
+
+// sessionRec is what the recorder keeps of one session.
+type sessionRec struct {
+	name     string
+	policy   string // from session-added; the summary's label wins
+	attempts ring[attempt]
+	periods  ring[span] // merged validity periods of the tokens held
+	gaps     ring[span] // closed gaps: live, and no valid token
+	marks    ring[mark]
+	counts   [numOutcomes]uint64
+	// holding: the session has had a token, and tokenEnd is the expiry
+	// of the newest one (or when a dispose or sign-out ended it).
+	holding  bool
+	tokenEnd int64
+	live     bool  // not disposed or signed out
+	firstTry int64 // first attempt's start, for a session that never held a token; -1 none
+}
+
+// fault is an injected fault's window; to is -1 while it is open.
+type fault struct {
+	span
+	what string
+}
+
+// Recorder keeps a bounded record of a run's events for a report. Its zero
+// value is not ready; use NewRecorder. Observe must be called from one
+// goroutine at a time (it is, from HeadlessOptions.Observe); Write after the
+// last Observe.
+type Recorder struct {
+	maxAttempts int
+	budget      int // attempt records above minAttempts per session still allowed
+	base        time.Time
+	started     bool
+	last        int64 // newest event time seen
+	sessions    map[string]*sessionRec
+	order       []*sessionRec // in order of first event
+	faults      ring[fault]
+	errors      []string // [0] is ""
+	errIndex    map[string]uint16
+	latency     histogram
+	events      uint64
+}
+
+// NewRecorder returns a recorder keeping up to maxAttempts attempts per
+// session (DefaultMaxAttempts if maxAttempts <= 0).
+func NewRecorder(maxAttempts int) *Recorder {
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	return &Recorder{
+		maxAttempts: maxAttempts,
+		budget:      defaultBudget,
+		sessions:    make(map[string]*sessionRec),
+		errors:      []string{""},
+		errIndex:    make(map[string]uint16),
+	}
+}
+
+// offset is t in ns since the base time, saturated at zero below.
+func (r *Recorder) offset(t time.Time) int64 {
+	d := t.Sub(r.base)
+	if d < 0 {
+		return 0
+	}
+	return int64(d)
+}
+
+// faultFor finds the duration in a fault's text ("be down for 9m0s").
+var faultFor = regexp.MustCompile(` for ([0-9][0-9a-zµ.]*)$`)
+
+// policyOf finds the policy in a session-added message ("..., policy js, ...").
+var policyOf = regexp.MustCompile(`policy ([A-Za-z0-9._-]+)`)
+
+// Observe records one event. Events must come in the order published.
+func (r *Recorder) Observe(e session.Event) {
+	if !r.started {
+		r.base, r.started = e.At, true
+	}
+	r.events++
+	at := r.offset(e.At)
+	r.last = max(r.last, at)
+	if e.Session == "" {
+		r.observeIssuer(e, at)
+		return
+	}
+	s := r.sessions[e.Session]
+	if s == nil {
+		s = &sessionRec{name: e.Session, live: true, firstTry: -1}
+		r.sessions[e.Session] = s
+		r.order = append(r.order, s)
+	}
+	switch e.Kind {
+	case session.KindAdded:
+		if m := policyOf.FindStringSubmatch(e.Message); m != nil {
+			s.policy = m[1]
+		}
+	case session.KindRefreshSucceeded, session.KindRefreshFailed, session.KindTokenRejected, session.KindRefreshAborted:
+		r.observeAttempt(s, e, at)
+	case session.KindStaticIssued:
+		if !e.ExpiresOn.IsZero() {
+			s.gotToken(at, r.offset(e.ExpiresOn), r.maxAttempts)
+		}
+	case session.KindDisposed:
+		s.end(at, markDisposed)
+	case session.KindSignedOut:
+		s.end(at, markSignedOut)
+	}
+}
+
+func (r *Recorder) observeIssuer(e session.Event, at int64) {
+	switch e.Kind {
+	case session.KindFault:
+		f := fault{span: span{at, -1}, what: clip(e.Message, maxErrorLen)}
+		if m := faultFor.FindStringSubmatch(e.Message); m != nil {
+			if d, err := time.ParseDuration(m[1]); err == nil && d > 0 {
+				f.to = saturatingAdd(at, int64(d))
+			}
+		}
+		r.faults.push(f, maxFaults)
+	case session.KindFaultsCleared:
+		for i := range r.faults.buf {
+			if f := &r.faults.buf[i]; f.to < 0 || f.to > at {
+				f.to = at
+			}
+		}
+	}
+}
+
+func (r *Recorder) observeAttempt(s *sessionRec, e session.Event, at int64) {
+	a := attempt{reason: parseReason(e.Reason), latency: saturatedMS(e.Latency)}
+	switch e.Kind {
+	case session.KindRefreshSucceeded:
+		a.outcome = outcomeSucceeded
+	case session.KindRefreshFailed:
+		a.outcome = outcomeFailed
+	case session.KindTokenRejected:
+		a.outcome = outcomeRejected
+	default:
+		a.outcome = outcomeAborted
+	}
+	a.start = max(0, at-int64(e.Latency))
+	if e.Err != nil {
+		a.err = r.intern(e.Err.Error())
+	} else if a.outcome != outcomeSucceeded && e.Message != "" {
+		a.err = r.intern(e.Message)
+	}
+	s.counts[a.outcome]++
+	if e.Latency > 0 || a.outcome != outcomeAborted {
+		r.latency.add(e.Latency)
+	}
+	limit := minAttempts
+	if r.budget > 0 {
+		limit = r.maxAttempts
+	}
+	if s.attempts.push(a, limit) && len(s.attempts.buf) > minAttempts {
+		r.budget--
+	}
+	if !s.holding && s.firstTry < 0 {
+		s.firstTry = a.start
+	}
+	if a.outcome == outcomeSucceeded && !e.ExpiresOn.IsZero() {
+		s.gotToken(at, r.offset(e.ExpiresOn), r.maxAttempts)
+	}
+}
+
+// gotToken records a new token valid from at to until: a gap closes if
+// the old one had expired, and the validity period grows or a new one opens.
+func (s *sessionRec) gotToken(at, until int64, limit int) {
+	if s.live && s.holding && at > s.tokenEnd {
+		s.gaps.push(span{s.tokenEnd, at}, limit)
+	}
+	if !s.live { // back after a sign-out
+		s.live = true
+	}
+	if p := s.periods.last(); p != nil && s.holding && at <= p.to {
+		p.to = max(p.to, until)
+	} else {
+		s.periods.push(span{at, until}, limit)
+	}
+	s.holding = true
+	s.tokenEnd = until
+}
+
+// end records a dispose or a sign-out: the token no longer counts, and
+// neither does the time without one.
+func (s *sessionRec) end(at int64, k markKind) {
+	s.marks.push(mark{at, k}, maxMarks)
+	if s.live && s.holding && at > s.tokenEnd {
+		s.gaps.push(span{s.tokenEnd, at}, DefaultMaxAttempts)
+	}
+	if p := s.periods.last(); p != nil && p.to > at {
+		p.to = at
+	}
+	s.tokenEnd = min(s.tokenEnd, at)
+	s.live = false
+}
+
+// intern returns the index of an error text, clipped; 0 once maxErrors
+// distinct texts are kept (the report says the text was not kept).
+func (r *Recorder) intern(text string) uint16 {
+	text = clip(text, maxErrorLen)
+	if i, ok := r.errIndex[text]; ok {
+		return i
+	}
+	if len(r.errors) >= maxErrors {
+		return 0
+	}
+	i := uint16(len(r.errors))
+	r.errors = append(r.errors, text)
+	r.errIndex[text] = i
+	return i
+}
+
+// clip cuts s to at most n bytes on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = strings.ToValidUTF8(s[:n], "")
+	return s + "…"
+}
+
+func saturatedMS(d time.Duration) uint32 {
+	ms := d.Milliseconds()
+	switch {
+	case ms < 0:
+		return 0
+	case ms > int64(^uint32(0)):
+		return ^uint32(0)
+	}
+	return uint32(ms)
+}
+
+func saturatingAdd(a, b int64) int64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return int64(^uint64(0) >> 1)
+}
+
+// histogram counts issuer call latencies in fixed buckets.
+type histogram struct {
+	counts [len(latencyBounds) + 1]uint64
+}
+
+// latencyBounds are the buckets' upper bounds; the last bucket is open.
+var latencyBounds = [...]time.Duration{
+	time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond,
+	20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
+	500 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second,
+	30 * time.Second, time.Minute,
+}
+
+func (h *histogram) add(d time.Duration) {
+	for i, b := range latencyBounds {
+		if d <= b {
+			h.counts[i]++
+			return
+		}
+	}
+	h.counts[len(latencyBounds)]++
+}

@@ -1,0 +1,101 @@
+package report
+
+import "html/template"
+
+// pageTemplate is the whole page: inline CSS, inline SVG, and an inline
+// script that sorts a table by the column whose header is clicked. It
+// refers to nothing outside the file.
+var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:20px;color:#222;background:#fff}
+h1{font-size:20px;margin:0 0 6px}
+h2{font-size:16px;margin:22px 0 6px}
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}
+dl.meta dt{color:#666}
+dl.meta dd{margin:0}
+.note{color:#8a4b00}
+.legend span{display:inline-block;margin:0 12px 4px 0}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border:1px solid #0002}
+svg text{font:11px system-ui,sans-serif;fill:#333}
+svg .group{font-style:italic}
+table{border-collapse:collapse;margin-top:4px}
+th,td{border:1px solid #ddd;padding:3px 8px}
+th{background:#f3f3f3;cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" \25B2"}
+th[aria-sort=descending]::after{content:" \25BC"}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<dl class="meta">
+<dt>scenario</dt><dd id="scenario">{{.Scenario}}</dd>
+<dt>seed</dt><dd id="seed">{{.Seed}}</dd>
+<dt>clock</dt><dd id="clock">{{.Clock}}</dd>
+<dt>start</dt><dd>{{.Start}}</dd>
+<dt>duration</dt><dd id="duration">{{.Duration}}</dd>
+<dt>sessions</dt><dd>{{.Sessions}}</dd>
+<dt>events seen</dt><dd>{{.Events}}{{if .EventsDropped}} ({{.EventsDropped}} dropped){{end}}</dd>
+</dl>
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}
+<h2>Timeline</h2>
+<div class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Label}}</span>{{end}}</div>
+<svg id="timeline" width="{{.Timeline.Width}}" height="{{.Timeline.Height}}" viewBox="0 0 {{.Timeline.Width}} {{.Timeline.Height}}">
+<rect x="0" y="0" width="{{.Timeline.Width}}" height="{{.Timeline.Height}}" fill="#ffffff"/>
+{{range .Timeline.Ticks}}<line x1="{{.X}}" x2="{{.X}}" y1="14" y2="{{$.Timeline.Height}}" stroke="#e4e4e4"/><text x="{{.X}}" y="12" text-anchor="middle">{{.Label}}</text>
+{{end}}{{range .Timeline.Lanes}}<g class="lane{{if .Group}} group{{end}}" data-session="{{.Label}}"><title>{{.Title}}</title>
+<rect x="{{$.Timeline.PlotX}}" y="{{.Y}}" width="{{$.Timeline.PlotW}}" height="22" fill="#f7f7f7"/>
+<text x="4" y="{{.TextY}}">{{.Label}}</text>
+{{range .Rects}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"{{if lt .Opacity 1.0}} fill-opacity="{{.Opacity}}"{{end}}><title>{{.Title}}</title></rect>
+{{end}}</g>
+{{end}}{{range .Timeline.Faults}}<rect class="fault" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}" fill-opacity="{{.Opacity}}"><title>{{.Title}}</title></rect>
+{{end}}</svg>
+<h2>Per policy</h2>
+<table class="sortable" id="policies">
+<thead><tr><th>policy</th><th>sessions</th><th>issuer calls</th><th>failures</th><th>sessions with a gap</th><th>token gap (sum)</th><th>longest gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
+<tbody>
+{{range .Policies}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+<h2>Per session</h2>
+{{with .SessionNote}}<p class="note">{{.}}</p>{{end}}
+<table class="sortable" id="sessions">
+<thead><tr><th>session</th><th>policy</th><th>issuer calls</th><th>failures</th><th>aborts</th><th>token gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
+<tbody>
+{{range .SessionRows}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+<h2>Issuer latency</h2>
+<p>{{.Histogram.Total}} completed issuer calls.</p>
+<svg id="latency" width="{{.Histogram.Width}}" height="{{.Histogram.Height}}" viewBox="0 0 {{.Histogram.Width}} {{.Histogram.Height}}">
+{{range .Histogram.Bars}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" fill="#1f77b4"><title>{{.Title}}</title></rect><text x="{{.X}}" y="{{.LabelY}}">{{.Label}}</text>
+{{end}}</svg>
+<script>
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col], y = b.cells[col];
+        var c = x.classList.contains("num") ?
+          parseFloat(x.dataset.key) - parseFloat(y.dataset.key) :
+          x.dataset.key.localeCompare(y.dataset.key);
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+</script>
+</body>
+</html>
+`))
