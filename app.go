@@ -171,7 +171,9 @@ func findScenario(name string) (session.Scenario, error) {
 // With --fail-on-gap, a run in which any session was without a valid token
 // fails (exit 1) after its summary.
 func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
+	rec := a.newRecorder()
 	sum, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
+		Observe:  observer(rec),
 		Manager:  a.manager,
 		Duration: a.cfg.duration,
 		Speed:    a.speed,
@@ -180,6 +182,9 @@ func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
 		Out:              out,
 		JSON:             a.cfg.json,
 	})
+	if err == nil {
+		err = a.writeReport(rec, sum)
+	}
 	if err != nil || !a.cfg.failOnGap {
 		return err
 	}
@@ -227,10 +232,11 @@ func (a *app) runTUI(ctx context.Context) error {
 			<-done
 		}()
 	}
+	live := a.recordLive(m)
 	if err := a.start(m); err != nil {
-		return err
+		return joinReportErr(err, a.finishLive(live, m))
 	}
-	return ui.Run(ctx, m, ui.Options{
+	err = ui.Run(ctx, m, ui.Options{
 		Issuer:          m.IssuerName(),
 		Clock:           a.manager.Clock,
 		NoColor:         a.getenv("NO_COLOR") != "",
@@ -238,6 +244,7 @@ func (a *app) runTUI(ctx context.Context) error {
 		ShowSecrets:     a.cfg.showSecrets,
 		CanInjectFaults: a.canInjectFaults(),
 	})
+	return joinReportErr(err, a.finishLive(live, m))
 }
 
 // start adds the scenario's sessions to m. Its error already names the

@@ -33,6 +33,7 @@ type config struct {
 	// and a real issuer adapter's own timeout).
 	issuerTimeout time.Duration
 	failOnGap     bool
+	report        string // --report: the HTML report's path
 	showSecrets   bool
 	version       bool
 	help          bool
@@ -70,6 +71,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h; 0: until interrupted, on real or scaled time)")
 	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
+	fs.StringVar(&cfg.report, "report", "", "write an HTML report of the run to FILE.html (headless: at the end; on screen: when you quit)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
@@ -139,6 +141,9 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 		return usagef("--issuer-timeout %v: want a duration from %v to %v", cfg.issuerTimeout, minIssuerTimeout, maxIssuerTimeout)
 	}
 	if err := checkPolicy("--policy", cfg.policy); err != nil {
+		return err
+	}
+	if err := checkReport(cfg.report); err != nil {
 		return err
 	}
 	if !cfg.headless {
