@@ -1,0 +1,194 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var sessionLabels = []string{"session", "identity", "policy"}
+
+// Per-session series (at most GroupThreshold sessions).
+var (
+	descTokenLeft = prometheus.NewDesc("tokentop_session_token_seconds_left",
+		"Seconds until the session's token expires, on the run's clock; 0 without a valid token.", sessionLabels, nil)
+	descTokenValid = prometheus.NewDesc("tokentop_session_token_valid",
+		"1 if the session holds a valid token, else 0 (a disposed or signed-out session holds none on purpose: see tokentop_session_disposed).", sessionLabels, nil)
+	descDisposed = prometheus.NewDesc("tokentop_session_disposed",
+		"1 if the session was disposed or signed out.", sessionLabels, nil)
+	descGap = prometheus.NewDesc("tokentop_session_token_gap_seconds",
+		"Time the session has spent without a valid token while live (the summary's token_gap_seconds).", sessionLabels, nil)
+	descWaiters = prometheus.NewDesc("tokentop_session_waiters",
+		"Callers waiting on the session's refreshes in flight.", sessionLabels, nil)
+	descRefused = prometheus.NewDesc("tokentop_session_resource_refusals_total",
+		"Resource checks that refused the session's token.", sessionLabels, nil)
+	descRefreshes = prometheus.NewDesc("tokentop_refreshes_total",
+		"Issuer calls for the session by reason and outcome (success, failure, abort); they add up to the summary's successes, failures and aborts.",
+		append(sessionLabels[:3:3], "reason", "outcome"), nil)
+	descLatency = prometheus.NewDesc("tokentop_issuer_call_duration_seconds",
+		"Latency of the session's completed issuer calls, on the run's clock.", sessionLabels, nil)
+)
+
+// Per-group series (above GroupThreshold sessions).
+var (
+	groupLabels    = []string{"group"}
+	descGroupCount = prometheus.NewDesc("tokentop_group_sessions",
+		"Sessions in the group (a count group's name-1 ... name-N).", groupLabels, nil)
+	descGroupInvalid = prometheus.NewDesc("tokentop_group_sessions_without_valid_token",
+		"Live (not disposed) sessions of the group without a valid token.", groupLabels, nil)
+	descGroupLeftMin = prometheus.NewDesc("tokentop_group_token_seconds_left_min",
+		"Fewest seconds left on a live session's token in the group (0 if any has none).", groupLabels, nil)
+	descGroupGapSum = prometheus.NewDesc("tokentop_group_token_gap_seconds_sum",
+		"Sum over the group's sessions of tokentop_session_token_gap_seconds.", groupLabels, nil)
+	descGroupGapMax = prometheus.NewDesc("tokentop_group_token_gap_seconds_max",
+		"Largest token gap of a session in the group.", groupLabels, nil)
+	descGroupWaitersSum = prometheus.NewDesc("tokentop_group_waiters_sum",
+		"Callers waiting on the group's refreshes.", groupLabels, nil)
+	descGroupWaitersMax = prometheus.NewDesc("tokentop_group_waiters_max",
+		"Most callers waiting on one session of the group.", groupLabels, nil)
+	descGroupRefused = prometheus.NewDesc("tokentop_group_resource_refusals_total",
+		"Resource refusals summed over the group.", groupLabels, nil)
+	descGroupRefreshes = prometheus.NewDesc("tokentop_group_refreshes_total",
+		"tokentop_refreshes_total summed over the group.", []string{"group", "reason", "outcome"}, nil)
+	descGroupLatency = prometheus.NewDesc("tokentop_group_issuer_call_duration_seconds",
+		"tokentop_issuer_call_duration_seconds merged over the group.", groupLabels, nil)
+)
+
+// Always exported.
+var (
+	descSessions = prometheus.NewDesc("tokentop_sessions",
+		"Sessions in the run.", nil, nil)
+	descGrouped = prometheus.NewDesc("tokentop_sessions_grouped",
+		"1 when there are more sessions than the threshold and they are exported per group (tokentop_group_*).", nil, nil)
+	descUntracked = prometheus.NewDesc("tokentop_metrics_untracked_events_total",
+		"Refresh events not counted because too many sessions were tracked already.", nil, nil)
+)
+
+// maxGroups bounds the groups exported; sessions of further groups are
+// folded into group "other".
+const maxGroups = 1000
+
+// otherGroup gathers the sessions past maxGroups groups.
+const otherGroup = "other"
+
+// Describe sends every descriptor the exporter may collect.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descTokenLeft, descTokenValid, descDisposed, descGap, descWaiters, descRefused,
+		descRefreshes, descLatency, descGroupCount, descGroupInvalid, descGroupLeftMin, descGroupGapSum, descGroupGapMax,
+		descGroupWaitersSum, descGroupWaitersMax, descGroupRefused, descGroupRefreshes, descGroupLatency,
+		descSessions, descGrouped, descUntracked} {
+		ch <- d
+	}
+}
+
+// Collect reads the sessions now and sends their series: one set per
+// session, or per group above the threshold.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	e.mu.Lock()
+	m := e.m
+	e.mu.Unlock()
+	var states []sessionState
+	if m != nil {
+		for _, s := range m.Sessions() { // read outside e.mu: Observe never waits on a scrape
+			states = append(states, readSession(s))
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	grouped := len(states) > e.threshold
+	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(len(states)))
+	ch <- prometheus.MustNewConstMetric(descGrouped, prometheus.GaugeValue, b2f(grouped))
+	ch <- prometheus.MustNewConstMetric(descUntracked, prometheus.CounterValue, float64(e.untracked))
+	if grouped {
+		e.collectGroups(ch, states)
+		return
+	}
+	for _, st := range states {
+		l := []string{st.name, st.identity, st.policy}
+		ch <- prometheus.MustNewConstMetric(descTokenLeft, prometheus.GaugeValue, st.left.Seconds(), l...)
+		ch <- prometheus.MustNewConstMetric(descTokenValid, prometheus.GaugeValue, b2f(st.valid), l...)
+		ch <- prometheus.MustNewConstMetric(descDisposed, prometheus.GaugeValue, b2f(st.disposed), l...)
+		ch <- prometheus.MustNewConstMetric(descGap, prometheus.GaugeValue, st.gap.Seconds(), l...)
+		ch <- prometheus.MustNewConstMetric(descWaiters, prometheus.GaugeValue, float64(st.waiters), l...)
+		ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(st.refused), l...)
+		c := e.sessions[st.name]
+		if c == nil {
+			c = &counters{}
+		}
+		for k, n := range c.refreshes {
+			ch <- prometheus.MustNewConstMetric(descRefreshes, prometheus.CounterValue, float64(n), st.name, st.identity, st.policy, k.reason, k.outcome)
+		}
+		ch <- prometheus.MustNewConstHistogram(descLatency, c.latency.count, c.latency.sum, c.latency.cumulative(), l...)
+	}
+}
+
+// group is one group's aggregates.
+type group struct {
+	sessions, invalid int
+	leftMin           float64
+	anyLive           bool
+	gapSum, gapMax    float64
+	waitSum, waitMax  int
+	refused           uint64
+	refreshes         map[refreshKey]uint64
+	latency           histogram
+}
+
+func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionState) {
+	groups := map[string]*group{}
+	for _, st := range states {
+		name := groupOf(st.name)
+		g := groups[name]
+		if g == nil && len(groups) >= maxGroups {
+			name, g = otherGroup, groups[otherGroup]
+		}
+		if g == nil {
+			g = &group{refreshes: map[refreshKey]uint64{}}
+			groups[name] = g
+		}
+		g.sessions++
+		if !st.disposed {
+			if !st.valid {
+				g.invalid++
+			}
+			if left := st.left.Seconds(); !g.anyLive || left < g.leftMin {
+				g.leftMin = left
+			}
+			g.anyLive = true
+		}
+		gap := st.gap.Seconds()
+		g.gapSum += gap
+		g.gapMax = max(g.gapMax, gap)
+		g.waitSum += st.waiters
+		g.waitMax = max(g.waitMax, st.waiters)
+		g.refused += st.refused
+		if c := e.sessions[st.name]; c != nil {
+			for k, n := range c.refreshes {
+				g.refreshes[k] += n
+			}
+			g.latency.add(&c.latency)
+		}
+	}
+	for name, g := range groups {
+		gauge := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, name)
+		}
+		gauge(descGroupCount, float64(g.sessions))
+		gauge(descGroupInvalid, float64(g.invalid))
+		gauge(descGroupLeftMin, g.leftMin)
+		gauge(descGroupGapSum, g.gapSum)
+		gauge(descGroupGapMax, g.gapMax)
+		gauge(descGroupWaitersSum, float64(g.waitSum))
+		gauge(descGroupWaitersMax, float64(g.waitMax))
+		ch <- prometheus.MustNewConstMetric(descGroupRefused, prometheus.CounterValue, float64(g.refused), name)
+		for k, n := range g.refreshes {
+			ch <- prometheus.MustNewConstMetric(descGroupRefreshes, prometheus.CounterValue, float64(n), name, k.reason, k.outcome)
+		}
+		ch <- prometheus.MustNewConstHistogram(descGroupLatency, g.latency.count, g.latency.sum, g.latency.cumulative(), name)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
