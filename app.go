@@ -171,9 +171,15 @@ func findScenario(name string) (session.Scenario, error) {
 // With --fail-on-gap, a run in which any session was without a valid token
 // fails (exit 1) after its summary.
 func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
+	mr, err := a.startMetrics()
+	if err != nil {
+		return err
+	}
+	defer mr.close()
 	rec := a.newRecorder()
 	sum, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
-		Observe:  observer(rec),
+		Observe:  mr.observe(observer(rec)),
+		Started:  mr.started(),
 		Manager:  a.manager,
 		Duration: a.cfg.duration,
 		Speed:    a.speed,
@@ -213,11 +219,17 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err := ui.CheckTerminal(os.Stdout); err != nil {
 		return err
 	}
+	mr, err := a.startMetrics()
+	if err != nil {
+		return err
+	}
+	defer mr.close()
 	m, err := session.NewManager(a.manager)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	defer mr.follow(ctx, m)() // stops following before the manager closes
 	if a.loop != nil {
 		// The loop runs the sessions while the screen shows them; it stops
 		// before the manager closes (deferred above, so run after this).

@@ -35,6 +35,7 @@ type config struct {
 	failOnGap     bool
 	report        string // --report: the HTML report's path
 	showSecrets   bool
+	metricsListen string // --metrics-listen (metrics_flag.go)
 	version       bool
 	help          bool
 }
@@ -72,6 +73,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.StringVar(&cfg.report, "report", "", "write an HTML report of the run to FILE.html (headless: at the end; on screen: when you quit)")
+	fs.StringVar(&cfg.metricsListen, "metrics-listen", "", metricsListenUsage)
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
@@ -157,6 +159,9 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 		}
 	}
 	if err := checkClock(cfg); err != nil {
+		return err
+	}
+	if err := checkMetricsListen(cfg); err != nil {
 		return err
 	}
 	return checkUntilInterrupted(cfg)
