@@ -231,7 +231,7 @@ func (s scale) x(t int64) float64 {
 
 func (r *Recorder) drawTimeline(all, worst []stats, end int64) timeline {
 	sc := scale{end}
-	t := timeline{Width: labelWidth + plotWidth + 10, PlotX: labelWidth, PlotW: plotWidth, LanesTop: axisHeight}
+	t := timeline{Width: labelWidth + plotWidth + 40, PlotX: labelWidth, PlotW: plotWidth, LanesTop: axisHeight}
 	t.Ticks = axisTicks(end)
 	y := axisHeight
 	addLane := func(l laneView) {

@@ -1,0 +1,85 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReportRendersInHeadlessChromium opens the outage report in headless
+// Chromium: the page logs no console error and its screenshot is not blank.
+// .ci/run installs chromium; without it the test skips.
+func TestReportRendersInHeadlessChromium(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium): the report is not opened in a browser")
+	}
+	html, _ := playOutage(t)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "outage.html")
+	if err := os.WriteFile(page, []byte(html), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "out.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--disable-gpu", "--no-sandbox",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--no-first-run", "--screenshot="+shot,
+		"--window-size=1400,1000", "--enable-logging=stderr", "--v=0", "file://"+page)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	for _, line := range consoleErrors(stderr.String()) {
+		t.Errorf("the page logged to the console: %s", line)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v\n%s", err, stderr.String())
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			colours[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	if len(colours) < 20 {
+		t.Errorf("screenshot has %d distinct colours: blank?", len(colours))
+	}
+}
+
+// consoleErrors picks the lines of Chromium's log that the page wrote to
+// its console or that report an uncaught exception. The report writes
+// nothing to the console, so any such line is a fault.
+func consoleErrors(log string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "Uncaught") || strings.Contains(line, "ERROR:CONSOLE") ||
+			strings.Contains(line, ":CONSOLE") && strings.Contains(line, "source: file://") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func TestConsoleErrorsFindsAnUncaughtException(t *testing.T) {
+	log := "[1:1:1202/004333.5:INFO:CONSOLE:1] \"Uncaught ReferenceError: nosuch is not defined\", source: file:///tmp/bad.html (1)\n" +
+		"[1:1:1202/004333.6:WARNING:gpu_init.cc(1)] something about the GPU\n"
+	if got := consoleErrors(log); len(got) != 1 {
+		t.Errorf("found %q, want the one uncaught exception", got)
+	}
+}
