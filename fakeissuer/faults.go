@@ -105,10 +105,11 @@ func validateFault(f *issuer.Fault) error {
 // faultSet holds the active faults under their own lock. n mirrors
 // len(list) so that a token request finds "no faults" without locking.
 type faultSet struct {
-	mu     sync.RWMutex
-	list   []*ActiveFault
-	nextID int
-	n      atomic.Int32
+	mu      sync.RWMutex
+	list    []*ActiveFault
+	nextID  int
+	n       atomic.Int32
+	applied atomic.Uint64 // faults applied to calls, for metrics
 }
 
 // InjectFault adds a fault and returns nil, or an error naming what is wrong
@@ -224,6 +225,7 @@ func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
 			return false
 		}
 		eff.apply(f, now)
+		fs.applied.Add(1)
 		if f.Count > 0 {
 			f.Count--
 			return f.Count == 0 // used up

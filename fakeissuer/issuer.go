@@ -114,6 +114,7 @@ type Issuer struct {
 	identities *identityTable // sharded, so that callers for different identities do not queue
 	totals     atomicCounters
 	faults     faultSet
+	minted     mintCounts // by route (metrics.go)
 
 	mux     *http.ServeMux
 	handler http.Handler

@@ -31,6 +31,7 @@ func (i *Issuer) buildHandler() {
 	i.resourceRoutes()
 	i.adminRoutes()
 	i.acsRoutes()
+	i.metricsRoutes()
 	i.mux.HandleFunc("/", notFound)
 	i.handler = hygiene(i.mux)
 }
@@ -47,7 +48,7 @@ func (i *Issuer) Handle(pattern string, h http.Handler) { i.mux.Handle(pattern, 
 
 // handle registers path with its handler: methods or oauthMethods, perhaps
 // wrapped (guardAdmin).
-func (i *Issuer) handle(path string, h http.Handler) { i.mux.Handle(path, h) }
+func (i *Issuer) handle(path string, h http.Handler) { i.mux.Handle(path, i.countMints(path, h)) }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
