@@ -96,14 +96,16 @@ func BenchmarkWrite100kSessionsADay(b *testing.B) {
 	runtime.KeepAlive(rec)
 }
 
-// TestReportOf100kSessionsStaysSmall: the page of 100,000 sessions over a
-// day is under 5 MB and draws at most MaxLanes session lanes.
+// TestReportOf100kSessionsStaysSmall: the page of 100,000 sessions is
+// under 5 MB and draws MaxLanes session lanes, the worst. (Over 13 hours,
+// to include the outage and stay quick under -race; the benchmark plays a
+// day.)
 func TestReportOf100kSessionsStaysSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays 100,000 sessions")
 	}
 	rec := NewRecorder(0)
-	sum := synthesise(rec, 100_000, 24*time.Hour)
+	sum := synthesise(rec, 100_000, 13*time.Hour)
 	begin := time.Now()
 	var page strings.Builder
 	if err := rec.Write(&page, sum); err != nil {
@@ -111,7 +113,7 @@ func TestReportOf100kSessionsStaysSmall(t *testing.T) {
 	}
 	took := time.Since(begin)
 	html := page.String()
-	t.Logf("100,000 sessions x 24h: %d bytes in %v", len(html), took)
+	t.Logf("100,000 sessions x 13h: %d bytes in %v", len(html), took)
 	if len(html) >= 5<<20 {
 		t.Errorf("page is %d bytes, want under 5 MiB", len(html))
 	}

@@ -22,12 +22,13 @@ const (
 	// DefaultMaxAttempts is how many refresh attempts (and token periods)
 	// a session keeps in detail; older ones are counted, not kept.
 	DefaultMaxAttempts = 2000
-	// defaultBudget is how many attempt records all sessions together may
-	// keep beyond minAttempts each (16 bytes a record: 64 MiB).
+	// defaultBudget is how many records (attempts, token periods, gaps;
+	// 16 bytes each) all sessions together may keep beyond minAttempts
+	// each: 64 MiB.
 	defaultBudget = 4 << 20
-	// minAttempts is how many recent attempts every session keeps even
-	// when the budget is spent.
-	minAttempts = 32
+	// minAttempts is how many recent records of each kind every session
+	// keeps even when the budget is spent.
+	minAttempts = 16
 	// maxMarks is how many dispose and sign-out marks a session keeps.
 	maxMarks = 32
 	// maxFaults is how many fault windows the recorder keeps.
@@ -245,12 +246,12 @@ func (r *Recorder) Observe(e session.Event) {
 		r.observeAttempt(s, e, at)
 	case session.KindStaticIssued:
 		if !e.ExpiresOn.IsZero() {
-			s.gotToken(at, r.offset(e.ExpiresOn), r.maxAttempts)
+			r.gotToken(s, at, r.offset(e.ExpiresOn))
 		}
 	case session.KindDisposed:
-		s.end(at, markDisposed)
+		r.end(s, at, markDisposed)
 	case session.KindSignedOut:
-		s.end(at, markSignedOut)
+		r.end(s, at, markSignedOut)
 	}
 }
 
@@ -295,26 +296,32 @@ func (r *Recorder) observeAttempt(s *sessionRec, e session.Event, at int64) {
 	if e.Latency > 0 || a.outcome != outcomeAborted {
 		r.latency.add(e.Latency)
 	}
-	limit := minAttempts
-	if r.budget > 0 {
-		limit = r.maxAttempts
-	}
-	if s.attempts.push(a, limit) && len(s.attempts.buf) > minAttempts {
-		r.budget--
-	}
+	keep(r, &s.attempts, a)
 	if !s.holding && s.firstTry < 0 {
 		s.firstTry = a.start
 	}
 	if a.outcome == outcomeSucceeded && !e.ExpiresOn.IsZero() {
-		s.gotToken(at, r.offset(e.ExpiresOn), r.maxAttempts)
+		r.gotToken(s, at, r.offset(e.ExpiresOn))
+	}
+}
+
+// keep adds v to one of a session's rings: up to maxAttempts while the
+// recorder's budget lasts, then up to minAttempts (the newest).
+func keep[T any](r *Recorder, rg *ring[T], v T) {
+	limit := minAttempts
+	if r.budget > 0 {
+		limit = r.maxAttempts
+	}
+	if rg.push(v, limit) && len(rg.buf) > minAttempts {
+		r.budget--
 	}
 }
 
 // gotToken records a new token valid from at to until: a gap closes if
 // the old one had expired, and the validity period grows or a new one opens.
-func (s *sessionRec) gotToken(at, until int64, limit int) {
+func (r *Recorder) gotToken(s *sessionRec, at, until int64) {
 	if s.live && s.holding && at > s.tokenEnd {
-		s.gaps.push(span{s.tokenEnd, at}, limit)
+		keep(r, &s.gaps, span{s.tokenEnd, at})
 	}
 	if !s.live { // back after a sign-out
 		s.live = true
@@ -322,7 +329,7 @@ func (s *sessionRec) gotToken(at, until int64, limit int) {
 	if p := s.periods.last(); p != nil && s.holding && at <= p.to {
 		p.to = max(p.to, until)
 	} else {
-		s.periods.push(span{at, until}, limit)
+		keep(r, &s.periods, span{at, until})
 	}
 	s.holding = true
 	s.tokenEnd = until
@@ -330,10 +337,10 @@ func (s *sessionRec) gotToken(at, until int64, limit int) {
 
 // end records a dispose or a sign-out: the token no longer counts, and
 // neither does the time without one.
-func (s *sessionRec) end(at int64, k markKind) {
+func (r *Recorder) end(s *sessionRec, at int64, k markKind) {
 	s.marks.push(mark{at, k}, maxMarks)
 	if s.live && s.holding && at > s.tokenEnd {
-		s.gaps.push(span{s.tokenEnd, at}, DefaultMaxAttempts)
+		keep(r, &s.gaps, span{s.tokenEnd, at})
 	}
 	if p := s.periods.last(); p != nil && p.to > at {
 		p.to = at

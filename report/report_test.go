@@ -148,3 +148,29 @@ func TestRecorderMemoryIsBounded(t *testing.T) {
 		t.Errorf("%d error texts kept, want at most %d", len(rec.errors), maxErrors)
 	}
 }
+
+// TestRecorderBudgetCapsEverySessionTogether: once the recorder-wide
+// budget is spent, each session keeps only its newest minAttempts records,
+// so thousands of sessions cannot each keep the per-session maximum.
+func TestRecorderBudgetCapsEverySessionTogether(t *testing.T) {
+	rec := NewRecorder(1000)
+	rec.budget = 50
+	at := session.DefaultStart()
+	for i := range 200 {
+		for _, name := range []string{"a", "b", "c"} {
+			at = at.Add(time.Minute)
+			rec.Observe(session.Event{Session: name, At: at, Kind: session.KindRefreshSucceeded, Reason: "proactive",
+				Latency: time.Millisecond, ExpiresOn: at.Add(time.Duration(i%2) * time.Second)}) // every other one leaves a gap
+		}
+	}
+	total := 0
+	for _, s := range rec.sessions {
+		total += len(s.attempts.buf) + len(s.periods.buf) + len(s.gaps.buf)
+	}
+	if limit := 3*3*minAttempts + 50; total > limit {
+		t.Errorf("%d records kept, want at most %d", total, limit)
+	}
+	if rec.budget != 0 {
+		t.Errorf("budget left %d, want it spent", rec.budget)
+	}
+}
