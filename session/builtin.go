@@ -10,7 +10,7 @@ import (
 var builtinFiles embed.FS
 
 // builtinNames lists the built-in scenarios, the default first.
-var builtinNames = []string{"demo", "outage", "short-lived", "signout", "herd"}
+var builtinNames = []string{"demo", "outage", "short-lived", "signout", "herd", "restart"}
 
 // BuiltinNames returns the names of the built-in scenarios, "demo" (the
 // default) first.

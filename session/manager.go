@@ -28,6 +28,7 @@ type Manager struct {
 	clock  clock.Clock
 	loop   *clock.Loop // the clock, when it is an event loop (sim or paced time)
 	teams  TeamsIssuer
+	cache  TokenCache      // Options.Cache, or an in-memory one
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	seq    atomic.Uint64
@@ -88,6 +89,9 @@ func NewManager(opts Options) (*Manager, error) {
 		notices: newEventLog(noticeLogSize(opts.LogSize))}
 	if m.teams == nil {
 		m.teams, _ = opts.Issuer.(TeamsIssuer)
+	}
+	if m.cache = opts.Cache; m.cache == nil {
+		m.cache = NewMemoryCache()
 	}
 	m.slots = make(chan struct{}, MaxCallsInFlight)
 	m.ctx, m.cancel = context.WithCancel(context.Background())

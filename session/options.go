@@ -51,6 +51,10 @@ type Options struct {
 	// Seed seeds every random choice the sessions make (retry jitter) when
 	// Clock is a *clock.Loop, so that a run can be repeated exactly.
 	Seed uint64
+	// Cache keeps the tokens of persisted sessions (Spec.Persist) across
+	// restarts; nil means an in-memory cache, which only a restart inside
+	// the process (the restart action) resumes from.
+	Cache TokenCache
 }
 
 // DefaultIssuerLatency is Options.IssuerLatency's default: a healthy

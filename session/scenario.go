@@ -57,9 +57,10 @@ const (
 	ActionDispose     Action = "dispose"      // dispose Step.Session
 	ActionSignOut     Action = "sign-out"     // sign Step.Identity out everywhere
 	ActionBurst       Action = "burst"        // Step.Count concurrent GetToken calls on Step.Session
+	ActionRestart     Action = "restart"      // close and reopen every session, as a restart of tokentop
 )
 
-var actionNames = []Action{ActionFault, ActionClearFaults, ActionRefresh, ActionAbort, ActionDispose, ActionSignOut, ActionBurst}
+var actionNames = []Action{ActionFault, ActionClearFaults, ActionRefresh, ActionAbort, ActionDispose, ActionSignOut, ActionBurst, ActionRestart}
 
 // Step is one timeline entry.
 type Step struct {

@@ -79,6 +79,7 @@ type sessionFile struct {
 	Proactive    bool       `json:"proactive"`
 	InitialToken string     `json:"initial_token"`
 	IssueInitial bool       `json:"issue_initial"`
+	Persist      bool       `json:"persist"`
 	Policy       string     `json:"policy"`
 	Lifetime     string     `json:"lifetime"`
 	Callers      int        `json:"callers"`
@@ -264,7 +265,7 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		spec := Spec{
 			Name: s.Name, Identity: s.Identity, Scopes: s.Scopes, Static: s.Static, StaticToken: s.StaticToken,
 			Proactive: s.Proactive, InitialToken: s.InitialToken, IssueInitial: s.IssueInitial, Policy: s.Policy,
-			Callers: s.Callers, Resource: s.Resource,
+			Callers: s.Callers, Resource: s.Resource, Persist: s.Persist,
 			Lifetime:     p.parse(at+".lifetime", s.Lifetime),
 			CallInterval: p.parse(at+".call_interval", s.CallInterval),
 		}
@@ -372,7 +373,7 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	}
 	step.Action = Action(s.Action)
 	switch step.Action {
-	case ActionClearFaults:
+	case ActionClearFaults, ActionRestart:
 	case ActionRefresh, ActionAbort, ActionDispose, ActionBurst:
 		if _, ok := sessions[s.Session]; !ok {
 			return Step{}, p.fail(at+".session", "%q is not a session of this scenario; name one declared under \"sessions\"", s.Session)

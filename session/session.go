@@ -38,6 +38,8 @@ type Session struct {
 	newConns    uint64                // issuer calls that opened a new connection
 	callers     []callerState
 	callersDone bool
+	lastIssued  credential.AccessToken // the newest token the issuer returned, for the cache (Spec.Persist)
+	source      string                 // where the current token came from: SourceIssuer, SourceCache...
 }
 
 func newSession(m *Manager, spec Spec) *Session {
@@ -64,7 +66,16 @@ func (s *Session) start() error {
 	if s.spec.Static {
 		initial = s.spec.StaticToken
 	}
-	refresher := s.refresher() // one for the initial token and the credential: a Teams cache is shared
+	source := SourceInitial
+	if s.spec.Static {
+		source = SourceStatic
+	}
+	if initial == "" {
+		if tok, _, ok := s.loadCached(); ok { // a persisted session resumes without the issuer
+			initial, source = tok, SourceCache
+		}
+	}
+	refresher := s.withIssuedNote(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
 		ctx := s.m.ctx
 		if s.m.loop != nil {
@@ -83,6 +94,7 @@ func (s *Session) start() error {
 		default:
 			s.emit(Event{Kind: KindStaticIssued, ExpiresOn: tok.ExpiresOn})
 			initial = tok.Token
+			s.saveCached(tok)
 		}
 	}
 	if initial != "" {
@@ -91,7 +103,8 @@ func (s *Session) start() error {
 			return fmt.Errorf("the initial token cannot be used: %w", err)
 		}
 		s.mu.Lock()
-		s.gap.token(s.added, at.ExpiresOn)
+		s.gap.token(s.m.clock.Now(), at.ExpiresOn)
+		s.source = source
 		s.mu.Unlock()
 	}
 	if s.spec.Static {
@@ -161,6 +174,7 @@ func (s *Session) issueStatic(done func(error)) {
 				s.mu.Lock()
 				disposed := s.disposed
 				s.noToken = nil
+				s.source = SourceStatic
 				s.gap.token(s.m.clock.Now(), tok.ExpiresOn)
 				s.mu.Unlock()
 				if disposed {
@@ -261,10 +275,13 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason.String(),
 		ExpiresOn: ce.ExpiresOn, NextAt: ce.NextAt, Err: ce.Err, Latency: ce.Latency, Waiters: ce.Waiters}
 	var restored *Event
+	var accepted credential.AccessToken
 	s.mu.Lock()
 	switch ce.Kind {
 	case credential.EventSucceeded:
 		s.successes++
+		s.source = SourceIssuer
+		accepted, _ = s.takeIssuedLocked(ce.ExpiresOn)
 		s.lastLatency = ce.Latency
 		s.latencies.observe(ce.Latency)
 		e.HTTP, e.Signature = s.takeCallLocked()
@@ -289,6 +306,7 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 	if restored != nil {
 		s.emit(*restored)
 	}
+	s.saveCached(accepted)
 }
 
 // emit logs e in the session's log and publishes it. A zero At means now.

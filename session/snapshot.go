@@ -58,6 +58,9 @@ type Snapshot struct {
 	// Signature is the verdict on the current token's signature, when the
 	// issuer adapter checks one; its State is empty otherwise.
 	Signature issuer.SignatureCheck
+	// TokenSource says where the current token came from: SourceIssuer,
+	// SourceCache, SourceInitial or SourceStatic; empty before the first.
+	TokenSource string
 }
 
 // Snapshot returns the session's state now.
@@ -68,6 +71,7 @@ func (s *Session) Snapshot() Snapshot {
 	s.mu.Lock()
 	snap.Disposed = s.disposed
 	snap.Signature = s.signature
+	snap.TokenSource = s.source
 	noToken := s.noToken
 	s.mu.Unlock()
 	if noToken != nil { // a static session still waiting for its token

@@ -45,6 +45,11 @@ type Spec struct {
 	// Teams, when set, makes a two-stage Teams session: an upstream token
 	// through an MSAL-like cache, then an exchange for an ACS token.
 	Teams *TeamsSpec
+	// Persist keeps each token the session accepts in the manager's token
+	// cache (Options.Cache) and, when the session starts, resumes from a
+	// cached token that is still valid instead of asking the issuer. Only
+	// access tokens are kept, never a refresh secret.
+	Persist bool
 }
 
 // TeamsSpec configures a Teams session's two-stage refresher.

@@ -149,6 +149,8 @@ func (m *Manager) Apply(step Step) error {
 		return m.SignOut(step.Identity)
 	case ActionBurst:
 		return m.Burst(step.Session, step.Count)
+	case ActionRestart:
+		return m.Restart()
 	}
 	return fmt.Errorf("unknown action %q; use one of %s", step.Action, actionList())
 }
@@ -188,6 +190,8 @@ func describeStep(step Step) string {
 		return "fault: " + step.Fault.String()
 	case ActionClearFaults:
 		return "clear faults"
+	case ActionRestart:
+		return "restart tokentop"
 	case ActionSignOut:
 		return "sign out " + step.Identity
 	case ActionBurst:
