@@ -1,0 +1,346 @@
+package tokencache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testKDF keeps Argon2id cheap so tests can save thousands of times.
+var testKDF = kdfParams{Kind: kdfArgon2id, Time: 1, MemoryKiB: 8, Threads: 1}
+
+const testSecret = "correct horse battery staple, 32+ chars"
+
+// fakeNow is a settable clock for expiry.
+type fakeNow struct{ t time.Time }
+
+func (c *fakeNow) now() time.Time { return c.t }
+
+var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// warnings collects warn calls.
+type warnings []string
+
+func (w *warnings) add(s string) { *w = append(*w, s) }
+
+func openTest(t *testing.T, path string, clock *fakeNow, w *warnings) *File {
+	t.Helper()
+	if w == nil {
+		w = &warnings{}
+	}
+	f, err := openFile(path, []byte(testSecret), w.add, options{kdf: testKDF, now: clock.now})
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func mustSave(t *testing.T, s Store, k Key, e Entry) {
+	t.Helper()
+	if err := s.Save(k, e); err != nil {
+		t.Fatalf("save %v: %v", k, err)
+	}
+}
+
+func mustLoad(t *testing.T, s Store, k Key) (Entry, bool) {
+	t.Helper()
+	e, ok, err := s.Load(k)
+	if err != nil {
+		t.Fatalf("load %v: %v", k, err)
+	}
+	return e, ok
+}
+
+const jwtToken = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ3b3JrZXItMSIsImV4cCI6MTc2NzMyMzA0NX0.c2lnbmF0dXJlLWJ5dGVz"
+
+// The production path (OpenFile, real Argon2id parameters) writes no token
+// bytes, not even the JWT header segment, and a 0600 file; a new process reads
+// the entry back.
+func TestFileHoldsNoTokenBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "tokens.cache")
+	var w warnings
+	f, err := OpenFile(path, testSecret, w.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := Key{Issuer: "fake", Identity: "worker-1", Scopes: []string{"read", "write"}}
+	e := Entry{Token: jwtToken, ExpiresOn: time.Now().Add(time.Hour).Round(0)}
+	mustSave(t, f, k, e)
+	f.Close()
+
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := jwtToken[:strings.IndexByte(jwtToken, '.')]
+	for _, needle := range []string{jwtToken, header, "worker-1", "signature"} {
+		if bytes.Contains(b, []byte(needle)) {
+			t.Errorf("cache file contains %q in the clear", needle)
+		}
+	}
+	for _, p := range []string{path, path + ".lock"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", p, fi.Mode().Perm())
+		}
+	}
+	if got := f.Describe(); got != "encrypted file "+path {
+		t.Errorf("Describe() = %q", got)
+	}
+
+	g, err := OpenFile(path, testSecret, w.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	got, ok := mustLoad(t, g, Key{Issuer: "fake", Identity: "worker-1", Scopes: []string{"write", "read"}})
+	if !ok || got.Token != e.Token || !got.ExpiresOn.Equal(e.ExpiresOn) {
+		t.Errorf("reopened Load = %+v, %v; want %+v", got, ok, e)
+	}
+	if len(w) != 0 {
+		t.Errorf("unexpected warnings: %q", w)
+	}
+}
+
+func TestShortSecretIsRejected(t *testing.T) {
+	_, err := OpenFile(filepath.Join(t.TempDir(), "c"), "too-short-secret", nil)
+	if err == nil || !strings.Contains(err.Error(), "TOKENTOP_CACHE_KEY") || !strings.Contains(err.Error(), "32") {
+		t.Fatalf("err = %v, want one naming TOKENTOP_CACHE_KEY and the 32-character minimum", err)
+	}
+	if strings.Contains(err.Error(), "too-short-secret") {
+		t.Errorf("error prints the secret: %v", err)
+	}
+}
+
+// A damaged, truncated or foreign file warns (naming it), reads as empty, and
+// the next Save rewrites it so that a later open reads it without a warning.
+func TestDamagedFileIsIgnoredAndRewritten(t *testing.T) {
+	k := Key{Issuer: "fake", Identity: "w"}
+	e := Entry{Token: "tok", ExpiresOn: epoch.Add(time.Hour)}
+	cases := map[string]func(t *testing.T, path string, b []byte) []byte{
+		"flipped ciphertext byte": func(_ *testing.T, _ string, b []byte) []byte { b[len(b)-5] ^= 1; return b },
+		"flipped salt byte":       func(_ *testing.T, _ string, b []byte) []byte { b[headerLen-1] ^= 1; return b },
+		"flipped magic byte":      func(_ *testing.T, _ string, b []byte) []byte { b[0] ^= 1; return b },
+		"truncated":               func(_ *testing.T, _ string, b []byte) []byte { return b[:len(b)/2] },
+		"empty":                   func(_ *testing.T, _ string, b []byte) []byte { return nil },
+		"oversized":               func(_ *testing.T, _ string, b []byte) []byte { return append(b, make([]byte, maxFileLen)...) },
+		"another key": func(t *testing.T, path string, _ []byte) []byte {
+			os.Remove(path)
+			f, err := openFile(path, []byte(strings.Repeat("x", 40)), nil, options{kdf: testKDF, now: (&fakeNow{epoch}).now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			mustSave(t, f, k, e)
+			b, _ := os.ReadFile(path)
+			return b
+		},
+		"KDF memory out of range": func(_ *testing.T, _ string, b []byte) []byte {
+			binary.BigEndian.PutUint32(b[len(magic)+6:], 1<<31) // 2 TiB: must not be attempted
+			return b
+		},
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tokens.cache")
+			clock := &fakeNow{epoch}
+			f := openTest(t, path, clock, nil)
+			mustSave(t, f, k, e)
+			f.Close()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, damage(t, path, b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			var w warnings
+			g := openTest(t, path, clock, &w)
+			if len(w) != 1 || !strings.Contains(w[0], path) {
+				t.Fatalf("warnings = %q, want one naming %s", w, path)
+			}
+			if got, ok := mustLoad(t, g, k); ok {
+				t.Errorf("Load from a damaged file = %+v", got)
+			}
+			k2 := Key{Issuer: "fake", Identity: "w2"}
+			mustSave(t, g, k2, e)
+			if len(w) != 1 {
+				t.Errorf("Save warned again about the same damaged file: %q", w)
+			}
+
+			var w2 warnings
+			h := openTest(t, path, clock, &w2)
+			if len(w2) != 0 {
+				t.Errorf("rewritten file still warns: %q", w2)
+			}
+			if got, ok := mustLoad(t, h, k2); !ok || got.Token != "tok" {
+				t.Errorf("Load after rewrite = %+v, %v", got, ok)
+			}
+		})
+	}
+}
+
+// Expired entries are not returned, and a Save drops them from the file.
+func TestExpiredEntriesAreDropped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	clock := &fakeNow{epoch}
+	f := openTest(t, path, clock, nil)
+	short, long := Key{Issuer: "fake", Identity: "short"}, Key{Issuer: "fake", Identity: "long"}
+	mustSave(t, f, short, Entry{Token: "s", ExpiresOn: epoch.Add(time.Minute)})
+	mustSave(t, f, long, Entry{Token: "l", ExpiresOn: epoch.Add(time.Hour)})
+
+	clock.t = epoch.Add(time.Minute) // expiry instant: no longer valid
+	if got, ok := mustLoad(t, f, short); ok {
+		t.Errorf("Load of an expired entry = %+v", got)
+	}
+	if _, ok := mustLoad(t, f, long); !ok {
+		t.Error("Load of a live entry failed")
+	}
+	mustSave(t, f, Key{Issuer: "fake", Identity: "new"}, Entry{Token: "n", ExpiresOn: epoch.Add(time.Hour)})
+
+	clock.t = epoch // a reader whose clock is behind still finds it gone from the file
+	g := openTest(t, path, clock, nil)
+	if got, ok := mustLoad(t, g, short); ok {
+		t.Errorf("Save kept an expired entry in the file: %+v", got)
+	}
+	if len(g.entries) != 2 {
+		t.Errorf("file holds %d entries, want 2", len(g.entries))
+	}
+}
+
+// Keys match whatever the scope order; issuer, identity and scopes all count.
+func TestKeysIgnoreScopeOrderOnly(t *testing.T) {
+	f := openTest(t, filepath.Join(t.TempDir(), "tokens.cache"), &fakeNow{epoch}, nil)
+	mustSave(t, f, Key{Issuer: "i", Identity: "u", Scopes: []string{"b", "a"}}, Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)})
+	for _, k := range []Key{
+		{Issuer: "i", Identity: "u", Scopes: []string{"a", "b"}},
+		{Issuer: "i", Identity: "u", Scopes: []string{"a", "b", "a"}},
+	} {
+		if _, ok := mustLoad(t, f, k); !ok {
+			t.Errorf("Load %v missed", k)
+		}
+	}
+	for _, k := range []Key{
+		{Issuer: "i", Identity: "u", Scopes: []string{"a"}},
+		{Issuer: "i", Identity: "u2", Scopes: []string{"a", "b"}},
+		{Issuer: "j", Identity: "u", Scopes: []string{"a", "b"}},
+		{Issuer: "i", Identity: "u\",\"a", Scopes: []string{"b"}},
+	} {
+		if _, ok := mustLoad(t, f, k); ok {
+			t.Errorf("Load %v hit another key's entry", k)
+		}
+	}
+}
+
+// Clear empties the file for every process.
+func TestClear(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	clock := &fakeNow{epoch}
+	f := openTest(t, path, clock, nil)
+	k := Key{Issuer: "i", Identity: "u"}
+	mustSave(t, f, k, Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)})
+	if err := f.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mustLoad(t, f, k); ok {
+		t.Error("Load after Clear hit")
+	}
+	if _, ok := mustLoad(t, openTest(t, path, clock, nil), k); ok {
+		t.Error("Load in another process after Clear hit")
+	}
+}
+
+// Another process's Save is seen by Load without reopening.
+func TestLoadSeesOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	clock := &fakeNow{epoch}
+	a, b := openTest(t, path, clock, nil), openTest(t, path, clock, nil)
+	k := Key{Issuer: "i", Identity: "u"}
+	mustSave(t, a, k, Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)})
+	if got, ok := mustLoad(t, b, k); !ok || got.Token != "t" {
+		t.Errorf("Load in the other store = %+v, %v", got, ok)
+	}
+}
+
+const helperEnv = "TOKENCACHE_TEST_HELPER" // "path|name" for TestHelperProcess
+
+// Two processes saving 1,000 times each into one file leave a file that
+// decrypts and holds both processes' last entries.
+func TestTwoProcessesShareTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	start := time.Now()
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for _, name := range []string{"alpha", "beta"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), helperEnv+"="+path+"|"+name)
+		out := new(bytes.Buffer)
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("helper %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	t.Logf("2 x %d saves in %v", helperSaves, time.Since(start))
+	var w warnings
+	f := openTest(t, path, &fakeNow{epoch}, &w)
+	if len(w) != 0 {
+		t.Errorf("warnings: %q", w)
+	}
+	for _, name := range []string{"alpha", "beta"} {
+		got, ok := mustLoad(t, f, Key{Issuer: "fake", Identity: name})
+		if want := fmt.Sprintf("%s-%d", name, helperSaves-1); !ok || got.Token != want {
+			t.Errorf("%s: Load = %+v, %v; want token %s", name, got, ok, want)
+		}
+	}
+}
+
+const helperSaves = 1000
+
+// TestHelperProcess is a child of TestTwoProcessesShareTheFile, not a test.
+func TestHelperProcess(t *testing.T) {
+	spec := os.Getenv(helperEnv)
+	if spec == "" {
+		t.Skip("only runs as a child of TestTwoProcessesShareTheFile")
+	}
+	path, name, _ := strings.Cut(spec, "|")
+	var w warnings
+	f := openTest(t, path, &fakeNow{epoch}, &w)
+	for i := range helperSaves {
+		mustSave(t, f, Key{Issuer: "fake", Identity: name}, Entry{Token: fmt.Sprintf("%s-%d", name, i), ExpiresOn: epoch.Add(time.Hour)})
+	}
+	if len(w) != 0 {
+		t.Errorf("warnings: %q", w)
+	}
+}
+
+// A closed store refuses work instead of touching the file.
+func TestClosed(t *testing.T) {
+	f := openTest(t, filepath.Join(t.TempDir(), "tokens.cache"), &fakeNow{epoch}, nil)
+	f.Close()
+	if err := f.Save(Key{}, Entry{}); err == nil {
+		t.Error("Save after Close succeeded")
+	}
+	if _, _, err := f.Load(Key{}); err == nil {
+		t.Error("Load after Close succeeded")
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
