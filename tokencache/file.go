@@ -40,6 +40,7 @@ type File struct {
 	entries map[string]record
 	seen    fs.FileInfo // the file version entries came from
 	warned  fs.FileInfo // the damaged file version last warned about
+	derived int         // key derivations so far (Argon2id is slow by design)
 }
 
 // record is one entry as encoded in the file.
@@ -96,7 +97,7 @@ func openFile(path string, secret []byte, warn func(string), o options) (*File, 
 	if err != nil {
 		return nil, err
 	}
-	f.ownKey = key
+	f.ownKey, f.derived = key, 1
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cache file directory: %w", err)
 	}
@@ -310,6 +311,7 @@ func (f *File) keyFor(h header) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.derived++
 	if len(f.other) >= 4 { // a handful of salts at most; a churning file resets the memo
 		clear(f.other)
 	}

@@ -112,6 +112,19 @@ func TestFileHoldsNoTokenBytes(t *testing.T) {
 	}
 }
 
+// A cache file left readable by others is narrowed to 0600 on open.
+func TestOpenNarrowsFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	openTest(t, path, &fakeNow{epoch}, nil).Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	openTest(t, path, &fakeNow{epoch}, nil)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode after open = %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}
+
 func TestShortSecretIsRejected(t *testing.T) {
 	_, err := OpenFile(filepath.Join(t.TempDir(), "c"), "too-short-secret", nil)
 	if err == nil || !strings.Contains(err.Error(), "TOKENTOP_CACHE_KEY") || !strings.Contains(err.Error(), "32") {
@@ -243,6 +256,24 @@ func TestKeysIgnoreScopeOrderOnly(t *testing.T) {
 	}
 }
 
+// Argon2id runs once per process and salt, not once per Save or Load, even
+// when two stores that started the file with different salts share it.
+func TestKeyDerivedOncePerSalt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	clock := &fakeNow{epoch}
+	a, b := openTest(t, path, clock, nil), openTest(t, path, clock, nil)
+	for i := range 50 {
+		for _, s := range []*File{a, b} {
+			k := Key{Issuer: "i", Identity: fmt.Sprint(i)}
+			mustSave(t, s, k, Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)})
+			mustLoad(t, s, k)
+		}
+	}
+	if a.derived > 2 || b.derived > 2 {
+		t.Errorf("keys derived: %d and %d, want at most 2 each", a.derived, b.derived)
+	}
+}
+
 // Clear empties the file for every process.
 func TestClear(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.cache")
@@ -308,10 +339,29 @@ func TestTwoProcessesShareTheFile(t *testing.T) {
 		if want := fmt.Sprintf("%s-%d", name, helperSaves-1); !ok || got.Token != want {
 			t.Errorf("%s: Load = %+v, %v; want token %s", name, got, ok, want)
 		}
+		lost := 0
+		for i := 0; i < helperSaves; i += helperMarkEvery {
+			if _, ok := mustLoad(t, f, helperMark(name, i)); !ok {
+				lost++
+			}
+		}
+		if lost > 0 {
+			t.Errorf("%s: %d of %d marks lost: a Save overwrote the other process's entries", name, lost, helperSaves/helperMarkEvery)
+		}
 	}
 }
 
-const helperSaves = 1000
+// Each helper saves helperSaves times under its own key, and every
+// helperMarkEvery saves also a mark under a key of its own, so that a lost
+// update (a write that did not merge the other process's) shows as a missing mark.
+const (
+	helperSaves     = 1000
+	helperMarkEvery = 10
+)
+
+func helperMark(name string, i int) Key {
+	return Key{Issuer: "fake", Identity: name, Scopes: []string{fmt.Sprint("mark-", i)}}
+}
 
 // TestHelperProcess is a child of TestTwoProcessesShareTheFile, not a test.
 func TestHelperProcess(t *testing.T) {
@@ -324,6 +374,9 @@ func TestHelperProcess(t *testing.T) {
 	f := openTest(t, path, &fakeNow{epoch}, &w)
 	for i := range helperSaves {
 		mustSave(t, f, Key{Issuer: "fake", Identity: name}, Entry{Token: fmt.Sprintf("%s-%d", name, i), ExpiresOn: epoch.Add(time.Hour)})
+		if i%helperMarkEvery == 0 {
+			mustSave(t, f, helperMark(name, i), Entry{Token: "mark", ExpiresOn: epoch.Add(time.Hour)})
+		}
 	}
 	if len(w) != 0 {
 		t.Errorf("warnings: %q", w)
