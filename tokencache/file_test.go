@@ -356,7 +356,7 @@ func TestTwoProcessesShareTheFile(t *testing.T) {
 // update (a write that did not merge the other process's) shows as a missing mark.
 const (
 	helperSaves     = 1000
-	helperMarkEvery = 10
+	helperMarkEvery = 50
 )
 
 func helperMark(name string, i int) Key {
