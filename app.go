@@ -37,6 +37,7 @@ type app struct {
 	loop     *clock.Loop            // the fake issuer's event loop; nil on the real clock
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
 	closers  []func() error         // run by close
+	cache    string                 // the token cache in use, for the header; "" when no session persists
 }
 
 // close releases what newApp started.
@@ -54,6 +55,19 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		return nil, err
 	}
 	a.scenario = sc
+	store, cacheDesc, err := openCacheFor(cfg, sc, getenv, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	a.cache = cacheDesc
+	var cache session.TokenCache // nil: the sessions' in-memory cache
+	if store != nil {
+		cache = storeCache{store}
+		a.closers = append(a.closers, store.Close)
+	}
+	defer func() { // every return below sets the manager's options
+		a.manager.Cache = cache
+	}()
 
 	spec, err := issuer.ParseSpec(cfg.issuer)
 	if err != nil {
@@ -250,6 +264,7 @@ func (a *app) runTUI(ctx context.Context) error {
 	}
 	err = ui.Run(ctx, m, ui.Options{
 		Issuer:          m.IssuerName(),
+		Cache:           a.cache,
 		Clock:           a.manager.Clock,
 		NoColor:         a.getenv("NO_COLOR") != "",
 		VerifySignature: a.verify,

@@ -36,6 +36,7 @@ type config struct {
 	report        string // --report: the HTML report's path
 	showSecrets   bool
 	metricsListen string // --metrics-listen (metrics_flag.go)
+	cacheFile     string // --cache-file: the persisted sessions' encrypted token cache (cmd_cache.go)
 	version       bool
 	help          bool
 }
@@ -74,6 +75,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.StringVar(&cfg.report, "report", "", "write an HTML report of the run to FILE.html (headless: at the end; on screen: when you quit)")
 	fs.StringVar(&cfg.metricsListen, "metrics-listen", "", metricsListenUsage)
+	fs.StringVar(&cfg.cacheFile, "cache-file", "", "keep persisted sessions' tokens (persist=true) in this encrypted file, secret in "+cacheKeyEnv+" (default: the OS keyring)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show the selected session's whole token on screen (off: its claims and a short fingerprint)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.help, "help", "h", false, "show this help")
@@ -89,7 +91,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return cfg, fs, usagef("unexpected argument %q (subcommands: fakeissuer)", fs.Arg(0))
+		return cfg, fs, usagef("unexpected argument %q (subcommands: fakeissuer, decode, cache)", fs.Arg(0))
 	}
 	var envErr error
 	fs.VisitAll(func(f *pflag.Flag) {

@@ -28,6 +28,7 @@ var sessionKeys = []sessionKey{
 	{"interval", "a duration between one caller's calls, such as 30s (default 1m)"},
 	{"resource", "true: send each token to the resource check (/api/me)"},
 	{"teams", "true: a two-stage Teams session"},
+	{"persist", "true: keep its tokens in the token cache and resume from one still valid"},
 	{"renewal", "Teams: the upstream cache's renewal offset, such as 5m"},
 	{"force-under", "Teams: force a new upstream token under this validity, such as 10m"},
 	{"upstream-ttl", "Teams: the upstream token's lifetime, such as 1h"},
@@ -44,7 +45,7 @@ func sessionKeyWhat(key string) string {
 }
 
 // boolKeys may stand alone in a --session value: "static" is "static=true".
-var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true}
+var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true, "persist": true}
 
 // Defaults of a --session value, the same as the screen's new-session form
 // (n): one caller, proactive refresh, scopes chat and voip, 1h tokens.
@@ -96,6 +97,8 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 			spec.IssueInitial, err = strconv.ParseBool(val)
 		case "resource":
 			spec.Resource, err = strconv.ParseBool(val)
+		case "persist":
+			spec.Persist, err = strconv.ParseBool(val)
 		case "lifetime":
 			spec.Lifetime, err = time.ParseDuration(val)
 		case "interval":

@@ -85,6 +85,7 @@ type sessionDetail struct {
 	Name      string
 	Token     string                // raw; decoded for display, never shown whole
 	Signature issuer.SignatureCheck // the issuer adapter's verdict on it, if it checks
+	Source    string                // where the token came from: issuer, cache, initial, static
 	Valid     []interval
 	Marks     []laneMark
 	Log       []logLine

@@ -110,10 +110,14 @@ func (m Model) detailBadges() string {
 			ended = badge(false, false, "signed out")
 		}
 	}
-	if m.tokenRaw == "" {
-		decoded, sig, timeBadge, ended = s.Muted.Render("no token"), "", "", ""
+	var source string // where the token came from: "from cache" after a restart
+	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf && d.Source != "" {
+		source = badge(false, true, "from "+d.Source)
 	}
-	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge, ended, m.resourceBadge()), "  ")
+	if m.tokenRaw == "" {
+		decoded, sig, timeBadge, ended, source = s.Muted.Render("no token"), "", "", "", ""
+	}
+	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge, ended, source, m.resourceBadge()), "  ")
 }
 
 // resourceBadge counts the resource checks (the fake's /api/me) of the

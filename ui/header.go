@@ -34,12 +34,17 @@ func (m Model) headerLines() []string {
 	segs := []string{
 		s.Title.Render("tokentop"),
 		pair("issuer:", m.opts.Issuer),
+	}
+	if m.opts.Cache != "" {
+		segs = append(segs, pair("cache:", m.opts.Cache))
+	}
+	segs = append(segs,
 		clockSeg,
 		pair("sessions", strconv.Itoa(f.Totals.Sessions)),
 		pair("issuer calls", thousands(f.Totals.IssuerCalls)),
 		warn("failures", f.Totals.Failures),
 		pair("served", thousands(f.Totals.TokensServed)),
-	}
+	)
 	if n := f.Totals.EventsNotKept; n > 0 { // trimmed history, not a loss: shown plainly, only when there is some
 		segs = append(segs, pair("events not kept", thousands(n)))
 	}

@@ -186,7 +186,7 @@ func (b *managerBackend) issuedAt(name, token string, lastSuccess, now time.Time
 // detail builds the selected session's timeline and log from its events.
 func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sessionDetail {
 	events, older := s.Events()
-	d := &sessionDetail{Name: snap.Spec.Name, Token: snap.Token, Signature: snap.Signature, Log: make([]logLine, 0, len(events)+1),
+	d := &sessionDetail{Name: snap.Spec.Name, Token: snap.Token, Signature: snap.Signature, Source: snap.TokenSource, Log: make([]logLine, 0, len(events)+1),
 		Logged: older + uint64(len(events)), Revoked: b.revoked[snap.Spec.Name], SignedOut: b.signedOut[snap.Spec.Name]}
 	if older > 0 {
 		d.Log = append(d.Log, logLine{At: events[0].At, Text: fmt.Sprintf("(%d older events not kept)", older)})

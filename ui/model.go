@@ -15,6 +15,9 @@ import (
 type Options struct {
 	// Issuer names the issuer in the header, e.g. "fake (in-process)" or a URL.
 	Issuer string
+	// Cache names the token cache of persisted sessions in the header, e.g.
+	// "encrypted file /path"; empty leaves it out.
+	Cache string
 	// Clock is the sessions' clock, read for the header's virtual time. When it
 	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and
 	// change its speed. Nil means the real clock.

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spf13/pflag"
+
+	"tokentop/session"
+	"tokentop/tokencache"
+)
+
+// cacheKeyEnv holds the secret of a --cache-file: never a flag value, so it
+// stays out of the process list and the shell history.
+const cacheKeyEnv = "TOKENTOP_CACHE_KEY"
+
+// cacheHowTo says how to get a token cache on a machine without an OS
+// secret store.
+const cacheHowTo = "give --cache-file PATH and set " + cacheKeyEnv + " to a secret of at least 32 characters"
+
+// storeCache adapts a tokencache.Store to the sessions' token cache.
+type storeCache struct{ store tokencache.Store }
+
+func (c storeCache) Load(k session.CacheKey) (session.CachedToken, bool, error) {
+	e, ok, err := c.store.Load(tokencache.Key(k))
+	return session.CachedToken(e), ok, err
+}
+
+func (c storeCache) Save(k session.CacheKey, t session.CachedToken) error {
+	return c.store.Save(tokencache.Key(k), tokencache.Entry(t))
+}
+
+// openCacheFor opens the token cache a run needs: none when no session
+// persists, the --cache-file when given, else the OS secret store. Without
+// either, a scenario that restarts tokentop inside the run (the restart
+// action) falls back to a cache in memory, which lasts as long as the
+// process; any other persisted session is refused, saying what to do.
+// describe is what the header shows.
+func openCacheFor(cfg config, sc session.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
+	persists := slices.ContainsFunc(sc.Sessions, func(s session.Spec) bool { return s.Persist })
+	if !persists {
+		return nil, "", nil
+	}
+	if cfg.cacheFile != "" {
+		s, err := openCacheFile(cfg.cacheFile, getenv, warn)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, s.Describe(), nil
+	}
+	k, err := tokencache.OpenKeyring()
+	if err == nil {
+		return k, k.Describe(), nil
+	}
+	restarts := slices.ContainsFunc(sc.Timeline, func(s session.Step) bool { return s.Action == session.ActionRestart })
+	if errors.Is(err, tokencache.ErrNoSecretStore) && restarts {
+		return nil, "in memory (this run only)", nil
+	}
+	if errors.Is(err, tokencache.ErrNoSecretStore) {
+		return nil, "", usagef("persist=true keeps tokens in a cache, but no OS secret store is reachable here: %s", cacheHowTo)
+	}
+	return nil, "", fmt.Errorf("opening the OS keyring token cache: %w (or %s)", err, cacheHowTo)
+}
+
+// openCacheFile opens the encrypted cache file at path with the secret from
+// TOKENTOP_CACHE_KEY; a damaged file's warning goes to warn.
+func openCacheFile(path string, getenv func(string) string, warn io.Writer) (*tokencache.File, error) {
+	secret := getenv(cacheKeyEnv)
+	if secret == "" {
+		return nil, usagef("--cache-file %s needs the cache's secret in %s (at least 32 characters)", path, cacheKeyEnv)
+	}
+	f, err := tokencache.OpenFile(path, secret, func(msg string) { fmt.Fprintf(warn, "tokentop: warning: %s\n", msg) })
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--cache-file %s: %w", path, err)}
+	}
+	return f, nil
+}
+
+// runCache is `tokentop cache clear [--cache-file PATH]`: it empties the
+// token cache (the file, else the OS keyring's) and returns the exit status.
+func runCache(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("tokentop cache", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("cache-file", "", "the encrypted token cache file (secret in "+cacheKeyEnv+"); default: the OS keyring's cache")
+	help := fs.BoolP("help", "h", false, "show this help")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "Usage: tokentop cache clear [--cache-file PATH]")
+		fmt.Fprintln(w, "Removes every token from the token cache of persisted sessions (persist=true).")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		return fail(stderr, usageError{err})
+	}
+	if *help {
+		usage(stdout)
+		return exitOK
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "clear" {
+		return fail(stderr, usagef("tokentop cache: want the subcommand clear, as in: tokentop cache clear [--cache-file PATH]"))
+	}
+	if *path == "" {
+		*path = getenv(envName("cache-file"))
+	}
+	var store tokencache.Store
+	if *path != "" {
+		f, err := openCacheFile(*path, getenv, stderr)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		store = f
+	} else {
+		k, err := tokencache.OpenKeyring()
+		if errors.Is(err, tokencache.ErrNoSecretStore) {
+			return fail(stderr, usagef("tokentop cache clear: no OS secret store is reachable here; for a cache file, %s", cacheHowTo))
+		}
+		if err != nil {
+			return fail(stderr, fmt.Errorf("opening the OS keyring token cache: %w", err))
+		}
+		store = k
+	}
+	err := store.Clear()
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(stderr, fmt.Errorf("clearing the token cache (%s): %w", store.Describe(), err))
+	}
+	fmt.Fprintf(stdout, "cleared the token cache: %s\n", store.Describe())
+	return exitOK
+}
