@@ -344,6 +344,9 @@ func (f *File) write(h header, key cipher.AEAD, entries map[string]record) (fs.F
 	if err != nil {
 		return nil, err
 	}
+	if len(b) > maxFileLen { // readers would reject it and lose every entry
+		return nil, fmt.Errorf("token cache %s would grow past %d MiB; not saved", f.path, maxFileLen>>20)
+	}
 	dir := filepath.Dir(f.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".*.tmp") // mode 0600
 	if err != nil {

@@ -383,6 +383,23 @@ func TestHelperProcess(t *testing.T) {
 	}
 }
 
+// A Save that would make the file too large for readers fails and leaves the
+// file as it was.
+func TestSaveRefusesOversizedCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	f := openTest(t, path, &fakeNow{epoch}, nil)
+	k := Key{Issuer: "i", Identity: "u"}
+	mustSave(t, f, k, Entry{Token: "small", ExpiresOn: epoch.Add(time.Hour)})
+	err := f.Save(Key{Issuer: "i", Identity: "big"}, Entry{Token: strings.Repeat("x", maxFileLen), ExpiresOn: epoch.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("oversized Save: err = %v, want one naming %s", err, path)
+	}
+	var w warnings
+	if got, ok := mustLoad(t, openTest(t, path, &fakeNow{epoch}, &w), k); !ok || got.Token != "small" || len(w) != 0 {
+		t.Errorf("after a refused Save: Load = %+v, %v; warnings %q", got, ok, w)
+	}
+}
+
 // A closed store refuses work instead of touching the file.
 func TestClosed(t *testing.T) {
 	f := openTest(t, filepath.Join(t.TempDir(), "tokens.cache"), &fakeNow{epoch}, nil)
