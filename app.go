@@ -119,6 +119,9 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
+	if c, ok := store.(interface{ SetClock(func() time.Time) }); ok {
+		c.SetClock(clk.Now) // cached tokens expire in the run's virtual time
+	}
 	// The fake is also the manager's resource check and fault injector.
 	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency, IssueTimeout: cfg.issuerTimeout}
 	a.verify = verifySignature(fake)

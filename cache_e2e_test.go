@@ -91,3 +91,17 @@ func TestCacheClearEmptiesTheFile(t *testing.T) {
 		}
 	}
 }
+
+// The restart scenario with a cache file: the file judges expiry on the
+// run's sim clock (2026-01-01, not the wall clock), so the persisted
+// sessions come back from it with no gap, as with the in-memory cache.
+func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testing.T) {
+	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+	s := runHeadless(t, "--headless", "--json", "--scenario", "restart", "--cache-file", filepath.Join(t.TempDir(), "tokens.cache"))
+	for _, ss := range s.Sessions {
+		persisted := strings.HasPrefix(ss.Name, "kept")
+		if persisted && ss.TokenGap != 0 || !persisted && ss.TokenGap == 0 {
+			t.Errorf("session %s: token gap %gs; want none for a persisted session and some for the others", ss.Name, ss.TokenGap)
+		}
+	}
+}

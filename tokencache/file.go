@@ -165,6 +165,15 @@ func (f *File) Clear() error {
 	return f.change(func(entries map[string]record) { clear(entries) })
 }
 
+// SetClock makes the store judge expiry on now rather than the wall clock:
+// a run on virtual time (sim or scaled) keeps and finds tokens by their
+// virtual expiry. Call it before the store is shared.
+func (f *File) SetClock(now func() time.Time) {
+	if now != nil {
+		f.now = now
+	}
+}
+
 // Describe returns "encrypted file PATH" (or "OS keyring" for the keyring store).
 func (f *File) Describe() string { return f.describe }
 

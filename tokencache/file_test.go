@@ -414,3 +414,22 @@ func TestClosed(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// A run on virtual time sets the store's clock: a token valid at the run's
+// time is found even if the wall clock is past its expiry.
+func TestSetClockJudgesExpiryOnTheRunsClock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.cache")
+	wall := &fakeNow{epoch.Add(365 * 24 * time.Hour)} // a year after the tokens
+	f := openTest(t, path, wall, nil)
+	virtual := &fakeNow{epoch}
+	f.SetClock(virtual.now)
+	k := Key{Issuer: "fake", Identity: "sim"}
+	mustSave(t, f, k, Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)})
+	if _, ok := mustLoad(t, f, k); !ok {
+		t.Fatal("a token valid on the run's clock was not found")
+	}
+	virtual.t = epoch.Add(2 * time.Hour)
+	if _, ok := mustLoad(t, f, k); ok {
+		t.Fatal("a token expired on the run's clock was found")
+	}
+}
