@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,8 +29,8 @@ func cacheScenario(t *testing.T, name string, start time.Time) string {
 
 // Issue 16: two processes in sequence on one cache file. The second resumes
 // the session whose cached token is still valid without calling the issuer,
-// and asks the issuer once for the one whose token expired meanwhile. (The
-// file store judges expiry on the real clock, so the runs start near now.)
+// and asks the issuer once for the one whose token expired meanwhile (the
+// second run's sim time starts two hours after the first's).
 func TestCacheFileSecondRunResumesValidTokens(t *testing.T) {
 	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
@@ -102,6 +103,43 @@ func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testin
 		persisted := strings.HasPrefix(ss.Name, "kept")
 		if persisted && ss.TokenGap != 0 || !persisted && ss.TokenGap == 0 {
 			t.Errorf("session %s: token gap %gs; want none for a persisted session and some for the others", ss.Name, ss.TokenGap)
+		}
+	}
+}
+
+// Issue 16: a flipped byte in the cache file makes the next start warn,
+// naming the file, and fall back to the issuer; the run goes on.
+func TestAFlippedByteInTheCacheFileWarnsAndFallsBackToTheIssuer(t *testing.T) {
+	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+	cache := filepath.Join(t.TempDir(), "tokens.cache")
+	scenario := cacheScenario(t, "flip", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	args := []string{"--headless", "--json", "--cache-file", cache, "--scenario", scenario}
+	runHeadless(t, args...)
+	data, err := os.ReadFile(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	if err := os.WriteFile(cache, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("second run: %v; stderr %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), cache) {
+		t.Errorf("stderr %q: want a warning naming %s", stderr.String(), cache)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var sum summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, ss := range sum.Sessions {
+		if ss.Name == "day" && ss.IssuerCalls != 1 {
+			t.Errorf("after the damaged cache, session day made %d issuer calls, want 1 (the cache is ignored)", ss.IssuerCalls)
 		}
 	}
 }
