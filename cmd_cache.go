@@ -32,6 +32,9 @@ func (c storeCache) Save(k session.CacheKey, t session.CachedToken) error {
 	return c.store.Save(tokencache.Key(k), tokencache.Entry(t))
 }
 
+// Clear empties the store, for the screen's clear-cache key.
+func (c storeCache) Clear() error { return c.store.Clear() }
+
 // openCacheFor opens the token cache a run needs: none when no session
 // persists, the --cache-file when given, else the OS secret store. Without
 // either, a scenario that restarts tokentop inside the run (the restart

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -206,4 +207,37 @@ func (s *Session) restart() error {
 	s.noToken, s.lastIssued, s.source = nil, credential.AccessToken{}, ""
 	s.mu.Unlock()
 	return s.start()
+}
+
+// ErrNoCacheToClear is returned by ClearCache when the manager's token
+// cache cannot be cleared.
+var ErrNoCacheToClear = errors.New("session: this token cache has no Clear method, so it cannot be cleared")
+
+// cacheClearer is a TokenCache that can drop every token it keeps.
+type cacheClearer interface{ Clear() error }
+
+// Clear drops every token kept.
+func (c *MemoryCache) Clear() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.tokens)
+	return nil
+}
+
+// ClearCache removes every token from the token cache (Options.Cache, or
+// the in-memory one): persisted sessions that start or restart afterwards
+// ask the issuer. The sessions' current tokens are untouched. It fails on a
+// closed manager and when the cache has no Clear() error method.
+func (m *Manager) ClearCache() error {
+	if m.isClosed() {
+		return ErrClosed
+	}
+	c, ok := m.cache.(cacheClearer)
+	if !ok {
+		return fmt.Errorf("%w (%T)", ErrNoCacheToClear, m.cache)
+	}
+	if err := c.Clear(); err != nil {
+		return fmt.Errorf("token cache: %w", err)
+	}
+	return nil
 }
