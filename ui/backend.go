@@ -30,6 +30,8 @@ type backend interface {
 	Policies() []string
 	// Add adds a session and returns the name it was given.
 	Add(spec newSession) (string, error)
+	// ClearCache empties the token cache of persisted sessions.
+	ClearCache() error
 }
 
 // frame is one consistent copy of the sessions, taken off the event loop.

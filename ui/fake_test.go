@@ -52,6 +52,7 @@ func (f *fakeBackend) Dispose(name string) error      { return f.record("dispose
 func (f *fakeBackend) SignOut(identity string) error  { return f.record("signout %s", identity) }
 func (f *fakeBackend) Burst(name string, n int) error { return f.record("burst %s %d", name, n) }
 func (f *fakeBackend) Remove(name string) error       { return f.record("remove %s", name) }
+func (f *fakeBackend) ClearCache() error              { return f.record("clearcache") }
 func (f *fakeBackend) Faults() []faultOption {
 	return []faultOption{{Label: "fail the next 3 calls (500)"}, {Label: "throttle the next 3 calls (429)"},
 		{Label: "add 2s latency to the next 5 calls"}, {Label: "issuer down for 5m (every identity)"},

@@ -92,6 +92,10 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.timeCmd(timeFaster)
 	case key.Matches(msg, k.Slower):
 		return m, m.timeCmd(timeSlower)
+	case key.Matches(msg, k.ClearCache):
+		m.confirm = confirmPrompt{Kind: confirmClearCache}
+		m.mode = modeConfirm
+		return m, nil
 	case key.Matches(msg, k.New):
 		m.form = newSessionForm(m.be.Policies())
 		m.mode = modeForm
@@ -219,14 +223,28 @@ func action(what, done string, fn func() error) tea.Cmd {
 	return func() tea.Msg { return actionDoneMsg{what: what, done: done, err: fn()} }
 }
 
+// clearCacheCmd clears the token cache off the event loop; the status
+// reads "token cache cleared", or the error.
+func clearCacheCmd(be backend) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.ClearCache(); err != nil {
+			return actionDoneMsg{what: "clear the token cache", err: err}
+		}
+		return actionDoneMsg{what: "token cache cleared"}
+	}
+}
+
 // confirmKey answers a confirm prompt: only y carries the action out.
 func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch strings.ToLower(msg.String()) {
 	case "y":
 		m.mode = modeNormal
 		c, be := m.confirm, m.be
-		if c.Kind == confirmSignOut {
+		switch c.Kind {
+		case confirmSignOut:
 			return m, action("sign out "+c.Target, "requested", func() error { return be.SignOut(c.Target) })
+		case confirmClearCache:
+			return m, clearCacheCmd(be)
 		}
 		return m, action("dispose "+c.Target, "requested", func() error { return be.Dispose(c.Target) })
 	case "n", "esc", "q":

@@ -7,7 +7,7 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Refresh, Abort, Dispose, SignOut, Burst key.Binding
-	Remove, Copy, Sort                      key.Binding
+	Remove, Copy, Sort, ClearCache          key.Binding
 	Fault, New                              key.Binding
 	Pause, Faster, Slower                   key.Binding
 	Filter, Focus, Help, Quit               key.Binding
@@ -19,29 +19,30 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
 	return KeyMap{
-		Up:       b([]string{"up", "k"}, "↑/k", "up"),
-		Down:     b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
-		Top:      b([]string{"home", "g"}, "g/home", "first"),
-		Bottom:   b([]string{"end", "G"}, "G/end", "last"),
-		Refresh:  b([]string{"r"}, "r", "refresh"),
-		Abort:    b([]string{"a"}, "a", "abort"),
-		Dispose:  b([]string{"d"}, "d", "dispose"),
-		SignOut:  b([]string{"s"}, "s", "sign out"),
-		Burst:    b([]string{"b"}, "b", "burst"),
-		Remove:   b([]string{"x"}, "x", "remove disposed"),
-		Copy:     b([]string{"c"}, "c", "copy token"),
-		Sort:     b([]string{"o"}, "o", "sort"),
-		Fault:    b([]string{"f"}, "f", "fault"),
-		New:      b([]string{"n"}, "n", "new"),
-		Pause:    b([]string{"p"}, "p", "pause"),
-		Faster:   b([]string{"+", "="}, "+", "faster"),
-		Slower:   b([]string{"-", "_"}, "-", "slower"),
-		Filter:   b([]string{"/"}, "/", "filter"),
-		Focus:    b([]string{"tab"}, "tab", "focus"),
-		Help:     b([]string{"?"}, "?", "help"),
-		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Up:         b([]string{"up", "k"}, "↑/k", "up"),
+		Down:       b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:     b([]string{"pgup"}, "pgup", "page up"),
+		PageDown:   b([]string{"pgdown"}, "pgdn", "page down"),
+		Top:        b([]string{"home", "g"}, "g/home", "first"),
+		Bottom:     b([]string{"end", "G"}, "G/end", "last"),
+		Refresh:    b([]string{"r"}, "r", "refresh"),
+		Abort:      b([]string{"a"}, "a", "abort"),
+		Dispose:    b([]string{"d"}, "d", "dispose"),
+		SignOut:    b([]string{"s"}, "s", "sign out"),
+		Burst:      b([]string{"b"}, "b", "burst"),
+		Remove:     b([]string{"x"}, "x", "remove disposed"),
+		Copy:       b([]string{"c"}, "c", "copy token"),
+		Sort:       b([]string{"o"}, "o", "sort"),
+		ClearCache: b([]string{"C"}, "C", "clear token cache"),
+		Fault:      b([]string{"f"}, "f", "fault"),
+		New:        b([]string{"n"}, "n", "new"),
+		Pause:      b([]string{"p"}, "p", "pause"),
+		Faster:     b([]string{"+", "="}, "+", "faster"),
+		Slower:     b([]string{"-", "_"}, "-", "slower"),
+		Filter:     b([]string{"/"}, "/", "filter"),
+		Focus:      b([]string{"tab"}, "tab", "focus"),
+		Help:       b([]string{"?"}, "?", "help"),
+		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 
@@ -91,6 +92,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove},
 		{k.Fault, k.New, k.Filter, k.Focus, k.Sort, k.Copy},
-		{k.Pause, k.Faster, k.Slower, k.Help, k.Quit},
+		{k.Pause, k.Faster, k.Slower, k.ClearCache, k.Help, k.Quit},
 	}
 }

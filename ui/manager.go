@@ -232,6 +232,9 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 func (b *managerBackend) Refresh(name string) error { return b.m.Refresh(name) }
 func (b *managerBackend) Abort(name string) error   { return b.m.Abort(name) }
 func (b *managerBackend) Dispose(name string) error { return b.m.Dispose(name) }
+
+// ClearCache empties the sessions' token cache.
+func (b *managerBackend) ClearCache() error { return b.m.ClearCache() }
 func (b *managerBackend) Burst(name string, n int) error {
 	return b.m.Burst(name, n)
 }

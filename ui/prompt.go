@@ -13,18 +13,22 @@ type confirmKind int
 const (
 	confirmDispose confirmKind = iota
 	confirmSignOut
+	confirmClearCache
 )
 
 // confirmPrompt asks before an action that cannot be undone.
 type confirmPrompt struct {
 	Kind   confirmKind
-	Target string // session name (dispose) or identity (sign out)
+	Target string // session name (dispose) or identity (sign out); "" to clear the cache
 }
 
 // Question is the prompt's text.
 func (c confirmPrompt) Question() string {
-	if c.Kind == confirmSignOut {
+	switch c.Kind {
+	case confirmSignOut:
 		return "Sign out " + c.Target + " everywhere (dispose its sessions, revoke its tokens)?"
+	case confirmClearCache:
+		return "Clear the token cache (persisted sessions ask the issuer at their next start)?"
 	}
 	return "Dispose session " + c.Target + "?"
 }
