@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -126,34 +125,6 @@ func (s *Session) saveCached(tok credential.AccessToken) {
 	}
 }
 
-// withIssuedNote wraps a refresher so that the session remembers the token
-// it returned, for the cache when the credential accepts it.
-func (s *Session) withIssuedNote(r credential.Refresher) credential.Refresher {
-	if !s.spec.Persist {
-		return r
-	}
-	return func(ctx context.Context) (credential.AccessToken, error) {
-		tok, err := r(ctx)
-		if err == nil {
-			s.mu.Lock()
-			s.lastIssued = tok
-			s.mu.Unlock()
-		}
-		return tok, err
-	}
-}
-
-// takeIssuedLocked hands over the remembered token if it is the one that
-// expires at exp (the one the credential just accepted), once.
-func (s *Session) takeIssuedLocked(exp time.Time) (credential.AccessToken, bool) {
-	tok := s.lastIssued
-	if tok.Token == "" || !tok.ExpiresOn.Equal(exp) {
-		return credential.AccessToken{}, false
-	}
-	s.lastIssued = credential.AccessToken{}
-	return tok, true
-}
-
 // setSource records where the current token came from.
 func (s *Session) setSource(src string) {
 	s.mu.Lock()
@@ -204,7 +175,7 @@ func (s *Session) restart() error {
 	if s.gap.validUntil.After(now) {
 		s.gap.validUntil = now
 	}
-	s.noToken, s.lastIssued, s.source = nil, credential.AccessToken{}, ""
+	s.noToken, s.lastCall, s.source = nil, callNote{}, ""
 	s.mu.Unlock()
 	return s.start()
 }

@@ -32,14 +32,13 @@ type Session struct {
 	disposed    bool
 	refusing    bool                  // the last resource check was refused (one event per run)
 	noToken     error                 // a static session's token could not be issued: why
-	lastCall    *issuer.CallInfo      // the newest issuer call's report, for the refresh event that follows it
+	lastCall    callNote              // the newest issuer call's report and token, for the refresh event that follows it
 	signature   issuer.SignatureCheck // the verdict on the current token's signature
 	latencies   latencyHistogram      // issuer-call latencies, for the summary's p50 and p99
 	newConns    uint64                // issuer calls that opened a new connection
 	callers     []callerState
 	callersDone bool
-	lastIssued  credential.AccessToken // the newest token the issuer returned, for the cache (Spec.Persist)
-	source      string                 // where the current token came from: SourceIssuer, SourceCache...
+	source      string // where the current token came from: SourceIssuer, SourceCache...
 }
 
 func newSession(m *Manager, spec Spec) *Session {
@@ -75,7 +74,7 @@ func (s *Session) start() error {
 			initial, source = tok, SourceCache
 		}
 	}
-	refresher := s.withIssuedNote(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
+	refresher := s.noted(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
 		ctx := s.m.ctx
 		if s.m.loop != nil {
@@ -250,21 +249,11 @@ func (s *Session) refresher() credential.Refresher {
 		return t.refresh
 	}
 	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
-	_, inProcess := s.m.opts.Issuer.(issuer.DelayReporter) // has no HTTP or signature to report
 	return func(ctx context.Context) (credential.AccessToken, error) {
 		s.hot.issuerCalls.Add(1)
-		var info *issuer.CallInfo
-		if !inProcess {
-			info = new(issuer.CallInfo)
-			ctx = issuer.WithCallInfo(ctx, info)
-		}
-		tok, err := callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
+		return callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
 			return s.m.opts.Issuer.Issue(ctx, req)
 		})
-		if info != nil {
-			s.noteCall(info)
-		}
-		return tok, err
 	}
 }
 
@@ -281,12 +270,15 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 	case credential.EventSucceeded:
 		s.successes++
 		s.source = SourceIssuer
-		accepted, _ = s.takeIssuedLocked(ce.ExpiresOn)
 		s.lastLatency = ce.Latency
 		s.latencies.observe(ce.Latency)
-		e.HTTP, e.Signature = s.takeCallLocked()
+		note := s.takeCallLocked()
+		e.HTTP, e.Signature = note.timing(), note.signature()
 		if e.Signature != nil {
 			s.signature = *e.Signature
+		}
+		if note.tok.Token != "" && note.tok.ExpiresOn.Equal(ce.ExpiresOn) {
+			accepted = note.tok // the token the credential just accepted, for the cache
 		}
 		if gap := s.gap.token(ce.At, ce.ExpiresOn); gap > 0 {
 			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + formatDuration(gap)}
@@ -295,7 +287,7 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 		s.failures++
 		s.lastLatency = ce.Latency
 		s.latencies.observe(ce.Latency)
-		e.HTTP, _ = s.takeCallLocked()
+		e.HTTP = s.takeCallLocked().timing()
 	case credential.EventAborted:
 		s.aborts++
 	case credential.EventDisposed:
@@ -368,27 +360,59 @@ func (s *Session) hadToken() bool {
 	return s.gap.started
 }
 
-// noteCall keeps an issuer call's report for the refresh event that the
-// credential publishes when the call returns.
-func (s *Session) noteCall(info *issuer.CallInfo) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastCall = info
-	if info.HTTP != nil && !info.HTTP.Reused {
-		s.newConns++
+// callNote is what the session remembers of its newest issuer call until
+// the refresh event that follows it: the adapter's report (HTTP timings, the
+// signature verdict) and, for a persisted session, the token returned.
+type callNote struct {
+	info *issuer.CallInfo
+	tok  credential.AccessToken
+}
+
+func (n callNote) timing() *issuer.HTTPTiming {
+	if n.info == nil {
+		return nil
+	}
+	return n.info.HTTP
+}
+
+func (n callNote) signature() *issuer.SignatureCheck {
+	if n.info == nil || n.info.Signature.State == "" {
+		return nil
+	}
+	return &n.info.Signature
+}
+
+// noted wraps a refresher so that each call leaves a callNote: the
+// adapter's report when the issuer makes one (not the in-process fake),
+// and the token when the session persists its tokens. Otherwise it is r.
+func (s *Session) noted(r credential.Refresher) credential.Refresher {
+	_, inProcess := s.m.opts.Issuer.(issuer.DelayReporter) // has no HTTP or signature to report
+	if inProcess && !s.spec.Persist {
+		return r
+	}
+	return func(ctx context.Context) (credential.AccessToken, error) {
+		var note callNote
+		if !inProcess {
+			note.info = new(issuer.CallInfo)
+			ctx = issuer.WithCallInfo(ctx, note.info)
+		}
+		tok, err := r(ctx)
+		if err == nil && s.spec.Persist {
+			note.tok = tok
+		}
+		s.mu.Lock()
+		s.lastCall = note
+		if h := note.timing(); h != nil && !h.Reused {
+			s.newConns++
+		}
+		s.mu.Unlock()
+		return tok, err
 	}
 }
 
-// takeCallLocked hands over the newest call's report, once.
-func (s *Session) takeCallLocked() (*issuer.HTTPTiming, *issuer.SignatureCheck) {
-	info := s.lastCall
-	s.lastCall = nil
-	if info == nil {
-		return nil, nil
-	}
-	var sig *issuer.SignatureCheck
-	if info.Signature.State != "" {
-		sig = &info.Signature
-	}
-	return info.HTTP, sig
+// takeCallLocked hands over the newest call's note, once.
+func (s *Session) takeCallLocked() callNote {
+	n := s.lastCall
+	s.lastCall = callNote{}
+	return n
 }
