@@ -35,7 +35,7 @@ type Loop struct {
 	signal func() // sends on wake without blocking; made once, not per wait
 
 	mu      sync.Mutex
-	timers  loopTimers
+	timers  loopQueue
 	seq     uint64
 	looping bool  // Run or RunUntil is under way
 	stopAt  int64 // the end of the current RunUntil: Now does not pass it
@@ -142,7 +142,7 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) Timer {
 func (l *Loop) armLocked(t *loopTimer, d time.Duration) {
 	at := addSat(l.nowLocked(time.Time{}), min(max(d, 0), MaxTimerDelay))
 	l.seq++
-	l.timers.push(loopEntry{at: at, seq: l.seq, t: t})
+	l.timers.push(t, at, l.seq)
 	if l.waiting && at < l.waitAt {
 		l.signal()
 	}
@@ -169,8 +169,8 @@ func (l *Loop) Rearm(t Timer, d time.Duration, f func()) Timer {
 		f = nop
 	}
 	l.mu.Lock()
-	if lt.index >= 0 {
-		l.timers.remove(lt.index)
+	if lt.seq != 0 {
+		l.timers.cancel(lt)
 	}
 	lt.f = f
 	l.armLocked(lt, d)
@@ -187,7 +187,7 @@ func (l *Loop) Post(f func()) { l.AfterFunc(0, f) }
 func (l *Loop) Pending() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.timers)
+	return l.timers.len()
 }
 
 // Speed returns the speed asked of a paced loop; +Inf for a sim loop, which
@@ -358,25 +358,27 @@ func (l *Loop) finish() {
 func (l *Loop) runSim(ctx context.Context, end int64, bounded bool) error {
 	for n := 1; ; n++ {
 		l.mu.Lock()
-		if len(l.timers) == 0 || l.timers[0].at > end {
+		if at, ok := l.timers.head(); !ok || at > end {
 			if bounded {
 				l.now = end
 			}
 			l.mu.Unlock()
 			return nil
 		}
-		if err := l.fireLocked(ctx, l.timers.pop(), n); err != nil {
+		if err := l.fireLocked(ctx, n); err != nil {
 			return err
 		}
 	}
 }
 
-// fireLocked runs e, just taken off the heap, at its deadline: it unlocks
-// l.mu for the callback. Every loopCtxEvery callbacks it returns ctx's error.
-func (l *Loop) fireLocked(ctx context.Context, e loopEntry, n int) error {
-	l.now = e.at
-	f := e.t.f
-	e.t.f = nil
+// fireLocked takes the earliest timer off the queue (head has found it) and
+// runs it at its deadline: it unlocks l.mu for the callback. Every
+// loopCtxEvery callbacks it returns ctx's error.
+func (l *Loop) fireLocked(ctx context.Context, n int) error {
+	t, at := l.timers.pop()
+	l.now = at
+	f := t.f
+	t.f = nil
 	l.mu.Unlock()
 	f()
 	if n%loopCtxEvery == 0 {
@@ -391,17 +393,17 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		l.running = false
 		realNow := l.base.Now()
 		raw := l.rawLocked(realNow)
-		if len(l.timers) > 0 && l.timers[0].at <= min(end, raw) {
-			e := l.timers.pop()
-			if lag := raw - e.at; lag > 0 && float64(lag) > float64(MaxPacedLag)*l.speed {
+		next, pending := l.timers.head()
+		if pending && next <= min(end, raw) {
+			if lag := raw - next; lag > 0 && float64(lag) > float64(MaxPacedLag)*l.speed {
 				// Behind by more than a wake-up's worth: the machine cannot
 				// keep up, so drop the lag. A smaller lag (a real timer's
 				// usual lateness) is caught up by running the due timers
 				// back to back; Now never passes a due timer either way.
-				l.anchorVi, l.anchorRe = max(e.at, l.floor), realNow
+				l.anchorVi, l.anchorRe = max(next, l.floor), realNow
 			}
 			l.running = true
-			if err := l.fireLocked(ctx, e, n); err != nil {
+			if err := l.fireLocked(ctx, n); err != nil {
 				return err
 			}
 			continue
@@ -410,9 +412,8 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 			l.mu.Unlock()
 			return nil
 		}
-		next := end
-		if len(l.timers) > 0 {
-			next = min(next, l.timers[0].at)
+		if !pending || next > end {
+			next = end
 		}
 		var rt Timer
 		if !l.paused {
@@ -448,8 +449,8 @@ func (l *Loop) nowLocked(realNow time.Time) int64 {
 		realNow = l.base.Now()
 	}
 	v := min(l.rawLocked(realNow), l.stopAt)
-	if len(l.timers) > 0 {
-		v = min(v, l.timers[0].at)
+	if at, ok := l.timers.head(); ok {
+		v = min(v, at)
 	}
 	return v
 }
@@ -511,12 +512,12 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// loopTimer is a pending callback of a Loop: its deadline lives in the heap.
-// It is kept small, as a large run arms millions.
+// loopTimer is a pending callback of a Loop: its deadline lives in the
+// queue. It is kept small, as a large run arms millions.
 type loopTimer struct {
-	l     *Loop
-	f     func() // nil once run or stopped, to let the closure go
-	index int    // in the heap; -1 once run or stopped
+	l   *Loop
+	f   func() // nil once run or stopped, to let the closure go
+	seq uint64 // the pending arming's (see loopQueue); 0 once run or stopped
 }
 
 // Stop cancels the timer; it reports whether the timer was still pending.
@@ -524,103 +525,10 @@ func (t *loopTimer) Stop() bool {
 	l := t.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if t.index < 0 {
+	if t.seq == 0 {
 		return false
 	}
-	l.timers.remove(t.index)
+	l.timers.cancel(t)
 	t.f = nil
 	return true
-}
-
-// loopEntry is a timer in the heap with its sort key kept inline, so that
-// sifting compares without chasing a pointer per comparison.
-type loopEntry struct {
-	at  int64  // virtual deadline
-	seq uint64 // creation order, for equal deadlines
-	t   *loopTimer
-}
-
-func (a *loopEntry) before(b *loopEntry) bool {
-	return a.at < b.at || a.at == b.at && a.seq < b.seq
-}
-
-// loopTimers is a 4-ary min-heap of timers by deadline, then creation. It is
-// written out rather than using container/heap to keep interface calls and
-// half the levels off a path that runs millions of times.
-type loopTimers []loopEntry
-
-const loopArity = 4
-
-// loopShrinkCap is the heap capacity above which a heap that has emptied to
-// a quarter is copied into a smaller one.
-const loopShrinkCap = 1024
-
-// place puts e at h[i] and tells its timer where it is.
-func (h loopTimers) place(i int, e loopEntry) {
-	h[i] = e
-	e.t.index = i
-}
-
-func (h loopTimers) up(j int) {
-	e := h[j]
-	for j > 0 {
-		p := (j - 1) / loopArity
-		if !e.before(&h[p]) {
-			break
-		}
-		h.place(j, h[p])
-		j = p
-	}
-	h.place(j, e)
-}
-
-// down sifts h[i] down; it reports whether it moved.
-func (h loopTimers) down(i int) bool {
-	i0, e := i, h[i]
-	for {
-		c := loopArity*i + 1
-		if c >= len(h) || c < 0 {
-			break
-		}
-		m := c
-		for k := c + 1; k < min(c+loopArity, len(h)); k++ {
-			if h[k].before(&h[m]) {
-				m = k
-			}
-		}
-		if !h[m].before(&e) {
-			break
-		}
-		h.place(i, h[m])
-		i = m
-	}
-	h.place(i, e)
-	return i > i0
-}
-
-func (h *loopTimers) push(e loopEntry) {
-	*h = append(*h, e)
-	h.up(len(*h) - 1)
-}
-
-func (h *loopTimers) pop() loopEntry { return h.remove(0) }
-
-func (h *loopTimers) remove(i int) loopEntry {
-	s := *h
-	e, n := s[i], len(s)-1
-	last := s[n]
-	s[n] = loopEntry{}
-	s = s[:n]
-	if cap(s) > loopShrinkCap && n < cap(s)/4 { // give back a burst's memory
-		s = append(make(loopTimers, 0, 2*n), s...)
-	}
-	*h = s
-	if i != n {
-		s[i] = last
-		if !s.down(i) {
-			s.up(i)
-		}
-	}
-	e.t.index = -1
-	return e
 }

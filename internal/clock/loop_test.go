@@ -774,48 +774,87 @@ func BenchmarkLoopSimTimers(b *testing.B) {
 	})
 }
 
-// The heap against a plain model: every pop is the earliest live timer,
-// whatever mix of pushes, removals and pops came before.
-func TestLoopTimersHeapMatchesAModel(t *testing.T) {
+// The queue against a plain model: every pop is the earliest pending timer,
+// whatever mix of arms (due now, within the wheel's reach and beyond it, with
+// many equal deadlines), cancels and pops came before, and however far time
+// jumps between pops.
+func TestLoopQueueMatchesAModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var h loopTimers
-	live := map[*loopTimer]loopEntry{}
+	var q loopQueue
+	type armed struct {
+		at  int64
+		seq uint64
+	}
+	live := map[*loopTimer]armed{}
 	var seq uint64
-	for op := range 50000 {
+	var now int64
+	scales := []int64{1, 1000, 1 << loopSliceShift, 64 << loopSliceShift, 2 * loopWheelSize << loopSliceShift}
+	for op := range 200000 {
 		switch r := rng.IntN(10); {
-		case r < 5 || len(h) == 0:
+		case r < 5 || len(live) == 0:
 			seq++
-			e := loopEntry{at: rng.Int64N(1000), seq: seq, t: &loopTimer{}}
-			h.push(e)
-			live[e.t] = e
+			tm := &loopTimer{}
+			at := now + rng.Int64N(scales[rng.IntN(len(scales))])
+			q.push(tm, at, seq)
+			live[tm] = armed{at, seq}
 		case r < 7:
 			var victim *loopTimer
 			for victim = range live {
 				break
 			}
-			if got := h.remove(victim.index); got.t != victim || victim.index != -1 {
-				t.Fatalf("op %d: remove returned another timer or left its index", op)
+			q.cancel(victim)
+			if victim.seq != 0 {
+				t.Fatalf("op %d: a cancelled timer is still pending", op)
+			}
+			if q.dead > 64 && 2*q.dead > q.n {
+				t.Fatalf("op %d: %d dead entries of %d were not compacted", op, q.dead, q.n)
 			}
 			delete(live, victim)
 		default:
-			want := loopEntry{at: math.MaxInt64}
-			for _, e := range live {
-				if e.before(&want) {
-					want = e
+			var want *loopTimer
+			for tm, a := range live {
+				if w, ok := live[want]; !ok || a.at < w.at || a.at == w.at && a.seq < w.seq {
+					want = tm
 				}
 			}
-			if got := h.pop(); got != want {
-				t.Fatalf("op %d: pop = %+v, want the earliest %+v", op, got, want)
+			at, ok := q.head()
+			if !ok || at != live[want].at {
+				t.Fatalf("op %d: head = %d, %v; want %d", op, at, ok, live[want].at)
 			}
-			delete(live, want.t)
+			if got, gotAt := q.pop(); got != want || gotAt != live[want].at || got.seq != 0 {
+				t.Fatalf("op %d: pop = %p at %d, want the earliest %p at %d", op, got, gotAt, want, live[want].at)
+			}
+			now = live[want].at
+			delete(live, want)
 		}
-		if len(h) != len(live) {
-			t.Fatalf("op %d: heap holds %d, model %d", op, len(h), len(live))
+		if q.len() != len(live) {
+			t.Fatalf("op %d: queue holds %d, model %d", op, q.len(), len(live))
 		}
 	}
-	for i, e := range h {
-		if e.t.index != i {
-			t.Fatalf("entry %d believes it is at %d", i, e.t.index)
+	for len(live) > 0 { // drain: the rest come out in order too
+		at, ok := q.head()
+		got, _ := q.pop()
+		if !ok || at < now || live[got].at != at {
+			t.Fatalf("drain: got %d (%v), last %d", at, ok, now)
+		}
+		now = at
+		delete(live, got)
+	}
+	if _, ok := q.head(); ok || q.len() != 0 {
+		t.Fatal("the queue is not empty after every timer was popped")
+	}
+}
+
+// A timer in the wheel's last bucket (the slot just before the one after
+// cur) is found by the search that wraps round the wheel.
+func TestLoopQueueFindsTheWheelsLastBucket(t *testing.T) {
+	for _, cur := range []int64{0, 5, 63, 64, 4095} {
+		q := loopQueue{cur: cur}
+		tm := &loopTimer{}
+		at := (cur + loopWheelSize) << loopSliceShift
+		q.push(tm, at, 1)
+		if got, ok := q.head(); !ok || got != at {
+			t.Errorf("cur %d: head = %d, %v; want the timer at slice %d", cur, got, ok, cur+loopWheelSize)
 		}
 	}
 }
@@ -844,7 +883,7 @@ func TestLoopHeapShrinksAfterABurst(t *testing.T) {
 	if err := l.RunUntil(context.Background(), loopEpoch.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if c := cap(l.timers); c > 2*loopShrinkCap {
+	if c := l.timers.capacity(); c > 2*loopShrinkCap {
 		t.Fatalf("after the burst ran the heap keeps room for %d timers", c)
 	}
 	if l.Pending() != 1 || !keep.Stop() {
