@@ -1,6 +1,7 @@
 package fakeissuer
 
 import (
+	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -152,6 +153,14 @@ func (k *signingKey) signClaims(c *Claims) (string, error) {
 		buf = k.hmac.appendSignature(buf)
 		scratch[0], scratch[1] = body, buf // keep what grew
 		return string(buf), nil
+	}
+	if key, ok := k.sign.(*ecdsa.PrivateKey); ok && k.alg == AlgES256 {
+		signed, err := appendES256Signature(buf, key)
+		if err != nil {
+			return "", err
+		}
+		scratch[0], scratch[1] = body, signed
+		return string(signed), nil
 	}
 	scratch[0], scratch[1] = body, buf
 	signing := string(buf)
