@@ -346,11 +346,12 @@ func (c *Credential) deliver() {
 		for {
 			c.mu.Lock()
 			evs := c.queue
-			c.queue, c.spare = c.spare[:0], nil
-			c.mu.Unlock()
-			if len(evs) == 0 {
+			if len(evs) == 0 { // keep both buffers: swapping an empty queue would drop one
+				c.mu.Unlock()
 				break
 			}
+			c.queue, c.spare = c.spare[:0], nil
+			c.mu.Unlock()
 			for _, e := range evs {
 				c.onEvent(e)
 			}
