@@ -10,8 +10,8 @@ import "math/bits"
 //
 //   - near: a heap of the timers due in the current slice of time (cur) or
 //     before; the earliest timer is on top.
-//   - wheel: loopWheelSize unsorted buckets, one per slice of loopSlice
-//     after cur; arming appends to one.
+//   - wheel: loopWheelSize unsorted buckets, one per slice of time after
+//     cur (2^loopSliceShift ns each); arming appends to one.
 //   - far: a heap of the timers due beyond the wheel.
 //
 // Everything in near is due before everything in the wheel, which is due
@@ -52,8 +52,9 @@ func (e *loopEntry) live() bool { return e.t.seq == e.seq }
 
 func slice(at int64) int64 { return at >> loopSliceShift }
 
-// loopShrinkCap is the capacity above which a heap or bucket that has
-// emptied is given back rather than kept for reuse.
+// loopShrinkCap is the capacity above which a heap that has emptied to a
+// quarter, or a bucket that has been emptied, is given back rather than
+// kept for reuse.
 const loopShrinkCap = 1024
 
 // len returns how many timers are pending.
