@@ -113,23 +113,14 @@ func parseExecSpec(s string) (ExecConfig, error) {
 		return ExecConfig{}, err
 	}
 	var cfg ExecConfig
-	for _, pair := range strings.Split(options, ",") {
-		if strings.TrimSpace(pair) == "" {
-			continue
+	err = parsePairs(options, func(key, val string) error {
+		if !isKeyOption(key) {
+			return fmt.Errorf("unknown option %s in exec[...]; want %s", printableName(key), keyOptionNames)
 		}
-		key, val, ok := strings.Cut(pair, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		switch {
-		case !ok:
-			return ExecConfig{}, errors.New("an option in exec[...] without =: want key=value pairs joined with commas")
-		case !isKeyOption(key):
-			return ExecConfig{}, fmt.Errorf("unknown option %s in exec[...]; want %s", printableName(key), keyOptionNames)
-		case val == "":
-			return ExecConfig{}, fmt.Errorf("option %s has no value", key)
-		}
-		if err := cfg.Keys.setOption(key, val); err != nil {
-			return ExecConfig{}, err
-		}
+		return cfg.Keys.setOption(key, val)
+	})
+	if err != nil {
+		return ExecConfig{}, err
 	}
 	if cfg.Argv, err = splitArgs(command); err != nil {
 		return ExecConfig{}, err

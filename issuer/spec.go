@@ -339,7 +339,7 @@ func parsePairs(s string, each func(key, val string) error) error {
 		case !ok:
 			return errors.New("a part without =: want key=value pairs joined with commas")
 		case val == "":
-			return fmt.Errorf("key %s has no value: want key=value pairs joined with commas", printableName(key))
+			return fmt.Errorf("option %s has no value: want key=value pairs joined with commas", printableName(key))
 		}
 		if err := each(key, val); err != nil {
 			return err

@@ -94,7 +94,7 @@ func TestParseSpecErrorsAreOneLineSayingWhatIsWrongAndPointingToHelp(t *testing.
 		"exec[jwks=https://a/k]get-token":                                  "no : after the options",
 		"exec[colour=red]:get-token":                                       `unknown option "colour" in exec[...]`,
 		"exec[https://a/k]:get-token":                                      "without =",
-		"exec[jwks=]:get-token":                                            "option jwks has no value",
+		"exec[jwks=]:get-token":                                            `option "jwks" has no value`,
 		"exec[jwks=https://a/k]:":                                          "no command",
 		"exec[issuer_url=http://u:hunter2@a]:get-token":                    "carries a user or password",
 	}
