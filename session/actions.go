@@ -11,8 +11,7 @@ import (
 
 // Refresh asks session name to refresh now. The refresh runs in the
 // background; its outcome arrives as events. Its wait is bounded by
-// Options.CallTimeout, like a caller's, so an issuer that ignores its
-// context cannot keep the action's goroutine until Close.
+// Options.CallTimeout, like a caller's.
 func (m *Manager) Refresh(name string) error {
 	s, err := m.lookup(name)
 	if err != nil {
@@ -30,18 +29,7 @@ func (m *Manager) Refresh(name string) error {
 			s.emit(Event{Kind: KindActionFailed, Message: "refresh", Err: err})
 		}
 	}
-	if m.loop != nil {
-		return m.do(func() { m.waitAsync(limit, s.cred().RefreshAsync, report) })
-	}
-	return m.goRun(func() {
-		ctx, cancel := m.deadline(m.ctx, limit)
-		defer cancel()
-		tok, err := s.cred().Refresh(ctx)
-		if te, ok := timedOut(ctx); ok && err != nil {
-			err = te
-		}
-		report(tok, err)
-	})
+	return m.do(func() { m.waitAsync(limit, s.cred().RefreshAsync, report) })
 }
 
 // Abort cancels session name's refresh in flight, if any.
@@ -51,11 +39,7 @@ func (m *Manager) Abort(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindAbortAsked})
-	if m.loop != nil {
-		return m.do(s.cred().Abort)
-	}
-	s.cred().Abort()
-	return nil
+	return m.do(s.cred().Abort)
 }
 
 // Dispose disposes session name's credential: no refresh happens any more and
@@ -68,11 +52,7 @@ func (m *Manager) Dispose(name string) error {
 		return err
 	}
 	s.emit(Event{Kind: KindDisposeAsked})
-	if m.loop != nil {
-		return m.do(s.dispose)
-	}
-	s.dispose()
-	return nil
+	return m.do(s.dispose)
 }
 
 // SignOut signs identity out everywhere: it disposes every session of that
@@ -95,13 +75,10 @@ func (m *Manager) SignOut(identity string) error {
 	if len(targets) == 0 {
 		return fmt.Errorf("sign out: no session has identity %q", identity)
 	}
-	if m.loop != nil {
-		return m.do(func() { m.signOut(identity, targets) })
-	}
-	return m.signOut(identity, targets)
+	return m.do(func() { m.signOut(identity, targets) })
 }
 
-func (m *Manager) signOut(identity string, targets []*Session) error {
+func (m *Manager) signOut(identity string, targets []*Session) {
 	for _, s := range targets {
 		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
 		s.dispose()
@@ -114,7 +91,7 @@ func (m *Manager) signOut(identity string, targets []*Session) error {
 		for _, s := range targets {
 			s.emit(Event{Kind: KindRevokeFailed, Message: fmt.Sprintf("identity %s: the issuer %s cannot revoke; old tokens stay valid until they expire", identity, m.opts.Issuer.Name())})
 		}
-		return nil
+		return
 	}
 	revoked := func(err error) {
 		for _, s := range targets {
@@ -125,18 +102,18 @@ func (m *Manager) signOut(identity string, targets []*Session) error {
 			}
 		}
 	}
-	if m.loop != nil {
+	if m.inline {
 		revoked(rev.Revoke(onLoopCall(m.ctx), identity))
-		return nil
+		return
 	}
-	return m.goRun(func() {
+	m.offLoop(func() {
 		ctx, cancel := m.deadline(m.ctx, &timeoutError{what: "the issuer did not revoke", limit: m.opts.IssueTimeout, knob: "IssueTimeout"})
 		defer cancel()
 		err := rev.Revoke(ctx, identity)
 		if te, ok := timedOut(ctx); ok && err != nil {
 			err = te
 		}
-		revoked(err)
+		m.loop.Post(func() { revoked(err) })
 	})
 }
 
@@ -163,31 +140,13 @@ func (m *Manager) Burst(name string, n int) error {
 	}
 	s.emit(Event{Kind: KindBurstStarted, Message: fmt.Sprintf("%d concurrent calls", n)})
 	b := &burst{s: s, left: int64(n), n: n, start: m.clock.Now(), toStart: n}
-	if m.loop != nil {
-		return m.do(func() {
-			m.bursts.queue = append(m.bursts.queue, b)
-			m.pumpBursts()
-		})
-	}
-	return m.goRun(func() {
-		for range n {
-			select {
-			case m.slots <- struct{}{}:
-			case <-m.ctx.Done():
-				return
-			}
-			if err := m.goRun(func() {
-				defer func() { <-m.slots }()
-				b.call()
-			}); err != nil {
-				<-m.slots
-				return
-			}
-		}
+	return m.do(func() {
+		m.bursts.queue = append(m.bursts.queue, b)
+		m.pumpBursts()
 	})
 }
 
-// pumpBursts starts queued burst calls on the event loop while slots are
+// pumpBursts starts queued burst calls on the loop while slots are
 // free. A call that returns at once frees its slot at once.
 func (m *Manager) pumpBursts() {
 	q := &m.bursts
@@ -210,7 +169,7 @@ func (m *Manager) pumpBursts() {
 		}
 		b.toStart--
 		q.inFlight++
-		b.callOnLoop(func() {
+		b.call(func() {
 			q.inFlight--
 			m.pumpBursts()
 		})

@@ -237,14 +237,15 @@ func TestActionsNameUnknownSessionsAndRefuseAfterClose(t *testing.T) {
 	})
 }
 
-func TestCloseStopsEveryGoroutineOnAScaledClock(t *testing.T) {
+func TestCloseStopsEveryGoroutineOnAPacedLoop(t *testing.T) {
 	// Real time, sped up: no synctest here, goleak (TestMain) checks the end.
-	c := clock.NewScaled(3600)
+	c := clock.NewPaced(time.Now(), 3600)
 	opts, _ := fakeOptions(t, c)
 	m, err := NewManager(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stop := runLoop(c)
 	sub := m.Subscribe(16)
 	for _, p := range PolicyNames() {
 		mustAdd(t, m, Spec{Name: p, Identity: p, Policy: p, Proactive: true, Lifetime: time.Hour, Callers: 20, CallInterval: time.Second, Resource: true})
@@ -255,6 +256,7 @@ func TestCloseStopsEveryGoroutineOnAScaledClock(t *testing.T) {
 	timer := time.NewTimer(100 * time.Millisecond) // let six virtual minutes pass
 	<-timer.C
 	m.Close()
+	stop()
 	for range sub.C() { // closed by Close
 	}
 	if err := goleak.Find(); err != nil {

@@ -40,7 +40,7 @@ func (s *Session) startCallers() {
 }
 
 // stopCallers stops every caller's timer; calls in progress finish on their
-// own (the manager waits for them).
+// own.
 func (s *Session) stopCallers() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -52,25 +52,11 @@ func (s *Session) stopCallers() {
 	}
 }
 
+// callerFires is caller i's visit: GetToken, then (if the session does
+// resource checks) the resource call with the token obtained or, if
+// GetToken failed, with the last token the caller holds. Nothing blocks:
+// the caller's next visit is armed when its GetToken returns.
 func (s *Session) callerFires(i int) {
-	if s.m.loop != nil {
-		s.callerFiresOnLoop(i)
-		return
-	}
-	if !s.m.enter() {
-		return
-	}
-	defer s.m.wg.Done()
-	last, ok := s.callerToken(i)
-	if !ok {
-		return
-	}
-	s.callerDone(i, s.call(last))
-}
-
-// callerFiresOnLoop is callerFires on an event loop, where nothing blocks:
-// the caller's next call is armed when its GetToken returns.
-func (s *Session) callerFiresOnLoop(i int) {
 	last, ok := s.callerToken(i)
 	if !ok {
 		return
@@ -103,23 +89,8 @@ func (s *Session) callerDone(i int, tok string) {
 	c := &s.callers[i]
 	c.lastToken = tok
 	if !s.callersDone {
-		c.timer = s.m.rearm(c.timer, s.spec.CallInterval, c.fire)
+		c.timer = s.m.loop.Rearm(c.timer, s.spec.CallInterval, c.fire)
 	}
-}
-
-// call is one caller's visit: GetToken, then (if the session does resource
-// checks) the resource call with the token obtained or, if GetToken failed,
-// with the last token the caller holds. It returns the token the caller
-// holds afterwards. A fresh cached token costs no deadline timer.
-func (s *Session) call(last string) string {
-	start := s.m.clock.Now()
-	if tok, ok := s.cred().Cached(); ok {
-		return s.called(s.m.ctx, start, tok, nil, last)
-	}
-	ctx, cancel := s.m.deadline(s.m.ctx, getTokenLimit(s.m))
-	defer cancel()
-	tok, err := s.cred().GetToken(ctx)
-	return s.called(ctx, start, tok, err, last)
 }
 
 // called counts a GetToken call that started at start and checks the token
@@ -162,35 +133,23 @@ type burst struct {
 	s       *Session
 	n       int
 	start   time.Time
-	toStart int // calls not started yet (event loop only)
+	toStart int // calls not started yet
 
 	mu     sync.Mutex
 	left   int64
 	failed int
 }
 
-// burstQueue holds the bursts waiting for call slots on an event loop; only
-// the loop's goroutine touches it.
+// burstQueue holds the bursts waiting for call slots; only the loop's
+// goroutine touches it.
 type burstQueue struct {
 	queue    []*burst
 	inFlight int
 	pumping  bool
 }
 
-func (b *burst) call() {
-	start := b.s.m.clock.Now()
-	if tok, ok := b.s.cred().Cached(); ok {
-		b.called(b.s.m.ctx, start, tok, nil)
-		return
-	}
-	ctx, cancel := b.s.m.deadline(b.s.m.ctx, getTokenLimit(b.s.m))
-	defer cancel()
-	tok, err := b.s.cred().GetToken(ctx)
-	b.called(ctx, start, tok, err)
-}
-
-// callOnLoop is call on an event loop; freed runs once the call is over.
-func (b *burst) callOnLoop(freed func()) {
+// call is one of the burst's calls; freed runs once it is over.
+func (b *burst) call(freed func()) {
 	start := b.s.m.clock.Now()
 	if tok, ok := b.s.cred().Cached(); ok {
 		b.called(b.s.m.ctx, start, tok, nil)

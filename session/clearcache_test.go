@@ -38,6 +38,7 @@ func TestClearCacheEmptiesTheInMemoryCache(t *testing.T) {
 			if err := m.Restart(); err != nil {
 				t.Fatal(err)
 			}
+			synctest.Wait() // the restart runs on the manager's loop
 			if _, err := s.Credential().GetToken(context.Background()); err != nil {
 				t.Fatal(err)
 			}

@@ -32,11 +32,14 @@ func fakeOptionsAlg(t testing.TB, c clock.Clock, alg string) (Options, *fakeissu
 	return Options{Issuer: fake, Clock: c}, fake
 }
 
-// newTestManager returns a manager over the fake on the real clock (inside a
-// synctest bubble: virtual time), closed when the test ends.
+// newTestManager returns a manager over the fake on the wall clock (inside
+// a synctest bubble: virtual time), closed when the test ends. The manager
+// runs its own loop at 1x; the fake's calls take no time but what a fault
+// injects (no IssuerLatency), so that a test can count in whole seconds.
 func newTestManager(t *testing.T) (*Manager, *fakeissuer.Issuer) {
 	t.Helper()
 	opts, fake := fakeOptions(t, clock.Real{})
+	opts.IssuerLatency = -1
 	m, err := NewManager(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -18,32 +18,26 @@ import (
 // HeadlessOptions configure RunHeadless.
 type HeadlessOptions struct {
 	// Manager configures the manager the run creates (issuer, clock,
-	// resource check, faults). Share its Clock with the issuer. For a time
-	// warp, clock.NewScaledOn(clock.NewProcess(), speed) keeps the run
-	// faithful on a busy machine: virtual time slows down instead of leaping
-	// past refresh windows while the process cannot run.
+	// resource check, faults). Share its Clock, a *clock.Loop (sim or
+	// paced), with the issuer; nil means the wall clock, on a loop paced at
+	// 1x. RunHeadless runs the loop on the calling goroutine.
 	Manager Options
 	// Duration is how much virtual time to play; zero means the scenario's
 	// duration, or one hour if it has none.
 	Duration time.Duration
 	// UntilInterrupted plays until ctx ends, whatever Duration says: a
-	// synthetic monitor of a real issuer. It needs a clock that keeps pace
-	// with real time (real or scaled): sim time would race ahead unbounded,
-	// so RunHeadless refuses it there.
+	// synthetic monitor of a real issuer. It needs paced time: sim time
+	// would race ahead unbounded, so RunHeadless refuses it there.
 	UntilInterrupted bool
-	// Speed, if positive, is set on the clock when it has a SetSpeed method
-	// (clock.Scaled): 3600 plays an hour a second.
+	// Speed, if positive, is set on a paced loop: 3600 plays an hour a second.
 	Speed float64
 	// Out receives the event lines and the summary; nil discards them.
 	Out io.Writer
 	// JSON writes JSON lines; otherwise the lines are for people.
 	JSON bool
-	// Buffer is the event subscription's buffer; zero means 65,536 events.
-	// Events that overflow it are counted as dropped in the summary.
-	Buffer int
 	// Observe, if set, sees every event of the run, in order: a report or a
-	// metrics exporter records them. It is called from the goroutine that
-	// writes the events (on an event loop, the loop's) and must not block.
+	// metrics exporter records them. It is called on the loop's goroutine,
+	// which writes the events, and must not block.
 	Observe func(Event)
 	// Started, if set, is called with the run's manager before the scenario
 	// starts (a metrics exporter reads its sessions' stats while it runs).
@@ -97,19 +91,24 @@ type HeadlessOptions struct {
 func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
 	mopts := opts.Manager
 	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
+	wall := false
+	switch mopts.Clock.(type) {
+	case nil, clock.Real: // the wall clock, on a loop run here rather than by the manager
+		mopts.Clock, wall = clock.NewPaced(time.Now(), 1), true
+	}
 	m, err := NewManager(mopts)
 	if err != nil {
 		return Summary{}, err
 	}
 	defer m.Close()
-	if opts.UntilInterrupted && m.loop != nil && m.loop.Sim() {
+	if opts.UntilInterrupted && m.loop.Sim() {
 		return Summary{}, errors.New("headless: running until interrupted needs real or scaled time: sim time runs as fast as the machine goes")
 	}
 	if opts.Started != nil {
 		opts.Started(m)
 	}
-	if s, ok := m.clock.(interface{ SetSpeed(float64) }); ok && opts.Speed > 0 {
-		s.SetSpeed(opts.Speed)
+	if opts.Speed > 0 {
+		m.loop.SetSpeed(opts.Speed)
 	}
 	d := opts.Duration
 	if d <= 0 {
@@ -128,27 +127,18 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	bw := bufio.NewWriterSize(out, 64<<10)
 	start := m.clock.Now()
 	lay := newTextLayout(start, d, sc)
-	var p played
-	if m.loop != nil {
-		p, err = m.playOnLoop(ctx, sc, lay, d, bw, out == io.Discard, opts)
-	} else {
-		p, err = m.playOnGoroutines(ctx, sc, lay, d, bw, opts)
-	}
+	p, err := m.play(ctx, sc, lay, d, bw, out == io.Discard, opts)
 	if err != nil {
 		bw.Flush()
 		return Summary{}, err
 	}
-	sum := m.summarize(sc.Name, start, p.sub)
+	sum := m.summarize(sc.Name, start)
 	sum.Interrupted = p.interrupted
 	res := p.finish()
 	sum.EventsPublished = m.Published()
-	if p.sub != nil {
-		sum.EventsPublished = p.sub.Offered()
-		sum.EventsDropped = p.sub.Dropped()
-	}
 	sum.EventsWritten = res.written
 	sum.Totals.EventsDropped = sum.EventsDropped
-	m.describeClock(&sum)
+	m.describeClock(&sum, wall)
 	m.Close()
 	if res.err != nil {
 		return sum, fmt.Errorf("headless: writing events: %w", res.err)
@@ -168,58 +158,21 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 }
 
 // played is a scenario played to its end (or interrupted): finish stops
-// the event writer and reports what it wrote. sub is nil on an event loop,
-// where nothing is dropped.
+// the event writer and reports what it wrote.
 type played struct {
 	interrupted bool
-	sub         *Subscription
 	finish      func() writeResult
 }
 
-// playOnGoroutines plays the scenario on a clock whose timers run in their
-// own goroutines (the real or a scaled clock): events reach the writer
-// through a subscription, which drops (and counts) what a slow writer
-// cannot take.
-func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
-	buffer := opts.Buffer
-	if buffer <= 0 {
-		buffer = 1 << 16
-	}
-	sub := m.Subscribe(buffer)
-	written := make(chan writeResult, 1)
-	go func() { written <- writeEvents(bw, sub, lay, opts.JSON, opts.Observe) }()
-	finish := func() writeResult {
-		sub.Close()
-		return <-written
-	}
-	if err := m.Start(sc); err != nil {
-		finish()
-		return played{}, err
-	}
-	elapsed := make(chan struct{})
-	timer := m.clock.AfterFunc(d, func() { close(elapsed) })
-	if opts.UntilInterrupted {
-		timer.Stop()
-	}
-	p := played{sub: sub, finish: finish}
-	select {
-	case <-elapsed:
-	case <-ctx.Done():
-		timer.Stop()
-		p.interrupted = true
-	}
-	return p, nil
-}
-
-// playOnLoop plays the scenario on the manager's event loop, on the calling
-// goroutine: every event is written as it is published, in order, so none
-// is ever dropped, and the run ends when virtual time reaches start+d or ctx
-// ends. With discard set, events are counted, not formatted.
-func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
+// play plays the scenario on the manager's loop, on the calling goroutine:
+// every event is written as it is published, in order, so none is ever
+// dropped, and the run ends when virtual time reaches start+d or ctx ends.
+// With discard set, events are counted, not formatted.
+func (m *Manager) play(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
 	asJSON := opts.JSON
-	live := !m.loop.Sim() // scaled time is watched as it goes: every line goes out at once
+	live := !m.loop.Sim() // paced time is watched as it goes: every line goes out at once
 	m.setSink(func(e Event) {
 		if opts.Observe != nil {
 			opts.Observe(e)
@@ -260,35 +213,6 @@ func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d
 type writeResult struct {
 	written uint64
 	err     error
-}
-
-// writeEvents writes every event of sub until it is closed, flushing
-// whenever it has caught up, so that a run on real time shows its events as
-// they happen. After a write error it keeps draining (so publishers never
-// notice) but stops writing.
-func writeEvents(w *bufio.Writer, sub *Subscription, lay textLayout, asJSON bool, observe func(Event)) writeResult {
-	var res writeResult
-	enc := json.NewEncoder(w)
-	for e := range sub.C() {
-		if observe != nil {
-			observe(e)
-		}
-		if res.err != nil {
-			continue
-		}
-		if asJSON {
-			res.err = enc.Encode(newEventLine(e, lay.start))
-		} else {
-			res.err = lay.writeLine(w, e)
-		}
-		if res.err == nil && len(sub.C()) == 0 { // caught up: what is written so far goes out now
-			res.err = w.Flush()
-		}
-		if res.err == nil {
-			res.written++
-		}
-	}
-	return res
 }
 
 // textLayout lays out the text lines of one run in aligned columns: the
@@ -433,7 +357,7 @@ func newSessionSummary(st Stats) SessionSummary {
 // summarize takes every session's counters now. The sessions are in
 // natural order of their names ("s-2" before "s-10"; naturalLess), so a
 // summary reads the same run after run, however the sessions were added.
-func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription) Summary {
+func (m *Manager) summarize(scenario string, start time.Time) Summary {
 	sum := Summary{Type: "summary", Scenario: scenario, VirtualSeconds: m.clock.Since(start).Seconds()}
 	var total Stats
 	var latencies latencyHistogram
@@ -446,9 +370,6 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 		ss := newSessionSummary(st)
 		ss.Name, ss.Identity, ss.Policy = s.spec.Name, s.spec.Identity, s.spec.PolicyLabel()
 		ss.NeverHadToken = st.IssuerCalls > 0 && !s.hadToken()
-		if sub != nil {
-			ss.EventsDropped = sub.DroppedFor(s.spec.Name)
-		}
 		sum.Sessions = append(sum.Sessions, ss)
 	}
 	sort.SliceStable(sum.Sessions, func(i, j int) bool { return naturalLess(sum.Sessions[i].Name, sum.Sessions[j].Name) })
@@ -457,22 +378,19 @@ func (m *Manager) summarize(scenario string, start time.Time, sub *Subscription)
 	return sum
 }
 
-// describeClock says in sum which time the run was played on.
-func (m *Manager) describeClock(sum *Summary) {
-	switch {
-	case m.loop != nil:
-		seed := m.opts.Seed
-		sum.Seed = &seed
-		sum.Clock = "sim"
-		if !m.loop.Sim() {
-			sum.Clock = "scaled"
-			sum.Speed, sum.SpeedAchieved = m.loop.Speed(), m.loop.Achieved()
-		}
-	default:
+// describeClock says in sum which time the run was played on: the wall
+// clock (a loop at 1x over it), or the loop it was given.
+func (m *Manager) describeClock(sum *Summary, wall bool) {
+	if wall {
 		sum.Clock = "real"
-		if s, ok := m.clock.(*clock.Scaled); ok {
-			sum.Clock, sum.Speed = "scaled", s.Speed()
-		}
+		return
+	}
+	seed := m.opts.Seed
+	sum.Seed = &seed
+	sum.Clock = "sim"
+	if !m.loop.Sim() {
+		sum.Clock = "scaled"
+		sum.Speed, sum.SpeedAchieved = m.loop.Speed(), m.loop.Achieved()
 	}
 }
 

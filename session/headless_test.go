@@ -94,6 +94,7 @@ func TestRampUpAddsSessionsEvenlyOverTime(t *testing.T) {
 		if err := m.Start(sc); err != nil {
 			t.Fatal(err)
 		}
+		synctest.Wait() // the first add is a step of the manager's loop, due now
 		if n := len(m.Sessions()); n != 1 {
 			t.Fatalf("%d sessions at the start, want 1", n)
 		}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"time"
@@ -11,40 +12,83 @@ import (
 	"tokentop/issuer"
 )
 
-// On a *clock.Loop (sim or paced time) everything a manager simulates runs
-// on the loop's one goroutine, one callback at a time: credential timers,
-// callers, issuer calls, timeline steps and actions. Nothing blocks there:
-// credentials take an AsyncRefresher, callers use GetTokenAsync, and an
-// issuer call costs its CPU time and no virtual time, its latency being
-// played as a timer. A simulation is then exact: the same scenario and seed
-// give the same events in the same order, whatever the machine's speed.
+// Every manager runs on a *clock.Loop: everything it simulates runs on the
+// loop's one goroutine, one callback at a time: credential timers, callers,
+// issuer results, timeline steps and actions. Nothing blocks there:
+// credentials take an AsyncRefresher and callers use GetTokenAsync. An
+// in-process issuer (the fake) is called on the loop and costs no virtual
+// time, its latency being played as a timer, so a sim run is exact: the same
+// scenario and seed give the same events in the same order, whatever the
+// machine's speed. Any other issuer (HTTP, OAuth2, exec, ACS) is called in a
+// goroutine under Options.IssueTimeout that posts its result back to the
+// loop, which then runs paced at 1x over the wall clock.
 
-// checkLoopIssuer refuses an issuer that would block the event loop.
-func checkLoopIssuer(opts Options) error {
+// managerLoop returns the loop opts asks for: Options.Clock when it is one
+// (the caller runs it), or a new loop paced at 1x over the wall clock that
+// the manager runs itself (own) when Clock is nil or clock.Real.
+func managerLoop(opts Options) (loop *clock.Loop, own bool, err error) {
+	switch c := opts.Clock.(type) {
+	case *clock.Loop:
+		return c, false, nil
+	case nil, clock.Real:
+		return clock.NewPaced(time.Now(), 1), true, nil
+	}
+	return nil, false, fmt.Errorf("session: Options.Clock is a %T; use a *clock.Loop (sim or paced), or nil for the wall clock", opts.Clock)
+}
+
+// runLoop runs l in a goroutine until the returned stop is called; stop
+// waits for it to end.
+func runLoop(l *clock.Loop) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// inlineIssuer reports whether every issuer call of opts can run on the
+// loop: the issuer (and the Teams issuer, if any) reports its waiting as
+// an issuer.Delay instead of doing it.
+func inlineIssuer(opts Options) bool {
 	if _, ok := opts.Issuer.(issuer.DelayReporter); !ok {
-		return errNeedsInProcessIssuer(opts.Issuer.Name())
+		return false
 	}
 	if opts.Teams != nil {
 		if _, ok := opts.Teams.(issuer.DelayReporter); !ok {
-			return errNeedsInProcessIssuer("the Teams issuer")
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 type errNeedsInProcessIssuer string
 
 func (e errNeedsInProcessIssuer) Error() string {
-	return "session: simulated and paced time need an in-process issuer that plays its latency as virtual time (the fake issuer); " +
-		string(e) + " is not one: use the real clock"
+	return "session: simulated time needs an in-process issuer that plays its latency as virtual time (the fake issuer); " +
+		string(e) + " is not one: use paced time or the wall clock"
 }
 
-// deferred turns a session's refresher into one for the event loop: the
-// issuer call runs now, costing no virtual time, and its result arrives
+// async turns a session's refresher into one for the loop. An in-process
+// issuer's call runs now, costing no virtual time, and its result arrives
 // after its latency (Options.IssuerLatency plus injected latency) on the
-// loop. A call that would take longer than Options.IssueTimeout, or hang,
-// fails then with the same error as on the real clock.
-func (m *Manager) deferred(call credential.Refresher) credential.AsyncRefresher {
+// loop; a call that would take longer than Options.IssueTimeout, or hang,
+// fails then with the same error as a real issuer's. Any other issuer's
+// call runs in a goroutine (bounded by IssueTimeout in callIssuer) that
+// posts its result to the loop.
+func (m *Manager) async(call credential.Refresher) credential.AsyncRefresher {
+	if !m.inline {
+		return func(ctx context.Context, done func(credential.AccessToken, error)) {
+			m.offLoop(func() {
+				tok, err := call(ctx)
+				m.loop.Post(func() { done(tok, err) })
+			})
+		}
+	}
 	return func(ctx context.Context, done func(credential.AccessToken, error)) {
 		var d issuer.Delay
 		tok, err := call(issuer.WithDelay(ctx, &d))
@@ -57,13 +101,29 @@ func (m *Manager) deferred(call credential.Refresher) credential.AsyncRefresher 
 	}
 }
 
+// offLoop runs f, which blocks on an issuer, in a goroutine that Close
+// waits for; f must end once m.ctx or its own context ends. On a closed
+// manager it does not run f.
+func (m *Manager) offLoop(f func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	m.calls.Add(1)
+	go func() {
+		defer m.calls.Done()
+		f()
+	}()
+}
+
 // issueTimeout is the error of an issuer call that did not answer in time.
 func issueTimeout(limit time.Duration) *timeoutError {
 	return &timeoutError{what: "the issuer did not answer", limit: limit, knob: "IssueTimeout"}
 }
 
-// onLoopCall runs an issuer call on the event loop's goroutine without
-// blocking it: the issuer reports its waiting instead of doing it.
+// onLoopCall runs an in-process issuer's call on the loop's goroutine
+// without blocking it: the issuer reports its waiting instead of doing it.
 func onLoopCall(ctx context.Context) context.Context {
 	return issuer.WithDelay(ctx, new(issuer.Delay))
 }
@@ -95,22 +155,9 @@ func (m *Manager) waitAsync(limit *timeoutError, start func(func(credential.Acce
 	}
 }
 
-// rearm arms t again for f after d: an event loop reuses the timer, which
-// has run; another clock arms a new one.
-func (m *Manager) rearm(t clock.Timer, d time.Duration, f func()) clock.Timer {
-	if m.loop != nil {
-		return m.loop.Rearm(t, d, f)
-	}
-	return m.clock.AfterFunc(d, f)
-}
-
-// do carries out an action's effect: on the event loop when there is one
-// (posted, so that it runs in order with everything else the loop does),
-// else in a goroutine that Close waits for.
+// do carries out an action's effect on the loop (posted, so that it runs in
+// order with everything else the loop does).
 func (m *Manager) do(f func()) error {
-	if m.loop == nil {
-		return m.goRun(f)
-	}
 	if m.isClosed() {
 		return ErrClosed
 	}

@@ -19,22 +19,24 @@ var ErrClosed = errors.New("session: the manager is closed")
 // ErrUnknownSession is wrapped by actions naming a session that does not exist.
 var ErrUnknownSession = errors.New("no such session")
 
-// Manager owns many sessions over one issuer and one clock. Its actions never
-// block on the issuer: refreshes, bursts and revocations run in goroutines
-// that Close waits for, and report their results as events. It is safe for
-// concurrent use.
+// Manager owns many sessions over one issuer and one event loop (see
+// loop.go): everything it simulates runs on the loop, one callback at a
+// time. Its actions never block on the issuer: they are posted to the loop,
+// an issuer call that blocks (HTTP, exec) runs in a goroutine that posts its
+// result back, and results are reported as events. It is safe for concurrent use.
 type Manager struct {
-	opts   Options
-	clock  clock.Clock
-	loop   *clock.Loop // the clock, when it is an event loop (sim or paced time)
-	teams  TeamsIssuer
-	cache  TokenCache      // Options.Cache, or an in-memory one
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	seq    atomic.Uint64
-	wg     sync.WaitGroup // goroutines the manager started (callers, actions)
-	slots  chan struct{}  // burst calls in flight, off an event loop
-	bursts burstQueue     // burst calls waiting for a slot, on an event loop
+	opts     Options
+	clock    clock.Clock
+	loop     *clock.Loop // the clock: sim, or paced (at 1x over the wall clock for a real issuer)
+	inline   bool        // the issuer answers at once and reports its latency (the fake): no goroutines
+	teams    TeamsIssuer
+	cache    TokenCache      // Options.Cache, or an in-memory one
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
+	seq      atomic.Uint64
+	calls    sync.WaitGroup // blocking issuer calls in flight, each in its goroutine
+	stopLoop func()         // stops and waits for the loop the manager runs itself; nil if the caller runs it
+	bursts   burstQueue     // burst calls waiting for a slot; only the loop touches it
 
 	mu       sync.Mutex
 	closed   bool
@@ -57,9 +59,6 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Issuer == nil {
 		return nil, errors.New("session: Options.Issuer is required: pass the issuer that mints the sessions' tokens")
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
-	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = defaultCallTimeout
 	}
@@ -78,13 +77,12 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Faults == nil {
 		opts.Faults, _ = opts.Issuer.(issuer.FaultInjector)
 	}
-	loop, _ := opts.Clock.(*clock.Loop)
-	if loop != nil {
-		if err := checkLoopIssuer(opts); err != nil {
-			return nil, err
-		}
+	loop, own, err := managerLoop(opts)
+	if err != nil {
+		return nil, err
 	}
-	m := &Manager{opts: opts, clock: opts.Clock, loop: loop, teams: opts.Teams,
+	opts.Clock = loop
+	m := &Manager{opts: opts, clock: loop, loop: loop, inline: inlineIssuer(opts), teams: opts.Teams,
 		sessions: map[string]*Session{}, pending: map[string]struct{}{}, subs: map[*Subscription]struct{}{},
 		notices: newEventLog(noticeLogSize(opts.LogSize))}
 	if m.teams == nil {
@@ -93,14 +91,25 @@ func NewManager(opts Options) (*Manager, error) {
 	if m.cache = opts.Cache; m.cache == nil {
 		m.cache = NewMemoryCache()
 	}
-	m.slots = make(chan struct{}, MaxCallsInFlight)
+	if loop.Sim() && !m.inline {
+		return nil, errNeedsInProcessIssuer(opts.Issuer.Name())
+	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.started = m.clock.Now()
+	if own {
+		m.stopLoop = runLoop(loop)
+	}
 	return m, nil
 }
 
-// Clock returns the manager's clock.
-func (m *Manager) Clock() clock.Clock { return m.clock }
+// Clock returns the manager's clock: Options.Clock, or clock.Real when the
+// manager runs its own loop over the wall clock (whose time it follows).
+func (m *Manager) Clock() clock.Clock {
+	if m.stopLoop != nil {
+		return clock.Real{}
+	}
+	return m.clock
+}
 
 // IssuerName describes the issuer for display.
 func (m *Manager) IssuerName() string { return m.opts.Issuer.Name() }
@@ -312,8 +321,10 @@ func (m *Manager) Totals() Stats {
 }
 
 // Close stops every simulated caller, timeline step and action, disposes
-// every credential, waits for the goroutines the manager started, and closes
-// every subscription. It is idempotent and returns nil.
+// every credential, waits for the issuer calls in flight (their contexts
+// end) and for the loop if the manager runs it, and closes every
+// subscription. It is idempotent and returns nil. It must not be called from
+// a callback of the manager's loop.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closed {
@@ -333,7 +344,10 @@ func (m *Manager) Close() error {
 	for _, s := range sessions {
 		s.shutdown()
 	}
-	m.wg.Wait()
+	m.calls.Wait()
+	if m.stopLoop != nil {
+		m.stopLoop()
+	}
 
 	m.subsMu.Lock()
 	subs := m.subs
@@ -343,28 +357,4 @@ func (m *Manager) Close() error {
 		sub.shut()
 	}
 	return nil
-}
-
-// goRun runs f in a goroutine that Close waits for.
-func (m *Manager) goRun(f func()) error {
-	if !m.enter() {
-		return ErrClosed
-	}
-	go func() {
-		defer m.wg.Done()
-		f()
-	}()
-	return nil
-}
-
-// enter registers one unit of work with the wait group unless the manager
-// is closed; the caller must call m.wg.Done when the work ends.
-func (m *Manager) enter() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return false
-	}
-	m.wg.Add(1)
-	return true
 }

@@ -139,21 +139,21 @@ func (s *Session) setSource(src string) {
 // the token cache and the others must ask the issuer. Counters and the
 // token gap carry on across the restart; disposed sessions stay disposed.
 func (m *Manager) Restart() error {
-	if m.loop != nil {
-		return m.do(m.restartAll)
-	}
-	if m.isClosed() {
-		return ErrClosed
-	}
-	m.restartAll()
-	return nil
+	return m.do(m.restartAll)
 }
 
 func (m *Manager) restartAll() {
 	for _, s := range m.Sessions() {
-		if err := s.restart(); err != nil {
-			m.emit(KindActionFailed, "restart session "+s.spec.Name, err)
+		restart := func() {
+			if err := s.restart(); err != nil {
+				m.emit(KindActionFailed, "restart session "+s.spec.Name, err)
+			}
 		}
+		if m.blocksOnIssue(s.spec) { // its first token again: off the loop
+			m.offLoop(restart)
+			continue
+		}
+		restart()
 	}
 }
 

@@ -77,7 +77,7 @@ func (s *Session) start() error {
 	refresher := s.noted(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
 		ctx := s.m.ctx
-		if s.m.loop != nil {
+		if s.m.inline {
 			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
 		}
 		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
@@ -118,24 +118,22 @@ func (s *Session) start() error {
 	if err != nil {
 		return err
 	}
-	policy.AttemptTimeout = s.m.limit(policy.AttemptTimeout) // as fast time warps need (Manager.limit)
-	if s.m.loop != nil && policy.AttemptTimeout >= s.m.opts.IssueTimeout {
-		// On an event loop every issuer call ends within IssueTimeout
-		// (Manager.deferred), so an attempt limit no shorter would only be
-		// a timer per refresh racing that end.
+	if s.m.inline && policy.AttemptTimeout >= s.m.opts.IssueTimeout {
+		// An in-process issuer's call ends within IssueTimeout on the loop
+		// (Manager.async), so an attempt limit no shorter would only be a
+		// timer per refresh racing that end.
 		policy.AttemptTimeout = 0
 	}
 	opts := credential.Options{
-		Refresher:          refresher,
+		AsyncRefresher:     s.m.async(refresher),
 		InitialToken:       initial,
 		RefreshProactively: s.spec.Proactive,
 		Policy:             policy,
 		Clock:              s.m.clock,
 		OnEvent:            s.onCredentialEvent,
 	}
-	if s.m.loop != nil {
-		opts.Refresher, opts.AsyncRefresher = nil, s.m.deferred(refresher)
-		opts.Jitter = s.m.jitterFor(s.spec.Name)
+	if s.m.inline {
+		opts.Jitter = s.m.jitterFor(s.spec.Name) // reproducible: a sim run's retries too
 	}
 	cred, err := credential.New(opts)
 	if err != nil {
@@ -192,12 +190,7 @@ func (s *Session) issueStatic(done func(error)) {
 		}
 		done(err)
 	}
-	call := s.refresher()
-	if s.m.loop != nil {
-		s.m.deferred(call)(s.m.ctx, issued)
-		return
-	}
-	issued(call(s.m.ctx))
+	s.m.async(s.refresher())(s.m.ctx, issued)
 }
 
 // awaitingToken reports a static session still without its token, and why.

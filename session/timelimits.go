@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"tokentop/internal/clock"
-	"tokentop/issuer"
 )
 
-// Every time limit the manager sets runs on its clock (see deadline) and is
-// raised on a fast time warp (see limit).
+// The time limits of in-process issuer calls and of waits run on the
+// manager's loop (Manager.async, Manager.waitAsync); those of blocking
+// issuer calls run in real time, which the loop then follows at 1x (see
+// deadline).
 
 // timeoutError ends a context made by Manager.deadline: what did not finish
 // within limit. It wraps context.DeadlineExceeded.
@@ -36,17 +35,11 @@ func (e *timeoutError) setting() string {
 
 func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// deadline returns a context that ends after d on the manager's clock (so a
-// time-warped run times out in virtual time, which context.WithTimeout's real
-// timer would not), or when parent ends. Its cause is then limit.
+// deadline returns a context for a blocking issuer call, made off the loop:
+// it ends after limit in real time (which the loop follows at 1x when the
+// issuer blocks), or when parent ends. Its cause is then limit.
 func (m *Manager) deadline(parent context.Context, limit *timeoutError) (context.Context, context.CancelFunc) {
-	limit.limit = m.limit(limit.limit)
-	ctx, cancel := context.WithCancelCause(parent)
-	t := m.clock.AfterFunc(limit.limit, func() { cancel(limit) })
-	return ctx, func() {
-		t.Stop()
-		cancel(nil)
-	}
+	return context.WithTimeoutCause(parent, limit.limit, limit)
 }
 
 // getTokenLimit bounds one simulated caller's GetToken (and resource check).
@@ -68,10 +61,10 @@ func timedOut(ctx context.Context) (*timeoutError, bool) {
 // refreshing past its token's expiry. When the limit runs out the error says
 // so and wraps context.DeadlineExceeded, whatever the issuer returned.
 //
-// On an event loop the call reports its waiting instead (issuer.Delay) and
-// Manager.deferred applies the limit to it, in virtual time.
+// An in-process issuer reports its waiting instead (issuer.Delay) and
+// Manager.async applies the limit to it, in virtual time.
 func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Context) (T, error)) (T, error) {
-	if issuer.DelayFrom(ctx) != nil {
+	if m.inline {
 		return call(ctx)
 	}
 	ctx, cancel := m.deadline(ctx, issueTimeout(m.opts.IssueTimeout))
@@ -84,25 +77,4 @@ func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Contex
 		}
 	}
 	return v, err
-}
-
-// minRealLimit is the least real time a time limit on the manager's clock
-// allows. At 3600x, 30 virtual seconds are 8 real milliseconds: less than a
-// garbage collection or a burst of thousands of refreshes takes, so a limit
-// that short would fail calls that are merely queued, and their retries would
-// load the issuer further. limit raises such a limit to this much real time.
-const minRealLimit = 100 * time.Millisecond
-
-// limit returns d, or more on a fast time warp: at least minRealLimit of real
-// time at the clock's current speed (a clock.Scaled reports it). Zero (no
-// limit) stays zero.
-//
-// An event loop never needs the floor: its virtual time does not pass while
-// its work runs.
-func (m *Manager) limit(d time.Duration) time.Duration {
-	s, ok := m.clock.(*clock.Scaled)
-	if !ok || d <= 0 {
-		return d
-	}
-	return max(d, time.Duration(s.Speed()*float64(minRealLimit)))
 }

@@ -50,14 +50,12 @@ func (q *timerQueue) Pop() any {
 }
 
 // Start adds the scenario's sessions and schedules its timeline from now.
-// With a RampUp, session i of n is added at i*RampUp/n instead of at once
-// (a failure to add it then is reported as an action-failed event). If a
-// session added at once cannot be added, the sessions added so far stay and
-// the error says which failed.
-//
-// On an event loop every session is added by a step of the loop, also those
-// due at once, so that a run of many sessions can be interrupted while they
-// are added; a failure to add one is then an action-failed event.
+// With a RampUp, session i of n is added at i*RampUp/n instead of at once.
+// Every session is added by a step of the loop, also those due at once, so
+// that a run of many sessions can be interrupted while they are added; a
+// failure to add one is an action-failed event. A session whose first token
+// a blocking issuer must issue (static, IssueInitial) is added off the loop,
+// so that the call holds up nothing else.
 func (m *Manager) Start(sc Scenario) error {
 	if err := sc.checkSize(); err != nil {
 		return fmt.Errorf("scenario %s: %w", sc.Name, err)
@@ -68,16 +66,17 @@ func (m *Manager) Start(sc Scenario) error {
 		if sc.RampUp > 0 {
 			at = rampOffset(sc.RampUp, i, int(n))
 		}
-		if at == 0 && m.loop == nil {
-			if _, err := m.Add(spec); err != nil {
-				return fmt.Errorf("scenario %s: %w", sc.Name, err)
-			}
-			continue
-		}
-		if err := m.after(at, "add session "+spec.Name, func() {
+		add := func() {
 			if _, err := m.Add(spec); err != nil && !errors.Is(err, ErrClosed) {
 				m.emit(KindActionFailed, "add session "+spec.Name, err)
 			}
+		}
+		if err := m.after(at, "add session "+spec.Name, func() {
+			if m.blocksOnIssue(spec) {
+				m.offLoop(add)
+				return
+			}
+			add()
 		}); err != nil {
 			return err
 		}
@@ -105,8 +104,15 @@ func (m *Manager) Schedule(steps []Step) error {
 	return nil
 }
 
-// after runs f after d on the manager's clock, unless Close comes first;
-// Close waits for an f that has started. what describes the step (NextStep).
+// blocksOnIssue reports whether adding or restarting a session of spec
+// makes an issuer call that blocks: its first token, from an issuer that is
+// not in-process.
+func (m *Manager) blocksOnIssue(spec Spec) bool {
+	return !m.inline && (spec.Static || spec.IssueInitial) && spec.StaticToken == "" && spec.InitialToken == ""
+}
+
+// after runs f on the loop after d, unless Close comes first. what
+// describes the step (NextStep).
 func (m *Manager) after(d time.Duration, what string, f func()) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,12 +128,11 @@ func (m *Manager) after(d time.Duration, what string, f func()) error {
 		if pending {
 			heap.Remove(&m.timers, tt.index)
 		}
+		closed := m.closed
 		m.mu.Unlock()
-		if !pending || !m.enter() {
-			return
+		if pending && !closed {
+			f()
 		}
-		defer m.wg.Done()
-		f()
 	})
 	return nil
 }

@@ -147,6 +147,7 @@ func TestManagerFramesCarryTheScenarioTheNextStepAndTheFaults(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		synctest.Wait() // the session is added by a step of the manager's loop, due now
 		be := newManagerBackend(mgr, nil)
 		r := be.Frame("").Run
 		if r.Scenario != "outage" || r.Duration != 2*time.Hour || r.Next != "fault: be down for 9m0s" || !r.NextAt.Equal(start.Add(49*time.Minute)) || len(r.Faults) != 0 {
