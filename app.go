@@ -94,6 +94,8 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 			})
 		}
 		a.speed = 1
+		// On the wall clock the manager runs a loop paced at 1x (the TUI) or
+		// RunHeadless does; each issuer call runs in a goroutine off it.
 		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}, IssueTimeout: cfg.issuerTimeout}
 		return a, nil
 	}
@@ -250,16 +252,7 @@ func (a *app) runTUI(ctx context.Context) error {
 	if a.loop != nil {
 		// The loop runs the sessions while the screen shows them; it stops
 		// before the manager closes (deferred above, so run after this).
-		ctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			a.loop.Run(ctx)
-		}()
-		defer func() {
-			stop()
-			<-done
-		}()
+		defer a.loop.Go()()
 	}
 	live := a.recordLive(m)
 	if err := a.start(m); err != nil {

@@ -390,7 +390,7 @@ func readWarpClaims(t *testing.T, raw string) warpClaims {
 }
 
 // --speed divides lifetimes and leaves times real. Before, it put the server
-// on a clock.Scaled: iat and nbf ran ahead of real time, and every verifier
+// on a time-warped clock: iat and nbf ran ahead of real time, and every verifier
 // but the fake's own refused the tokens as not yet valid.
 func TestFakeIssuerSpeedDividesLifetimesAndKeepsTimesReal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

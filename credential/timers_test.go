@@ -174,10 +174,11 @@ func TestProactiveRefreshCatchesUpAfterAWallClockJump(t *testing.T) {
 	})
 }
 
-// The Scaled clock warps time; the credential follows it.
-func TestCredentialRunsOnAScaledClock(t *testing.T) {
+// A loop paced at 60x warps time; the credential follows it.
+func TestCredentialRunsOnAPacedLoop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := clock.NewScaled(60)
+		s := clock.NewPaced(time.Now(), 60)
+		defer s.Go()()
 		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
 			return AccessToken{Token: mintJWT(s.Now().Add(time.Hour))}, nil
 		}}
@@ -186,7 +187,7 @@ func TestCredentialRunsOnAScaledClock(t *testing.T) {
 		time.Sleep(50*time.Second - time.Millisecond) // 50 virtual minutes, less a bit
 		synctest.Wait()
 		if r.Calls() != 0 {
-			t.Fatalf("refreshed early on the scaled clock")
+			t.Fatalf("refreshed early on the paced loop")
 		}
 		time.Sleep(2 * time.Millisecond)
 		synctest.Wait()

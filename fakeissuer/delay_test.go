@@ -14,21 +14,21 @@ import (
 	"tokentop/issuer"
 )
 
-// noSleepClock is a paused clock that counts the timers set on it: an
+// noSleepClock is a paused loop that counts the timers set on it: an
 // issuer that reports its delay must set none.
 type noSleepClock struct {
-	*clock.Scaled
+	*clock.Loop
 	timers atomic.Int32
 }
 
 func (c *noSleepClock) AfterFunc(d time.Duration, f func()) clock.Timer {
 	c.timers.Add(1)
-	return c.Scaled.AfterFunc(d, f)
+	return c.Loop.AfterFunc(d, f)
 }
 
 func TestIssuerReportsInjectedLatencyAndHangsInADelayInsteadOfWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		clk := &noSleepClock{Scaled: clock.NewScaled(1)}
+		clk := &noSleepClock{Loop: clock.NewPaced(time.Now(), 1)}
 		clk.Pause()
 		iss, err := New(Options{Clock: clk})
 		if err != nil {
@@ -96,7 +96,8 @@ func TestIssuerReportsInjectedLatencyAndHangsInADelayInsteadOfWaiting(t *testing
 
 func TestIssuerWithoutADelayStillWaitsOutLatency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		clk := &noSleepClock{Scaled: clock.NewScaled(1)}
+		clk := &noSleepClock{Loop: clock.NewPaced(time.Now(), 1)}
+		defer clk.Loop.Go()()
 		iss, err := New(Options{Clock: clk})
 		if err != nil {
 			t.Fatal(err)

@@ -17,20 +17,22 @@ import (
 )
 
 // faultHarness makes token calls in-process and through the HTTP handler, in
-// a synctest bubble where the issuer runs on a 60x scaled clock.
+// a synctest bubble where the issuer runs on a loop paced at 60x. stop
+// stops the loop; the test defers it.
 type faultHarness struct {
-	t   *testing.T
-	iss *Issuer
-	clk *clock.Scaled
+	t    *testing.T
+	iss  *Issuer
+	clk  *clock.Loop
+	stop func()
 }
 
 func newFaultHarness(t *testing.T) *faultHarness {
-	clk := clock.NewScaledOn(clock.Real{}, 60)
+	clk := clock.NewPaced(time.Now(), 60)
 	iss, err := New(Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &faultHarness{t: t, iss: iss, clk: clk}
+	return &faultHarness{t: t, iss: iss, clk: clk, stop: clk.Go()}
 }
 
 func (h *faultHarness) inProcess(ctx context.Context) (credential.AccessToken, error) {
@@ -83,6 +85,7 @@ func TestFailFaultFailsNextCallsWithItsStatusInProcessAndOverHTTP(t *testing.T) 
 		t.Run(http.StatusText(tc.status), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newFaultHarness(t)
+				defer h.stop()
 				h.inject(issuer.Fault{Kind: issuer.FaultFail, Status: tc.status, RetryAfter: tc.retryAfter, Count: 2})
 				_, err := h.inProcess(context.Background())
 				var se *StatusError
@@ -115,6 +118,7 @@ func TestFail429DefaultsToOneSecondRetryAfter(t *testing.T) {
 func TestLatencyFaultDelaysCallsOnTheIssuerClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultLatency, Latency: 30 * time.Second, Count: 2})
 		// 30 virtual seconds at 60x are half a real second.
 		start := time.Now()
@@ -142,6 +146,7 @@ func TestLatencyFaultDelaysCallsOnTheIssuerClock(t *testing.T) {
 func TestLatencyFaultGivesUpWithTheCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultLatency, Latency: time.Hour})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -155,6 +160,7 @@ func TestLatencyFaultGivesUpWithTheCaller(t *testing.T) {
 func TestHangFaultHangsUntilTheCallerGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultHang, Count: 2})
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -186,6 +192,7 @@ func TestHangFaultHangsUntilTheCallerGivesUp(t *testing.T) {
 func TestExpiredTokenFaultReturnsAnAlreadyExpiredToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultExpiredToken, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
@@ -208,6 +215,7 @@ func TestExpiredTokenFaultReturnsAnAlreadyExpiredToken(t *testing.T) {
 func TestMalformedTokenFaultReturnsATokenThatDoesNotParse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultMalformedToken, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
@@ -227,6 +235,7 @@ func TestMalformedTokenFaultReturnsATokenThatDoesNotParse(t *testing.T) {
 func TestShortLifetimeFaultCapsTheLifetimeAskedFor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultShortLifetime, Lifetime: 5 * time.Minute, Count: 2})
 		tok, err := h.inProcess(context.Background())
 		if err != nil {
@@ -249,6 +258,7 @@ func TestShortLifetimeFaultCapsTheLifetimeAskedFor(t *testing.T) {
 func TestDownFaultFailsEveryCallForItsDurationOnTheIssuerClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newFaultHarness(t)
+		defer h.stop()
 		h.inject(issuer.Fault{Kind: issuer.FaultDown, Duration: 2 * time.Minute})
 		for n := range 3 {
 			_, err := h.inProcess(context.Background())

@@ -16,11 +16,11 @@ import (
 	"tokentop/internal/clock"
 )
 
-// newTestIssuer returns an issuer on a paused scaled clock, so tests move
+// newTestIssuer returns an issuer on a paused paced loop, so tests move
 // time only with Advance.
-func newTestIssuer(t testing.TB, opts Options) (*Issuer, *clock.Scaled) {
+func newTestIssuer(t testing.TB, opts Options) (*Issuer, *clock.Loop) {
 	t.Helper()
-	clk := clock.NewScaled(1)
+	clk := clock.NewPaced(time.Now(), 1)
 	clk.Pause()
 	if opts.Clock == nil {
 		opts.Clock = clk

@@ -13,9 +13,11 @@ import (
 
 func TestSixtyTimesWarpMakesAnHourTokenExpireAfterAboutAMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		// Inside the bubble the real clock is virtual: NewScaled(60) is
-		// NewScaledOn(clock.Real{}, 60) over bubble time.
-		iss, err := New(Options{Clock: clock.NewScaled(60)})
+		// Inside the bubble the real clock is virtual: the loop is paced
+		// at 60x over bubble time.
+		clk := clock.NewPaced(time.Now(), 60)
+		defer clk.Go()()
+		iss, err := New(Options{Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +48,8 @@ func TestSixtyTimesWarpMakesAnHourTokenExpireAfterAboutAMinute(t *testing.T) {
 
 func TestTimeWarpSpeedChangeMovesExpiryOnTheSameClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		clk := clock.NewScaled(60)
+		clk := clock.NewPaced(time.Now(), 60)
+		defer clk.Go()()
 		iss, _ := New(Options{Clock: clk})
 		tok, _ := iss.Issue(context.Background(), issuer.Request{Identity: "alice", Lifetime: 60 * time.Minute})
 		time.Sleep(30 * time.Second) // half the token's life

@@ -245,7 +245,7 @@ func TestCloseStopsEveryGoroutineOnAPacedLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := runLoop(c)
+	stop := c.Go()
 	sub := m.Subscribe(16)
 	for _, p := range PolicyNames() {
 		mustAdd(t, m, Spec{Name: p, Identity: p, Policy: p, Proactive: true, Lifetime: time.Hour, Callers: 20, CallInterval: time.Second, Resource: true})

@@ -9,8 +9,10 @@
 // RunHeadless plays one for a stretch of virtual time and writes JSON lines
 // whose schema its doc comment gives. The package knows nothing of terminals.
 //
-// Times are on the manager's clock, which may be virtual (a clock.Scaled,
-// best over a clock.Process for headless runs, or a synctest bubble in tests). A session's "token gap" is the virtual time it
+// Every manager runs on a clock.Loop (see loop.go): sim, paced at a time
+// warp, or paced at 1x over the wall clock for a real issuer, whose blocking
+// calls run in goroutines that post their results back. Times are on the
+// loop's clock, virtual but for the last. A session's "token gap" is the time it
 // held no valid token: from its token's expiry until a new token arrived,
 // counted once it first had a token and until it was disposed.
 package session

@@ -31,7 +31,7 @@ func TestIssueTimeoutHoldsInVirtualTimeAtAnySpeed(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				stop := runLoop(loop)
+				stop := loop.Go()
 				defer func() {
 					m.Close()
 					stop()

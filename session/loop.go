@@ -36,21 +36,6 @@ func managerLoop(opts Options) (loop *clock.Loop, own bool, err error) {
 	return nil, false, fmt.Errorf("session: Options.Clock is a %T; use a *clock.Loop (sim or paced), or nil for the wall clock", opts.Clock)
 }
 
-// runLoop runs l in a goroutine until the returned stop is called; stop
-// waits for it to end.
-func runLoop(l *clock.Loop) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		l.Run(ctx)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
-}
-
 // inlineIssuer reports whether every issuer call of opts can run on the
 // loop: the issuer (and the Teams issuer, if any) reports its waiting as
 // an issuer.Delay instead of doing it.

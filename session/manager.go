@@ -97,7 +97,7 @@ func NewManager(opts Options) (*Manager, error) {
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.started = m.clock.Now()
 	if own {
-		m.stopLoop = runLoop(loop)
+		m.stopLoop = loop.Go()
 	}
 	return m, nil
 }

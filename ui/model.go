@@ -19,8 +19,9 @@ type Options struct {
 	// "encrypted file /path"; empty leaves it out.
 	Cache string
 	// Clock is the sessions' clock, read for the header's virtual time. When it
-	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and
-	// change its speed. Nil means the real clock.
+	// also implements TimeControl (as a paced *clock.Loop does), p, + and -
+	// pause and change its speed. Nil means the manager's (the wall clock for
+	// a real issuer: no time keys).
 	Clock clock.Clock
 	// CanInjectFaults says the Manager's issuer takes injected faults (the
 	// fake issuer does; real issuers do not). Off, the f key is left out of
@@ -45,7 +46,7 @@ type Options struct {
 	ShowSecrets bool
 }
 
-// TimeControl is the part of *clock.Scaled that the p, + and - keys drive.
+// TimeControl is the part of a paced *clock.Loop that the p, + and - keys drive.
 type TimeControl interface {
 	Speed() float64
 	SetSpeed(float64)

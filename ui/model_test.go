@@ -273,9 +273,9 @@ func TestNewSessionFormAddsASessionToTheManager(t *testing.T) {
 	})
 }
 
-func TestPauseAndSpeedKeysDriveTheScaledClock(t *testing.T) {
+func TestPauseAndSpeedKeysDriveThePacedLoop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc := clock.NewScaled(60)
+		sc := clock.NewPaced(time.Now(), 60)
 		f := demoBackend(testNow)
 		d := newDriver(t, f, Options{Clock: sc}, 100, 30)
 		d.keys("p")
@@ -423,7 +423,7 @@ func TestSpeedKeysNeverReverseASpeedBeyondTheSteps(t *testing.T) {
 	} {
 		t.Run(tt.key+speedLabel(tt.start), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				sc := clock.NewScaled(tt.start)
+				sc := clock.NewPaced(time.Now(), tt.start)
 				d := newDriver(t, demoBackend(testNow), Options{Clock: sc, NoColor: true}, 100, 30)
 				d.keys(tt.key)
 				if sc.Speed() != tt.start {

@@ -1,5 +1,5 @@
 // Package clock abstracts time so that tokentop can run credentials on the
-// real clock, on a scaled (time-warped) clock, or on a test's fake clock.
+// real clock or on an event loop (Loop: sim, or paced at a time warp).
 // Every package that schedules work takes a Clock instead of calling time directly.
 package clock
 
@@ -41,16 +41,12 @@ const MaxTimerDelay = time.Duration(1<<62 - 1)
 
 // Steady reports whether c's time cannot jump. The wall clock can: Go's
 // timers run on the monotonic clock, which stops while a laptop sleeps, so a
-// deadline cached behind a timer must be re-checked against Now. A Scaled
-// clock measures its base with Since (monotonic for Real) and a Process clock
-// counts its own steps, so neither jumps, and re-checking them would cost a
-// timer per credential per virtual second.
+// deadline cached behind a timer must be re-checked against Now. A Loop
+// measures its base with Since (monotonic for Real), so it does not jump, and
+// re-checking it would cost a timer per credential per virtual second.
 func Steady(c Clock) bool {
-	switch c.(type) {
-	case *Scaled, *Process, *Loop:
-		return true
-	}
-	return false
+	_, loop := c.(*Loop)
+	return loop
 }
 
 // Rearmer is implemented by clocks that can arm a timer again, one that ran

@@ -308,6 +308,23 @@ func (l *Loop) Achieved() float64 {
 // ctx.Err() if ctx ends first.
 func (l *Loop) Run(ctx context.Context) error { return l.run(ctx, math.MaxInt64, false) }
 
+// Go runs the loop (Run) in a new goroutine until stop is called: the owner
+// of a loop that nothing else runs calls stop when done with it (in a
+// synctest bubble, before the bubble ends). stop waits for the goroutine to
+// end and may be called more than once.
+func (l *Loop) Go() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
 // RunUntil runs the loop on the calling goroutine until every timer due at or
 // before end has run and virtual time is end: a sim loop jumps there, a paced
 // one waits real time for it (a pause holds it). Timers set for later than
@@ -495,6 +512,18 @@ func ceilRealDelay(virtual time.Duration, speed float64) time.Duration {
 		return MaxTimerDelay
 	}
 	return time.Duration(r)
+}
+
+// scale multiplies a real duration by speed, saturating instead of overflowing.
+func scale(d time.Duration, speed float64) time.Duration {
+	v := float64(d) * speed
+	if v >= float64(MaxTimerDelay) {
+		return MaxTimerDelay
+	}
+	if v <= -float64(MaxTimerDelay) {
+		return -MaxTimerDelay
+	}
+	return time.Duration(v)
 }
 
 // addSat returns v+d, saturating at the largest offset. d must be >= 0.

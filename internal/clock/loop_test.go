@@ -924,3 +924,15 @@ func TestLoopRearmReusesATimerThatRanAndMovesOneStillPending(t *testing.T) {
 		t.Errorf("Rearm allocates %v times a round, want 0", allocs)
 	}
 }
+
+func TestLoopPacedConversionsSaturateAndNeverWakeEarly(t *testing.T) {
+	if d := ceilRealDelay(MaxTimerDelay, 0.5); d != MaxTimerDelay {
+		t.Errorf("ceilRealDelay(max, 0.5) = %v, want clamped to MaxTimerDelay", d)
+	}
+	if d := scale(MaxTimerDelay, 2); d != MaxTimerDelay {
+		t.Errorf("scale(max, 2) = %v, want saturated", d)
+	}
+	if d := ceilRealDelay(time.Minute+1, 60); d <= time.Second {
+		t.Errorf("ceilRealDelay(1m+1ns, 60) = %v, want over 1s (never early)", d)
+	}
+}
