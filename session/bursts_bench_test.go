@@ -13,8 +13,8 @@ import (
 // BenchmarkTwentyBurstsOfAHundredThousandAtOneInstant plays a 1.6 KB
 // scenario's worth of bursts, 20 of 100,000 GetToken calls at one instant on
 // a java session (no coalescing: every caller without a token calls the
-// issuer, which takes 200 ms), on the real clock (a goroutine per call in
-// flight, at most MaxCallsInFlight) and in sim time. Every burst must finish
+// issuer, which takes 200 ms), on the wall clock (a loop paced at 1x; at
+// most MaxCallsInFlight calls in flight) and in sim time. Every burst must finish
 // and the process's peak RSS stay under 500 MB.
 //
 //	go test -run '^$' -bench TwentyBursts -benchtime 1x ./session

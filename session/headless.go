@@ -36,8 +36,9 @@ type HeadlessOptions struct {
 	// JSON writes JSON lines; otherwise the lines are for people.
 	JSON bool
 	// Observe, if set, sees every event of the run, in order: a report or a
-	// metrics exporter records them. It is called on the loop's goroutine,
-	// which writes the events, and must not block.
+	// metrics exporter records them. It is called where the events are
+	// written, one at a time (on the loop's goroutine, but for the sessions
+	// a real issuer adds off it), and must not block.
 	Observe func(Event)
 	// Started, if set, is called with the run's manager before the scenario
 	// starts (a metrics exporter reads its sessions' stats while it runs).

@@ -50,7 +50,7 @@ type Manager struct {
 
 	subsMu  sync.Mutex // also serialises publishing, so every subscriber sees Seq order
 	subs    map[*Subscription]struct{}
-	sink    func(Event) // called with every event as it is published (a headless run on an event loop)
+	sink    func(Event) // called with every event as it is published (a headless run)
 	notices eventLog    // the newest issuer-wide events (Events)
 }
 
@@ -157,9 +157,9 @@ func (m *Manager) publish(e *Event) {
 	m.subsMu.Unlock()
 }
 
-// setSink makes f receive every event as it is published, synchronously; nil
-// removes it. Only an event loop's single goroutine may publish while a sink
-// is set, so f sees the events in order and never concurrently.
+// setSink makes f receive every event as it is published, synchronously and
+// under subsMu, so that f sees the events in order and never concurrently;
+// nil removes it.
 func (m *Manager) setSink(f func(Event)) {
 	m.subsMu.Lock()
 	m.sink = f

@@ -13,12 +13,16 @@ import (
 type Options struct {
 	// Issuer issues the sessions' tokens. Required.
 	Issuer issuer.Issuer
-	// Clock is the (virtual) time of the credentials, callers and timeline;
-	// nil means the real clock. Share it with the issuer to time-warp.
+	// Clock is the time of the credentials, callers and timeline: a
+	// *clock.Loop (sim or paced) that the caller runs and shares with the
+	// issuer, or nil (or clock.Real) for the wall clock, on a loop paced at
+	// 1x that the manager runs itself until Close. Sim time needs an
+	// in-process issuer (the fake).
 	Clock clock.Clock
 	// Resource checks a token as a protected resource would (the fake's
 	// /api/me); nil means Issuer, if it implements ResourceChecker (as the
-	// fake does), else no resource checks.
+	// fake does), else no resource checks. It is called on the manager's
+	// loop, so it must answer at once (the fake's does).
 	Resource ResourceChecker
 	// Faults injects issuer faults; nil means Issuer, if it implements
 	// issuer.FaultInjector (as the fake does), else InjectFault reports that
@@ -43,13 +47,13 @@ type Options struct {
 	// fails with an error wrapping context.DeadlineExceeded, so a refresh
 	// nobody waits on (a proactive one) cannot hang the session past expiry.
 	IssueTimeout time.Duration
-	// IssuerLatency is how long every issuer call takes when Clock is a
-	// *clock.Loop (sim or paced time): the issuer's own work costs no
-	// virtual time there, so this, plus any injected latency, is the
-	// latency the sessions see. 0 means DefaultIssuerLatency; negative means none.
+	// IssuerLatency is how long every call of an in-process issuer (the
+	// fake) takes: its own work costs no virtual time on the loop, so this,
+	// plus any injected latency, is the latency the sessions see. 0 means
+	// DefaultIssuerLatency; negative means none.
 	IssuerLatency time.Duration
-	// Seed seeds every random choice the sessions make (retry jitter) when
-	// Clock is a *clock.Loop, so that a run can be repeated exactly.
+	// Seed seeds every random choice the sessions make (retry jitter) with an
+	// in-process issuer, so that a run can be repeated exactly.
 	Seed uint64
 	// Cache keeps the tokens of persisted sessions (Spec.Persist) across
 	// restarts; nil means an in-memory cache, which only a restart inside
