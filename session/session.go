@@ -144,12 +144,14 @@ func (s *Session) start() error {
 }
 
 // awaitStatic leaves a static session whose token could not be issued with
-// a stand-in credential that answers every call with why, until
-// issueStatic succeeds.
+// a stand-in credential that answers every call with why, on the loop at
+// once (so a sim run stays exact), until issueStatic succeeds.
 func (s *Session) awaitStatic(why error) error {
 	noToken := fmt.Errorf("no token: the static token could not be issued: %w", why)
 	stand, err := credential.New(credential.Options{Clock: s.m.clock, Policy: credential.PolicyJS,
-		Refresher: func(context.Context) (credential.AccessToken, error) { return credential.AccessToken{}, noToken }})
+		AsyncRefresher: func(_ context.Context, done func(credential.AccessToken, error)) {
+			s.m.loop.Post(func() { done(credential.AccessToken{}, noToken) })
+		}})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/issuer"
 )
 
 // simEpoch is where the tests' simulated time starts.
@@ -206,5 +207,36 @@ func TestHeadlessObserverSeesEveryEventInOrderAndStartedTheManager(t *testing.T)
 		if seq != uint64(i+1) {
 			t.Fatalf("event %d has seq %d: out of order", i, seq)
 		}
+	}
+}
+
+// A static session whose token could not be issued answers its callers
+// with why on the loop, like everything else in sim time: two runs of a
+// scenario that leaves one without its token are byte-identical, also at
+// GOMAXPROCS=1.
+func TestStaticSessionWithoutItsTokenPlaysByteForByteTheSameInSimTime(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	sc := Scenario{Name: "static-down", Duration: time.Hour, RampUp: time.Minute,
+		Sessions: []Spec{
+			{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour},
+			{Name: "st", Identity: "sam", Static: true, Lifetime: 30 * time.Minute, Callers: 5, CallInterval: 7 * time.Second},
+		},
+		Timeline: []Step{
+			{At: 0, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 10 * time.Minute}},
+			{At: 20 * time.Minute, Action: ActionRefresh, Session: "st"},
+		}}
+	runtime.GOMAXPROCS(2)
+	first, sum := playSim(t, sc, 7, true)
+	if st := sum.Sessions[1]; st.Name != "st" || st.GetTokenErrors == 0 || st.Successes != 1 {
+		t.Fatalf("session %s: %d GetToken errors, %d successes; want errors while it had no token, then its token", st.Name, st.GetTokenErrors, st.Successes)
+	}
+	for i := range 3 {
+		if again, _ := playSim(t, sc, 7, true); again != first {
+			t.Fatalf("run %d differs:\n%s", i+2, firstDifference(first, again))
+		}
+	}
+	runtime.GOMAXPROCS(1)
+	if single, _ := playSim(t, sc, 7, true); single != first {
+		t.Fatalf("GOMAXPROCS=1 differs from 2:\n%s", firstDifference(first, single))
 	}
 }
