@@ -94,8 +94,8 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 			})
 		}
 		a.speed = 1
-		// On the wall clock the manager runs a loop paced at 1x (the TUI) or
-		// RunHeadless does; each issuer call runs in a goroutine off it.
+		// On the wall clock the manager runs a loop that follows it (the TUI),
+		// or RunHeadless does; each issuer call runs in a goroutine off it.
 		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}, IssueTimeout: cfg.issuerTimeout}
 		return a, nil
 	}

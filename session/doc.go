@@ -10,8 +10,8 @@
 // whose schema its doc comment gives. The package knows nothing of terminals.
 //
 // Every manager runs on a clock.Loop (see loop.go): sim, paced at a time
-// warp, or paced at 1x over the wall clock for a real issuer, whose blocking
-// calls run in goroutines that post their results back. Times are on the
+// warp, or following the wall clock (clock.NewWall) for a real issuer, whose
+// blocking calls run in goroutines that post their results back. Times are on the
 // loop's clock, virtual but for the last. A session's "token gap" is the time it
 // held no valid token: from its token's expiry until a new token arrived,
 // counted once it first had a token and until it was disposed.

@@ -48,6 +48,23 @@ func newTestManager(t *testing.T) (*Manager, *fakeissuer.Issuer) {
 	return m, fake
 }
 
+// runManager returns a manager on opts.Clock, a loop that it runs until the
+// test ends (in a synctest bubble, inside it), when it closes the manager
+// and then stops the loop.
+func runManager(t *testing.T, opts Options) *Manager {
+	t.Helper()
+	m, err := NewManager(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := opts.Clock.(*clock.Loop).Go()
+	t.Cleanup(func() {
+		m.Close()
+		stop()
+	})
+	return m
+}
+
 func clockReal() clock.Clock { return clock.Real{} }
 
 // plainIssuer hides the fake's extra methods: an issuer that only issues.

@@ -19,8 +19,9 @@ import (
 type HeadlessOptions struct {
 	// Manager configures the manager the run creates (issuer, clock,
 	// resource check, faults). Share its Clock, a *clock.Loop (sim or
-	// paced), with the issuer; nil means the wall clock, on a loop paced at
-	// 1x. RunHeadless runs the loop on the calling goroutine.
+	// paced), with the issuer; nil means the wall clock, on a loop that
+	// follows it (clock.NewWall). RunHeadless runs the loop on the calling
+	// goroutine.
 	Manager Options
 	// Duration is how much virtual time to play; zero means the scenario's
 	// duration, or one hour if it has none.
@@ -95,7 +96,7 @@ func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summar
 	wall := false
 	switch mopts.Clock.(type) {
 	case nil, clock.Real: // the wall clock, on a loop run here rather than by the manager
-		mopts.Clock, wall = clock.NewPaced(time.Now(), 1), true
+		mopts.Clock, wall = clock.NewWall(), true
 	}
 	m, err := NewManager(mopts)
 	if err != nil {
@@ -380,7 +381,7 @@ func (m *Manager) summarize(scenario string, start time.Time) Summary {
 }
 
 // describeClock says in sum which time the run was played on: the wall
-// clock (a loop at 1x over it), or the loop it was given.
+// clock (a loop that follows it), or the loop it was given.
 func (m *Manager) describeClock(sum *Summary, wall bool) {
 	if wall {
 		sum.Clock = "real"

@@ -27,15 +27,7 @@ func TestIssueTimeoutHoldsInVirtualTimeAtAnySpeed(t *testing.T) {
 				loop := clock.NewPaced(time.Now(), speed)
 				opts, fake := fakeOptions(t, loop)
 				opts.IssueTimeout = 30 * time.Second
-				m, err := NewManager(opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				stop := loop.Go()
-				defer func() {
-					m.Close()
-					stop()
-				}()
+				m := runManager(t, opts)
 				if err := fake.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: tc.latency - DefaultIssuerLatency}); err != nil {
 					t.Fatal(err)
 				}

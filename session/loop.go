@@ -21,17 +21,18 @@ import (
 // scenario and seed give the same events in the same order, whatever the
 // machine's speed. Any other issuer (HTTP, OAuth2, exec, ACS) is called in a
 // goroutine under Options.IssueTimeout that posts its result back to the
-// loop, which then runs paced at 1x over the wall clock.
+// loop, which then follows the wall clock (clock.NewWall).
 
 // managerLoop returns the loop opts asks for: Options.Clock when it is one
-// (the caller runs it), or a new loop paced at 1x over the wall clock that
-// the manager runs itself (own) when Clock is nil or clock.Real.
+// (the caller runs it), or a new loop that follows the wall clock
+// (clock.NewWall) that the manager runs itself (own) when Clock is nil or
+// clock.Real.
 func managerLoop(opts Options) (loop *clock.Loop, own bool, err error) {
 	switch c := opts.Clock.(type) {
 	case *clock.Loop:
 		return c, false, nil
 	case nil, clock.Real:
-		return clock.NewPaced(time.Now(), 1), true, nil
+		return clock.NewWall(), true, nil
 	}
 	return nil, false, fmt.Errorf("session: Options.Clock is a %T; use a *clock.Loop (sim or paced), or nil for the wall clock", opts.Clock)
 }

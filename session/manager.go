@@ -27,7 +27,7 @@ var ErrUnknownSession = errors.New("no such session")
 type Manager struct {
 	opts     Options
 	clock    clock.Clock
-	loop     *clock.Loop // the clock: sim, or paced (at 1x over the wall clock for a real issuer)
+	loop     *clock.Loop // the clock: sim, paced, or following the wall clock (a real issuer)
 	inline   bool        // the issuer answers at once and reports its latency (the fake): no goroutines
 	teams    TeamsIssuer
 	cache    TokenCache      // Options.Cache, or an in-memory one

@@ -15,9 +15,9 @@ type Options struct {
 	Issuer issuer.Issuer
 	// Clock is the time of the credentials, callers and timeline: a
 	// *clock.Loop (sim or paced) that the caller runs and shares with the
-	// issuer, or nil (or clock.Real) for the wall clock, on a loop paced at
-	// 1x that the manager runs itself until Close. Sim time needs an
-	// in-process issuer (the fake).
+	// issuer, or nil (or clock.Real) for the wall clock, on a loop that
+	// follows it (clock.NewWall) and that the manager runs itself until
+	// Close. Sim time needs an in-process issuer (the fake).
 	Clock clock.Clock
 	// Resource checks a token as a protected resource would (the fake's
 	// /api/me); nil means Issuer, if it implements ResourceChecker (as the

@@ -23,12 +23,14 @@ import (
 //     but never passes a timer that is due and not yet run. When callbacks
 //     take longer than the warp allows, virtual time slows down: the lag is
 //     dropped, not caught up later. A paced loop can be paused, resumed, sped
-//     up and jumped ahead.
+//     up and jumped ahead. A wall loop (NewWall) is paced at 1x over the
+//     wall clock and catches up instead, also after the machine slept.
 //
 // While a callback runs, Now returns that timer's deadline: all the work of
 // one callback happens at one virtual instant.
 type Loop struct {
 	sim    bool
+	wall   bool      // paced at 1x over the wall clock, whose time it shows: timers run late (NewWall)
 	base   Clock     // paced: the real clock waited on; sim: measures Achieved only
 	start  time.Time // virtual time 0; times inside are nanoseconds since start
 	wake   chan struct{}
@@ -94,6 +96,37 @@ func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
 	l.anchorRe = base.Now()
 	return l
 }
+
+// NewWall returns a Loop that follows the wall clock at 1x, for issuers
+// whose tokens expire in wall time. It reads the wall clock without its
+// monotonic reading, which stops while the machine sleeps, and looks at it
+// at least every WallRecheck, as Go's timers stop too. Its time is the wall
+// clock's, also while a callback runs late: after a sleep it jumps ahead,
+// and the timers that fell due meanwhile run at once, in order of deadline,
+// each once and late, as Go's timers would (a paced loop would drop the lag
+// and run them at their deadlines instead). A wall clock set back freezes
+// the loop's time until the wall clock is past where it was.
+func NewWall() *Loop { return NewWallOn(wallClock{}) }
+
+// NewWallOn is NewWall over base, a wall clock (a test's that jumps, say):
+// base provides the wall time and the AfterFunc the loop waits with.
+func NewWallOn(base Clock) *Loop {
+	l := NewPacedOn(base, base.Now(), 1)
+	l.wall = true
+	return l
+}
+
+// WallRecheck is the longest a wall loop (NewWall) waits before it looks at
+// the wall clock again.
+const WallRecheck = time.Second
+
+// wallClock is the wall clock read without its monotonic reading, so that
+// durations measured on it include the time the machine slept.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                            { return time.Now().Round(0) }
+func (c wallClock) Since(t time.Time) time.Duration         { return c.Now().Sub(t) }
+func (wallClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
 func newLoop(base Clock, start time.Time) *Loop {
 	l := &Loop{base: base, start: start.Round(0), wake: make(chan struct{}, 1), stopAt: math.MaxInt64}
@@ -382,18 +415,19 @@ func (l *Loop) runSim(ctx context.Context, end int64, bounded bool) error {
 			l.mu.Unlock()
 			return nil
 		}
-		if err := l.fireLocked(ctx, n); err != nil {
+		if err := l.fireLocked(ctx, n, math.MinInt64); err != nil {
 			return err
 		}
 	}
 }
 
 // fireLocked takes the earliest timer off the queue (head has found it) and
-// runs it at its deadline: it unlocks l.mu for the callback. Every
-// loopCtxEvery callbacks it returns ctx's error.
-func (l *Loop) fireLocked(ctx context.Context, n int) error {
+// runs it at its deadline, or at late if that is later (a wall loop's
+// timers run late): it unlocks l.mu for the callback. Every loopCtxEvery
+// callbacks it returns ctx's error.
+func (l *Loop) fireLocked(ctx context.Context, n int, late int64) error {
 	t, at := l.timers.pop()
-	l.now = at
+	l.now = max(at, late)
 	f := t.f
 	t.f = nil
 	l.mu.Unlock()
@@ -412,7 +446,7 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		raw := l.rawLocked(realNow)
 		next, pending := l.timers.head()
 		if pending && next <= min(end, raw) {
-			if lag := raw - next; lag > 0 && float64(lag) > float64(MaxPacedLag)*l.speed {
+			if lag := raw - next; lag > 0 && !l.wall && float64(lag) > float64(MaxPacedLag)*l.speed {
 				// Behind by more than a wake-up's worth: the machine cannot
 				// keep up, so drop the lag. A smaller lag (a real timer's
 				// usual lateness) is caught up by running the due timers
@@ -420,7 +454,11 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 				l.anchorVi, l.anchorRe = max(next, l.floor), realNow
 			}
 			l.running = true
-			if err := l.fireLocked(ctx, n); err != nil {
+			late := int64(math.MinInt64)
+			if l.wall {
+				late = min(raw, end)
+			}
+			if err := l.fireLocked(ctx, n, late); err != nil {
 				return err
 			}
 			continue
@@ -434,7 +472,11 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		}
 		var rt Timer
 		if !l.paused {
-			rt = l.base.AfterFunc(ceilRealDelay(time.Duration(next-raw), l.speed), l.signal)
+			d := ceilRealDelay(time.Duration(next-raw), l.speed)
+			if l.wall {
+				d = min(d, WallRecheck)
+			}
+			rt = l.base.AfterFunc(d, l.signal)
 		}
 		l.waiting, l.waitAt = true, next
 		l.mu.Unlock()
@@ -466,7 +508,7 @@ func (l *Loop) nowLocked(realNow time.Time) int64 {
 		realNow = l.base.Now()
 	}
 	v := min(l.rawLocked(realNow), l.stopAt)
-	if at, ok := l.timers.head(); ok {
+	if at, ok := l.timers.head(); ok && !l.wall { // a wall loop shows the wall clock's time
 		v = min(v, at)
 	}
 	return v
