@@ -34,7 +34,7 @@ type app struct {
 	scenario session.Scenario
 	manager  session.Options
 	speed    float64
-	loop     *clock.Loop            // the fake issuer's event loop; nil on the real clock
+	loop     *clock.Loop            // the fake issuer's event loop; nil for a real issuer (the manager or RunHeadless runs a wall loop)
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
 	closers  []func() error         // run by close
 	cache    string                 // the token cache in use, for the header; "" when no session persists
