@@ -577,3 +577,14 @@ func TestREADMESummaryExampleMatchesARun(t *testing.T) {
 		t.Errorf("the example is of scenario %v; want outage's", example["scenario"])
 	}
 }
+
+// Issue 20, defect 15: --session interval=1ns was taken.
+func TestSessionFlagRefusesAnIntervalUnderOneMillisecond(t *testing.T) {
+	_, err := parseSessionFlag("name=a,interval=1ns", "")
+	if err == nil || !strings.Contains(err.Error(), "under the floor of 1ms") {
+		t.Errorf("interval=1ns: error %v; want one naming the floor of 1ms", err)
+	}
+	if _, err := parseSessionFlag("name=a,interval=1ms", ""); err != nil {
+		t.Errorf("interval=1ms: %v; want it accepted", err)
+	}
+}

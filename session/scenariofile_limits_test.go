@@ -171,3 +171,20 @@ func TestScenarioErrorsQuoteControlCharactersAndShortenHugeFields(t *testing.T) 
 		t.Errorf("field not cut between runes: %q", s[:300])
 	}
 }
+
+// Issue 20, defect 15: "call_interval": "1ns" was taken, and made an hour
+// of sim time take about six days of CPU.
+func TestCallIntervalUnderOneMillisecondIsRefusedNamingTheFloor(t *testing.T) {
+	for bad, shown := range map[string]string{"1ns": "1ns", "999us": "999µs"} {
+		_, err := ParseScenario("bad.json", []byte(`{"sessions": [{"name": "a", "callers": 1, "call_interval": "`+bad+`"}]}`))
+		want := `bad.json:1: sessions[0].call_interval: ` + shown + ` is under the floor of 1ms`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("call_interval %s: error %v; want %q", bad, err, want)
+		}
+	}
+	for _, ok := range []string{`"call_interval": "1ms", `, ``} {
+		if _, err := ParseScenario("ok.json", []byte(`{"sessions": [{`+ok+`"name": "a", "callers": 1}]}`)); err != nil {
+			t.Errorf("%s: %v; want it accepted (1ms is the floor, and none means the default)", ok, err)
+		}
+	}
+}

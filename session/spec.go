@@ -93,6 +93,9 @@ const (
 	// MaxCallsInFlight is the most burst calls in flight at once across a
 	// manager; further calls wait for one to return.
 	MaxCallsInFlight = 10_000
+	// MinCallInterval is the shortest pause a caller may take between calls:
+	// one of 1ns made an hour of sim time take days of CPU.
+	MinCallInterval = time.Millisecond
 )
 
 // Policies lists the refresh policy names a Spec accepts.
@@ -117,6 +120,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("callers: %d is over the limit of %d simulated callers per session; use fewer, or more sessions", s.Callers, MaxCallers)
 	case s.CallInterval < 0:
 		return fmt.Errorf("call_interval: %s is negative; use a positive duration such as \"30s\"", s.CallInterval)
+	case s.CallInterval > 0 && s.CallInterval < MinCallInterval:
+		return fmt.Errorf("call_interval: %s is under the floor of %s; use %s or more, or leave it out for %s", s.CallInterval, MinCallInterval, MinCallInterval, DefaultCallInterval)
 	case s.Lifetime < 0:
 		return fmt.Errorf("lifetime: %s is negative; use a positive duration such as \"1h\", or omit it", s.Lifetime)
 	case s.Static && s.Teams != nil:
