@@ -588,3 +588,12 @@ func TestSessionFlagRefusesAnIntervalUnderOneMillisecond(t *testing.T) {
 		t.Errorf("interval=1ms: %v; want it accepted", err)
 	}
 }
+
+// Issue 20, defect 7: --session took names of any length.
+func TestSessionFlagRefusesANameOver256Bytes(t *testing.T) {
+	for _, v := range []string{"name=" + strings.Repeat("n", 4000), "name=a,identity=" + strings.Repeat("i", 4000)} {
+		if _, err := parseSessionFlag(v, ""); err == nil || !strings.Contains(err.Error(), "over the limit of 256 bytes") {
+			t.Errorf("--session %.20s...: error %.200v; want one naming the limit of 256 bytes", v, err)
+		}
+	}
+}

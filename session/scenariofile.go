@@ -309,6 +309,9 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		}
 		callers += count * spec.Callers
 		for _, r := range replicate(spec, count) {
+			if len(r.Name) > MaxNameLen || len(r.Identity) > MaxNameLen { // a copy's "-N" can cross the limit
+				return Scenario{}, fail(at+".count", "the copies' suffix %q brings a name or identity over the limit of %d bytes; shorten name and identity", fmt.Sprintf("-%d", count), MaxNameLen)
+			}
 			if prev, dup := names[r.Name]; dup {
 				return Scenario{}, fail(at+".name", "session name %q is already used by %s; names must be unique", r.Name, prev)
 			}
@@ -339,6 +342,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	}
 	if s.Count < 0 {
 		return Step{}, p.fail(at+".count", "%d is negative; use a positive count", s.Count)
+	}
+	if len(s.Identity) > MaxNameLen {
+		return Step{}, p.fail(at+".identity", "%s", overLong(s.Identity))
 	}
 	if err := checkPrintable(s.Identity); err != nil {
 		return Step{}, p.fail(at+".identity", "%v", err)

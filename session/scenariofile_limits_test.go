@@ -188,3 +188,28 @@ func TestCallIntervalUnderOneMillisecondIsRefusedNamingTheFloor(t *testing.T) {
 		}
 	}
 }
+
+// Issue 20, defect 7: 1000 sessions with 4000-character names (a 4 MB
+// scenario, under the file limit) made a 186 MB scrape. Names and
+// identities are refused over 256 bytes at load, with an error that names
+// the field and the limit without echoing the whole name.
+func TestNamesAndIdentitiesOver256BytesAreRefusedAtLoad(t *testing.T) {
+	long := strings.Repeat("n", 4000)
+	at256 := strings.Repeat("n", 256)
+	for _, c := range []struct{ json, field string }{
+		{`{"sessions": [{"name": "` + long + `"}]}`, "sessions[0].name"},
+		{`{"sessions": [{"name": "a", "identity": "` + long + `"}]}`, "sessions[0].identity"},
+		{`{"sessions": [{"name": "` + at256 + `", "count": 2}]}`, "sessions[0].count"},
+		{`{"sessions": [{"name": "a"}], "timeline": [{"at": "1m", "action": "sign-out", "identity": "` + long + `"}]}`, "timeline[0].identity"},
+	} {
+		_, err := ParseScenario("big.json", []byte(c.json))
+		if err == nil || !strings.Contains(err.Error(), "big.json:1: "+c.field+": ") || !strings.Contains(err.Error(), "limit of 256 bytes") {
+			t.Errorf("%s: error %.300v; want one naming the field and the limit of 256 bytes", c.field, err)
+		} else if len(err.Error()) > 300 {
+			t.Errorf("%s: the error is %d bytes long; want the name cut short", c.field, len(err.Error()))
+		}
+	}
+	if _, err := ParseScenario("ok.json", []byte(`{"sessions": [{"name": "`+at256+`"}]}`)); err != nil {
+		t.Errorf("a 256-byte name: %v; want it accepted", err)
+	}
+}

@@ -140,6 +140,9 @@ func (f sessionForm) Spec() (newSession, error) {
 	if id == "" {
 		return newSession{}, errors.New("identity is empty: type the user the session gets tokens for")
 	}
+	if len(id) > session.MaxNameLen {
+		return newSession{}, fmt.Errorf("identity is %d bytes long, over the limit of %d bytes: type a shorter one", len(id), session.MaxNameLen)
+	}
 	lifetime, err := formDuration("lifetime", f.Lifetime.Value, defaultFormLifetime, minFormLifetime, maxFormLifetime)
 	if err != nil {
 		return newSession{}, err
