@@ -1,4 +1,4 @@
-package main
+package scenario
 
 import (
 	"fmt"
@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"tokentop/session"
 )
 
 // sessionKey is a key a --session value may hold, with what it takes.
@@ -59,9 +57,9 @@ const (
 // parseSessionFlag turns name=alice,identity=alice,policy=js,... into a Spec.
 // defaultPolicy applies when the value names none. Keys left out take the
 // new-session form's defaults: one caller, proactive (unless static).
-func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
-	spec := session.Spec{Policy: defaultPolicy, Callers: defaultSessionCallers, Lifetime: defaultSessionLifetime}
-	var teams session.TeamsSpec
+func parseSessionFlag(value, defaultPolicy string) (Spec, error) {
+	spec := Spec{Policy: defaultPolicy, Callers: defaultSessionCallers, Lifetime: defaultSessionLifetime}
+	var teams TeamsSpec
 	var isTeams, proactiveSet, scopesSet bool
 	for _, field := range strings.Split(value, ",") {
 		field = strings.TrimSpace(field)
