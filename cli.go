@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"tokentop/issuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // config is the parsed command line of the tokentop TUI and headless runner.
@@ -187,10 +187,10 @@ func isFakeIssuer(spec string) bool {
 
 // checkPolicy refuses a refresh policy name that is not one (empty is the default).
 func checkPolicy(what, name string) error {
-	if name == "" || slices.Contains(session.PolicyNames(), name) {
+	if name == "" || slices.Contains(scenario.PolicyNames(), name) {
 		return nil
 	}
-	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(session.PolicyNames(), ", "))
+	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(scenario.PolicyNames(), ", "))
 }
 
 // Issuer call time limits (--issuer-timeout): the session manager's default,

@@ -375,7 +375,7 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 		return step, p.err
 	case s.Action == "":
 		return Step{}, p.fail(at, "a timeline step needs \"fault\" (one of %s) or \"action\" (one of %s)",
-			faultKindList(), actionList())
+			faultKindList(), ActionList())
 	}
 	step.Action = Action(s.Action)
 	switch step.Action {
@@ -395,12 +395,13 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 			return Step{}, p.fail(at+".identity", "sign-out needs \"identity\": whom to sign out")
 		}
 	default:
-		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, actionList())
+		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, ActionList())
 	}
 	return step, nil
 }
 
-func actionList() string {
+// ActionList names every timeline action, for error messages.
+func ActionList() string {
 	var names []string
 	for _, a := range actionNames {
 		names = append(names, string(a))
@@ -530,7 +531,7 @@ func contains(list []string, s string) bool {
 }
 
 // maxIssuerLatency bounds a scenario's issuer_latency: an issuer call is
-// bounded by Options.IssueTimeout (30 s) anyway.
+// bounded by session.Options.IssueTimeout (30 s) anyway.
 const maxIssuerLatency = time.Minute
 
 var durationFields = map[string]bool{"issuer_latency": true, "duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,

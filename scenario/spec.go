@@ -46,7 +46,7 @@ type Spec struct {
 	// through an MSAL-like cache, then an exchange for an ACS token.
 	Teams *TeamsSpec
 	// Persist keeps each token the session accepts in the manager's token
-	// cache (Options.Cache) and, when the session starts, resumes from a
+	// cache (session.Options.Cache) and, when the session starts, resumes from a
 	// cached token that is still valid instead of asking the issuer. Only
 	// access tokens are kept, never a refresh secret.
 	Persist bool
@@ -90,9 +90,6 @@ const (
 	MaxScenarioCallers = 100_000
 	// MaxBurst is the most concurrent calls one burst may start.
 	MaxBurst = 100_000
-	// MaxCallsInFlight is the most burst calls in flight at once across a
-	// manager; further calls wait for one to return.
-	MaxCallsInFlight = 10_000
 	// MaxNameLen is the longest session name or identity, in bytes, as the
 	// fake issuer allows for identities. Names label every metric series and
 	// line of output: 4000-byte names made a scrape of 1000 sessions 186 MB.
@@ -182,8 +179,8 @@ func validPolicy(name string) bool {
 	return false
 }
 
-// normalized returns the spec with defaults filled in.
-func (s Spec) normalized() Spec {
+// WithDefaults returns the spec with defaults filled in.
+func (s Spec) WithDefaults() Spec {
 	if s.Policy == "" {
 		s.Policy = DefaultPolicy
 	}

@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"tokentop/fakeissuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // formField indexes the new-session form's fields.
@@ -140,8 +140,8 @@ func (f sessionForm) Spec() (newSession, error) {
 	if id == "" {
 		return newSession{}, errors.New("identity is empty: type the user the session gets tokens for")
 	}
-	if len(id) > session.MaxNameLen {
-		return newSession{}, fmt.Errorf("identity is %d bytes long, over the limit of %d bytes: type a shorter one", len(id), session.MaxNameLen)
+	if len(id) > scenario.MaxNameLen {
+		return newSession{}, fmt.Errorf("identity is %d bytes long, over the limit of %d bytes: type a shorter one", len(id), scenario.MaxNameLen)
 	}
 	lifetime, err := formDuration("lifetime", f.Lifetime.Value, defaultFormLifetime, minFormLifetime, maxFormLifetime)
 	if err != nil {
@@ -150,8 +150,8 @@ func (f sessionForm) Spec() (newSession, error) {
 	callers := defaultFormCallers
 	if v := strings.TrimSpace(f.Callers.Value); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > session.MaxCallers {
-			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, session.MaxCallers)
+		if err != nil || n < 0 || n > scenario.MaxCallers {
+			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, scenario.MaxCallers)
 		}
 		callers = n
 	}
