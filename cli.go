@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"tokentop/credential"
 	"tokentop/issuer"
 	"tokentop/scenario"
 )
@@ -185,9 +185,10 @@ func isFakeIssuer(spec string) bool {
 	return err == nil && s.Kind == issuer.KindFake
 }
 
-// checkPolicy refuses a refresh policy name that is not one (empty is the default).
+// checkPolicy refuses a refresh policy name that is not one (empty is the
+// default; case does not matter, as in credential.PolicyByName).
 func checkPolicy(what, name string) error {
-	if name == "" || slices.Contains(scenario.PolicyNames(), name) {
+	if _, err := credential.PolicyByName(name); err == nil {
 		return nil
 	}
 	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(scenario.PolicyNames(), ", "))

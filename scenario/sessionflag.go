@@ -47,25 +47,17 @@ func sessionKeyWhat(key string) string {
 // boolKeys may stand alone in a --session value: "static" is "static=true".
 var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true, "persist": true}
 
-// Defaults of a --session value, the same as the screen's new-session form
-// (n): one caller, proactive refresh, scopes chat and voip, 1h tokens.
-var defaultSessionScopes = []string{"chat", "voip"}
-
-const (
-	defaultSessionCallers  = 1
-	defaultSessionLifetime = time.Hour
-)
-
 // ParseSessionFlag turns a --session value, name=alice,identity=alice,
 // policy=js,..., into a Spec. defaultPolicy applies when the value names
-// none. Keys left out take the new-session form's defaults: one caller,
-// proactive (unless static). An error quotes the value (cut short if long)
-// and names the key at fault.
+// none. Keys left out take HandDefaults, as the screen's new-session form
+// does, except that a static session is not proactive. An error quotes the
+// value (cut short if long) and names the key at fault.
 func ParseSessionFlag(value, defaultPolicy string) (Spec, error) {
 	quoted := strconv.Quote(elide(value, 200))
-	spec := Spec{Policy: defaultPolicy, Callers: defaultSessionCallers, Lifetime: defaultSessionLifetime}
+	spec := HandDefaults()
+	spec.Policy = defaultPolicy
 	var teams TeamsSpec
-	var isTeams, proactiveSet, scopesSet bool
+	var isTeams, proactiveSet bool
 	for _, field := range strings.Split(value, ",") {
 		field = strings.TrimSpace(field)
 		if field == "" {
@@ -85,7 +77,7 @@ func ParseSessionFlag(value, defaultPolicy string) (Spec, error) {
 		case "identity":
 			spec.Identity = val
 		case "scopes":
-			spec.Scopes, scopesSet = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' }), true
+			spec.Scopes = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' })
 		case "policy":
 			spec.Policy = val
 		case "proactive":
@@ -124,10 +116,7 @@ func ParseSessionFlag(value, defaultPolicy string) (Spec, error) {
 		}
 	}
 	if !proactiveSet {
-		spec.Proactive = !spec.Static
-	}
-	if !scopesSet {
-		spec.Scopes = slices.Clone(defaultSessionScopes)
+		spec.Proactive = HandProactive && !spec.Static
 	}
 	if isTeams {
 		spec.Teams = &teams

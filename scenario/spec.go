@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"tokentop/credential"
 )
 
 // Spec declares one session: whose tokens, from which kind of credential,
@@ -67,15 +69,6 @@ type TeamsSpec struct {
 	ForceRefreshUnder time.Duration
 }
 
-// Default values filled in by a Spec's normalisation.
-const (
-	DefaultPolicy        = "tokentop"
-	DefaultCallInterval  = time.Minute
-	DefaultTeamsClientID = "tokentop"
-	DefaultUpstreamLife  = time.Hour
-	DefaultRenewalOffset = 5 * time.Minute
-)
-
 // Limits on what specs, scenarios and bursts may ask for, far above any
 // useful run, so that a typo such as "count": 1000000000 is an error naming
 // the field instead of an out-of-memory crash.
@@ -99,11 +92,16 @@ const (
 	MinCallInterval = time.Millisecond
 )
 
-// Policies lists the refresh policy names a Spec accepts.
-var policyNames = []string{"tokentop", "js", "dotnet", "java", "python"}
-
-// PolicyNames returns the refresh policy names a Spec accepts.
-func PolicyNames() []string { return append([]string(nil), policyNames...) }
+// PolicyNames returns the refresh policy names a Spec accepts, those of
+// credential.Policies(), the default first.
+func PolicyNames() []string {
+	policies := credential.Policies()
+	names := make([]string, len(policies))
+	for i, p := range policies {
+		names[i] = p.Name
+	}
+	return names
+}
 
 // Validate reports the first thing wrong with the spec, naming the field.
 // Names, identities, scopes and the Teams client ID must be printable: no
@@ -145,8 +143,8 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("scopes: %w", err)
 		}
 	}
-	if s.Policy != "" && !validPolicy(s.Policy) {
-		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(policyNames, ", "))
+	if _, err := credential.PolicyByName(s.Policy); err != nil {
+		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(PolicyNames(), ", "))
 	}
 	if t := s.Teams; t != nil {
 		switch {
@@ -168,39 +166,6 @@ func (s Spec) Validate() error {
 // ends: the whole of it may be megabytes.
 func overLong(s string) string {
 	return fmt.Sprintf("%q is %d bytes long, over the limit of %d bytes; use a shorter one", elide(s, 40), len(s), MaxNameLen)
-}
-
-func validPolicy(name string) bool {
-	for _, p := range policyNames {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
-
-// WithDefaults returns the spec with defaults filled in.
-func (s Spec) WithDefaults() Spec {
-	if s.Policy == "" {
-		s.Policy = DefaultPolicy
-	}
-	if s.CallInterval == 0 {
-		s.CallInterval = DefaultCallInterval
-	}
-	if s.Teams != nil {
-		t := *s.Teams
-		if t.ClientID == "" {
-			t.ClientID = DefaultTeamsClientID
-		}
-		if t.UpstreamLifetime == 0 {
-			t.UpstreamLifetime = DefaultUpstreamLife
-		}
-		if t.RenewalOffset == 0 {
-			t.RenewalOffset = DefaultRenewalOffset
-		}
-		s.Teams = &t
-	}
-	return s
 }
 
 // PolicyLabel is what the session's policy column shows: the policy name,

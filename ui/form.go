@@ -28,11 +28,12 @@ const (
 	fieldCount
 )
 
-// The form's defaults are what a blank field means, and what it shows.
+// The form's defaults are what a blank field means, and what it shows:
+// those of a session typed by hand (scenario.HandDefaults).
 const (
-	defaultFormLifetime = 60 * time.Minute
-	defaultFormCallers  = 1
-	defaultFormInterval = time.Minute
+	defaultFormLifetime = scenario.HandLifetime
+	defaultFormCallers  = scenario.HandCallers
+	defaultFormInterval = scenario.DefaultCallInterval
 )
 
 // Ranges the form accepts. A lifetime under a minute gives tokens that
@@ -62,12 +63,12 @@ type sessionForm struct {
 // newSessionForm returns a form with its defaults filled in.
 func newSessionForm(policies []string) sessionForm {
 	return sessionForm{
-		Scopes:    textField{Value: "chat voip"},
+		Scopes:    textField{Value: strings.Join(scenario.HandScopes(), " ")},
 		Lifetime:  textField{Value: shortDuration(defaultFormLifetime)},
 		Callers:   textField{Value: strconv.Itoa(defaultFormCallers), Limit: 6},
 		Interval:  textField{Value: shortDuration(defaultFormInterval)},
 		Policies:  policies,
-		Proactive: true,
+		Proactive: scenario.HandProactive,
 	}
 }
 
