@@ -9,7 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"tokentop/fakeissuer"
+	"tokentop/issuer"
 	"tokentop/scenario"
 )
 
@@ -38,12 +38,12 @@ const (
 
 // Ranges the form accepts. A lifetime under a minute gives tokens that
 // expire before a refresh can use them (the fake mints whole seconds), and
-// the fake refuses one over fakeissuer.MaxLifetime on every call: either
+// the fake refuses one over issuer.MaxLifetime on every call: either
 // would leave the session failing forever. A caller more often than once a
 // second would flood the issuer at any time warp.
 const (
 	minFormLifetime = time.Minute
-	maxFormLifetime = fakeissuer.MaxLifetime
+	maxFormLifetime = issuer.MaxLifetime
 	minFormInterval = time.Second
 	maxFormInterval = 24 * time.Hour
 )
