@@ -15,6 +15,7 @@ import (
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 	"tokentop/ui"
 )
@@ -31,7 +32,7 @@ const (
 type app struct {
 	cfg      config
 	getenv   func(string) string
-	scenario session.Scenario
+	scenario scenario.Scenario
 	manager  session.Options
 	speed    float64
 	loop     *clock.Loop            // the fake issuer's event loop; nil on the real clock
@@ -130,18 +131,18 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 
 // loadScenario picks the scenario: --session values alone make a scenario of
 // their own unless --scenario is given too, in which case they are added to it.
-func loadScenario(cfg config) (session.Scenario, error) {
-	var specs []session.Spec
+func loadScenario(cfg config) (scenario.Scenario, error) {
+	var specs []scenario.Spec
 	for _, v := range cfg.sessions {
-		spec, err := parseSessionFlag(v, cfg.policy)
+		spec, err := scenario.ParseSessionFlag(v, cfg.policy)
 		if err != nil {
-			return session.Scenario{}, usageError{err}
+			return scenario.Scenario{}, usageError{err}
 		}
 		specs = append(specs, spec)
 	}
-	var sc session.Scenario
+	var sc scenario.Scenario
 	if len(specs) > 0 && !cfg.scenarioSet {
-		sc = session.Scenario{Name: "custom"}
+		sc = scenario.Scenario{Name: "custom"}
 	} else {
 		var err error
 		if sc, err = findScenario(cfg.scenario); err != nil {
@@ -170,14 +171,14 @@ func loadScenario(cfg config) (session.Scenario, error) {
 }
 
 // findScenario resolves a built-in name or a scenario file.
-func findScenario(name string) (session.Scenario, error) {
-	if slices.Contains(session.BuiltinNames(), name) {
-		return session.Builtin(name)
+func findScenario(name string) (scenario.Scenario, error) {
+	if slices.Contains(scenario.BuiltinNames(), name) {
+		return scenario.Builtin(name)
 	}
 	if _, err := os.Stat(name); err != nil {
-		return session.Scenario{}, usagef("--scenario %q is neither a built-in (%s) nor a readable file", name, strings.Join(session.BuiltinNames(), ", "))
+		return scenario.Scenario{}, usagef("--scenario %q is neither a built-in (%s) nor a readable file", name, strings.Join(scenario.BuiltinNames(), ", "))
 	}
-	sc, err := session.LoadScenario(name)
+	sc, err := scenario.LoadScenario(name)
 	if err != nil {
 		return sc, usageError{err}
 	}

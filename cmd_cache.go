@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"tokentop/scenario"
 	"tokentop/session"
 	"tokentop/tokencache"
 )
@@ -41,8 +42,8 @@ func (c storeCache) Clear() error { return c.store.Clear() }
 // action) falls back to a cache in memory, which lasts as long as the
 // process; any other persisted session is refused, saying what to do.
 // describe is what the header shows.
-func openCacheFor(cfg config, sc session.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
-	persists := slices.ContainsFunc(sc.Sessions, func(s session.Spec) bool { return s.Persist })
+func openCacheFor(cfg config, sc scenario.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
+	persists := slices.ContainsFunc(sc.Sessions, func(s scenario.Spec) bool { return s.Persist })
 	if !persists {
 		return nil, "", nil
 	}
@@ -57,7 +58,7 @@ func openCacheFor(cfg config, sc session.Scenario, getenv func(string) string, w
 	if err == nil {
 		return k, k.Describe(), nil
 	}
-	restarts := slices.ContainsFunc(sc.Timeline, func(s session.Step) bool { return s.Action == session.ActionRestart })
+	restarts := slices.ContainsFunc(sc.Timeline, func(s scenario.Step) bool { return s.Action == scenario.ActionRestart })
 	if errors.Is(err, tokencache.ErrNoSecretStore) && restarts {
 		return nil, "in memory (this run only)", nil
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"tokentop/issuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // version, when set at build time with -ldflags "-X main.version=...",
@@ -151,8 +151,8 @@ func fail(stderr io.Writer, err error) int {
 // specs, scenarios, the environment, the exit statuses and examples.
 func printUsage(w io.Writer, fs *pflag.FlagSet) {
 	var keys strings.Builder
-	for _, k := range sessionKeys {
-		fmt.Fprintf(&keys, "  %-14s %s\n", k.key, k.what)
+	for _, k := range scenario.SessionKeys() {
+		fmt.Fprintf(&keys, "  %-14s %s\n", k.Key, k.What)
 	}
 	fmt.Fprintf(w, `tokentop: watch token credentials refresh, fail, abort and sign out, live.
 
@@ -173,7 +173,7 @@ Issuers (--issuer):
 
 Scenarios (--scenario): the built-ins %s, or a JSON scenario file
   (sessions and a timeline of faults and actions: see "Scenarios" in README.md;
-  the built-ins in session/scenarios/ are examples).
+  the built-ins in scenario/scenarios/ are examples).
 
 Every flag can also be set with an environment variable: --speed is TOKENTOP_SPEED,
 --show-secrets is TOKENTOP_SHOW_SECRETS; TOKENTOP_SESSION holds sessions separated by ';'.
@@ -192,5 +192,5 @@ Examples:
   tokentop --issuer 'exec:az account get-access-token -o json' --issuer-timeout 1m
 
 `, fs.FlagUsages(), keys.String(), strings.TrimPrefix(issuer.SpecHelp, "valid issuer specs:\n"),
-		strings.Join(session.BuiltinNames(), ", "))
+		strings.Join(scenario.BuiltinNames(), ", "))
 }

@@ -11,6 +11,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -47,11 +48,11 @@ func TestReportFlagRefusesAPathItCannotWrite(t *testing.T) {
 // sessions) and writes the report as quitting the screen does.
 func TestLiveReportRecordsTheScreensRunWhenItQuits(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "live.html")
-	sc, err := session.Builtin("outage")
+	sc, err := scenario.Builtin("outage")
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := clock.NewSim(session.DefaultStart())
+	loop := clock.NewSim(scenario.DefaultStart())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func TestLiveReportRecordsTheScreensRunWhenItQuits(t *testing.T) {
 	if err := a.start(m); err != nil {
 		t.Fatal(err)
 	}
-	loop.RunUntil(context.Background(), session.DefaultStart().Add(2*time.Hour))
+	loop.RunUntil(context.Background(), scenario.DefaultStart().Add(2*time.Hour))
 	if err := a.finishLive(live, m); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ const (
 	// DefaultClientID is the OAuth2 client id when none is configured.
 	DefaultClientID = "tokentop"
 	// MaxLifetime is the longest lifetime a token can be asked for.
-	MaxLifetime = 366 * 24 * time.Hour
+	MaxLifetime = issuer.MaxLifetime
 )
 
 // Limits of Options.Warp, as of tokentop's --speed.

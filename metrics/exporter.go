@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -27,7 +28,7 @@ const DefaultGroupThreshold = 1000
 // maxTracked bounds the sessions whose event counters are kept: twice the
 // most a scenario may hold, leaving room for sessions added live. Events of
 // sessions beyond it are counted as untracked.
-const maxTracked = 2 * session.MaxScenarioSessions
+const maxTracked = 2 * scenario.MaxScenarioSessions
 
 // LatencyBuckets are the issuer call latency histogram's upper bounds, in seconds.
 var LatencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}

@@ -13,6 +13,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -20,11 +21,11 @@ import (
 // its report.
 func playOutage(t testing.TB) (string, session.Summary) {
 	t.Helper()
-	sc, err := session.Builtin("outage")
+	sc, err := scenario.Builtin("outage")
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := clock.NewSim(session.DefaultStart())
+	loop := clock.NewSim(scenario.DefaultStart())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func TestExternalReferencesAreCaught(t *testing.T) {
 // TestHostileNamesAreEscaped: a session name or an error cannot inject markup.
 func TestHostileNamesAreEscaped(t *testing.T) {
 	rec := NewRecorder(0)
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	name := `<script>alert(1)</script>`
 	rec.Observe(session.Event{Session: name, At: at, Kind: session.KindAdded, Message: "policy js"})
 	rec.Observe(session.Event{Session: name, At: at.Add(time.Second), Kind: session.KindRefreshFailed, Reason: "initial",
@@ -130,7 +131,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 // keeps the newest, and says how many were let go.
 func TestRecorderMemoryIsBounded(t *testing.T) {
 	rec := NewRecorder(100)
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	for i := range 10_000 {
 		at = at.Add(time.Second)
 		rec.Observe(session.Event{Session: "s", At: at, Kind: session.KindRefreshFailed, Reason: "retry",
@@ -155,7 +156,7 @@ func TestRecorderMemoryIsBounded(t *testing.T) {
 func TestRecorderBudgetCapsEverySessionTogether(t *testing.T) {
 	rec := NewRecorder(1000)
 	rec.budget = 50
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	for i := range 200 {
 		for _, name := range []string{"a", "b", "c"} {
 			at = at.Add(time.Minute)

@@ -7,6 +7,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // Refresh asks session name to refresh now. The refresh runs in the
@@ -144,18 +145,22 @@ type revoker interface {
 	Revoke(ctx context.Context, identity string) error
 }
 
+// MaxCallsInFlight is the most burst calls in flight at once across a
+// manager; further calls wait for one to return.
+const MaxCallsInFlight = 10_000
+
 // Burst starts n concurrent GetToken calls on session name (each followed by
 // a resource check if the session does them), as n callers arriving at once
-// would. A burst-done event reports the outcome. n is at most MaxBurst, and
-// at most MaxCallsInFlight burst calls are in flight across the manager:
-// further calls wait for a slot, so that many bursts at one instant cost
-// bounded memory.
+// would. A burst-done event reports the outcome. n is at most
+// scenario.MaxBurst, and at most MaxCallsInFlight burst calls are in flight
+// across the manager: further calls wait for a slot, so that many bursts at
+// one instant cost bounded memory.
 func (m *Manager) Burst(name string, n int) error {
 	switch {
 	case n < 1:
 		return fmt.Errorf("burst: %d calls makes no sense; use 1 or more", n)
-	case n > MaxBurst:
-		return fmt.Errorf("burst: %d calls is over the limit of %d concurrent calls per burst; use fewer", n, MaxBurst)
+	case n > scenario.MaxBurst:
+		return fmt.Errorf("burst: %d calls is over the limit of %d concurrent calls per burst; use fewer", n, scenario.MaxBurst)
 	}
 	s, err := m.lookup(name)
 	if err != nil {

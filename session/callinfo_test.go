@@ -11,6 +11,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // reportingIssuer reports HTTP timings and a signature verdict for each
@@ -36,7 +37,7 @@ func TestRefreshEventsCarryTheCallsHTTPTimingsAndSignatureAndTheSummaryItsLatenc
 	synctest.Test(t, func(t *testing.T) {
 		_, fake := fakeOptions(t, clockReal())
 		iss := &reportingIssuer{plainIssuer: plainIssuer{fake}}
-		sc := Scenario{Name: "timed", Sessions: []Spec{{Name: "a", Identity: "a", Proactive: true, Lifetime: time.Hour}}}
+		sc := scenario.Scenario{Name: "timed", Sessions: []scenario.Spec{{Name: "a", Identity: "a", Proactive: true, Lifetime: time.Hour}}}
 		var out bytes.Buffer
 		sum, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: Options{Issuer: iss}, Duration: 3 * time.Hour, Out: &out, JSON: true})
 		if err != nil {

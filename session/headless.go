@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // HeadlessOptions configure RunHeadless.
@@ -94,7 +95,7 @@ type HeadlessOptions struct {
 //
 // The offset's hours are padded to the digits of the run's duration. The
 // summary is a table with the same counters and a legend.
-func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
+func RunHeadless(ctx context.Context, sc scenario.Scenario, opts HeadlessOptions) (Summary, error) {
 	mopts := opts.Manager
 	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
 	m, err := NewManager(mopts)
@@ -180,7 +181,7 @@ type played struct {
 // own goroutines (the real or a scaled clock): events reach the writer
 // through a subscription, which drops (and counts) what a slow writer
 // cannot take.
-func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
+func (m *Manager) playOnGoroutines(ctx context.Context, sc scenario.Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, opts HeadlessOptions) (played, error) {
 	buffer := opts.Buffer
 	if buffer <= 0 {
 		buffer = 1 << 16
@@ -215,7 +216,7 @@ func (m *Manager) playOnGoroutines(ctx context.Context, sc Scenario, lay textLay
 // goroutine: every event is written as it is published, in order, so none
 // is ever dropped, and the run ends when virtual time reaches start+d or ctx
 // ends. With discard set, events are counted, not formatted.
-func (m *Manager) playOnLoop(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
+func (m *Manager) playOnLoop(ctx context.Context, sc scenario.Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
 	asJSON := opts.JSON
@@ -304,7 +305,7 @@ type textLayout struct {
 // maxNameColumn caps the session column of the text lines.
 const maxNameColumn = 32
 
-func newTextLayout(start time.Time, runFor time.Duration, sc Scenario) textLayout {
+func newTextLayout(start time.Time, runFor time.Duration, sc scenario.Scenario) textLayout {
 	l := textLayout{start: start, offsets: newOffsetLayout(runFor), nameWidth: len("session")}
 	for _, s := range sc.Sessions {
 		l.nameWidth = min(max(l.nameWidth, len(s.Name)), maxNameColumn)

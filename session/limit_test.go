@@ -7,6 +7,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // A slow issuer call at 3600x takes a few real milliseconds; a 30 s virtual
@@ -34,7 +35,7 @@ func TestFastTimeWarpRaisesTimeLimitsToAFloorOfRealTime(t *testing.T) {
 			if got, want := m.limit(30*time.Second), max(30*time.Second, time.Duration(tc.speed*float64(minRealLimit))); got != want {
 				t.Errorf("speed %v: limit(30s) = %v, want %v", tc.speed, got, want)
 			}
-			s, err := m.Add(Spec{Name: "a", Identity: "alice", Proactive: true, Policy: "js"})
+			s, err := m.Add(scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Policy: "js"})
 			if err != nil {
 				t.Fatal(err)
 			}

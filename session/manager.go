@@ -11,6 +11,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // ErrClosed is returned by actions on a closed Manager.
@@ -256,11 +257,11 @@ func (m *Manager) namesLocked() []string {
 // callers. A static session, or one with IssueInitial, gets its token from
 // the issuer here (each issuer call bounded by Options.IssueTimeout); every
 // other issuer call happens in the background.
-func (m *Manager) Add(spec Spec) (*Session, error) {
+func (m *Manager) Add(spec scenario.Spec) (*Session, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("session spec: %w", err)
 	}
-	spec = spec.normalized()
+	spec = spec.WithDefaults()
 	if spec.Teams != nil && m.teams == nil {
 		return nil, fmt.Errorf("session %q: a Teams session needs an issuer that issues upstream tokens and exchanges them (the fake issuer does); this one, %s, does not", spec.Name, m.opts.Issuer.Name())
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/scenario"
 )
 
 // CacheKey names a cached token: which issuer minted it, for whom, and for
@@ -54,8 +55,8 @@ type MemoryCache struct {
 func NewMemoryCache() *MemoryCache { return &MemoryCache{tokens: map[string]CachedToken{}} }
 
 // maxMemoryCacheEntries bounds a MemoryCache: one entry per persisted
-// session is kept, and a scenario has at most MaxScenarioSessions.
-const maxMemoryCacheEntries = MaxScenarioSessions
+// session is kept, and a scenario has at most scenario.MaxScenarioSessions.
+const maxMemoryCacheEntries = scenario.MaxScenarioSessions
 
 func memoryKey(k CacheKey) string {
 	scopes := slices.Clone(k.Scopes)

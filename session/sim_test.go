@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // simEpoch is where the tests' simulated time starts.
@@ -18,7 +19,7 @@ var simEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // playSim plays sc headless on a new sim clock over a new fake issuer and
 // returns what it wrote and its summary.
-func playSim(t testing.TB, sc Scenario, seed uint64, asJSON bool) (string, Summary) {
+func playSim(t testing.TB, sc scenario.Scenario, seed uint64, asJSON bool) (string, Summary) {
 	t.Helper()
 	loop := clock.NewSim(simEpoch)
 	opts, _ := fakeOptionsAlg(t, loop, "HS256")
@@ -31,9 +32,9 @@ func playSim(t testing.TB, sc Scenario, seed uint64, asJSON bool) (string, Summa
 	return out.String(), sum
 }
 
-func builtin(t testing.TB, name string) Scenario {
+func builtin(t testing.TB, name string) scenario.Scenario {
 	t.Helper()
-	sc, err := Builtin(name)
+	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func builtin(t testing.TB, name string) Scenario {
 
 func TestEveryBuiltinScenarioPlaysByteForByteTheSameInSimTime(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, name := range BuiltinNames() {
+	for _, name := range scenario.BuiltinNames() {
 		t.Run(name, func(t *testing.T) {
 			sc := builtin(t, name)
 			for _, asJSON := range []bool{true, false} {
@@ -162,7 +163,7 @@ func firstDifference(a, b string) string {
 }
 
 func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
-	sc, err := ParseScenario("lat.json", []byte(`{"start": "2030-05-06T07:08:09Z", "issuer_latency": "150ms", "duration": "10m",
+	sc, err := scenario.ParseScenario("lat.json", []byte(`{"start": "2030-05-06T07:08:09Z", "issuer_latency": "150ms", "duration": "10m",
  "sessions": [{"name": "a", "identity": "a", "proactive": true, "lifetime": "1h", "callers": 1, "call_interval": "1m"}]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
 		t.Errorf("the first refresh did not end 150 ms after the scenario's start:\n%.600s", out.String())
 	}
 	for _, bad := range []string{`"start": "yesterday"`, `"issuer_latency": "2h"`, `"issuer_latency": "-1s"`} {
-		_, err := ParseScenario("bad.json", []byte(`{`+bad+`, "sessions": [{"name": "a", "identity": "a"}]}`))
+		_, err := scenario.ParseScenario("bad.json", []byte(`{`+bad+`, "sessions": [{"name": "a", "identity": "a"}]}`))
 		if err == nil {
 			t.Errorf("%s: want an error", bad)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // timelineTimer is a pending timeline step: when it is due on the
@@ -58,15 +59,15 @@ func (q *timerQueue) Pop() any {
 // On an event loop every session is added by a step of the loop, also those
 // due at once, so that a run of many sessions can be interrupted while they
 // are added; a failure to add one is then an action-failed event.
-func (m *Manager) Start(sc Scenario) error {
-	if err := sc.checkSize(); err != nil {
+func (m *Manager) Start(sc scenario.Scenario) error {
+	if err := sc.CheckSize(); err != nil {
 		return fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	n := time.Duration(len(sc.Sessions))
 	for i, spec := range sc.Sessions {
 		at := time.Duration(0)
 		if sc.RampUp > 0 {
-			at = rampOffset(sc.RampUp, i, int(n))
+			at = scenario.RampOffset(sc.RampUp, i, int(n))
 		}
 		if at == 0 && m.loop == nil {
 			if _, err := m.Add(spec); err != nil {
@@ -91,7 +92,7 @@ func (m *Manager) Start(sc Scenario) error {
 // Schedule carries out each step at its At, measured from now on the
 // manager's clock. Close cancels the steps not yet due. A step that fails
 // is reported as an action-failed event.
-func (m *Manager) Schedule(steps []Step) error {
+func (m *Manager) Schedule(steps []scenario.Step) error {
 	for _, step := range steps {
 		err := m.after(step.At, describeStep(step), func() {
 			if err := m.Apply(step); err != nil {
@@ -133,26 +134,26 @@ func (m *Manager) after(d time.Duration, what string, f func()) error {
 }
 
 // Apply carries out one step now (its At is ignored).
-func (m *Manager) Apply(step Step) error {
+func (m *Manager) Apply(step scenario.Step) error {
 	switch step.Action {
-	case ActionFault:
+	case scenario.ActionFault:
 		return m.InjectFault(step.Fault)
-	case ActionClearFaults:
+	case scenario.ActionClearFaults:
 		return m.ClearFaults()
-	case ActionRefresh:
+	case scenario.ActionRefresh:
 		return m.Refresh(step.Session)
-	case ActionAbort:
+	case scenario.ActionAbort:
 		return m.Abort(step.Session)
-	case ActionDispose:
+	case scenario.ActionDispose:
 		return m.Dispose(step.Session)
-	case ActionSignOut:
+	case scenario.ActionSignOut:
 		return m.SignOut(step.Identity)
-	case ActionBurst:
+	case scenario.ActionBurst:
 		return m.Burst(step.Session, step.Count)
-	case ActionRestart:
+	case scenario.ActionRestart:
 		return m.Restart()
 	}
-	return fmt.Errorf("unknown action %q; use one of %s", step.Action, actionList())
+	return fmt.Errorf("unknown action %q; use one of %s", step.Action, scenario.ActionList())
 }
 
 // scenarioInfo is the scenario that Start started.
@@ -184,17 +185,17 @@ func (m *Manager) NextStep() (at time.Time, what string, ok bool) {
 }
 
 // describeStep says what a timeline step does, in a few words.
-func describeStep(step Step) string {
+func describeStep(step scenario.Step) string {
 	switch step.Action {
-	case ActionFault:
+	case scenario.ActionFault:
 		return "fault: " + step.Fault.String()
-	case ActionClearFaults:
+	case scenario.ActionClearFaults:
 		return "clear faults"
-	case ActionRestart:
+	case scenario.ActionRestart:
 		return "restart tokentop"
-	case ActionSignOut:
+	case scenario.ActionSignOut:
 		return "sign out " + step.Identity
-	case ActionBurst:
+	case scenario.ActionBurst:
 		return fmt.Sprintf("burst of %d on %s", step.Count, step.Session)
 	}
 	return string(step.Action) + " " + step.Session

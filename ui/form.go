@@ -9,8 +9,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"tokentop/fakeissuer"
-	"tokentop/session"
+	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // formField indexes the new-session form's fields.
@@ -28,21 +28,22 @@ const (
 	fieldCount
 )
 
-// The form's defaults are what a blank field means, and what it shows.
+// The form's defaults are what a blank field means, and what it shows:
+// those of a session typed by hand (scenario.HandDefaults).
 const (
-	defaultFormLifetime = 60 * time.Minute
-	defaultFormCallers  = 1
-	defaultFormInterval = time.Minute
+	defaultFormLifetime = scenario.HandLifetime
+	defaultFormCallers  = scenario.HandCallers
+	defaultFormInterval = scenario.DefaultCallInterval
 )
 
 // Ranges the form accepts. A lifetime under a minute gives tokens that
 // expire before a refresh can use them (the fake mints whole seconds), and
-// the fake refuses one over fakeissuer.MaxLifetime on every call: either
+// the fake refuses one over issuer.MaxLifetime on every call: either
 // would leave the session failing forever. A caller more often than once a
 // second would flood the issuer at any time warp.
 const (
 	minFormLifetime = time.Minute
-	maxFormLifetime = fakeissuer.MaxLifetime
+	maxFormLifetime = issuer.MaxLifetime
 	minFormInterval = time.Second
 	maxFormInterval = 24 * time.Hour
 )
@@ -62,12 +63,12 @@ type sessionForm struct {
 // newSessionForm returns a form with its defaults filled in.
 func newSessionForm(policies []string) sessionForm {
 	return sessionForm{
-		Scopes:    textField{Value: "chat voip"},
+		Scopes:    textField{Value: strings.Join(scenario.HandScopes(), " ")},
 		Lifetime:  textField{Value: shortDuration(defaultFormLifetime)},
 		Callers:   textField{Value: strconv.Itoa(defaultFormCallers), Limit: 6},
 		Interval:  textField{Value: shortDuration(defaultFormInterval)},
 		Policies:  policies,
-		Proactive: true,
+		Proactive: scenario.HandProactive,
 	}
 }
 
@@ -140,6 +141,9 @@ func (f sessionForm) Spec() (newSession, error) {
 	if id == "" {
 		return newSession{}, errors.New("identity is empty: type the user the session gets tokens for")
 	}
+	if len(id) > scenario.MaxNameLen {
+		return newSession{}, fmt.Errorf("identity is %d bytes long, over the limit of %d bytes: type a shorter one", len(id), scenario.MaxNameLen)
+	}
 	lifetime, err := formDuration("lifetime", f.Lifetime.Value, defaultFormLifetime, minFormLifetime, maxFormLifetime)
 	if err != nil {
 		return newSession{}, err
@@ -147,8 +151,8 @@ func (f sessionForm) Spec() (newSession, error) {
 	callers := defaultFormCallers
 	if v := strings.TrimSpace(f.Callers.Value); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > session.MaxCallers {
-			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, session.MaxCallers)
+		if err != nil || n < 0 || n > scenario.MaxCallers {
+			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, scenario.MaxCallers)
 		}
 		callers = n
 	}

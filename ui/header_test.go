@@ -10,6 +10,7 @@ import (
 	"tokentop/credential"
 	"tokentop/fakeissuer"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -105,7 +106,7 @@ func TestSignOutOnAnIssuerThatCannotRevokeSaysSoOnTheScreen(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer mgr.Close()
-		if _, err := mgr.Add(session.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
+		if _, err := mgr.Add(scenario.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -141,9 +142,9 @@ func TestManagerFramesCarryTheScenarioTheNextStepAndTheFaults(t *testing.T) {
 		}
 		defer mgr.Close()
 		start := time.Now()
-		if err := mgr.Start(session.Scenario{Name: "outage", Duration: 2 * time.Hour,
-			Sessions: []session.Spec{{Name: "tt", Identity: "alice", Proactive: true}},
-			Timeline: []session.Step{{At: 49 * time.Minute, Action: session.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 9 * time.Minute}}},
+		if err := mgr.Start(scenario.Scenario{Name: "outage", Duration: 2 * time.Hour,
+			Sessions: []scenario.Spec{{Name: "tt", Identity: "alice", Proactive: true}},
+			Timeline: []scenario.Step{{At: 49 * time.Minute, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 9 * time.Minute}}},
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // handleKey routes a key by mode.
@@ -369,8 +369,8 @@ func parseBurst(v string, def int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > session.MaxBurst {
-		return 0, fmt.Errorf("burst size %q: type a number of calls from 1 to %d", v, session.MaxBurst)
+	if err != nil || n < 1 || n > scenario.MaxBurst {
+		return 0, fmt.Errorf("burst size %q: type a number of calls from 1 to %d", v, scenario.MaxBurst)
 	}
 	return n, nil
 }

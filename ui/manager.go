@@ -12,6 +12,7 @@ import (
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -325,7 +326,7 @@ func (b *managerBackend) InjectFault(label, sessionName string) error {
 	return fmt.Errorf("unknown fault %q", label)
 }
 
-func (b *managerBackend) Policies() []string { return session.PolicyNames() }
+func (b *managerBackend) Policies() []string { return scenario.PolicyNames() }
 
 // Add adds a session named after its identity ("dave", "dave-2", ...) with
 // the form's callers, so that it serves tokens like the demo's sessions.
@@ -341,7 +342,7 @@ func (b *managerBackend) Add(ns newSession) (string, error) {
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
-	_, err := b.m.Add(session.Spec{
+	_, err := b.m.Add(scenario.Spec{
 		Name: name, Identity: ns.Identity, Scopes: ns.Scopes, Policy: ns.Policy,
 		Proactive: ns.Proactive, Static: ns.Static, Lifetime: ns.Lifetime,
 		Callers: ns.Callers, CallInterval: ns.Interval,

@@ -1,10 +1,9 @@
-package session
+package scenario
 
 import (
 	"fmt"
 	"strings"
 	"testing"
-	"testing/synctest"
 )
 
 // Each of these used to allocate until the process ran out of memory.
@@ -47,28 +46,4 @@ func TestScenarioAtTheLimitsParses(t *testing.T) {
 	if err != nil || len(sc.Sessions) != MaxScenarioCallers/MaxCallers {
 		t.Fatalf("%d sessions, error %v", len(sc.Sessions), err)
 	}
-}
-
-func TestManagerRefusesOversizedBurstsCallersAndScenarios(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		m, _ := newTestManager(t)
-		mustAdd(t, m, Spec{Name: "a", Identity: "alice"})
-		if err := m.Burst("a", 1_000_000_000); err == nil || !strings.Contains(err.Error(), "limit of 100000 concurrent calls") {
-			t.Errorf("burst of a billion: %v", err)
-		}
-		if _, err := m.Add(Spec{Name: "b", Identity: "bob", Callers: MaxCallers + 1}); err == nil || !strings.Contains(err.Error(), "callers: 10001 is over the limit of 10000") {
-			t.Errorf("too many callers: %v", err)
-		}
-		big := Scenario{Name: "big", Sessions: make([]Spec, MaxScenarioSessions+1)}
-		if err := m.Start(big); err == nil || !strings.Contains(err.Error(), "limit of 100000 sessions") {
-			t.Errorf("too many sessions: %v", err)
-		}
-		crowd := Scenario{Name: "crowd", Sessions: replicate(Spec{Name: "c", Identity: "c", Callers: MaxCallers}, 11)}
-		if err := m.Start(crowd); err == nil || !strings.Contains(err.Error(), "100000 simulated callers") {
-			t.Errorf("too many callers in total: %v", err)
-		}
-		if n := len(m.Sessions()); n != 1 {
-			t.Errorf("%d sessions after the refusals, want 1", n)
-		}
-	})
 }

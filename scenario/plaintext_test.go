@@ -1,11 +1,10 @@
-package session
+package scenario
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/synctest"
 )
 
 func TestNamesAndIdentitiesWithControlCharactersAreRefused(t *testing.T) {
@@ -55,13 +54,4 @@ func TestScenarioNamedAfterAFileWithControlCharactersGetsAPlainName(t *testing.T
 	if err != nil || sc.Name != "scenario" {
 		t.Errorf("name %q, error %v; want the plain name \"scenario\"", sc.Name, err)
 	}
-}
-
-func TestManagerAddRefusesAnIdentityWithATerminalEscape(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		m, _ := newTestManager(t)
-		if _, err := m.Add(Spec{Name: "a", Identity: "alice\x1b[2J"}); err == nil || !strings.Contains(err.Error(), "identity: ") {
-			t.Errorf("error %v", err)
-		}
-	})
 }

@@ -1,14 +1,13 @@
-package session
+package scenario
 
 import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
-// rampOffset must equal floor(rampUp*i/n) computed without overflow, and
+// RampOffset must equal floor(rampUp*i/n) computed without overflow, and
 // never decrease as i grows.
 func TestRampOffsetIsExactAndMonotonicWhereTheProductOverflows(t *testing.T) {
 	exact := func(rampUp time.Duration, i, n int) time.Duration {
@@ -23,17 +22,17 @@ func TestRampOffsetIsExactAndMonotonicWhereTheProductOverflows(t *testing.T) {
 		}
 		n := r.IntN(MaxScenarioSessions) + 1
 		i := r.IntN(n)
-		got := rampOffset(rampUp, i, n)
+		got := RampOffset(rampUp, i, n)
 		if want := exact(rampUp, i, n); got != want {
-			t.Fatalf("rampOffset(%d, %d, %d) = %d, want %d", rampUp, i, n, got, want)
+			t.Fatalf("RampOffset(%d, %d, %d) = %d, want %d", rampUp, i, n, got, want)
 		}
-		if got < 0 || got > rampUp || i+1 < n && rampOffset(rampUp, i+1, n) < got {
-			t.Fatalf("rampOffset(%d, %d, %d) = %d is out of order", rampUp, i, n, got)
+		if got < 0 || got > rampUp || i+1 < n && RampOffset(rampUp, i+1, n) < got {
+			t.Fatalf("RampOffset(%d, %d, %d) = %d is out of order", rampUp, i, n, got)
 		}
 	}
 	const week = 168 * time.Hour
 	for i, prev := 0, time.Duration(0); i < 20_000; i++ {
-		got := rampOffset(week, i, 20_000)
+		got := RampOffset(week, i, 20_000)
 		if got < prev || got != exact(week, i, 20_000) {
 			t.Fatalf("session %d of 20000 over a week starts at %s after %s", i, got, prev)
 		}
@@ -48,24 +47,8 @@ func TestRampOffsetIsExactAndMonotonicWhereTheProductOverflows(t *testing.T) {
 		{time.Hour, 5, 5, time.Hour}, {time.Hour, 7, 5, time.Hour}, {time.Hour, -1, 5, 0},
 		{time.Hour, 1, 0, 0}, {-time.Hour, 1, 2, 0}, {0, 1, 2, 0},
 	} {
-		if got := rampOffset(c.rampUp, c.i, c.n); got != c.want {
-			t.Errorf("rampOffset(%d, %d, %d) = %d, want %d", c.rampUp, c.i, c.n, got, c.want)
+		if got := RampOffset(c.rampUp, c.i, c.n); got != c.want {
+			t.Errorf("RampOffset(%d, %d, %d) = %d, want %d", c.rampUp, c.i, c.n, got, c.want)
 		}
 	}
-}
-
-// sc.RampUp * i overflowed: with "ramp_up": "168h" over 20,000 sessions,
-// 4,754 sessions were added in the first minute instead of 2.
-func TestWeekLongRampUpOfTwentyThousandSessionsAddsTwoInTheFirstMinute(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		m, _ := newTestManager(t)
-		sc := Scenario{Name: "week", RampUp: 168 * time.Hour, Sessions: replicate(Spec{Name: "s", Identity: "u"}, 20_000)}
-		if err := m.Start(sc); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Minute) // session 2 starts at 60.48s
-		if n := len(m.Sessions()); n != 2 {
-			t.Errorf("%d sessions after the first minute, want 2", n)
-		}
-	})
 }

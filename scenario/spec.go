@@ -1,9 +1,11 @@
-package session
+package scenario
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"tokentop/credential"
 )
 
 // Spec declares one session: whose tokens, from which kind of credential,
@@ -46,7 +48,7 @@ type Spec struct {
 	// through an MSAL-like cache, then an exchange for an ACS token.
 	Teams *TeamsSpec
 	// Persist keeps each token the session accepts in the manager's token
-	// cache (Options.Cache) and, when the session starts, resumes from a
+	// cache (session.Options.Cache) and, when the session starts, resumes from a
 	// cached token that is still valid instead of asking the issuer. Only
 	// access tokens are kept, never a refresh secret.
 	Persist bool
@@ -67,15 +69,6 @@ type TeamsSpec struct {
 	ForceRefreshUnder time.Duration
 }
 
-// Default values filled in by a Spec's normalisation.
-const (
-	DefaultPolicy        = "tokentop"
-	DefaultCallInterval  = time.Minute
-	DefaultTeamsClientID = "tokentop"
-	DefaultUpstreamLife  = time.Hour
-	DefaultRenewalOffset = 5 * time.Minute
-)
-
 // Limits on what specs, scenarios and bursts may ask for, far above any
 // useful run, so that a typo such as "count": 1000000000 is an error naming
 // the field instead of an out-of-memory crash.
@@ -90,16 +83,25 @@ const (
 	MaxScenarioCallers = 100_000
 	// MaxBurst is the most concurrent calls one burst may start.
 	MaxBurst = 100_000
-	// MaxCallsInFlight is the most burst calls in flight at once across a
-	// manager; further calls wait for one to return.
-	MaxCallsInFlight = 10_000
+	// MaxNameLen is the longest session name or identity, in bytes, as the
+	// fake issuer allows for identities. Names label every metric series and
+	// line of output: 4000-byte names made a scrape of 1000 sessions 186 MB.
+	MaxNameLen = 256
+	// MinCallInterval is the shortest pause a caller may take between calls:
+	// one of 1ns made an hour of sim time take days of CPU.
+	MinCallInterval = time.Millisecond
 )
 
-// Policies lists the refresh policy names a Spec accepts.
-var policyNames = []string{"tokentop", "js", "dotnet", "java", "python"}
-
-// PolicyNames returns the refresh policy names a Spec accepts.
-func PolicyNames() []string { return append([]string(nil), policyNames...) }
+// PolicyNames returns the refresh policy names a Spec accepts, those of
+// credential.Policies(), the default first.
+func PolicyNames() []string {
+	policies := credential.Policies()
+	names := make([]string, len(policies))
+	for i, p := range policies {
+		names[i] = p.Name
+	}
+	return names
+}
 
 // Validate reports the first thing wrong with the spec, naming the field.
 // Names, identities, scopes and the Teams client ID must be printable: no
@@ -109,6 +111,10 @@ func (s Spec) Validate() error {
 	switch {
 	case s.Name == "":
 		return fmt.Errorf("name: a session needs a name")
+	case len(s.Name) > MaxNameLen:
+		return fmt.Errorf("name: %s", overLong(s.Name))
+	case len(s.Identity) > MaxNameLen:
+		return fmt.Errorf("identity: %s", overLong(s.Identity))
 	case s.Identity == "":
 		return fmt.Errorf("identity: session %q needs an identity (the user its tokens are for)", s.Name)
 	case s.Callers < 0:
@@ -117,6 +123,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("callers: %d is over the limit of %d simulated callers per session; use fewer, or more sessions", s.Callers, MaxCallers)
 	case s.CallInterval < 0:
 		return fmt.Errorf("call_interval: %s is negative; use a positive duration such as \"30s\"", s.CallInterval)
+	case s.CallInterval > 0 && s.CallInterval < MinCallInterval:
+		return fmt.Errorf("call_interval: %s is under the floor of %s; use %s or more, or leave it out for %s", s.CallInterval, MinCallInterval, MinCallInterval, DefaultCallInterval)
 	case s.Lifetime < 0:
 		return fmt.Errorf("lifetime: %s is negative; use a positive duration such as \"1h\", or omit it", s.Lifetime)
 	case s.Static && s.Teams != nil:
@@ -135,8 +143,8 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("scopes: %w", err)
 		}
 	}
-	if s.Policy != "" && !validPolicy(s.Policy) {
-		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(policyNames, ", "))
+	if _, err := credential.PolicyByName(s.Policy); err != nil {
+		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(PolicyNames(), ", "))
 	}
 	if t := s.Teams; t != nil {
 		switch {
@@ -154,37 +162,10 @@ func (s Spec) Validate() error {
 	return nil
 }
 
-func validPolicy(name string) bool {
-	for _, p := range policyNames {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
-
-// normalized returns the spec with defaults filled in.
-func (s Spec) normalized() Spec {
-	if s.Policy == "" {
-		s.Policy = DefaultPolicy
-	}
-	if s.CallInterval == 0 {
-		s.CallInterval = DefaultCallInterval
-	}
-	if s.Teams != nil {
-		t := *s.Teams
-		if t.ClientID == "" {
-			t.ClientID = DefaultTeamsClientID
-		}
-		if t.UpstreamLifetime == 0 {
-			t.UpstreamLifetime = DefaultUpstreamLife
-		}
-		if t.RenewalOffset == 0 {
-			t.RenewalOffset = DefaultRenewalOffset
-		}
-		s.Teams = &t
-	}
-	return s
+// overLong says a name or identity is over MaxNameLen, quoting only its
+// ends: the whole of it may be megabytes.
+func overLong(s string) string {
+	return fmt.Sprintf("%q is %d bytes long, over the limit of %d bytes; use a shorter one", elide(s, 40), len(s), MaxNameLen)
 }
 
 // PolicyLabel is what the session's policy column shows: the policy name,

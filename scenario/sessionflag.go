@@ -1,4 +1,4 @@
-package main
+package scenario
 
 import (
 	"fmt"
@@ -6,16 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"tokentop/session"
 )
 
-// sessionKey is a key a --session value may hold, with what it takes.
-type sessionKey struct{ key, what string }
+// SessionKey is a key a --session value may hold, with what it takes.
+type SessionKey struct{ Key, What string }
 
-// sessionKeys are the keys a --session value may hold, in the order --help
-// lists them.
-var sessionKeys = []sessionKey{
+// SessionKeys returns the keys a --session value may hold, in the order
+// --help lists them.
+func SessionKeys() []SessionKey { return slices.Clone(sessionKeys) }
+
+var sessionKeys = []SessionKey{
 	{"name", "a unique name (default: the identity)"},
 	{"identity", "the user the tokens are for (default: the name)"},
 	{"scopes", "scopes separated by '+', e.g. chat+voip (default chat+voip)"},
@@ -37,8 +37,8 @@ var sessionKeys = []sessionKey{
 // sessionKeyWhat is what key takes, or "" for an unknown key.
 func sessionKeyWhat(key string) string {
 	for _, k := range sessionKeys {
-		if k.key == key {
-			return k.what
+		if k.Key == key {
+			return k.What
 		}
 	}
 	return ""
@@ -47,22 +47,17 @@ func sessionKeyWhat(key string) string {
 // boolKeys may stand alone in a --session value: "static" is "static=true".
 var boolKeys = map[string]bool{"proactive": true, "static": true, "initial": true, "resource": true, "teams": true, "persist": true}
 
-// Defaults of a --session value, the same as the screen's new-session form
-// (n): one caller, proactive refresh, scopes chat and voip, 1h tokens.
-var defaultSessionScopes = []string{"chat", "voip"}
-
-const (
-	defaultSessionCallers  = 1
-	defaultSessionLifetime = time.Hour
-)
-
-// parseSessionFlag turns name=alice,identity=alice,policy=js,... into a Spec.
-// defaultPolicy applies when the value names none. Keys left out take the
-// new-session form's defaults: one caller, proactive (unless static).
-func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
-	spec := session.Spec{Policy: defaultPolicy, Callers: defaultSessionCallers, Lifetime: defaultSessionLifetime}
-	var teams session.TeamsSpec
-	var isTeams, proactiveSet, scopesSet bool
+// ParseSessionFlag turns a --session value, name=alice,identity=alice,
+// policy=js,..., into a Spec. defaultPolicy applies when the value names
+// none. Keys left out take HandDefaults, as the screen's new-session form
+// does, except that a static session is not proactive. An error quotes the
+// value (cut short if long) and names the key at fault.
+func ParseSessionFlag(value, defaultPolicy string) (Spec, error) {
+	quoted := strconv.Quote(elide(value, 200))
+	spec := HandDefaults()
+	spec.Policy = defaultPolicy
+	var teams TeamsSpec
+	var isTeams, proactiveSet bool
 	for _, field := range strings.Split(value, ",") {
 		field = strings.TrimSpace(field)
 		if field == "" {
@@ -73,7 +68,7 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 			val, ok = "true", true
 		}
 		if !ok {
-			return spec, fmt.Errorf("--session %q: %q is not key=value (keys: %s)", value, field, keyList())
+			return spec, fmt.Errorf("--session %s: %q is not key=value (keys: %s)", quoted, elide(field, 100), keyList())
 		}
 		var err error
 		switch key {
@@ -82,11 +77,8 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 		case "identity":
 			spec.Identity = val
 		case "scopes":
-			spec.Scopes, scopesSet = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' }), true
+			spec.Scopes = strings.FieldsFunc(val, func(r rune) bool { return r == '+' || r == ' ' })
 		case "policy":
-			if err := checkPolicy(fmt.Sprintf("--session %q: policy", value), val); err != nil {
-				return spec, err
-			}
 			spec.Policy = val
 		case "proactive":
 			spec.Proactive, err = strconv.ParseBool(val)
@@ -117,17 +109,14 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 			isTeams = true
 			teams.UpstreamLifetime, err = time.ParseDuration(val)
 		default:
-			return spec, fmt.Errorf("--session %q: unknown key %q (keys: %s)", value, key, keyList())
+			return spec, fmt.Errorf("--session %s: unknown key %q (keys: %s)", quoted, elide(key, 100), keyList())
 		}
 		if err != nil {
-			return spec, fmt.Errorf("--session %q: %s=%q: want %s", value, key, val, sessionKeyWhat(key))
+			return spec, fmt.Errorf("--session %s: %s=%q: want %s", quoted, key, elide(val, 100), sessionKeyWhat(key))
 		}
 	}
 	if !proactiveSet {
-		spec.Proactive = !spec.Static
-	}
-	if !scopesSet {
-		spec.Scopes = slices.Clone(defaultSessionScopes)
+		spec.Proactive = HandProactive && !spec.Static
 	}
 	if isTeams {
 		spec.Teams = &teams
@@ -139,7 +128,7 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 		spec.Name = spec.Identity
 	}
 	if err := spec.Validate(); err != nil {
-		return spec, fmt.Errorf("--session %q: %w", value, err)
+		return spec, fmt.Errorf("--session %s: %w", quoted, err)
 	}
 	return spec, nil
 }
@@ -148,7 +137,7 @@ func parseSessionFlag(value, defaultPolicy string) (session.Spec, error) {
 func keyList() string {
 	keys := make([]string, len(sessionKeys))
 	for i, k := range sessionKeys {
-		keys[i] = k.key
+		keys[i] = k.Key
 	}
 	return strings.Join(keys, ", ")
 }

@@ -1,4 +1,4 @@
-package session
+package scenario
 
 import (
 	"bytes"
@@ -309,6 +309,9 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		}
 		callers += count * spec.Callers
 		for _, r := range replicate(spec, count) {
+			if len(r.Name) > MaxNameLen || len(r.Identity) > MaxNameLen { // a copy's "-N" can cross the limit
+				return Scenario{}, fail(at+".count", "the copies' suffix %q brings a name or identity over the limit of %d bytes; shorten name and identity", fmt.Sprintf("-%d", count), MaxNameLen)
+			}
 			if prev, dup := names[r.Name]; dup {
 				return Scenario{}, fail(at+".name", "session name %q is already used by %s; names must be unique", r.Name, prev)
 			}
@@ -340,6 +343,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	if s.Count < 0 {
 		return Step{}, p.fail(at+".count", "%d is negative; use a positive count", s.Count)
 	}
+	if len(s.Identity) > MaxNameLen {
+		return Step{}, p.fail(at+".identity", "%s", overLong(s.Identity))
+	}
 	if err := checkPrintable(s.Identity); err != nil {
 		return Step{}, p.fail(at+".identity", "%v", err)
 	}
@@ -369,7 +375,7 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 		return step, p.err
 	case s.Action == "":
 		return Step{}, p.fail(at, "a timeline step needs \"fault\" (one of %s) or \"action\" (one of %s)",
-			faultKindList(), actionList())
+			faultKindList(), ActionList())
 	}
 	step.Action = Action(s.Action)
 	switch step.Action {
@@ -389,12 +395,13 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 			return Step{}, p.fail(at+".identity", "sign-out needs \"identity\": whom to sign out")
 		}
 	default:
-		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, actionList())
+		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, ActionList())
 	}
 	return step, nil
 }
 
-func actionList() string {
+// ActionList names every timeline action, for error messages.
+func ActionList() string {
 	var names []string
 	for _, a := range actionNames {
 		names = append(names, string(a))
@@ -524,7 +531,7 @@ func contains(list []string, s string) bool {
 }
 
 // maxIssuerLatency bounds a scenario's issuer_latency: an issuer call is
-// bounded by Options.IssueTimeout (30 s) anyway.
+// bounded by session.Options.IssueTimeout (30 s) anyway.
 const maxIssuerLatency = time.Minute
 
 var durationFields = map[string]bool{"issuer_latency": true, "duration": true, "lifetime": true, "call_interval": true, "upstream_lifetime": true,

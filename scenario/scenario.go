@@ -1,4 +1,4 @@
-package session
+package scenario
 
 import (
 	"fmt"
@@ -28,8 +28,8 @@ type Scenario struct {
 	// Start is when a run in sim time starts; zero means DefaultStart.
 	Start time.Time
 	// IssuerLatency is how long each call of the in-process fake issuer
-	// takes in sim and scaled time (Options.IssuerLatency); zero means
-	// DefaultIssuerLatency, negative none.
+	// takes in sim and scaled time (session.Options.IssuerLatency); zero
+	// means session.DefaultIssuerLatency, negative none.
 	IssuerLatency time.Duration
 }
 
@@ -78,10 +78,10 @@ type Step struct {
 	Fault issuer.Fault
 }
 
-// checkSize reports a scenario over MaxScenarioSessions or
+// CheckSize reports a scenario over MaxScenarioSessions or
 // MaxScenarioCallers (ParseScenario already refuses those; a Scenario built
 // in code gets the same limits).
-func (sc Scenario) checkSize() error {
+func (sc Scenario) CheckSize() error {
 	if n := len(sc.Sessions); n > MaxScenarioSessions {
 		return fmt.Errorf("sessions: %d is over the limit of %d sessions per scenario; use fewer", n, MaxScenarioSessions)
 	}
@@ -97,12 +97,12 @@ func (sc Scenario) checkSize() error {
 	return nil
 }
 
-// rampOffset returns when session i of n starts over a ramp-up of rampUp:
+// RampOffset returns when session i of n starts over a ramp-up of rampUp:
 // exactly floor(rampUp*i/n), computed in 128 bits because rampUp*i alone
 // overflows a Duration (168h times 15,251 does). It never decreases as i
 // grows and lies in [0, rampUp]; i is clamped to [0, n], and a ramp-up that
 // is not positive, or an n under 1, gives 0.
-func rampOffset(rampUp time.Duration, i, n int) time.Duration {
+func RampOffset(rampUp time.Duration, i, n int) time.Duration {
 	if rampUp <= 0 || n <= 0 || i <= 0 {
 		return 0
 	}

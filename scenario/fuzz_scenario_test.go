@@ -1,4 +1,4 @@
-package session
+package scenario
 
 import (
 	"errors"
@@ -107,10 +107,10 @@ func checkFuzzScenario(t *testing.T, sc Scenario) {
 			t.Fatalf("count %d", st.Count)
 		}
 	}
-	if err := sc.checkSize(); err != nil {
+	if err := sc.CheckSize(); err != nil {
 		t.Fatal(err)
 	}
-	if last := rampOffset(sc.RampUp, len(sc.Sessions)-1, len(sc.Sessions)); last < 0 || last > sc.RampUp {
+	if last := RampOffset(sc.RampUp, len(sc.Sessions)-1, len(sc.Sessions)); last < 0 || last > sc.RampUp {
 		t.Fatalf("the last session of %d starts at %s, outside the ramp-up of %s", len(sc.Sessions), last, sc.RampUp)
 	}
 }

@@ -1,4 +1,4 @@
-package session
+package scenario
 
 import (
 	"errors"
@@ -169,5 +169,47 @@ func TestScenarioErrorsQuoteControlCharactersAndShortenHugeFields(t *testing.T) 
 	}
 	if s := fmt.Sprint(e); !strings.Contains(s, "é … é") {
 		t.Errorf("field not cut between runes: %q", s[:300])
+	}
+}
+
+// Issue 20, defect 15: "call_interval": "1ns" was taken, and made an hour
+// of sim time take about six days of CPU.
+func TestCallIntervalUnderOneMillisecondIsRefusedNamingTheFloor(t *testing.T) {
+	for bad, shown := range map[string]string{"1ns": "1ns", "999us": "999µs"} {
+		_, err := ParseScenario("bad.json", []byte(`{"sessions": [{"name": "a", "callers": 1, "call_interval": "`+bad+`"}]}`))
+		want := `bad.json:1: sessions[0].call_interval: ` + shown + ` is under the floor of 1ms`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("call_interval %s: error %v; want %q", bad, err, want)
+		}
+	}
+	for _, ok := range []string{`"call_interval": "1ms", `, ``} {
+		if _, err := ParseScenario("ok.json", []byte(`{"sessions": [{`+ok+`"name": "a", "callers": 1}]}`)); err != nil {
+			t.Errorf("%s: %v; want it accepted (1ms is the floor, and none means the default)", ok, err)
+		}
+	}
+}
+
+// Issue 20, defect 7: 1000 sessions with 4000-character names (a 4 MB
+// scenario, under the file limit) made a 186 MB scrape. Names and
+// identities are refused over 256 bytes at load, with an error that names
+// the field and the limit without echoing the whole name.
+func TestNamesAndIdentitiesOver256BytesAreRefusedAtLoad(t *testing.T) {
+	long := strings.Repeat("n", 4000)
+	at256 := strings.Repeat("n", 256)
+	for _, c := range []struct{ json, field string }{
+		{`{"sessions": [{"name": "` + long + `"}]}`, "sessions[0].name"},
+		{`{"sessions": [{"name": "a", "identity": "` + long + `"}]}`, "sessions[0].identity"},
+		{`{"sessions": [{"name": "` + at256 + `", "count": 2}]}`, "sessions[0].count"},
+		{`{"sessions": [{"name": "a"}], "timeline": [{"at": "1m", "action": "sign-out", "identity": "` + long + `"}]}`, "timeline[0].identity"},
+	} {
+		_, err := ParseScenario("big.json", []byte(c.json))
+		if err == nil || !strings.Contains(err.Error(), "big.json:1: "+c.field+": ") || !strings.Contains(err.Error(), "limit of 256 bytes") {
+			t.Errorf("%s: error %.300v; want one naming the field and the limit of 256 bytes", c.field, err)
+		} else if len(err.Error()) > 300 {
+			t.Errorf("%s: the error is %d bytes long; want the name cut short", c.field, len(err.Error()))
+		}
+	}
+	if _, err := ParseScenario("ok.json", []byte(`{"sessions": [{"name": "`+at256+`"}]}`)); err != nil {
+		t.Errorf("a 256-byte name: %v; want it accepted", err)
 	}
 }

@@ -1,4 +1,4 @@
-package session
+package scenario
 
 import (
 	"embed"
@@ -17,7 +17,7 @@ var builtinNames = []string{"demo", "outage", "short-lived", "signout", "herd", 
 func BuiltinNames() []string { return append([]string(nil), builtinNames...) }
 
 // Builtin returns the built-in scenario with that name. The built-ins are
-// scenario files embedded in the binary (session/scenarios/), parsed like
+// scenario files embedded in the binary (scenario/scenarios/), parsed like
 // any other, so they double as examples of the format.
 func Builtin(name string) (Scenario, error) {
 	if !contains(builtinNames, name) {
