@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // The golden runs: what tokentop prints for every built-in scenario and for
@@ -108,7 +108,7 @@ func goldenRuns() []goldenRun {
 // TestGoldenRunsReplayByteIdentical replays every golden run and compares
 // what it prints (and the report it writes) with the recorded bytes.
 func TestGoldenRunsReplayByteIdentical(t *testing.T) {
-	if got := session.BuiltinNames(); !slices.Equal(got, goldenBuiltins) {
+	if got := scenario.BuiltinNames(); !slices.Equal(got, goldenBuiltins) {
 		t.Errorf("the golden runs cover the built-ins %v, but tokentop has %v; list them in goldenBuiltins and record them with -update",
 			goldenBuiltins, got)
 	}
