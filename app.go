@@ -39,6 +39,7 @@ type app struct {
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
 	closers  []func() error         // run by close
 	cache    string                 // the token cache in use, for the header; "" when no session persists
+	report   *reportFile            // --report's file, opened before the run; nil without it
 }
 
 // close releases what newApp started.

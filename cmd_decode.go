@@ -276,7 +276,7 @@ func decodeJWT(raw string, now time.Time) (*decoded, error) {
 			continue
 		}
 		times[name] = t
-		d.Times[name] = claimTime{Unix: t.Unix(), Time: t.UTC().Format(time.RFC3339), Relative: relative(t.Sub(now))}
+		d.Times[name] = claimTime{Unix: t.Unix(), Time: t.UTC().Format(time.RFC3339), Relative: relative(t, now)}
 	}
 	exp, hasExp := times["exp"]
 	nbf, hasNbf := times["nbf"]
@@ -291,7 +291,7 @@ func decodeJWT(raw string, now time.Time) (*decoded, error) {
 		d.State = "no expiry"
 	}
 	if hasExp {
-		in := int64(math.Floor(exp.Sub(now).Seconds()))
+		in, _ := secondsBetween(now, exp)
 		d.ExpiresIn = &in
 		if iat, ok := times["iat"]; ok {
 			life := exp.Unix() - iat.Unix()
@@ -312,21 +312,51 @@ func numericDate(v json.RawMessage) (time.Time, bool) {
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC(), true
 }
 
-// relative says d from now: "in 59m58s", "3m ago", "now".
-func relative(d time.Duration) string {
+// relative says t from now: "in 59m58s", "3m ago", "now", "more than 100
+// years ago". It counts whole seconds itself: time.Time.Sub saturates about
+// 292 years away, and a claim may be anywhere in years 1 to 9999.
+func relative(t, now time.Time) string {
+	secs, frac := secondsBetween(now, t)
+	if secs < 0 && frac {
+		secs++ // toward zero: 1.5 s ago is "1s ago"
+	}
 	switch {
-	case d >= time.Second:
-		return "in " + shortDuration(d)
-	case d <= -time.Second:
-		return shortDuration(-d) + " ago"
+	case secs >= 1:
+		return "in " + shortDuration(secs)
+	case secs <= -1:
+		return shortDuration(-secs) + " ago"
 	}
 	return "now"
 }
 
-// shortDuration writes d (positive) in its two largest units, whole seconds
-// at the finest: "59m58s", "3m", "2d3h".
-func shortDuration(d time.Duration) string {
-	secs := int64(d / time.Second)
+// secondsBetween is to - from in whole seconds, rounded down, and whether
+// a fraction of a second was left over; exact for any two times.
+func secondsBetween(from, to time.Time) (secs int64, frac bool) {
+	secs = to.Unix() - from.Unix()
+	ns := to.Nanosecond() - from.Nanosecond()
+	if ns < 0 {
+		secs--
+	}
+	return secs, ns != 0
+}
+
+// maxShownSeconds is the longest span shortDuration writes in units: a
+// hundred years of 365.25 days.
+const maxShownSeconds = 100 * 36525 * 864
+
+// shortDuration writes secs in its two largest units, whole seconds at the
+// finest: "59m58s", "3m", "2d3h", "-1h"; beyond a hundred years, "more than
+// 100 years" (or "-(more than 100 years)").
+func shortDuration(secs int64) string {
+	if secs < 0 {
+		if secs < -maxShownSeconds { // also keeps -secs from overflowing
+			return "-(more than 100 years)"
+		}
+		return "-" + shortDuration(-secs)
+	}
+	if secs > maxShownSeconds {
+		return "more than 100 years"
+	}
 	units := []struct {
 		suffix string
 		secs   int64
@@ -369,10 +399,10 @@ func (d *decoded) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "state      %s\n", state)
 	if d.Lifetime != nil {
-		life := "lifetime   " + shortDuration(time.Duration(*d.Lifetime)*time.Second) + " (exp - iat)"
+		life := "lifetime   " + shortDuration(*d.Lifetime) + " (exp - iat)"
 		if n, ok := d.Claims["ttl_nominal"]; ok {
-			if secs, err := strconv.ParseInt(string(n), 10, 64); err == nil && secs > 0 && secs < math.MaxInt64/int64(time.Second) {
-				life += "; nominal " + shortDuration(time.Duration(secs)*time.Second) + " (a time-warped fake issuer)"
+			if secs, err := strconv.ParseInt(string(n), 10, 64); err == nil && secs > 0 {
+				life += "; nominal " + shortDuration(secs) + " (a time-warped fake issuer)"
 			}
 		}
 		fmt.Fprintln(w, life)

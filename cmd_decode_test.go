@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -199,6 +201,47 @@ func TestDecodeRefusesBadCommandLines(t *testing.T) {
 	code, out, _ := decodeRun(t, decodeAt, "", "--help")
 	if code != exitOK || !strings.Contains(out, "--jwks") || !strings.Contains(out, "never prints the token") {
 		t.Errorf("--help: exit %d:\n%s", code, out)
+	}
+}
+
+// Issue 20, defect 16: a claim centuries away printed "-106751d-23h ago"
+// (time.Time.Sub saturates at about 292 years, and negating its minimum
+// overflows). Distances beyond a hundred years are said as such, and
+// expires_in_seconds is exact.
+func TestDecodeSaysDatesCenturiesAwaySensibly(t *testing.T) {
+	const year1, year9999 = -62135596800, 253402300799
+	raw := unsignedJWT(`{"alg":"none"}`, fmt.Sprintf(`{"sub":"bob","exp":%d,"iat":%d,"nbf":%d}`, int64(year1), int64(year9999), int64(year9999)))
+	code, out, stderr := decodeRun(t, decodeAt, raw)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		"state      expired: expired more than 100 years ago (0001-01-01T00:00:00Z)",
+		"9999-12-31T23:59:59Z  in more than 100 years",
+		"lifetime   -(more than 100 years) (exp - iat)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "106751d") || strings.Contains(out, "-2562047h") {
+		t.Errorf("the output shows a saturated duration:\n%s", out)
+	}
+	code, out, _ = decodeRun(t, decodeAt, raw, "--json")
+	var got struct {
+		ExpiresIn int64 `json:"expires_in_seconds"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil {
+		t.Fatalf("--json: exit %d, %v:\n%s", code, err, out)
+	}
+	if want := year1 - decodeAt.Unix(); got.ExpiresIn != want {
+		t.Errorf("expires_in_seconds %d; want %d", got.ExpiresIn, want)
+	}
+	for secs, want := range map[int64]string{0: "0s", 1: "1s", 90: "1m30s", 86400 + 3600 + 1: "1d1h", -3600: "-1h",
+		maxShownSeconds: "36525d", maxShownSeconds + 1: "more than 100 years", math.MinInt64: "-(more than 100 years)"} {
+		if got := shortDuration(secs); got != want {
+			t.Errorf("shortDuration(%d) = %q; want %q", secs, got, want)
+		}
 	}
 }
 

@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fail(stderr, err)
 	}
 	defer app.close()
+	if err := app.openReport(); err != nil {
+		return fail(stderr, err)
+	}
 	if cfg.headless {
 		err = app.runHeadless(ctx, stdout)
 	} else {

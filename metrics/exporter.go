@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"tokentop/scenario"
 	"tokentop/session"
@@ -87,13 +88,14 @@ func (h *histogram) add(o *histogram) {
 	h.sum += o.sum
 }
 
-// cumulative returns the buckets as Prometheus wants them: counts at or below each bound.
-func (h *histogram) cumulative() map[float64]uint64 {
-	out := make(map[float64]uint64, len(LatencyBuckets))
+// proto returns the histogram as Prometheus wants it: counts at or below
+// each bound, in the bounds' order.
+func (h *histogram) proto() *dto.Histogram {
+	out := &dto.Histogram{SampleCount: new(h.count), SampleSum: new(h.sum), Bucket: make([]*dto.Bucket, len(LatencyBuckets))}
 	var n uint64
 	for i, b := range LatencyBuckets {
 		n += h.buckets[i]
-		out[b] = n
+		out.Bucket[i] = &dto.Bucket{CumulativeCount: new(n), UpperBound: new(b)}
 	}
 	return out
 }
