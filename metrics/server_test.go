@@ -14,6 +14,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -22,11 +23,11 @@ import (
 // returns an exporter of them, every session with refresh counters.
 func longNamesExporter(t testing.TB) *Exporter {
 	t.Helper()
-	sc := session.Scenario{Name: "long-names", Duration: 3 * time.Minute}
+	sc := scenario.Scenario{Name: "long-names", Duration: 3 * time.Minute}
 	for i := range 1000 {
 		name := fmt.Sprintf("s%04d-", i) + strings.Repeat("n", 250)
 		ident := fmt.Sprintf("u%04d-", i) + strings.Repeat("i", 250)
-		sc.Sessions = append(sc.Sessions, session.Spec{Name: name, Identity: ident, Proactive: true})
+		sc.Sessions = append(sc.Sessions, scenario.Spec{Name: name, Identity: ident, Proactive: true})
 	}
 	loop := clock.NewSim(sc.StartTime())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
