@@ -138,10 +138,7 @@ func (k *keySet) keys(ctx context.Context, missing bool) (*jwks, error) {
 			if ctx.Err() != nil {
 				return k.set, context.Cause(ctx)
 			}
-			if k.failed != nil {
-				return k.set, k.failed
-			}
-			missing = false // the set was just fetched
+			missing = false // the set was just fetched, or failed to be
 			continue
 		case now.Before(k.retryAt):
 			if missing && k.set != nil {
@@ -165,7 +162,10 @@ func (k *keySet) keys(ctx context.Context, missing bool) (*jwks, error) {
 		k.fetching = nil
 		close(done)
 		k.url = found
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrTimeout):
+			return k.set, err // the call was abandoned: the next check tries again
+		case err != nil:
 			k.failed, k.retryAt = err, k.now().Add(fetchRetry)
 			return k.set, err
 		}
