@@ -86,14 +86,8 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
-		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others stop refreshing their keys
-			a.closers = append(a.closers, func() error {
-				err := c.Close()
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
-				}
-				return err
-			})
+		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others end a key fetch
+			a.closers = append(a.closers, func() error { return closeIssuer(c, os.Stderr, untilInterrupted) })
 		}
 		a.speed = 1
 		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}, IssueTimeout: cfg.issuerTimeout}

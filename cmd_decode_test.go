@@ -292,14 +292,14 @@ func TestDecodeChecksTheSignatureAgainstAJWKSet(t *testing.T) {
 		want  string
 	}{
 		{"its JWK Set", []string{"--jwks", srv.URL + fakeissuer.PathJWKS}, exitOK, issuer.SignatureVerified,
-			"signature  verified: key \"" + iss.KeyID() + "\" from " + srv.URL + "/jwks"},
+			"signature  verified\n"},
 		{"OIDC discovery", []string{"--issuer-url", srv.URL}, exitOK, issuer.SignatureVerified, "signature  verified"},
 		{"another issuer's keys", []string{"--jwks", otherSrv.URL + fakeissuer.PathJWKS}, exitFailure, issuer.SignatureUnknownKey,
-			"signature  unknown key: kid \"" + iss.KeyID() + "\" is not in the JWK Set"},
+			"signature  unknown key: kid \"" + iss.KeyID() + "\" is not in the key set"},
 		{"another key under its kid", []string{"--jwks", forged.URL}, exitFailure, issuer.SignatureInvalid,
 			"signature  invalid: the signature does not verify with key \"" + iss.KeyID() + "\""},
 		{"no JWK Set there", []string{"--jwks", srv.URL + "/nothing"}, exitFailure, issuer.SignatureNotChecked,
-			"signature  not checked: the JWK Set: " + srv.URL + "/nothing answered 404"},
+			"signature  not checked: key set unavailable: the JWK Set: " + srv.URL + "/nothing answered 404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, stderr := decodeRun(t, decodeAt, raw, tc.args...)
@@ -359,5 +359,21 @@ func TestDecodeSubcommandOfTheBinary(t *testing.T) {
 		if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
 			t.Errorf("tokentop decode < %.10q...: exit %d, stdout %q, stderr %q; want %d saying %q", tc.stdin, code, stdout.String(), stderr.String(), tc.code, tc.want)
 		}
+	}
+}
+
+// Issue 20, defect 13: a key of the set that decode cannot read is skipped
+// and named; the token still verifies with its own key.
+func TestDecodeSkipsKeysItCannotReadAndSaysSo(t *testing.T) {
+	iss := decodeFake(t, fakeissuer.Options{})
+	rec := httptest.NewRecorder()
+	iss.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fakeissuer.PathJWKS, nil))
+	set := bytes.Replace(rec.Body.Bytes(), []byte(`"keys":[`), []byte(`"keys":[{"kty":"XYZ","kid":"future"},`), 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(set) }))
+	defer srv.Close()
+	code, out, stderr := decodeRun(t, decodeAt, mintAt(t, iss, time.Hour), "--jwks", srv.URL)
+	want := `signature  verified: skipped 1 key of the set: key "future": kty "XYZ" is not a key type tokentop reads`
+	if code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("exit %d (stderr %q), want 0; output lacks %q:\n%s", code, stderr, want, out)
 	}
 }

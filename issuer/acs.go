@@ -470,11 +470,18 @@ func (a *ACS) Revoke(ctx context.Context, identity string) error {
 	return nil
 }
 
-// Close stops the signing keys' refresh and deletes the Communication
-// users the adapter created (unless KeepUsers), after the creations in
-// flight end; later calls fail with ErrClosed. It takes at most 30 seconds, and names the users it could not
-// delete. A user already gone counts as deleted.
-func (a *ACS) Close() error {
+// Close deletes the Communication users the adapter created (unless
+// KeepUsers), after the creations in flight end, and ends a fetch of its
+// signing keys; later calls fail with ErrClosed. It takes at most 30
+// seconds, and names the users it could not delete. A user already gone
+// counts as deleted.
+func (a *ACS) Close() error { return a.CloseContext(context.Background(), nil) }
+
+// CloseContext is Close, cut short when ctx ends (a second Ctrl-C): the
+// deletions in flight are abandoned and the error names every user left.
+// deleting, if not nil, is told how many users are to be deleted before
+// the first is, so that a caller can say why it waits.
+func (a *ACS) CloseContext(ctx context.Context, deleting func(users int)) error {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
@@ -499,8 +506,11 @@ func (a *ACS) Close() error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if deleting != nil {
+		deleting(len(ids))
+	}
 
-	ctx, cancel := context.WithTimeoutCause(context.Background(), acsCloseTimeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, acsCloseTimeout, ErrTimeout)
 	defer cancel()
 	errs := make([]error, len(ids))
 	next := make(chan int)
@@ -530,6 +540,9 @@ func (a *ACS) Close() error {
 	}
 	if len(failed) == 0 {
 		return nil
+	}
+	if cause := context.Cause(ctx); ctx.Err() != nil && !errors.Is(cause, ErrTimeout) {
+		first = fmt.Errorf("stopped waiting: %w", cause) // the caller's choice, not the service's failure
 	}
 	list := strings.Join(failed[:min(len(failed), 5)], ", ")
 	if len(failed) > 5 {

@@ -83,10 +83,12 @@
 // CallInfo.Signature. The keys come from jwks=URL (a JWK Set) or
 // issuer_url=URL (an OpenID Connect issuer whose discovery document names
 // its JWK Set); without them a token is not checked ([WhyNoKeys]). They are
-// fetched with the adapter's HTTP client when it is built, every hour, and
-// for a kid the set lacks at most once per 5 minutes. Neither a failed fetch
+// fetched with the adapter's HTTP client when it is built, and again within
+// a call once an hour old or, at most once per 5 minutes, for a kid the set
+// lacks. Keys it cannot read are skipped and named. Neither a failed fetch
 // nor a bad signature fails the call: the verdict says what went wrong.
-// Close the adapter (io.Closer) to stop the refresh.
+// [CheckSignature] is the same check, once. Close the adapter (io.Closer)
+// to end a fetch in flight.
 //
 // # Shared behaviour
 //
