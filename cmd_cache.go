@@ -88,10 +88,10 @@ func openCacheFile(ctx context.Context, path string, getenv func(string) string,
 		return nil, usageError{fmt.Errorf("--cache-file: %w: check %s, or remove the file with `tokentop cache clear --cache-file %s`", err, cacheKeyEnv, path)}
 	}
 	if err != nil && ctx.Err() != nil { // interrupted while waiting for the lock: not a usage error
-		return nil, fmt.Errorf("--cache-file %s: %w", path, err)
+		return nil, fmt.Errorf("--cache-file: %w", err)
 	}
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--cache-file %s: %w", path, err)}
+		return nil, usageError{fmt.Errorf("--cache-file: %w", err)}
 	}
 	return f, nil
 }

@@ -113,11 +113,6 @@ func openFile(path string, secret []byte, warn func(string), o options) (*File, 
 			return nil, fmt.Errorf("cache file salt: %w", err)
 		}
 	}
-	key, err := deriveKey(secret, f.own)
-	if err != nil {
-		return nil, err
-	}
-	f.ownKey, f.derived = key, 1
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cache file directory: %w", err)
@@ -125,11 +120,21 @@ func openFile(path string, secret []byte, warn func(string), o options) (*File, 
 	if w := sharedDirWarning(dir); w != "" {
 		warn(w)
 	}
+	if fi, err := os.Lstat(path); err == nil { // refused before the slow key derivation; read checks again
+		if err := vet("token cache", path, fi); err != nil {
+			return nil, err
+		}
+	}
 	lock, err := openLock(o.ctx, path, warn)
 	if err != nil {
 		return nil, err
 	}
-	f.lock = lock
+	key, err := deriveKey(secret, f.own)
+	if err != nil {
+		lock.close()
+		return nil, err
+	}
+	f.ownKey, f.derived, f.lock = key, 1, lock
 	err = f.locked(func() error {
 		snap, err := f.read()
 		if err != nil {
