@@ -49,15 +49,16 @@ func (a *app) close() {
 	}
 }
 
-// newApp checks the configuration and builds the issuer, the clock and the scenario.
-func newApp(cfg config, getenv func(string) string) (*app, error) {
+// newApp checks the configuration and builds the issuer, the clock and the
+// scenario. ctx ends waits for the token cache's lock, at start and during the run.
+func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, error) {
 	a := &app{cfg: cfg, getenv: getenv}
 	sc, err := loadScenario(cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.scenario = sc
-	store, cacheDesc, err := openCacheFor(cfg, sc, getenv, os.Stderr)
+	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, os.Stderr)
 	if err != nil {
 		return nil, err
 	}

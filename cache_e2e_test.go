@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,9 @@ import (
 	"testing"
 	"time"
 )
+
+// testCacheKey is a TOKENTOP_CACHE_KEY that passes the entropy check.
+const testCacheKey = "tokentop-e2e-Vq7Rm2Kx9Lp4Wz8Hd3Nc6Tb1"
 
 // cacheScenario writes a scenario of two persisted sessions, one whose token
 // lives a day and one whose token lives an hour, starting at start.
@@ -32,7 +34,7 @@ func cacheScenario(t *testing.T, name string, start time.Time) string {
 // and asks the issuer once for the one whose token expired meanwhile (the
 // second run's sim time starts two hours after the first's).
 func TestCacheFileSecondRunResumesValidTokens(t *testing.T) {
-	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+	t.Setenv(cacheKeyEnv, testCacheKey)
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	now := time.Now().UTC().Truncate(time.Second)
 	calls := func(args ...string) map[string]int {
@@ -77,7 +79,7 @@ func TestPersistWithoutSecretStoreIsRefused(t *testing.T) {
 // Issue 16: `tokentop cache clear --cache-file` empties the file, so a run
 // after it asks the issuer again.
 func TestCacheClearEmptiesTheFile(t *testing.T) {
-	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+	t.Setenv(cacheKeyEnv, testCacheKey)
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	sc := cacheScenario(t, "c", time.Now().UTC().Truncate(time.Second))
 	runHeadless(t, "--headless", "--json", "--cache-file", cache, "--scenario", sc)
@@ -97,7 +99,7 @@ func TestCacheClearEmptiesTheFile(t *testing.T) {
 // run's sim clock (2026-01-01, not the wall clock), so the persisted
 // sessions come back from it with no gap, as with the in-memory cache.
 func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testing.T) {
-	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+	t.Setenv(cacheKeyEnv, testCacheKey)
 	s := runHeadless(t, "--headless", "--json", "--scenario", "restart", "--cache-file", filepath.Join(t.TempDir(), "tokens.cache"))
 	for _, ss := range s.Sessions {
 		persisted := strings.HasPrefix(ss.Name, "kept")
@@ -107,39 +109,112 @@ func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testin
 	}
 }
 
-// Issue 16: a flipped byte in the cache file makes the next start warn,
-// naming the file, and fall back to the issuer; the run goes on.
-func TestAFlippedByteInTheCacheFileWarnsAndFallsBackToTheIssuer(t *testing.T) {
-	t.Setenv(cacheKeyEnv, strings.Repeat("k", 40))
+// Issue 20, defect 6 (was issue 16's warn-and-rewrite): a cache file that
+// fails authentication (a flipped byte, or another key) ends a run given it
+// with --cache-file: exit 2, one line naming the file and the key's variable,
+// and the file left as it was, so the right key still finds its tokens.
+func TestACacheFileFailingAuthenticationIsRefusedAndKept(t *testing.T) {
+	t.Setenv(cacheKeyEnv, testCacheKey)
+	scenario := cacheScenario(t, "auth", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, tc := range []struct {
+		name   string
+		damage func(cache string, data []byte) ([]byte, string)
+	}{
+		{"a flipped byte", func(_ string, data []byte) ([]byte, string) {
+			data[len(data)/2] ^= 0x01
+			return data, testCacheKey
+		}},
+		{"another key", func(_ string, data []byte) ([]byte, string) {
+			return data, "Zq8v3Lw1Nx5Rb7Tc9Hd2Kf4Mg6Pj0QsAeYu" // a typo of the key, in effect
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "tokens.cache")
+			args := []string{"--headless", "--json", "--cache-file", cache, "--scenario", scenario}
+			runHeadless(t, args...)
+			data, err := os.ReadFile(cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, key := tc.damage(cache, data)
+			if err := os.WriteFile(cache, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(binary, args...)
+			cmd.Env = append(os.Environ(), cacheKeyEnv+"="+key)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != exitUsage || strings.Count(stderr.String(), "\n") != 1 ||
+				!strings.Contains(stderr.String(), cache) || !strings.Contains(stderr.String(), cacheKeyEnv) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line naming %s and %s", code, stderr.String(), cache, cacheKeyEnv)
+			}
+			if after, _ := os.ReadFile(cache); !bytes.Equal(after, data) {
+				t.Error("the run rewrote the cache file it could not read")
+			}
+		})
+	}
+}
+
+// Issue 20, defect 6: after a run with a wrong key, the right key still finds
+// every saved token: the session whose token is valid makes no issuer call.
+func TestAWrongCacheKeyLosesNoToken(t *testing.T) {
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
-	scenario := cacheScenario(t, "flip", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	args := []string{"--headless", "--json", "--cache-file", cache, "--scenario", scenario}
+	args := []string{"--headless", "--json", "--cache-file", cache, "--scenario",
+		cacheScenario(t, "wrong", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
+	t.Setenv(cacheKeyEnv, testCacheKey)
 	runHeadless(t, args...)
-	data, err := os.ReadFile(cache)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0x01
-	if err := os.WriteFile(cache, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(binary, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("second run: %v; stderr %s", err, stderr.String())
+	cmd.Env = append(os.Environ(), cacheKeyEnv+"=Zq8v3Lw1Nx5Rb7Tc9Hd2Kf4Mg6Pj0QsAeYu")
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != exitUsage {
+		t.Fatalf("run with the wrong key: %v, %s; want exit 2", err, out)
 	}
-	if !strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), cache) {
-		t.Errorf("stderr %q: want a warning naming %s", stderr.String(), cache)
+	for _, ss := range runHeadless(t, args...).Sessions {
+		if ss.Name == "day" && ss.IssuerCalls != 0 {
+			t.Errorf("after a wrong key, session day made %d issuer calls, want 0 (its token was kept)", ss.IssuerCalls)
+		}
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var sum summary
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+}
+
+// Issue 20, defect 6: `tokentop cache clear --cache-file` removes a cache file
+// without its key, and refuses a file that is not a cache file, keeping it.
+func TestCacheClearNeedsNoKeyAndRemovesOnlyACacheFile(t *testing.T) {
+	t.Setenv(cacheKeyEnv, testCacheKey)
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "tokens.cache")
+	runHeadless(t, "--headless", "--json", "--cache-file", cache, "--scenario", cacheScenario(t, "clr", time.Now().UTC()))
+	clear := func(path string) (int, string) {
+		cmd := exec.Command(binary, "cache", "clear", "--cache-file", path)
+		cmd.Env = append(os.Environ(), cacheKeyEnv+"=") // no key
+		out, _ := cmd.CombinedOutput()
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	if code, out := clear(cache); code != exitOK || !strings.Contains(out, "cleared the token cache") {
+		t.Errorf("cache clear without the key: exit %d, %s", code, out)
+	}
+	if _, err := os.Stat(cache); !os.IsNotExist(err) {
+		t.Errorf("the cache file is still there: %v", err)
+	}
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte("mine"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, ss := range sum.Sessions {
-		if ss.Name == "day" && ss.IssuerCalls != 1 {
-			t.Errorf("after the damaged cache, session day made %d issuer calls, want 1 (the cache is ignored)", ss.IssuerCalls)
-		}
+	if code, out := clear(other); code == exitOK || !strings.Contains(out, other) || !strings.Contains(out, "not a tokentop token cache") {
+		t.Errorf("cache clear of another file: exit %d, %s; want a refusal naming it", code, out)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != "mine" {
+		t.Errorf("the other file: %q, %v; want it kept", b, err)
+	}
+}
+
+// Issue 20, defect 11: a key easy to guess is refused before anything runs,
+// saying what makes a good one and never echoing it.
+func TestAWeakCacheKeyIsRefused(t *testing.T) {
+	weak := strings.Repeat("k", 40)
+	cmd := exec.Command(binary, "--headless", "--cache-file", filepath.Join(t.TempDir(), "c"), "--session", "name=a,persist=true")
+	cmd.Env = append(os.Environ(), cacheKeyEnv+"="+weak)
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "openssl rand -base64 32") || strings.Contains(string(out), weak) {
+		t.Errorf("exit %d, %s; want exit 2 saying how to make a key, without the key", cmd.ProcessState.ExitCode(), out)
 	}
 }

@@ -128,7 +128,7 @@ func TestClockFlagRefusesWhatCannotWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
+	if _, err := newApp(context.Background(), cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
 		t.Errorf("--clock with a real issuer: err %v; want a refusal naming the real clock", err)
 	}
 }
@@ -341,7 +341,7 @@ func TestIssuerTimeoutFlagSetsTheLimitAndTheAdviceNamesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(cfg, envOf())
+	a, err := newApp(context.Background(), cfg, envOf())
 	if err != nil {
 		t.Fatal(err)
 	}

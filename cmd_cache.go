@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ const cacheKeyEnv = "TOKENTOP_CACHE_KEY"
 
 // cacheHowTo says how to get a token cache on a machine without an OS
 // secret store.
-const cacheHowTo = "give --cache-file PATH and set " + cacheKeyEnv + " to a secret of at least 32 characters"
+const cacheHowTo = "give --cache-file PATH and set " + cacheKeyEnv + " to a random secret of at least 32 characters (`openssl rand -base64 32`)"
 
 // storeCache adapts a tokencache.Store to the sessions' token cache.
 type storeCache struct{ store tokencache.Store }
@@ -41,22 +42,29 @@ func (c storeCache) Clear() error { return c.store.Clear() }
 // either, a scenario that restarts tokentop inside the run (the restart
 // action) falls back to a cache in memory, which lasts as long as the
 // process; any other persisted session is refused, saying what to do.
-// describe is what the header shows.
-func openCacheFor(cfg config, sc scenario.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
+// describe is what the header shows. A --cache-file that does not decrypt
+// with the key ends the run (exit 2); the OS keyring's cache file that does
+// not is left as it is and the run keeps its tokens in memory, saying so.
+// ctx ends waits for the cache's lock.
+func openCacheFor(ctx context.Context, cfg config, sc scenario.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
 	persists := slices.ContainsFunc(sc.Sessions, func(s scenario.Spec) bool { return s.Persist })
 	if !persists {
 		return nil, "", nil
 	}
 	if cfg.cacheFile != "" {
-		s, err := openCacheFile(cfg.cacheFile, getenv, warn)
+		s, err := openCacheFile(ctx, cfg.cacheFile, getenv, warn)
 		if err != nil {
 			return nil, "", err
 		}
 		return s, s.Describe(), nil
 	}
-	k, err := tokencache.OpenKeyring()
+	k, err := tokencache.OpenKeyring(ctx)
 	if err == nil {
 		return k, k.Describe(), nil
+	}
+	if unreadable := (*tokencache.UnreadableError)(nil); errors.As(err, &unreadable) {
+		fmt.Fprintf(warn, "tokentop: warning: the OS keyring's %v; this run keeps tokens in memory only (`tokentop cache clear` removes the file)\n", err)
+		return nil, "in memory (this run only)", nil
 	}
 	restarts := slices.ContainsFunc(sc.Timeline, func(s scenario.Step) bool { return s.Action == scenario.ActionRestart })
 	if errors.Is(err, tokencache.ErrNoSecretStore) && restarts {
@@ -69,29 +77,42 @@ func openCacheFor(cfg config, sc scenario.Scenario, getenv func(string) string, 
 }
 
 // openCacheFile opens the encrypted cache file at path with the secret from
-// TOKENTOP_CACHE_KEY; a damaged file's warning goes to warn.
-func openCacheFile(path string, getenv func(string) string, warn io.Writer) (*tokencache.File, error) {
+// TOKENTOP_CACHE_KEY; warnings (a shared directory, a wait for the lock, a
+// file turned unreadable mid-run) go to warn.
+func openCacheFile(ctx context.Context, path string, getenv func(string) string, warn io.Writer) (*tokencache.File, error) {
 	secret := getenv(cacheKeyEnv)
 	if secret == "" {
 		return nil, usagef("--cache-file %s needs the cache's secret in %s (at least 32 characters)", path, cacheKeyEnv)
 	}
-	f, err := tokencache.OpenFile(path, secret, func(msg string) { fmt.Fprintf(warn, "tokentop: warning: %s\n", msg) })
+	f, err := tokencache.OpenFile(ctx, path, secret, warnTo(warn))
+	if unreadable := (*tokencache.UnreadableError)(nil); errors.As(err, &unreadable) {
+		return nil, usageError{fmt.Errorf("--cache-file: %w: check %s, or remove the file with `tokentop cache clear --cache-file %s`", err, cacheKeyEnv, path)}
+	}
+	if err != nil && ctx.Err() != nil { // interrupted while waiting for the lock: not a usage error
+		return nil, fmt.Errorf("--cache-file: %w", err)
+	}
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--cache-file %s: %w", path, err)}
+		return nil, usageError{fmt.Errorf("--cache-file: %w", err)}
 	}
 	return f, nil
 }
 
-// runCache is `tokentop cache clear [--cache-file PATH]`: it empties the
-// token cache (the file, else the OS keyring's) and returns the exit status.
-func runCache(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// warnTo writes the token cache's warnings to w, one line each.
+func warnTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintf(w, "tokentop: warning: %s\n", msg) }
+}
+
+// runCache is `tokentop cache clear [--cache-file PATH]`: it removes the
+// token cache's file (the given one, else the OS keyring's) without needing
+// its key, and returns the exit status. ctx ends a wait for the file's lock.
+func runCache(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("tokentop cache", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("cache-file", "", "the encrypted token cache file (secret in "+cacheKeyEnv+"); default: the OS keyring's cache")
+	path := fs.String("cache-file", "", "the encrypted token cache file (its secret is not needed); default: the OS keyring's cache")
 	help := fs.BoolP("help", "h", false, "show this help")
 	usage := func(w io.Writer) {
 		fmt.Fprintln(w, "Usage: tokentop cache clear [--cache-file PATH]")
-		fmt.Fprintln(w, "Removes every token from the token cache of persisted sessions (persist=true).")
+		fmt.Fprintln(w, "Removes the token cache of persisted sessions (persist=true), without needing its key; it removes only a tokentop cache file.")
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
@@ -109,30 +130,22 @@ func runCache(args []string, getenv func(string) string, stdout, stderr io.Write
 	if *path == "" {
 		*path = getenv(envName("cache-file"))
 	}
-	var store tokencache.Store
-	if *path != "" {
-		f, err := openCacheFile(*path, getenv, stderr)
+	describe := "encrypted file " + *path
+	if *path == "" {
+		p, err := tokencache.KeyringPath()
 		if err != nil {
 			return fail(stderr, err)
 		}
-		store = f
-	} else {
-		k, err := tokencache.OpenKeyring()
-		if errors.Is(err, tokencache.ErrNoSecretStore) {
-			return fail(stderr, usagef("tokentop cache clear: no OS secret store is reachable here; for a cache file, %s", cacheHowTo))
-		}
-		if err != nil {
-			return fail(stderr, fmt.Errorf("opening the OS keyring token cache: %w", err))
-		}
-		store = k
+		*path, describe = p, "OS keyring ("+p+")"
 	}
-	err := store.Clear()
-	if cerr := store.Close(); err == nil {
-		err = cerr
+	removed, err := tokencache.RemoveFile(ctx, *path, warnTo(stderr))
+	switch {
+	case err != nil:
+		return fail(stderr, fmt.Errorf("clearing the token cache: %w", err))
+	case removed:
+		fmt.Fprintf(stdout, "cleared the token cache: %s\n", describe)
+	default:
+		fmt.Fprintf(stdout, "the token cache is already clear: %s does not exist\n", *path)
 	}
-	if err != nil {
-		return fail(stderr, fmt.Errorf("clearing the token cache (%s): %w", store.Describe(), err))
-	}
-	fmt.Fprintf(stdout, "cleared the token cache: %s\n", store.Describe())
 	return exitOK
 }

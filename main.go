@@ -44,7 +44,10 @@ func main() {
 		os.Exit(runDecode(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	if len(os.Args) > 1 && os.Args[1] == "cache" {
-		os.Exit(runCache(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := runCache(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -67,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine(version, info, ok))
 		return exitOK
 	}
-	app, err := newApp(cfg, getenv)
+	app, err := newApp(ctx, cfg, getenv)
 	if err != nil {
 		return fail(stderr, err)
 	}
