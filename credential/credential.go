@@ -64,7 +64,7 @@ type Credential struct {
 
 	clock     clock.Clock
 	policy    Policy
-	async     AsyncRefresher // the refresher; a Refresher is adapted (goAsync)
+	async     AsyncRefresher // the refresher; a Refresher is adapted (GoRefresher)
 	proactive bool
 	static    bool
 	onEvent   func(Event)
@@ -180,7 +180,7 @@ func build(opts Options, jitter func() float64) (*Credential, error) {
 		flights:   map[*flight]struct{}{},
 	}
 	if opts.Refresher != nil {
-		c.async = goAsync(opts.Refresher)
+		c.async = GoRefresher(opts.Refresher, nil)
 	}
 	if c.clock == nil {
 		c.clock = clock.Real{}

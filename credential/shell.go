@@ -169,12 +169,23 @@ func (c *Credential) complete(f *flight, tok AccessToken, err error) {
 	c.unlockAndApply(now)
 }
 
-// goAsync adapts a blocking Refresher to an AsyncRefresher: each call runs in
-// a goroutine of its own, which ends when the refresher returns (promptly
-// once ctx is done, as a Refresher must).
-func goAsync(r Refresher) AsyncRefresher {
+// GoRefresher adapts a blocking Refresher to an AsyncRefresher: each call
+// runs in a goroutine of its own, which ends when r returns (promptly once
+// ctx is done, as a Refresher must), and a panic in r becomes the call's
+// error. post, if set, hands the result over to where the credential should
+// settle it: an event loop's Post (clock.Loop), so that nothing but the loop
+// touches the credential's timers. With post nil the result is settled on
+// that goroutine (New does this for Options.Refresher).
+func GoRefresher(r Refresher, post func(func())) AsyncRefresher {
 	return func(ctx context.Context, done func(AccessToken, error)) {
-		go func() { done(callRecovering(ctx, r)) }()
+		go func() {
+			tok, err := callRecovering(ctx, r)
+			if post == nil {
+				done(tok, err)
+				return
+			}
+			post(func() { done(tok, err) })
+		}()
 	}
 }
 

@@ -18,19 +18,6 @@ func (s *SleepyWall) AfterFunc(d time.Duration, f func()) Timer { return time.Af
 func (s *SleepyWall) Wall() time.Time                           { return time.Now().Add(time.Duration(s.ahead.Load())).Round(0) }
 func (s *SleepyWall) Sleep(d time.Duration)                     { s.ahead.Add(int64(d)) }
 
-// runPacedLoop runs l in a goroutine until the returned stop is called.
-func runPacedLoop(t *testing.T, l *Loop) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx) }()
-	return func() {
-		cancel()
-		if err := <-done; err != context.Canceled {
-			t.Errorf("Run = %v, want context.Canceled", err)
-		}
-	}
-}
-
 // After the machine sleeps through a timer, a 1x loop over the wall clock
 // jumps with it within WallCheck: the timers it passed run once each, at
 // the time jumped to (not replayed at their own deadlines), in order, and
@@ -52,8 +39,12 @@ func TestPacedLoopFollowsAWallClockJumpAndRunsThePassedTimersOnceAtTheNewTime(t 
 		l.AfterFunc(10*time.Minute, tick)
 		l.AfterFunc(time.Hour, at("expiry"))
 		l.AfterFunc(5*time.Hour, at("later"))
-		stop := runPacedLoop(t, l)
-		defer stop()
+		stop := pacedRun(t, l)
+		defer func() {
+			if err := stop(); err != context.Canceled {
+				t.Errorf("Run = %v, want context.Canceled", err)
+			}
+		}()
 
 		time.Sleep(time.Minute + WallCheck/2) // between two looks at the wall clock
 		base.Sleep(2 * time.Hour)             // the wall clock is now 2h ahead of the base
@@ -83,8 +74,12 @@ func TestPacedLoopIgnoresASteadyWallClockAndAJumpWhilePaused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		base := &SleepyWall{}
 		l := NewPacedOn(base, loopEpoch, 1)
-		stop := runPacedLoop(t, l)
-		defer stop()
+		stop := pacedRun(t, l)
+		defer func() {
+			if err := stop(); err != context.Canceled {
+				t.Errorf("Run = %v, want context.Canceled", err)
+			}
+		}()
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
 		if got := l.Since(loopEpoch); got != 10*time.Second {
