@@ -299,9 +299,8 @@ func (c *Credential) disposeLocked(now time.Time) {
 		return
 	}
 	c.disposed = true
-	c.fresh.Store(nil)
 	c.stopSchedLocked()
-	c.armLocked(&c.freshT, time.Time{})
+	c.withdrawFreshLocked()
 	waiters := 0
 	for _, f := range c.flightsInOrder() {
 		waiters += f.waiters

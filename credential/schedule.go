@@ -119,12 +119,19 @@ func (c *Credential) updateFreshLocked(now time.Time) {
 		until = c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive) - freshMargin)
 	}
 	if until.IsZero() || !now.Before(until) {
-		c.fresh.Store(nil)
-		c.armLocked(&c.freshT, time.Time{})
+		c.withdrawFreshLocked()
 		return
 	}
 	c.fresh.Store(&freshToken{tok: c.token, until: until})
 	c.armLocked(&c.freshT, until)
+}
+
+// withdrawFreshLocked takes the token off the lock-free path and stops the
+// timer that would have (it is armed while a token is published).
+func (c *Credential) withdrawFreshLocked() {
+	if c.fresh.Swap(nil) != nil {
+		c.armLocked(&c.freshT, time.Time{})
+	}
 }
 
 // freshDueLocked decides on the freshness timer firing at now (when the
