@@ -39,19 +39,30 @@ func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d
 // overflows (a year-3000 token would otherwise wrap into a negative delay).
 const MaxTimerDelay = time.Duration(1<<62 - 1)
 
-// Steady reports whether c's time cannot jump. The wall clock can: Go's
-// timers run on the monotonic clock, which stops while a laptop sleeps, so a
-// deadline cached behind a timer must be re-checked against Now. A Scaled
-// clock measures its base with Since (monotonic for Real) and a Process clock
-// counts its own steps, so neither jumps, and re-checking them would cost a
+// Steady reports whether c's time cannot jump: c says so with a Steady
+// method. The wall clock (Real) can: Go's timers run on the monotonic clock,
+// which stops while a laptop sleeps, so a deadline cached behind a timer
+// must be re-checked against Now. A Loop follows such a jump itself and runs
+// the timers it passes; Scaled measures its base with Since (monotonic for
+// Real) and Process counts its own steps; re-checking them would cost a
 // timer per credential per virtual second.
 func Steady(c Clock) bool {
-	switch c.(type) {
-	case *Scaled, *Process, *Loop:
-		return true
-	}
-	return false
+	s, ok := c.(interface{ Steady() bool })
+	return ok && s.Steady()
 }
+
+// Wall is implemented by a clock whose wall time can jump apart from the
+// time its timers run on. Real's does: its timers and Now differences run on
+// the monotonic clock, which stands still while the machine sleeps, and its
+// wall clock does not. A paced Loop over such a base follows the jumps (see
+// NewPacedOn); a test injects a wall clock of its own this way.
+type Wall interface {
+	// Wall returns the wall time, with no monotonic reading.
+	Wall() time.Time
+}
+
+// Wall returns time.Now() without its monotonic reading.
+func (Real) Wall() time.Time { return time.Now().Round(0) }
 
 // Rearmer is implemented by clocks that can arm a timer again, one that ran
 // or was stopped (or is pending: it moves), without allocating (a Loop).

@@ -23,7 +23,8 @@ import (
 //     but never passes a timer that is due and not yet run. When callbacks
 //     take longer than the warp allows, virtual time slows down: the lag is
 //     dropped, not caught up later. A paced loop can be paused, resumed, sped
-//     up and jumped ahead.
+//     up and jumped ahead. Over a base whose wall time can jump (Real: a
+//     laptop that slept), a paced loop follows the wall clock: see NewPacedOn.
 //
 // While a callback runs, Now returns that timer's deadline: all the work of
 // one callback happens at one virtual instant.
@@ -52,6 +53,12 @@ type Loop struct {
 	anchorRe time.Time
 	anchorVi int64
 	floor    int64 // an Advance's target: dropping lag never goes below it
+
+	// paced over a Wall: the last look at it, and where it jumped to.
+	wall   Wall
+	wallAt time.Time // the wall time at the last look
+	baseAt time.Time // the base's time at the last look
+	skipTo int64     // timers passed by a jump run at this time, not their own
 
 	// Achieved: measured from the first Run or RunUntil.
 	started     bool
@@ -82,6 +89,15 @@ func NewPaced(start time.Time, speed float64) *Loop { return NewPacedOn(Real{}, 
 
 // NewPacedOn is NewPaced over an arbitrary real clock (a test's, say): base
 // provides the real Now and the AfterFunc the loop waits with; nil means Real.
+//
+// If base is also a Wall (Real is), the loop looks at the wall clock at
+// least every WallCheck while it waits, and when the wall clock has jumped
+// ahead of base (a laptop woke from sleep: the monotonic clock stood still),
+// virtual time jumps speed times as far. The timers the jump passes run at
+// once, each once, at the time jumped to, as a real clock's late timers do:
+// none is replayed at its own deadline. A 1x loop over Real thus keeps the
+// wall clock's time, and a token that expired while the machine slept is
+// seen as expired as soon as it wakes.
 func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
 	if base == nil {
 		base = Real{}
@@ -92,7 +108,46 @@ func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
 	l := newLoop(base, start)
 	l.speed = speed
 	l.anchorRe = base.Now()
+	if w, ok := base.(Wall); ok {
+		l.wall, l.wallAt, l.baseAt = w, w.Wall(), l.anchorRe
+	}
 	return l
+}
+
+// WallCheck is how often a paced loop over a Wall looks at the wall clock
+// while it waits: how late after a machine wakes it sees the jump.
+const WallCheck = time.Second
+
+// wallJumpMin is the smallest gap between the wall clock and the base that
+// counts as a jump, far above the drift of one WallCheck (NTP slews at most
+// 0.5 ms a second).
+const wallJumpMin = 50 * time.Millisecond
+
+// Steady reports true: a Loop's time moves only as the loop moves it, and a
+// paced loop follows a wall-clock jump itself, running the timers it passes,
+// so its users need not re-check deadlines against Now.
+func (l *Loop) Steady() bool { return true }
+
+// followWallLocked looks at the wall clock (a paced loop over a Wall) and
+// makes virtual time jump if the wall clock jumped ahead of the base.
+func (l *Loop) followWallLocked(realNow time.Time) {
+	if l.wall == nil {
+		return
+	}
+	w := l.wall.Wall()
+	jump := w.Sub(l.wallAt) - realNow.Sub(l.baseAt)
+	l.wallAt, l.baseAt = w, realNow
+	if jump < wallJumpMin || l.paused {
+		return
+	}
+	from := l.rawLocked(realNow)
+	to := addSat(from, scale(jump, l.speed))
+	l.anchorVi, l.anchorRe = to, realNow
+	l.floor = max(l.floor, to)
+	l.skipTo = min(to, l.stopAt)
+	if l.started {
+		l.advanced += to - from // a jump is not pace (Achieved)
+	}
 }
 
 func newLoop(base Clock, start time.Time) *Loop {
@@ -377,6 +432,9 @@ func (l *Loop) runSim(ctx context.Context, end int64, bounded bool) error {
 func (l *Loop) fireLocked(ctx context.Context, n int) error {
 	t, at := l.timers.pop()
 	l.now = at
+	if !l.sim {
+		l.now = max(at, l.skipTo)
+	}
 	f := t.f
 	t.f = nil
 	l.mu.Unlock()
@@ -392,6 +450,7 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		l.mu.Lock()
 		l.running = false
 		realNow := l.base.Now()
+		l.followWallLocked(realNow)
 		raw := l.rawLocked(realNow)
 		next, pending := l.timers.head()
 		if pending && next <= min(end, raw) {
@@ -417,7 +476,11 @@ func (l *Loop) runPaced(ctx context.Context, end int64) error {
 		}
 		var rt Timer
 		if !l.paused {
-			rt = l.base.AfterFunc(ceilRealDelay(time.Duration(next-raw), l.speed), l.signal)
+			d := ceilRealDelay(time.Duration(next-raw), l.speed)
+			if l.wall != nil {
+				d = min(d, WallCheck)
+			}
+			rt = l.base.AfterFunc(d, l.signal)
 		}
 		l.waiting, l.waitAt = true, next
 		l.mu.Unlock()
@@ -450,7 +513,7 @@ func (l *Loop) nowLocked(realNow time.Time) int64 {
 	}
 	v := min(l.rawLocked(realNow), l.stopAt)
 	if at, ok := l.timers.head(); ok {
-		v = min(v, at)
+		v = min(v, max(at, l.skipTo))
 	}
 	return v
 }

@@ -175,3 +175,6 @@ func (h *processTimers) Pop() any {
 	*h = old[:len(old)-1]
 	return t
 }
+
+// Steady reports true: a Process clock counts its own steps.
+func (c *Process) Steady() bool { return true }

@@ -223,3 +223,7 @@ func realDelay(virtual time.Duration, speed float64) time.Duration {
 	}
 	return time.Duration(r) + 1
 }
+
+// Steady reports true: a Scaled clock measures its base with Since, which is
+// monotonic for Real, so its time does not jump.
+func (s *Scaled) Steady() bool { return true }
