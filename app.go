@@ -40,9 +40,11 @@ type app struct {
 	cache    string                 // the token cache in use, for the header; "" when no session persists
 }
 
-// close releases what newApp started.
+// close releases what newApp started, the last started first: the issuer
+// closes (and names the identities it deleted) before the token cache
+// writes its last changes.
 func (a *app) close() {
-	for _, c := range a.closers {
+	for _, c := range slices.Backward(a.closers) {
 		c()
 	}
 }
@@ -61,9 +63,11 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	}
 	a.cache = cacheDesc
 	var cache session.TokenCache // nil: the sessions' in-memory cache
+	var stored *storeCache
 	if store != nil {
-		cache = storeCache{store}
-		a.closers = append(a.closers, store.Close)
+		stored = newStoreCache(store)
+		cache = stored
+		a.closers = append(a.closers, func() error { return stored.close(os.Stderr) })
 	}
 	defer func() { // every return below sets the manager's options
 		a.manager.Cache = cache
@@ -89,6 +93,9 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 				err := c.Close()
 				if err != nil {
 					fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
+				}
+				if stored != nil {
+					stored.evictDeleted(iss)
 				}
 				return err
 			})
@@ -119,8 +126,8 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
-	if c, ok := store.(interface{ SetClock(func() time.Time) }); ok {
-		c.SetClock(clk.Now) // cached tokens expire in the run's virtual time
+	if stored != nil {
+		stored.w.SetClock(clk.Now) // cached tokens expire in the run's virtual time
 	}
 	// The fake is also the manager's resource check and fault injector.
 	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency, IssueTimeout: cfg.issuerTimeout}
