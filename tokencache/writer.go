@@ -13,6 +13,11 @@ import (
 // be written: an interrupted run does not hang on a slow or locked file.
 const DefaultFlushTimeout = 2 * time.Second
 
+// writeInterval is the least time between two writes: tokens saved
+// meanwhile wait and are written together, so a run saving thousands of
+// tokens a second rewrites the file twice a second, not back to back.
+const writeInterval = 500 * time.Millisecond
+
 // ErrFlushTimeout is wrapped by Writer.Close's error when the last changes
 // were not written in time.
 var ErrFlushTimeout = errors.New("the token cache was not written in time")
@@ -25,8 +30,9 @@ type Batcher interface {
 
 // Writer takes a store's writes off the caller's goroutine: Save, Evict and
 // Clear queue the change and return at once, and one goroutine applies what
-// is queued in one write (Batcher.Apply), so a run that saves a thousand
-// tokens rewrites the file a few times rather than a thousand. The queue
+// is queued in one write (Batcher.Apply), at most one write per
+// writeInterval, so a run that saves a thousand tokens rewrites the file a
+// few times rather than a thousand. The queue
 // coalesces by key (the newest token wins) and holds at most maxEntries
 // tokens. Load sees what is queued. Close writes what is left, waiting at
 // most the flush timeout. It is safe for concurrent use.
@@ -300,5 +306,18 @@ func (w *Writer) run() {
 		if stopping && !rest { // else go round again: stop stays closed
 			return
 		}
+		if !b.empty() && !stopping {
+			w.pause()
+		}
+	}
+}
+
+// pause waits writeInterval after a write, or until Close.
+func (w *Writer) pause() {
+	t := time.NewTimer(writeInterval)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.stop:
 	}
 }
