@@ -156,3 +156,29 @@ func TestWriterReportsAFailedWriteOnce(t *testing.T) {
 		}
 	})
 }
+
+// Clear through the writer drops queued and written tokens and returns once
+// the store is cleared.
+func TestWriterClearDropsQueuedAndWrittenTokens(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := openTest(t, filepath.Join(t.TempDir(), "tokens.cache"), &fakeNow{epoch}, nil)
+		e := Entry{Token: "t", ExpiresOn: epoch.Add(time.Hour)}
+		written, queued := Key{Issuer: "i", Identity: "alice"}, Key{Issuer: "i", Identity: "bob"}
+		mustSave(t, f, written, e)
+		w := NewWriter(f, 0)
+		defer w.Close()
+		w.SetClock((&fakeNow{epoch}).now)
+		mustSave(t, w, queued, e)
+		if err := w.Clear(); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []Key{written, queued} {
+			if _, ok := mustLoad(t, w, k); ok {
+				t.Errorf("%v survived Clear", k)
+			}
+			if _, ok := mustLoad(t, f, k); ok {
+				t.Errorf("the file still holds %v after Clear", k)
+			}
+		}
+	})
+}
