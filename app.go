@@ -42,9 +42,11 @@ type app struct {
 	report   *reportFile            // --report's file, opened before the run; nil without it
 }
 
-// close releases what newApp started.
+// close releases what newApp started, the last started first: the issuer
+// closes (and names the identities it deleted) before the token cache
+// writes its last changes.
 func (a *app) close() {
-	for _, c := range a.closers {
+	for _, c := range slices.Backward(a.closers) {
 		c()
 	}
 }
@@ -64,9 +66,11 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 	}
 	a.cache = cacheDesc
 	var cache session.TokenCache // nil: the sessions' in-memory cache
+	var stored *storeCache
 	if store != nil {
-		cache = storeCache{store}
-		a.closers = append(a.closers, store.Close)
+		stored = newStoreCache(store)
+		cache = stored
+		a.closers = append(a.closers, func() error { return stored.close(os.Stderr) })
 	}
 	defer func() { // every return below sets the manager's options
 		a.manager.Cache = cache
@@ -88,7 +92,13 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
 		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others end a key fetch
-			a.closers = append(a.closers, func() error { return closeIssuer(c, os.Stderr, untilInterrupted) })
+			a.closers = append(a.closers, func() error {
+				err := closeIssuer(c, os.Stderr, untilInterrupted)
+				if stored != nil {
+					stored.evictDeleted(iss)
+				}
+				return err
+			})
 		}
 		a.speed = 1
 		a.manager = session.Options{Issuer: iss, Clock: clock.Real{}, IssueTimeout: cfg.issuerTimeout}
@@ -116,8 +126,8 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
-	if c, ok := store.(interface{ SetClock(func() time.Time) }); ok {
-		c.SetClock(clk.Now) // cached tokens expire in the run's virtual time
+	if stored != nil {
+		stored.w.SetClock(clk.Now) // cached tokens expire in the run's virtual time
 	}
 	// The fake is also the manager's resource check and fault injector.
 	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency, IssueTimeout: cfg.issuerTimeout}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tokentop/fakeissuer"
 )
 
 // testCacheKey is a TOKENTOP_CACHE_KEY that passes the entropy check.
@@ -29,11 +32,13 @@ func cacheScenario(t *testing.T, name string, start time.Time) string {
 	return path
 }
 
-// Issue 16: two processes in sequence on one cache file. The second resumes
-// the session whose cached token is still valid without calling the issuer,
-// and asks the issuer once for the one whose token expired meanwhile (the
-// second run's sim time starts two hours after the first's).
-func TestCacheFileSecondRunResumesValidTokens(t *testing.T) {
+// Issue 16, and issue 20 defect 2: two processes in sequence on one cache
+// file, each with its in-process fake. Each process's fake signs with a key
+// of its own and would refuse the other's tokens, so the second run asks
+// the issuer again for both sessions rather than resuming a token its fake
+// refuses. (Resuming across processes is TestCacheResumesOnlyTheSameConfiguration's,
+// against a fake both runs share; expiry is the tokencache tests'.)
+func TestCacheFileSecondRunDoesNotResumeAnotherProcesssFake(t *testing.T) {
 	t.Setenv(cacheKeyEnv, testCacheKey)
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	now := time.Now().UTC().Truncate(time.Second)
@@ -42,6 +47,9 @@ func TestCacheFileSecondRunResumesValidTokens(t *testing.T) {
 		got := map[string]int{}
 		for _, ss := range s.Sessions {
 			got[ss.Name] = ss.IssuerCalls
+			if ss.Successes == 0 || ss.TokenGap != 0 {
+				t.Errorf("session %s: %d successes, token gap %gs; want a working token throughout", ss.Name, ss.Successes, ss.TokenGap)
+			}
 		}
 		return got
 	}
@@ -50,11 +58,83 @@ func TestCacheFileSecondRunResumesValidTokens(t *testing.T) {
 		t.Fatalf("first run: issuer calls %v, want 1 each (the initial tokens)", first)
 	}
 	second := calls("--scenario", cacheScenario(t, "second", now.Add(2*time.Hour)))
-	if second["day"] != 0 {
-		t.Errorf("second run: session day made %d issuer calls, want 0 (its cached token is valid)", second["day"])
+	if second["day"] != 1 || second["hour"] != 1 {
+		t.Errorf("second run: issuer calls %v, want 1 each: the first run's fake signed the cached tokens", second)
 	}
-	if second["hour"] != 1 {
-		t.Errorf("second run: session hour made %d issuer calls, want 1 (its cached token expired)", second["hour"])
+}
+
+// persistedRun runs tokentop for a second against issuerSpec with the
+// persisted sessions given (--session values), on cache, and returns the
+// issuer calls and successes of each session.
+func persistedRun(t *testing.T, cache, issuerSpec string, sessions ...string) (calls, successes map[string]int) {
+	t.Helper()
+	args := []string{"--headless", "--json", "--duration", "1s", "--cache-file", cache, "--issuer", issuerSpec}
+	for _, s := range sessions {
+		args = append(args, "--session", s)
+	}
+	s := runHeadless(t, args...)
+	calls, successes = map[string]int{}, map[string]int{}
+	for _, ss := range s.Sessions {
+		calls[ss.Name], successes[ss.Name] = ss.IssuerCalls, ss.Successes
+	}
+	return calls, successes
+}
+
+// Issue 20, defect 1 (repro 1): one cache file, the fake's OAuth2 and app
+// server endpoints. The same configuration resumes its token in another
+// process without an issuer call; another client id and secret, another
+// scope, or an HTTP body template asking for another user makes its own
+// issuer call and gets its own answer (another client's 401, its own
+// token), never the first configuration's token.
+func TestCacheResumesOnlyTheSameConfiguration(t *testing.T) {
+	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Setenv(envFakeClientSecret, "the-fakes-client-secret-0123456789")
+	t.Setenv("CS", "the-fakes-client-secret-0123456789")
+	t.Setenv("BADCS", "a-wrong-client-secret")
+	base := startFakeIssuer(t)
+	cache := filepath.Join(t.TempDir(), "tokens.cache")
+	oauth2 := func(clientID, secretEnv, scope string) string {
+		return "oauth2:token_url=" + base + "/oauth2/token,client_id=" + clientID + ",secret_env=" + secretEnv + ",scope=" + scope
+	}
+	const a = "name=a,identity=alice,persist=true"
+
+	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 1 || ok["a"] != 1 {
+		t.Fatalf("first run: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
+	}
+	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 0 || ok["a"] != 0 {
+		t.Errorf("same configuration, next process: %d issuer calls, %d successes; want 0 and 0 (resumed)", calls["a"], ok["a"])
+	}
+	if calls, ok := persistedRun(t, cache, oauth2("someone-else", "BADCS", "api-B"), a); calls["a"] == 0 || ok["a"] != 0 {
+		t.Errorf("another client: %d issuer calls, %d successes; want its own calls, refused (401 invalid_client)", calls["a"], ok["a"])
+	}
+	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-B"), a); calls["a"] != 1 || ok["a"] != 1 {
+		t.Errorf("another scope: %d issuer calls, %d successes; want its own token", calls["a"], ok["a"])
+	}
+
+	if calls, ok := persistedRun(t, cache, base+"/getToken", a); calls["a"] != 1 || ok["a"] != 1 {
+		t.Fatalf("app server, alice: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
+	}
+	mallory := base + `/getToken#body={"username":"mallory"}`
+	if calls, ok := persistedRun(t, cache, mallory, a); calls["a"] != 1 || ok["a"] != 1 {
+		t.Errorf("a body template asking for mallory: %d issuer calls, %d successes; want its own token, not alice's", calls["a"], ok["a"])
+	}
+}
+
+// Issue 20, defect 2: acs: deletes the users it made at exit, so their
+// tokens are dead; the next run on the same cache asks the issuer again
+// and gets tokens that work, rather than resuming the deleted users'.
+func TestCacheForgetsTheTokensOfDeletedACSUsers(t *testing.T) {
+	t.Setenv(cacheKeyEnv, testCacheKey)
+	key := base64.StdEncoding.EncodeToString([]byte("tokentop e2e acs access key: 48 bytes long......"))
+	t.Setenv("TOKENTOP_ACS_ACCESS_KEY", key)
+	base := startFakeIssuer(t)
+	t.Setenv("TOKENTOP_TEST_ACS", fakeissuer.ACSConnectionString(base, key))
+	cache := filepath.Join(t.TempDir(), "tokens.cache")
+	for run := range 2 {
+		calls, ok := persistedRun(t, cache, "acs:connection_string_env=TOKENTOP_TEST_ACS", "name=a,identity=alice,persist=true")
+		if calls["a"] != 1 || ok["a"] != 1 {
+			t.Errorf("run %d: %d issuer calls, %d successes; want a fresh token each run (the user of the last run's was deleted)", run+1, calls["a"], ok["a"])
+		}
 	}
 }
 
@@ -157,22 +237,24 @@ func TestACacheFileFailingAuthenticationIsRefusedAndKept(t *testing.T) {
 }
 
 // Issue 20, defect 6: after a run with a wrong key, the right key still finds
-// every saved token: the session whose token is valid makes no issuer call.
+// every saved token: the session resumes without an issuer call. The runs
+// share a served fake, whose tokens every process may resume (an in-process
+// fake's never outlive its process: defect 2).
 func TestAWrongCacheKeyLosesNoToken(t *testing.T) {
-	cache := filepath.Join(t.TempDir(), "tokens.cache")
-	args := []string{"--headless", "--json", "--cache-file", cache, "--scenario",
-		cacheScenario(t, "wrong", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	t.Setenv(cacheKeyEnv, testCacheKey)
-	runHeadless(t, args...)
-	cmd := exec.Command(binary, args...)
+	spec := startFakeIssuer(t) + "/getToken"
+	cache := filepath.Join(t.TempDir(), "tokens.cache")
+	const a = "name=a,identity=alice,persist=true"
+	if calls, ok := persistedRun(t, cache, spec, a); calls["a"] != 1 || ok["a"] != 1 {
+		t.Fatalf("first run: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
+	}
+	cmd := exec.Command(binary, "--headless", "--json", "--duration", "1s", "--cache-file", cache, "--issuer", spec, "--session", a)
 	cmd.Env = append(os.Environ(), cacheKeyEnv+"=Zq8v3Lw1Nx5Rb7Tc9Hd2Kf4Mg6Pj0QsAeYu")
 	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != exitUsage {
 		t.Fatalf("run with the wrong key: %v, %s; want exit 2", err, out)
 	}
-	for _, ss := range runHeadless(t, args...).Sessions {
-		if ss.Name == "day" && ss.IssuerCalls != 0 {
-			t.Errorf("after a wrong key, session day made %d issuer calls, want 0 (its token was kept)", ss.IssuerCalls)
-		}
+	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 0 {
+		t.Errorf("after a wrong key, session a made %d issuer calls, want 0 (its token was kept)", calls["a"])
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"tokentop/issuer"
 	"tokentop/scenario"
 	"tokentop/session"
 	"tokentop/tokencache"
@@ -22,20 +23,68 @@ const cacheKeyEnv = "TOKENTOP_CACHE_KEY"
 // secret store.
 const cacheHowTo = "give --cache-file PATH and set " + cacheKeyEnv + " to a random secret of at least 32 characters (`openssl rand -base64 32`)"
 
-// storeCache adapts a tokencache.Store to the sessions' token cache.
-type storeCache struct{ store tokencache.Store }
+// storeCache adapts a tokencache store to the sessions' token cache. Its
+// writes go through a tokencache.Writer, off the run's event loop, batched;
+// its Digest is the store's, keyed by the cache's secret.
+type storeCache struct {
+	store  tokencache.Batcher
+	w      *tokencache.Writer
+	digest func(string) string
+}
 
-func (c storeCache) Load(k session.CacheKey) (session.CachedToken, bool, error) {
-	e, ok, err := c.store.Load(tokencache.Key(k))
+// newStoreCache starts the writer of store; close it with close.
+func newStoreCache(store tokencache.Batcher) *storeCache {
+	c := &storeCache{store: store, w: tokencache.NewWriter(store, tokencache.DefaultFlushTimeout)}
+	if d, ok := store.(session.CacheDigester); ok {
+		c.digest = d.Digest
+	}
+	return c
+}
+
+func (c *storeCache) Load(k session.CacheKey) (session.CachedToken, bool, error) {
+	e, ok, err := c.w.Load(tokencache.Key(k))
 	return session.CachedToken(e), ok, err
 }
 
-func (c storeCache) Save(k session.CacheKey, t session.CachedToken) error {
-	return c.store.Save(tokencache.Key(k), tokencache.Entry(t))
+func (c *storeCache) Save(k session.CacheKey, t session.CachedToken) error {
+	return c.w.Save(tokencache.Key(k), tokencache.Entry(t))
 }
 
+// Evict drops every token of identity at issuer.
+func (c *storeCache) Evict(issuer, identity string) error { return c.w.Evict(issuer, identity) }
+
 // Clear empties the store, for the screen's clear-cache key.
-func (c storeCache) Clear() error { return c.store.Clear() }
+func (c *storeCache) Clear() error { return c.w.Clear() }
+
+// Digest is the store's keyed digest (session.CacheDigester).
+func (c *storeCache) Digest(s string) string { return c.digest(s) }
+
+// close writes what is queued, waiting at most tokencache.DefaultFlushTimeout
+// (an interrupted run does not hang on a locked file), and closes the store.
+// What could not be written is named on warn; past the timeout the store is
+// left to the process's exit, as a write still holds it.
+func (c *storeCache) close(warn io.Writer) error {
+	err := c.w.Close()
+	if err != nil {
+		fmt.Fprintf(warn, "tokentop: warning: %v\n", err)
+	}
+	if errors.Is(err, tokencache.ErrFlushTimeout) {
+		return err
+	}
+	return errors.Join(err, c.store.Close())
+}
+
+// evictDeleted drops from the cache the tokens of the identities iss
+// deleted when it closed (acs: deletes the users it made): they are dead.
+func (c *storeCache) evictDeleted(iss issuer.Issuer) {
+	d, ok := iss.(issuer.IdentityDeleter)
+	if !ok {
+		return
+	}
+	for _, identity := range d.DeletedIdentities() {
+		c.w.Evict(iss.Name(), identity) // fails only once closed, which it is not yet
+	}
+}
 
 // openCacheFor opens the token cache a run needs: none when no session
 // persists, the --cache-file when given, else the OS secret store. Without
@@ -46,7 +95,7 @@ func (c storeCache) Clear() error { return c.store.Clear() }
 // with the key ends the run (exit 2); the OS keyring's cache file that does
 // not is left as it is and the run keeps its tokens in memory, saying so.
 // ctx ends waits for the cache's lock.
-func openCacheFor(ctx context.Context, cfg config, sc scenario.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Store, describe string, err error) {
+func openCacheFor(ctx context.Context, cfg config, sc scenario.Scenario, getenv func(string) string, warn io.Writer) (store tokencache.Batcher, describe string, err error) {
 	persists := slices.ContainsFunc(sc.Sessions, func(s scenario.Spec) bool { return s.Persist })
 	if !persists {
 		return nil, "", nil

@@ -124,9 +124,10 @@ type Issuer struct {
 }
 
 var (
-	_ issuer.Issuer        = (*Issuer)(nil)
-	_ issuer.Revoker       = (*Issuer)(nil)
-	_ issuer.DelayReporter = (*Issuer)(nil)
+	_ issuer.Issuer          = (*Issuer)(nil)
+	_ issuer.Revoker         = (*Issuer)(nil)
+	_ issuer.DelayReporter   = (*Issuer)(nil)
+	_ issuer.CacheIdentifier = (*Issuer)(nil)
 )
 
 // New returns an issuer with a fresh signing key (or the one in

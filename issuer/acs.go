@@ -127,6 +127,7 @@ type ACS struct {
 	mu       sync.Mutex
 	users    map[string]*acsUser // by identity
 	closed   bool
+	deleted  []string       // identities whose users Close deleted, sorted
 	creating sync.WaitGroup // user creations in flight; Close waits for them
 }
 
@@ -474,7 +475,8 @@ func (a *ACS) Revoke(ctx context.Context, identity string) error {
 // KeepUsers), after the creations in flight end, and ends a fetch of its
 // signing keys; later calls fail with ErrClosed. It takes at most 30
 // seconds, and names the users it could not delete. A user already gone
-// counts as deleted.
+// counts as deleted. DeletedIdentities then names the identities whose
+// users are gone.
 func (a *ACS) Close() error { return a.CloseContext(context.Background(), nil) }
 
 // CloseContext is Close, cut short when ctx ends (a second Ctrl-C): the
@@ -495,10 +497,12 @@ func (a *ACS) CloseContext(ctx context.Context, deleting func(users int)) error 
 		return nil
 	}
 	var ids []string
+	identities := map[string]string{} // by user id
 	a.mu.Lock()
-	for _, u := range a.users {
+	for identity, u := range a.users {
 		if u.id != "" {
 			ids = append(ids, u.id)
+			identities[u.id] = identity
 		}
 	}
 	a.mu.Unlock()
@@ -528,6 +532,16 @@ func (a *ACS) CloseContext(ctx context.Context, deleting func(users int)) error 
 	close(next)
 	wg.Wait()
 
+	var deleted []string
+	for n, err := range errs {
+		if err == nil {
+			deleted = append(deleted, identities[ids[n]])
+		}
+	}
+	slices.Sort(deleted)
+	a.mu.Lock()
+	a.deleted = deleted
+	a.mu.Unlock()
 	var failed []string
 	var first error
 	for n, err := range errs {
@@ -549,6 +563,14 @@ func (a *ACS) CloseContext(ctx context.Context, deleting func(users int)) error 
 		list += fmt.Sprintf(" and %d more", len(failed)-5)
 	}
 	return a.fail(fmt.Errorf("could not delete %d of the %d Communication users created (%s; delete them by hand): %w", len(failed), len(ids), list, first))
+}
+
+// DeletedIdentities returns the identities whose users Close deleted,
+// sorted: their tokens are dead. It is empty before Close.
+func (a *ACS) DeletedIdentities() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.deleted)
 }
 
 // deleteUser deletes one user; one already gone (404) counts as deleted.

@@ -107,6 +107,11 @@ func (m *Manager) signOut(identity string, targets []*Session) error {
 		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
 		s.dispose()
 	}
+	// A signed-out identity's cached tokens are revoked, or should be
+	// treated so: no later run resumes them.
+	if err := m.cache.Evict(m.opts.Issuer.Name(), identity); err != nil {
+		m.emit(KindActionFailed, "sign out "+identity+": remove its tokens from the token cache", err)
+	}
 	// The revocation's outcome goes to every signed-out session's log, so
 	// that the session shown says whether its old tokens still work; a
 	// failure is issuer-wide news too (Manager.Events).

@@ -83,6 +83,7 @@ type loadSaveOnly struct{}
 
 func (loadSaveOnly) Load(CacheKey) (CachedToken, bool, error) { return CachedToken{}, false, nil }
 func (loadSaveOnly) Save(CacheKey, CachedToken) error         { return nil }
+func (loadSaveOnly) Evict(string, string) error               { return nil }
 
 // failingClear is a TokenCache whose Clear fails.
 type failingClear struct{ loadSaveOnly }

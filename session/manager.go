@@ -25,17 +25,18 @@ var ErrUnknownSession = errors.New("no such session")
 // that Close waits for, and report their results as events. It is safe for
 // concurrent use.
 type Manager struct {
-	opts   Options
-	clock  clock.Clock
-	loop   *clock.Loop // the clock, when it is an event loop (sim or paced time)
-	teams  TeamsIssuer
-	cache  TokenCache      // Options.Cache, or an in-memory one
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	seq    atomic.Uint64
-	wg     sync.WaitGroup // goroutines the manager started (callers, actions)
-	slots  chan struct{}  // burst calls in flight, off an event loop
-	bursts burstQueue     // burst calls waiting for a slot, on an event loop
+	opts    Options
+	clock   clock.Clock
+	loop    *clock.Loop // the clock, when it is an event loop (sim or paced time)
+	teams   TeamsIssuer
+	cache   TokenCache      // Options.Cache, or an in-memory one
+	cacheID cacheIdentity   // what the cache keys name the issuer by
+	ctx     context.Context // cancelled by Close
+	cancel  context.CancelFunc
+	seq     atomic.Uint64
+	wg      sync.WaitGroup // goroutines the manager started (callers, actions)
+	slots   chan struct{}  // burst calls in flight, off an event loop
+	bursts  burstQueue     // burst calls waiting for a slot, on an event loop
 
 	mu       sync.Mutex
 	closed   bool
@@ -94,6 +95,7 @@ func NewManager(opts Options) (*Manager, error) {
 	if m.cache = opts.Cache; m.cache == nil {
 		m.cache = NewMemoryCache()
 	}
+	m.cacheID = newCacheIdentity(m.cache, opts.Issuer, m.teams)
 	m.slots = make(chan struct{}, MaxCallsInFlight)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.started = m.clock.Now()

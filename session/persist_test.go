@@ -114,7 +114,7 @@ func TestPersistedSessionSavesRefreshedToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok, err := cache.Load(CacheKey{Issuer: opts.Issuer.Name(), Identity: "bob"})
+		got, ok, err := cache.Load(s.cacheKey())
 		if err != nil || !ok || got.Token != tok.Token || !got.ExpiresOn.Equal(tok.ExpiresOn) {
 			t.Errorf("cache holds %v %v %v, want the refreshed token", ok, err, got.ExpiresOn)
 		}

@@ -426,8 +426,12 @@ func TestHelperProcess(t *testing.T) {
 			mustSave(t, f, helperMark(name, i), Entry{Token: "mark", ExpiresOn: epoch.Add(time.Hour)})
 		}
 	}
-	if len(w) != 0 {
-		t.Errorf("warnings: %q", w)
+	// A wait for the other process's lock past a second is said, and is
+	// no fault on a loaded machine; any other warning is.
+	for _, msg := range w {
+		if !strings.Contains(msg, "is locked by process") {
+			t.Errorf("warning: %q", msg)
+		}
 	}
 }
 
