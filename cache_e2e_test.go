@@ -157,21 +157,26 @@ func TestPersistWithoutSecretStoreIsRefused(t *testing.T) {
 }
 
 // Issue 16: `tokentop cache clear --cache-file` empties the file, so a run
-// after it asks the issuer again.
+// after it asks the issuer again. The runs share a served fake, so without
+// the clear the second run would resume (an in-process fake's tokens never
+// outlive their process, which would make this test pass without a clear).
 func TestCacheClearEmptiesTheFile(t *testing.T) {
 	t.Setenv(cacheKeyEnv, testCacheKey)
+	spec := startFakeIssuer(t) + "/getToken"
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
-	sc := cacheScenario(t, "c", time.Now().UTC().Truncate(time.Second))
-	runHeadless(t, "--headless", "--json", "--cache-file", cache, "--scenario", sc)
+	const a = "name=a,identity=alice,persist=true"
+	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 1 {
+		t.Fatalf("first run: %d issuer calls, want 1", calls["a"])
+	}
+	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 0 {
+		t.Fatalf("second run before the clear: %d issuer calls, want 0 (resumed)", calls["a"])
+	}
 	out, err := exec.Command(binary, "cache", "clear", "--cache-file", cache).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "cleared the token cache") {
 		t.Fatalf("cache clear: %v: %s", err, out)
 	}
-	s := runHeadless(t, "--headless", "--json", "--cache-file", cache, "--scenario", sc)
-	for _, ss := range s.Sessions {
-		if ss.IssuerCalls != 1 {
-			t.Errorf("after clear: session %s made %d issuer calls, want 1", ss.Name, ss.IssuerCalls)
-		}
+	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 1 {
+		t.Errorf("after clear: %d issuer calls, want 1", calls["a"])
 	}
 }
 
