@@ -30,6 +30,10 @@ type testIssuer struct {
 
 func (i *testIssuer) Name() string { return "test issuer" }
 
+// CacheIdentity names the test issuer's one configuration, so that a
+// persisted session resumes across managers (issuer.CacheIdentifier).
+func (i *testIssuer) CacheIdentity(func(string) string) string { return "test issuer" }
+
 func (i *testIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
 	i.mu.Lock()
 	i.calls++
