@@ -67,6 +67,8 @@ func (a *app) writeReport(rec *report.Recorder, sum session.Summary) error {
 	if err != nil {
 		return fmt.Errorf("--report %s: %w", a.cfg.report, err)
 	}
+	// On stderr, so that stdout stays the run's lines (and JSON) alone.
+	fmt.Fprintf(os.Stderr, "report written to %s\n", a.cfg.report)
 	return nil
 }
 
