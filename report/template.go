@@ -29,6 +29,7 @@ th[aria-sort=ascending]::after{content:" \25B2"}
 th[aria-sort=descending]::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 #verdict{font-size:15px;max-width:1100px}
+#policies th,#policies td{padding:3px 5px;font-size:13px}
 .wide{overflow-x:auto}
 svg .count{font-size:10px;fill:#555}
 </style>
