@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	stdhtml "html"
 	"regexp"
 	"strconv"
@@ -224,4 +225,51 @@ func tableRows(t testing.TB, page, id string) [][]string {
 		out = append(out, cells)
 	}
 	return out
+}
+
+// TestChartOverTimeShowsTheHerdAsASpike: herd's java callers, each asking
+// for itself when the token expires, stand out as two spikes of 500 calls,
+// in the minutes after each expiry.
+func TestChartOverTimeShowsTheHerdAsASpike(t *testing.T) {
+	page, _ := playBuiltin(t, "herd", nil)
+	svg := page[strings.Index(page, `<svg id="overtime"`):]
+	svg = svg[:strings.Index(svg, "</svg>")]
+	var spikes []string
+	var total int
+	for _, b := range rects(svg) {
+		var n int
+		if _, err := fmt.Sscanf(b.title[strings.Index(b.title, ": ")+2:], "%d issuer calls", &n); err != nil || b.fill != reasonColor[reasonProactive] {
+			continue
+		}
+		total += n
+		if n >= 500 {
+			spikes = append(spikes, b.title)
+		}
+	}
+	want := "+0:01:00–+0:02:00: 504 issuer calls, 0 failed|+1:01:00–+1:02:00: 502 issuer calls, 0 failed"
+	if total != 1008 || strings.Join(spikes, "|") != want {
+		t.Errorf("chart bars add up to %d issuer calls (want herd's 1008), spikes %q (want %q)", total, spikes, want)
+	}
+}
+
+// TestOverTimeBinsStayBoundedOnLongRuns: a year of calls widens the bins
+// rather than keep one a minute.
+func TestOverTimeBinsStayBoundedOnLongRuns(t *testing.T) {
+	var o overTime
+	year := int64(365 * 24 * time.Hour)
+	for at := int64(0); at < year; at += int64(time.Hour) {
+		o.add(at, at%int64(24*time.Hour) == 0)
+	}
+	if len(o.calls) > maxTimeBins {
+		t.Errorf("%d bins kept, want at most %d", len(o.calls), maxTimeBins)
+	}
+	calls, failed, width := o.bins(year, chartBars)
+	var n, f uint64
+	for i := range calls {
+		n += uint64(calls[i])
+		f += uint64(failed[i])
+	}
+	if n != 365*24 || f != 365 || len(calls) > chartBars+1 || width != 7*24*time.Hour {
+		t.Errorf("%d calls, %d failed in %d bars of %v; want 8760, 365, at most %d bars of a week", n, f, len(calls), width, chartBars)
+	}
 }

@@ -166,6 +166,7 @@ type sessionRec struct {
 	tokenEnd int64
 	live     bool  // not disposed or signed out
 	firstTry int64 // first attempt's start, for a session that never held a token; -1 none
+	joined   bool  // Write found it in the summary (set and cleared there)
 }
 
 // fault is an injected fault's window; to is -1 while it is open. A fault
