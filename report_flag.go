@@ -144,7 +144,12 @@ func (a *app) writeReport(rec *report.Recorder, sum session.Summary) error {
 			return err
 		}
 	}
-	return a.report.write(rec, sum)
+	if err := a.report.write(rec, sum); err != nil {
+		return err
+	}
+	// On stderr, so that stdout stays the run's lines (and JSON) alone.
+	fmt.Fprintf(os.Stderr, "report written to %s\n", a.cfg.report)
+	return nil
 }
 
 // liveReport records the live screen's events for --report. Its goroutine

@@ -17,9 +17,15 @@ import (
 
 func TestReportFlagWritesTheHeadlessRunsReport(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outage.html")
-	code, _, stderr := runBinary(t, "--headless", "--scenario", "outage", "--report", path)
+	code, stdout, stderr := runBinary(t, "--headless", "--scenario", "outage", "--report", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "report written to " + path + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not say %q", stderr, want)
+	}
+	if strings.Contains(stdout, "report written") {
+		t.Error("the report's path is on stdout, among the run's lines")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

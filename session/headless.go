@@ -494,6 +494,8 @@ const summaryLegend = `sessions in natural order of name (s-2 before s-10).
 issuer calls = ok + failed + aborted + in flight: every token request (a static or initial issue too; for a Teams
   session the upstream token and its exchange count once), whichever stage failed.
 token gap: time without a valid token while the session was live; a disposed or signed-out session stops counting.
+caller errors: GetToken calls that returned an error; the caller then tries the resource with the last token it
+  holds, so resource ok can count them.
 `
 
 // writeText writes the summary as a table for people, then its legend.
@@ -504,11 +506,11 @@ func (s Summary) writeText(w io.Writer) error {
 		fmt.Fprint(tw, " (interrupted)")
 	}
 	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
-	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tcaller errors\tmax wait\ttoken gap\tresource ok\trefused\t")
 	msText := func(v float64) string { return formatDuration(floatDuration(v, time.Millisecond)) }
 	row := func(r SessionSummary) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
-			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
+			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls, r.GetTokenErrors,
 			msText(r.MaxWaitMS), formatDuration(floatDuration(r.TokenGapSeconds, time.Second)), r.ResourceAccepted, r.ResourceRefused)
 	}
 	for _, r := range s.Sessions {
