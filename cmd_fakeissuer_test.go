@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -424,15 +425,19 @@ type joseResult struct {
 	Payload  warpClaims `json:"payload"`
 }
 
-// joseVerify has the jose library verify raw against base's /jwks, on the
-// real clock without tolerance.
-func joseVerify(t *testing.T, dir, base, raw string) joseResult {
+// joseVerify has the jose library verify raw against base's /jwks without
+// tolerance: on the real clock when at is zero, else at that time (node's
+// start-up then cannot age a short-lived token).
+func joseVerify(t *testing.T, dir, base, raw string, at time.Time) joseResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "verify.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "JWKS_URL="+base+fakeissuer.PathJWKS, "ISSUER="+base, "TOKEN="+raw)
+	if !at.IsZero() {
+		cmd.Env = append(cmd.Env, "AT="+strconv.FormatInt(at.Unix(), 10))
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -464,7 +469,7 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 		// of before ran five virtual minutes ahead by then.
 		time.Sleep(time.Until(started.Add(5 * time.Second)))
 		tok, _ := appToken(t, x60, 60)
-		res := joseVerify(t, dir, x60, tok)
+		res := joseVerify(t, dir, x60, tok, time.Time{})
 		if !res.Accepted {
 			t.Fatalf("jose refused the token: %s %s", res.Code, res.Message)
 		}
@@ -476,9 +481,13 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 	t.Run("x1200 a 60-minute token lives three real seconds", func(t *testing.T) {
 		t.Parallel()
 		tok, expiresOn := appToken(t, x1200, 60)
-		if res := joseVerify(t, dir, x1200, tok); !res.Accepted || res.Payload.ExpiresAt-res.Payload.IssuedAt != 3 {
-			t.Fatalf("jose at once: accepted %v (%s %s), exp - iat %d s; want accepted, 3 s",
+		issued := time.Unix(readWarpClaims(t, tok).IssuedAt, 0)
+		if res := joseVerify(t, dir, x1200, tok, issued); !res.Accepted || res.Payload.ExpiresAt-res.Payload.IssuedAt != 3 {
+			t.Fatalf("jose at the token's iat: accepted %v (%s %s), exp - iat %d s; want accepted, 3 s",
 				res.Accepted, res.Code, res.Message, res.Payload.ExpiresAt-res.Payload.IssuedAt)
+		}
+		if res := joseVerify(t, dir, x1200, tok, expiresOn); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
+			t.Errorf("jose at the token's exp: accepted %v, code %q; want ERR_JWT_EXPIRED", res.Accepted, res.Code)
 		}
 		// Poll /api/me (an external process on the real clock: a deadline,
 		// not a sleep, bounds the wait) until it refuses the token.
@@ -511,7 +520,7 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 			t.Logf("/api/me refused the token %v after its expiry", answered.Sub(expiresOn).Round(time.Millisecond))
 			break
 		}
-		if res := joseVerify(t, dir, x1200, tok); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
+		if res := joseVerify(t, dir, x1200, tok, time.Time{}); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
 			t.Errorf("jose after expiry: accepted %v, code %q; want ERR_JWT_EXPIRED", res.Accepted, res.Code)
 		}
 	})
