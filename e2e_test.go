@@ -172,7 +172,12 @@ func startFakeIssuer(t *testing.T, args ...string) string {
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGINT)
-		<-drained
+		select {
+		case <-drained:
+		case <-time.After(30 * time.Second): // a deadline for a hung server, not a synchronisation
+			cmd.Process.Kill()
+			<-drained
+		}
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("fakeissuer did not stop cleanly on SIGINT: %v; stderr: %s", err, stderr.String())
 		}
@@ -286,7 +291,11 @@ func TestHeadlessRunEndsWithItsSummaryOnSIGINT(t *testing.T) {
 		{"--headless", "--json", "--scenario", "demo", "--duration", "24h", "--clock", "scaled", "--speed", "1"},
 		{"--headless", "--json", "--scenario", file},
 	} {
-		cmd := exec.Command(binary, args...)
+		// A run that ignores SIGINT is killed after a minute: the reads
+		// below then end and the test fails instead of hanging.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, args...)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
