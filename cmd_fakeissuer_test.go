@@ -454,6 +454,7 @@ func joseVerify(t *testing.T, dir, base, raw string, at time.Time) joseResult {
 // with createRemoteJWKSet) accepts its tokens, and they expire in real time
 // for /api/me and jose alike.
 func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("skipped in -short mode: installs an npm package")
 	}
