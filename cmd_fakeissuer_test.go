@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,12 +46,17 @@ func startFakeIssuerCommand(t *testing.T, run func(stdout io.Writer) int) *fakeI
 		pw.Close()
 		r.exit <- code
 	}()
+	// A run that hangs before its banner ends the reads after 30 s.
+	hung := time.AfterFunc(runDeadline, func() { pr.CloseWithError(errors.New("no banner within 30 s")) })
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
 		r.banner = append(r.banner, lines.Text())
 		if strings.Contains(lines.Text(), "press Ctrl-C") {
 			break
 		}
+	}
+	if !hung.Stop() {
+		t.Fatalf("fakeissuer printed no banner within %v: %q", runDeadline, r.banner)
 	}
 	if len(r.banner) == 0 {
 		t.Fatal("fakeissuer printed nothing")
@@ -64,6 +70,36 @@ func startFakeIssuerCommand(t *testing.T, run func(stdout io.Writer) int) *fakeI
 		r.rest <- rest.String()
 	}()
 	return r
+}
+
+// runDeadline bounds every wait on an in-process fakeissuer run: a hung
+// run fails its test instead of the whole test binary's timeout.
+const runDeadline = 30 * time.Second
+
+// wait returns the run's exit code, failing the test if it has not
+// returned within runDeadline.
+func (r *fakeIssuerRun) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-r.exit:
+		return code
+	case <-time.After(runDeadline):
+		t.Fatalf("fakeissuer has not returned within %v", runDeadline)
+		return 0
+	}
+}
+
+// output returns what the run printed after its banner, failing the test
+// if its output has not ended within runDeadline.
+func (r *fakeIssuerRun) output(t *testing.T) string {
+	t.Helper()
+	select {
+	case rest := <-r.rest:
+		return rest
+	case <-time.After(runDeadline):
+		t.Fatalf("fakeissuer's output has not ended within %v", runDeadline)
+		return ""
+	}
 }
 
 func envOf(kv ...string) func(string) string {
@@ -103,10 +139,10 @@ func TestFakeIssuerCommandPrintsURLsAndSecretSourceButNotTheSecret(t *testing.T)
 		t.Errorf("client credentials with the env secret: %v", err)
 	}
 	cancel()
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d after the context ended, want 0; stderr %s", code, stderr.String())
 	}
-	if rest := <-r.rest; !strings.Contains(rest, "stopped") {
+	if rest := r.output(t); !strings.Contains(rest, "stopped") {
 		t.Errorf("no stop line: %q", rest)
 	}
 }
@@ -132,7 +168,7 @@ func TestFakeIssuerCommandShowsAGeneratedSecretOnlyWhenAsked(t *testing.T) {
 		t.Errorf("client credentials with the shown secret: %v", err)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
@@ -153,7 +189,7 @@ func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
 		t.Errorf("client credentials with the file secret: %v", err)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
@@ -165,10 +201,10 @@ func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d after SIGINT, want 0", code)
 	}
-	if rest := <-r.rest; !strings.Contains(rest, "stopped") {
+	if rest := r.output(t); !strings.Contains(rest, "stopped") {
 		t.Errorf("no stop line after SIGINT: %q", rest)
 	}
 }
@@ -245,7 +281,7 @@ func TestFakeIssuerCommandStopsAtOnceWithASlowClient(t *testing.T) {
 	}
 	start := time.Now()
 	cancel()
-	code := <-r.exit
+	code := r.wait(t)
 	took := time.Since(start)
 	// Before the fix: 5 s, then exit 1 with "serve: context deadline exceeded".
 	if code != 0 || took > time.Second+fakeissuer.ShutdownGrace {
@@ -300,7 +336,7 @@ func TestFakeIssuerCommandPrintsTheAddressBoundAndWarnsBeyondLoopback(t *testing
 		t.Errorf("admin with the token = %d, want 200", got)
 	}
 	cancel()
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d", code)
 	}
 	if !strings.Contains(stderr.String(), "warning: listening on 0.0.0.0:"+port[1]+", which is reachable beyond loopback") {
@@ -339,7 +375,7 @@ func TestFakeIssuerCommandTakesAPublicURLAndAnAdminTokenFile(t *testing.T) {
 		t.Errorf("admin with the file token = %d, want 200", got)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 	var stderr bytes.Buffer
 	if code := runFakeIssuerContext(context.Background(), []string{"--public-url", "issuer.test/path"}, envOf(), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--public-url") {
 		t.Errorf("a bad --public-url: exit %d stderr %q, want 2", code, stderr.String())
@@ -414,7 +450,7 @@ func TestFakeIssuerSpeedDividesLifetimesAndKeepsTimesReal(t *testing.T) {
 		t.Errorf("the banner does not explain the warp:\n%s", banner)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 // joseResult is what testdata/josejs/verify.mjs prints.
