@@ -80,25 +80,27 @@ const runDeadline = 30 * time.Second
 // returned within runDeadline.
 func (r *fakeIssuerRun) wait(t *testing.T) int {
 	t.Helper()
-	select {
-	case code := <-r.exit:
-		return code
-	case <-time.After(runDeadline):
-		t.Fatalf("fakeissuer has not returned within %v", runDeadline)
-		return 0
-	}
+	return within(t, r.exit, "fakeissuer to return")
 }
 
 // output returns what the run printed after its banner, failing the test
 // if its output has not ended within runDeadline.
 func (r *fakeIssuerRun) output(t *testing.T) string {
 	t.Helper()
+	return within(t, r.rest, "fakeissuer's output to end")
+}
+
+// within receives from ch, or fails the test naming what it waited for
+// after runDeadline.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
 	select {
-	case rest := <-r.rest:
-		return rest
+	case v := <-ch:
+		return v
 	case <-time.After(runDeadline):
-		t.Fatalf("fakeissuer's output has not ended within %v", runDeadline)
-		return ""
+		t.Fatalf("waited %v for %s", runDeadline, what)
+		var zero T
+		return zero
 	}
 }
 
