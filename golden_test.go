@@ -108,6 +108,7 @@ func goldenRuns() []goldenRun {
 // TestGoldenRunsReplayByteIdentical replays every golden run and compares
 // what it prints (and the report it writes) with the recorded bytes.
 func TestGoldenRunsReplayByteIdentical(t *testing.T) {
+	t.Parallel()
 	if got := scenario.BuiltinNames(); !slices.Equal(got, goldenBuiltins) {
 		t.Errorf("the golden runs cover the built-ins %v, but tokentop has %v; list them in goldenBuiltins and record them with -update",
 			goldenBuiltins, got)

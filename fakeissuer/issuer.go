@@ -87,11 +87,11 @@ type Options struct {
 	// at 60 an hour-long token is stamped iat = nbf = now and expires one
 	// Clock minute later, with the lifetime asked for in its ttl_nominal
 	// claim (seconds). Served on the real clock, such tokens pass any JOSE
-	// verifier, where those of an issuer on a clock.Scaled are "not yet
-	// valid" (their iat lies ahead). Warped lifetimes are whole seconds,
-	// rounded up, at least one. The upstream cache's renewal offset is
-	// divided alike; fault latencies and outages are not. 0 or 1 means no
-	// warp; otherwise from MinWarp to MaxWarp.
+	// verifier, where those of a sped-up clock would be "not yet valid"
+	// (their iat would lie ahead of the verifier's). Warped lifetimes are
+	// whole seconds, rounded up, at least one. The upstream cache's renewal
+	// offset is divided alike; fault latencies and outages are not. 0 or 1
+	// means no warp; otherwise from MinWarp to MaxWarp.
 	Warp float64
 }
 

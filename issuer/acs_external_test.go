@@ -510,6 +510,8 @@ func TestACSCloseWaitsForAUserBeingCreatedAndDeletesIt(t *testing.T) {
 		fake.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce) // a failed test lets the held request go, so srv.Close returns
 	acs := newACS(t, issuer.ACSConfig{}, srv.URL, testACSKey, issuer.Options{})
 
 	issued := make(chan error, 1)
@@ -517,18 +519,25 @@ func TestACSCloseWaitsForAUserBeingCreatedAndDeletesIt(t *testing.T) {
 		_, err := acs.Issue(context.Background(), issuer.Request{Identity: "alice"})
 		issued <- err
 	}()
-	<-arrived
+	deadline := time.After(10 * time.Second) // for a hang, not a synchronisation
+	await(t, arrived, deadline, "the user's creation to reach the server")
 	closed := make(chan error, 1)
 	go func() { closed <- acs.Close() }()
-	// Revoke fails with ErrClosed, without a request, once Close has begun.
+	// Revoke fails with ErrClosed, without a request, once Close has begun;
+	// nothing but that answer says it has.
 	for !errors.Is(acs.Revoke(context.Background(), "nobody"), issuer.ErrClosed) {
-		runtime.Gosched()
+		select {
+		case <-deadline:
+			t.Fatal("Revoke still runs 10 s after Close began; want ErrClosed")
+		default:
+			runtime.Gosched()
+		}
 	}
-	close(release)
-	if err := <-closed; err != nil {
+	releaseOnce()
+	if err := await(t, closed, deadline, "Close"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	<-issued // its token request may fail: the user is gone
+	await(t, issued, deadline, "Issue") // its token request may fail: the user is gone
 	stats := fake.Stats()
 	if stats.IdentityCount != 1 || len(stats.Identities) != 1 || !stats.Identities[0].Deleted {
 		t.Errorf("after Close: %+v; want the one user created, deleted", stats.Identities)
@@ -591,5 +600,19 @@ func TestACSCloseContextStopsWaitingAndNamesTheUsersLeft(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), id) {
 			t.Errorf("Close = %v; want it to name user %s", err, id)
 		}
+	}
+}
+
+// await receives from ch, or fails the test naming what it waited for once
+// deadline fires.
+func await[T any](t *testing.T, ch <-chan T, deadline <-chan time.Time, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-deadline:
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
 	}
 }

@@ -18,9 +18,10 @@ type Options struct {
 	// Cache names the token cache of persisted sessions in the header, e.g.
 	// "encrypted file /path"; empty leaves it out.
 	Cache string
-	// Clock is the sessions' clock, read for the header's virtual time. When it
-	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and
-	// change its speed. Nil means the real clock.
+	// Clock is the sessions' clock, read for the header's virtual time; nil
+	// means the Manager's (Run) or else the real clock. When it implements
+	// TimeControl, as the *clock.Loop every Manager runs on does (sim or
+	// paced), p, + and - pause it and change its speed.
 	Clock clock.Clock
 	// CanInjectFaults says the Manager's issuer takes injected faults (the
 	// fake issuer does; real issuers do not). Off, the f key is left out of
@@ -45,7 +46,7 @@ type Options struct {
 	ShowSecrets bool
 }
 
-// TimeControl is the part of *clock.Scaled that the p, + and - keys drive.
+// TimeControl is the part of a *clock.Loop that the p, + and - keys drive.
 type TimeControl interface {
 	Speed() float64
 	SetSpeed(float64)
