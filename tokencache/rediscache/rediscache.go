@@ -263,12 +263,18 @@ func (s *Store) do(ctx context.Context, op string, fn func(ctx context.Context) 
 	return nil
 }
 
-// names of k's entry, lease and fencing counter.
+// names of k's entry, lease and fencing counter. The key digest is a hash
+// tag ({...}) so that the keys one script touches share a slot, as a Redis
+// Cluster would need (Clear and Evict scan one server: no Cluster yet).
 func (s *Store) tokenName(k tokencache.Key) string {
-	return s.prefix + "t:" + s.sealer.PrincipalDigest(k.Issuer, k.Identity) + ":" + s.sealer.KeyDigest(k)
+	return s.prefix + "t:" + s.sealer.PrincipalDigest(k.Issuer, k.Identity) + ":{" + s.sealer.KeyDigest(k) + "}"
 }
-func (s *Store) leaseName(k tokencache.Key) string { return s.prefix + "l:" + s.sealer.KeyDigest(k) }
-func (s *Store) fenceName(k tokencache.Key) string { return s.prefix + "f:" + s.sealer.KeyDigest(k) }
+func (s *Store) leaseName(k tokencache.Key) string {
+	return s.prefix + "l:{" + s.sealer.KeyDigest(k) + "}"
+}
+func (s *Store) fenceName(k tokencache.Key) string {
+	return s.prefix + "f:{" + s.sealer.KeyDigest(k) + "}"
+}
 
 // Load returns the entry for k; ok is false when it is absent or expired.
 // An entry that cannot be used (too large, or not sealed for k under this
