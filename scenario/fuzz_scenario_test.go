@@ -103,6 +103,7 @@ func checkFuzzScenario(t *testing.T, sc Scenario) {
 		inRange("latency", st.Fault.Latency)
 		inRange("retry_after", st.Fault.RetryAfter)
 		inRange("lifetime", st.Fault.Lifetime)
+		inRange("interval", st.Fault.Interval)
 		if st.Action == ActionBurst && st.Count > MaxBurst {
 			t.Fatalf("count %d", st.Count)
 		}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +105,10 @@ type stepFile struct {
 	RetryAfter string `json:"retry_after"`
 	Latency    string `json:"latency"`
 	Lifetime   string `json:"lifetime"`
+	Rate       int    `json:"rate"`
+	Interval   string `json:"interval"`
+	Burst      int    `json:"burst"`
+	Bucket     string `json:"bucket"`
 	Action     string `json:"action"`
 	Session    string `json:"session"`
 	Identity   string `json:"identity"`
@@ -371,8 +376,13 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 			Lifetime:   p.parse(at+".lifetime", s.Lifetime),
 			RetryAfter: p.parse(at+".retry_after", s.RetryAfter),
 			Latency:    p.parse(at+".latency", s.Latency),
-			Duration:   p.parse(at+".for", s.For)}
-		return step, p.err
+			Duration:   p.parse(at+".for", s.For),
+			Rate:       s.Rate, Burst: s.Burst, Bucket: issuer.ThrottleBucket(s.Bucket),
+			Interval: p.parse(at+".interval", s.Interval)}
+		if p.err != nil {
+			return Step{}, p.err
+		}
+		return step, checkThrottle(at, step.Fault, p)
 	case s.Action == "":
 		return Step{}, p.fail(at, "a timeline step needs \"fault\" (one of %s) or \"action\" (one of %s)",
 			faultKindList(), ActionList())
@@ -398,6 +408,40 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, ActionList())
 	}
 	return step, nil
+}
+
+// checkThrottle checks a throttle fault's fields, and that no other fault
+// carries them: a throttle needs a rate; its burst, interval and bucket are
+// optional (the fake issuer fills the defaults).
+func checkThrottle(at string, f issuer.Fault, p *durationParser) error {
+	if f.Kind != issuer.FaultThrottle {
+		for _, field := range []struct {
+			name string
+			set  bool
+		}{{"rate", f.Rate != 0}, {"interval", f.Interval != 0}, {"burst", f.Burst != 0}, {"bucket", f.Bucket != ""}} {
+			if field.set {
+				return p.fail(at+"."+field.name, "only a throttle fault takes %q; this step's fault is %q", field.name, f.Kind)
+			}
+		}
+		return nil
+	}
+	switch {
+	case f.Count != 0:
+		return p.fail(at+".count", "a throttle applies to every call until faults are cleared or its \"for\" ends; drop \"count\"")
+	case f.Rate < 1 || f.Rate > issuer.MaxThrottleRate:
+		return p.fail(at+".rate", "a throttle needs \"rate\": how many calls it lets through per interval, 1..%d (e.g. 10)", issuer.MaxThrottleRate)
+	case f.Burst < 0 || f.Burst > issuer.MaxThrottleBurst:
+		return p.fail(at+".burst", "%d is out of range; a burst is 1..%d calls (default: the rate)", f.Burst, issuer.MaxThrottleBurst)
+	case f.Interval != 0 && f.Interval < time.Millisecond:
+		return p.fail(at+".interval", "%s is too short; use at least 1ms (default 1s)", f.Interval)
+	case f.Bucket != "" && f.Bucket != issuer.ThrottleClient && f.Bucket != issuer.ThrottleIdentity:
+		return p.fail(at+".bucket", "%q is not a bucket; use %q (one for every call) or %q (one per identity)", f.Bucket, issuer.ThrottleClient, issuer.ThrottleIdentity)
+	}
+	interval, burst := cmp.Or(f.Interval, time.Second), time.Duration(cmp.Or(f.Burst, f.Rate))
+	if every := (interval + time.Duration(f.Rate) - 1) / time.Duration(f.Rate); every > maxScenarioDuration/burst {
+		return p.fail(at+".burst", "a burst of %d at one call per %s takes longer than %s to refill; use a smaller burst or a higher rate", burst, every, maxScenarioDuration)
+	}
+	return nil
 }
 
 // ActionList names every timeline action, for error messages.

@@ -52,6 +52,16 @@ func TestBadScenarioFilesNameFileLineFieldAndWhatIsAllowed(t *testing.T) {
  "timeline": [{"at": "1m", "action": "refresh", "session": "b"}]}`, []string{"bad.json:2:", "timeline[0].session", `"b" is not a session`}},
 		{"down without for", `{"sessions": [{"name": "a", "identity": "x"}],
  "timeline": [{"at": "1m", "fault": "down"}]}`, []string{"timeline[0].for", "how long"}},
+		{"throttle without rate", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "fault": "throttle", "burst": 5}]}`, []string{"bad.json:2:", "timeline[0].rate", "calls it lets through per interval"}},
+		{"throttle with count", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "fault": "throttle", "rate": 5, "count": 3}]}`, []string{"timeline[0].count", "drop \"count\""}},
+		{"throttle with an unknown bucket", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "fault": "throttle", "rate": 5, "bucket": "tenant"}]}`, []string{"timeline[0].bucket", `"tenant" is not a bucket`, "identity"}},
+		{"throttle refilling for ever", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "fault": "throttle", "rate": 1, "interval": "100000h", "burst": 1000}]}`, []string{"timeline[0].burst", "to refill"}},
+		{"rate on another fault", `{"sessions": [{"name": "a", "identity": "x"}],
+ "timeline": [{"at": "1m", "fault": "fail", "rate": 5}]}`, []string{"timeline[0].rate", "only a throttle fault"}},
 		{"latency without latency", `{"sessions": [{"name": "a", "identity": "x"}],
  "timeline": [{"at": "1m", "fault": "latency"}]}`, []string{"timeline[0].latency", "2s"}},
 		{"malformed initial token", `{"sessions": [{"name": "a", "identity": "x",
@@ -94,7 +104,8 @@ func TestScenarioFileParsesDurationsReplicasAndTimeline(t *testing.T) {
   "timeline": [
     {"at": "50m", "fault": "down", "for": "15m"},
     {"at": "1h", "action": "sign-out", "identity": "user-2"},
-    {"at": "70m", "action": "burst", "session": "u-3", "count": 10}
+    {"at": "70m", "action": "burst", "session": "u-3", "count": 10},
+    {"at": "80m", "fault": "throttle", "rate": 100, "interval": "1m", "burst": 20, "bucket": "identity", "for": "10m"}
   ]
 }`), 0o600)
 	sc, err := LoadScenario(path)
@@ -112,6 +123,8 @@ func TestScenarioFileParsesDurationsReplicasAndTimeline(t *testing.T) {
 		{At: 50 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 15 * time.Minute}},
 		{At: time.Hour, Action: ActionSignOut, Identity: "user-2"},
 		{At: 70 * time.Minute, Action: ActionBurst, Session: "u-3", Count: 10},
+		{At: 80 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultThrottle, Rate: 100,
+			Interval: time.Minute, Burst: 20, Bucket: issuer.ThrottleIdentity, Duration: 10 * time.Minute}},
 	}
 	for i, w := range want {
 		if sc.Timeline[i] != w {

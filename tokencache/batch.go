@@ -77,8 +77,11 @@ const digestLabel = "tokentop token cache: configuration digest key v1"
 // covers be guessed offline. The key is HMAC-SHA256(cache secret, label),
 // not the Argon2id-stretched file key: that one depends on the file's salt,
 // which differs between processes that start the file afresh.
-func (f *File) Digest(s string) string {
-	k := hmac.New(sha256.New, f.secret)
+func (f *File) Digest(s string) string { return digest(f.secret, s) }
+
+// digest is the keyed digest of s under secret (File.Digest).
+func digest(secret []byte, s string) string {
+	k := hmac.New(sha256.New, secret)
 	k.Write([]byte(digestLabel))
 	m := hmac.New(sha256.New, k.Sum(nil))
 	m.Write([]byte(s))
