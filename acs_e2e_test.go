@@ -43,7 +43,7 @@ func TestHeadlessACSIssuerCreatesUsersRevokesOnSignOutAndDeletesThemAtExit(t *te
 	if err := os.WriteFile(scenario, []byte(`{"name": "acs", "duration": "3s", "sessions": [
   {"name": "alice-chat", "identity": "alice", "scopes": ["chat"], "proactive": true, "lifetime": "90m", "callers": 2, "call_interval": "500ms"},
   {"name": "alice-voip", "identity": "alice", "scopes": ["voip"], "proactive": true, "lifetime": "90m"},
-  {"name": "bob",        "identity": "bob",   "scopes": ["chat"], "proactive": true},
+  {"name": "bob",        "identity": "bob",   "scopes": ["chat"], "proactive": true, "lifetime": "0s"},
   {"name": "carol",      "identity": "carol", "proactive": true, "lifetime": "30m"}],
  "timeline": [{"at": "1500ms", "action": "sign-out", "identity": "alice"}]}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -140,11 +140,11 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 func loadScenario(cfg config) (scenario.Scenario, error) {
 	var specs []scenario.Spec
 	for _, v := range cfg.sessions {
-		spec, err := scenario.ParseSessionFlag(v, cfg.policy)
+		more, err := scenario.ParseSessionFlags(v, cfg.policy) // count=N gives N
 		if err != nil {
 			return scenario.Scenario{}, usageError{err}
 		}
-		specs = append(specs, spec)
+		specs = append(specs, more...)
 	}
 	var sc scenario.Scenario
 	if len(specs) > 0 && !cfg.scenarioSet {

@@ -171,8 +171,8 @@ Usage:
 Flags:
 %s
 Sessions (--session key=value,key=value,...; a boolean key alone means true):
-%s  The defaults are those of the screen's new-session form (n). Without --scenario,
-  the --session values are the whole scenario; with it, they are added to it.
+%s  Keys left out take the defaults every session gets (a scenario file's, the form n's).
+  Without --scenario, the --session values are the whole scenario; with it, they are added to it.
 
 Issuers (--issuer):
 %s

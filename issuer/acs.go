@@ -355,7 +355,7 @@ type LifetimeError struct {
 
 // Error names the lifetime asked for and the range ACS issues.
 func (e *LifetimeError) Error() string {
-	return fmt.Sprintf("lifetime %v: ACS issues tokens of whole minutes from %d to %d (1h to 24h); set the session's lifetime within that range, or leave it out for the service's 24h",
+	return fmt.Sprintf("lifetime %v: ACS issues tokens of whole minutes from %d to %d (1h to 24h); set the session's lifetime within that range, or to \"0s\" in a scenario file for the service's 24h",
 		e.Lifetime, MinACSTokenMinutes, MaxACSTokenMinutes)
 }
 

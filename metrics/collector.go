@@ -118,10 +118,21 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if c == nil {
 			c = &counters{}
 		}
-		for k, n := range c.refreshes {
-			ch <- counter(descRefreshes, k.labelPairs(l), float64(n))
-		}
+		sendRefreshes(ch, descRefreshes, l, st.keys, c.refreshes)
 		ch <- latency(descLatency, l, c.latency)
+	}
+}
+
+// sendRefreshes sends a session's (group's) refresh counters: each of
+// zero, at 0 when nothing counted it yet, and every key counted.
+func sendRefreshes(ch chan<- prometheus.Metric, d *prometheus.Desc, l []*dto.LabelPair, zero []refreshKey, counted map[refreshKey]uint64) {
+	for _, k := range zero {
+		if _, ok := counted[k]; !ok {
+			ch <- counter(d, k.labelPairs(l), 0)
+		}
+	}
+	for k, n := range counted {
+		ch <- counter(d, k.labelPairs(l), float64(n))
 	}
 }
 
@@ -165,6 +176,9 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		g.waitSum += st.waiters
 		g.waitMax = max(g.waitMax, st.waiters)
 		g.refused += st.refused
+		for _, k := range st.keys {
+			g.refreshes[k] += 0 // exported at 0 until counted
+		}
 		if c := e.sessions[st.name]; c != nil {
 			for k, n := range c.refreshes {
 				g.refreshes[k] += n
@@ -182,9 +196,7 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		ch <- gauge(descGroupWaitersSum, l, float64(g.waitSum))
 		ch <- gauge(descGroupWaitersMax, l, float64(g.waitMax))
 		ch <- counter(descGroupRefused, l, float64(g.refused))
-		for k, n := range g.refreshes {
-			ch <- counter(descGroupRefreshes, k.labelPairs(l), float64(n))
-		}
+		sendRefreshes(ch, descGroupRefreshes, l, nil, g.refreshes)
 		ch <- latency(descGroupLatency, l, g.latency)
 	}
 }
@@ -244,11 +256,20 @@ func labelPairs(d *prometheus.Desc, values ...string) []*dto.LabelPair {
 // labelPairs adds the reason and outcome labels to a session's (group's)
 // pairs, sharing those.
 func (k refreshKey) labelPairs(l []*dto.LabelPair) []*dto.LabelPair {
+	pairs, ok := keyPairs[k]
+	if !ok {
+		pairs = k.pairs()
+	}
 	out := append(make([]*dto.LabelPair, 0, len(l)+2), l...)
-	out = append(out, &dto.LabelPair{Name: new("reason"), Value: new(strings.ToValidUTF8(k.reason, "\uFFFD"))},
-		&dto.LabelPair{Name: new("outcome"), Value: new(k.outcome)})
+	out = append(out, pairs[0], pairs[1])
 	slices.SortFunc(out, func(a, b *dto.LabelPair) int { return cmp.Compare(a.GetName(), b.GetName()) })
 	return out
+}
+
+// pairs makes the key's reason and outcome label pairs.
+func (k refreshKey) pairs() [2]*dto.LabelPair {
+	return [2]*dto.LabelPair{{Name: new("reason"), Value: new(strings.ToValidUTF8(k.reason, "\uFFFD"))},
+		{Name: new("outcome"), Value: new(k.outcome)}}
 }
 
 func b2f(b bool) float64 {

@@ -1,9 +1,24 @@
 package scenario
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
+)
+
+// What a session gets for a setting left out, however it is declared (a
+// scenario file, --session, the screen's new-session form n): one caller,
+// proactive refresh unless static, 1h tokens and the scopes DefaultScopes.
+// NewSpec starts a spec from them. Until issue 23 a scenario file's session
+// got none of these (no callers, on demand, the issuer's lifetime and
+// scopes), so {"name": "a"} did nothing for hours.
+const (
+	DefaultCallers   = 1
+	DefaultLifetime  = time.Hour
+	DefaultProactive = true
 )
 
 // What a zero field of a Spec means when the session is played, whatever
@@ -17,26 +32,51 @@ const (
 	DefaultRenewalOffset = 5 * time.Minute
 )
 
-// What a session typed by hand (--session, the screen's new-session form n)
-// gets for a field left out, where a scenario file's session gets zero: one
-// caller (a file's: none), proactive refresh unless static (a file's: on
-// demand), 1h tokens (a file's: the issuer's default) and the scopes
-// HandScopes (a file's: the issuer's default). HandDefaults starts a spec
-// from them. The two sets differ on purpose for now; a later issue may
-// make them agree.
+// The token lifetimes a session declared by hand (--session, the screen's
+// form) may ask for. A lifetime under a minute gives tokens that expire
+// before a refresh can use them (the fake mints whole seconds), and the
+// fake refuses one over issuer.MaxLifetime on every call: either would
+// leave the session failing for ever.
 const (
-	HandCallers   = 1
-	HandLifetime  = time.Hour
-	HandProactive = true
+	MinLifetime = time.Minute
+	MaxLifetime = issuer.MaxLifetime
 )
 
-// HandScopes returns the scopes a session typed by hand asks for.
-func HandScopes() []string { return []string{"chat", "voip"} }
+// DefaultScopes returns the scopes a session asks for unless it names some.
+func DefaultScopes() []string { return []string{"chat", "voip"} }
 
-// HandDefaults returns the spec a session typed by hand starts from: the
-// Hand values above, the rest zero (so WithDefaults still applies).
-func HandDefaults() Spec {
-	return Spec{Callers: HandCallers, Lifetime: HandLifetime, Proactive: HandProactive, Scopes: HandScopes()}
+// NewSpec returns the spec a declared session starts from: the defaults
+// above, the rest zero (so WithDefaults still applies).
+func NewSpec() Spec {
+	return Spec{Callers: DefaultCallers, Lifetime: DefaultLifetime, Proactive: DefaultProactive, Scopes: DefaultScopes()}
+}
+
+// CheckRange refuses d, written as written, outside [lo, hi], saying so as
+// the screen's form and --session do: "lifetime 9000h is out of range: use
+// 1m to 8784h (366 days)".
+func CheckRange(field, written string, d, lo, hi time.Duration) error {
+	if d >= lo && d <= hi {
+		return nil
+	}
+	upTo := ShortDuration(hi)
+	if hi >= 48*time.Hour {
+		upTo += fmt.Sprintf(" (%d days)", hi/(24*time.Hour))
+	}
+	return fmt.Errorf("%s %s is out of range: use %s to %s", field, written, ShortDuration(lo), upTo)
+}
+
+// ShortDuration writes a duration without its zero parts: "60m", "1s",
+// "8784h".
+func ShortDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= 2*time.Hour:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0 && d >= time.Minute:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	case d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return d.String()
 }
 
 // WithDefaults returns the spec with what its zero fields mean filled in

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -37,10 +38,13 @@ func TestPolicyNamesAreCredentialsAndTakenInAnyCase(t *testing.T) {
 	}
 }
 
-// The defaults of a session typed by hand (--session) and of one in a file
-// differ today (issue 21 keeps the values); both are pinned here so that a
-// change to either is deliberate.
-func TestSessionsTypedByHandAndFromFilesTakeTheirOwnDefaults(t *testing.T) {
+// Issue 23, bug 3: a scenario file's session and one typed by hand
+// (--session, the form n) get one set of defaults: {"name": "a"} is
+// --session name=a (it had no callers, on-demand refresh and the issuer's
+// 24h tokens, so it did nothing for hours). A file still says otherwise
+// explicitly: proactive false, callers 0, scopes [] and lifetime "0s" (the
+// issuer's).
+func TestSessionsFromFilesAndTypedByHandTakeTheSameDefaults(t *testing.T) {
 	hand, err := ParseSessionFlag("name=a", "")
 	if err != nil {
 		t.Fatal(err)
@@ -48,12 +52,23 @@ func TestSessionsTypedByHandAndFromFilesTakeTheirOwnDefaults(t *testing.T) {
 	if hand.Callers != 1 || hand.Lifetime != time.Hour || !hand.Proactive || !slices.Equal(hand.Scopes, []string{"chat", "voip"}) {
 		t.Errorf("--session name=a: %+v; want 1 caller, 1h tokens, proactive, scopes chat voip", hand)
 	}
-	sc, err := ParseScenario("file.json", []byte(`{"sessions": [{"name": "a"}]}`))
+	sc, err := ParseScenario("file.json", []byte(`{"sessions": [{"name": "a"}, {"name": "s", "static": true},
+		{"name": "q", "proactive": false, "callers": 0, "scopes": [], "lifetime": "0s"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := sc.Sessions[0]; f.Callers != 0 || f.Lifetime != 0 || f.Proactive || f.Scopes != nil || f.Identity != "a" {
-		t.Errorf("a file's session {name: a}: %+v; want no callers, the issuer's lifetime and scopes, on demand, identity a", f)
+	if f := sc.Sessions[0]; !reflect.DeepEqual(f, hand) {
+		t.Errorf("a file's session {name: a}:\n%+v; want what --session name=a gives:\n%+v", f, hand)
+	}
+	static, err := ParseSessionFlag("name=s,static", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sc.Sessions[1]; !reflect.DeepEqual(f, static) || f.Proactive {
+		t.Errorf("a file's static session:\n%+v; want what --session name=s,static gives, not proactive:\n%+v", f, static)
+	}
+	if q := sc.Sessions[2]; q.Proactive || q.Callers != 0 || q.Scopes == nil || len(q.Scopes) != 0 || q.Lifetime != 0 {
+		t.Errorf("a file's session with explicit proactive false, callers 0, scopes [], lifetime 0s: %+v; want those kept", q)
 	}
 	for name, s := range map[string]Spec{"hand": hand, "file": sc.Sessions[0]} {
 		d := s.WithDefaults()

@@ -74,18 +74,19 @@ type scenarioFile struct {
 type sessionFile struct {
 	Name         string     `json:"name"`
 	Identity     string     `json:"identity"`
-	Scopes       []string   `json:"scopes"`
+	Scopes       []string   `json:"scopes"` // absent: DefaultScopes; []: the issuer's
 	Static       bool       `json:"static"`
 	StaticToken  string     `json:"static_token"`
-	Proactive    bool       `json:"proactive"`
+	Proactive    *bool      `json:"proactive"` // absent: DefaultProactive unless static
 	InitialToken string     `json:"initial_token"`
 	IssueInitial bool       `json:"issue_initial"`
 	Persist      bool       `json:"persist"`
 	Policy       string     `json:"policy"`
 	Lifetime     string     `json:"lifetime"`
-	Callers      int        `json:"callers"`
+	Callers      *int       `json:"callers"` // absent: DefaultCallers
 	CallInterval string     `json:"call_interval"`
 	Resource     bool       `json:"resource"`
+	ResourceURL  string     `json:"resource_url"`
 	Count        *int       `json:"count"`
 	Teams        *teamsFile `json:"teams"`
 }
@@ -264,15 +265,27 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		return Scenario{}, fail("sessions", "a scenario needs at least one session under \"sessions\"")
 	}
 	names := map[string]string{}
+	identities := map[string]bool{}
 	callers := 0 // simulated callers declared so far
 	for i, s := range sf.Sessions {
 		at := fmt.Sprintf("sessions[%d]", i)
-		spec := Spec{
-			Name: s.Name, Identity: s.Identity, Scopes: s.Scopes, Static: s.Static, StaticToken: s.StaticToken,
-			Proactive: s.Proactive, InitialToken: s.InitialToken, IssueInitial: s.IssueInitial, Policy: s.Policy,
-			Callers: s.Callers, Resource: s.Resource, Persist: s.Persist,
-			Lifetime:     p.parse(at+".lifetime", s.Lifetime),
-			CallInterval: p.parse(at+".call_interval", s.CallInterval),
+		spec := NewSpec() // what a setting left out means, as with --session
+		spec.Name, spec.Identity, spec.Static, spec.StaticToken = s.Name, s.Identity, s.Static, s.StaticToken
+		spec.InitialToken, spec.IssueInitial, spec.Policy = s.InitialToken, s.IssueInitial, s.Policy
+		spec.Resource, spec.ResourceURL, spec.Persist = s.Resource, s.ResourceURL, s.Persist
+		spec.CallInterval = p.parse(at+".call_interval", s.CallInterval)
+		if s.Scopes != nil {
+			spec.Scopes = s.Scopes
+		}
+		spec.Proactive = DefaultProactive && !s.Static
+		if s.Proactive != nil {
+			spec.Proactive = *s.Proactive
+		}
+		if s.Callers != nil {
+			spec.Callers = *s.Callers
+		}
+		if s.Lifetime != "" { // "0s": the issuer's default
+			spec.Lifetime = p.parse(at+".lifetime", s.Lifetime)
 		}
 		if t := s.Teams; t != nil {
 			spec.Teams = &TeamsSpec{
@@ -321,11 +334,12 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 				return Scenario{}, fail(at+".name", "session name %q is already used by %s; names must be unique", r.Name, prev)
 			}
 			names[r.Name] = at
+			identities[r.Identity] = true
 			sc.Sessions = append(sc.Sessions, r)
 		}
 	}
 	for i, s := range sf.Timeline {
-		step, err := parseStep(fmt.Sprintf("timeline[%d]", i), s, names, &p)
+		step, err := parseStep(fmt.Sprintf("timeline[%d]", i), s, names, identities, &p)
 		if err != nil {
 			return Scenario{}, err
 		}
@@ -337,7 +351,7 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 	return sc, nil
 }
 
-func parseStep(at string, s stepFile, sessions map[string]string, p *durationParser) (Step, error) {
+func parseStep(at string, s stepFile, sessions map[string]string, identities map[string]bool, p *durationParser) (Step, error) {
 	step := Step{At: p.parse(at+".at", s.At), Session: s.Session, Identity: s.Identity, Count: s.Count}
 	if p.err != nil {
 		return Step{}, p.err
@@ -403,6 +417,9 @@ func parseStep(at string, s stepFile, sessions map[string]string, p *durationPar
 	case ActionSignOut:
 		if s.Identity == "" {
 			return Step{}, p.fail(at+".identity", "sign-out needs \"identity\": whom to sign out")
+		}
+		if !identities[s.Identity] {
+			return Step{}, p.fail(at+".identity", "%q is not the identity of a session of this scenario; name one declared under \"sessions\" (a copy's is identity-N)", s.Identity)
 		}
 	default:
 		return Step{}, p.fail(at+".action", "%q is not an action; use one of %s", s.Action, ActionList())

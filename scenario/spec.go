@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -44,6 +46,11 @@ type Spec struct {
 	// Resource sends each token a caller obtains to the resource check (the
 	// fake's /api/me), so revoked or expired tokens show up as refusals.
 	Resource bool
+	// ResourceURL is where the resource check sends the token (a GET with
+	// "Authorization: Bearer"; a 2xx answer accepts it): an https:// URL, or
+	// an http:// one on a loopback host, such as tokentop fakeissuer's
+	// /api/me or a real API. Empty means the in-process fake's check.
+	ResourceURL string
 	// Teams, when set, makes a two-stage Teams session: an upstream token
 	// through an MSAL-like cache, then an exchange for an ACS token.
 	Teams *TeamsSpec
@@ -143,6 +150,9 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("scopes: %w", err)
 		}
 	}
+	if err := checkResourceURL(s.ResourceURL); err != nil {
+		return fmt.Errorf("resource_url: %w", err)
+	}
 	if _, err := credential.PolicyByName(s.Policy); err != nil {
 		return fmt.Errorf("policy: %q is not a policy; use one of %s", s.Policy, strings.Join(PolicyNames(), ", "))
 	}
@@ -178,4 +188,37 @@ func (s Spec) PolicyLabel() string {
 		return DefaultPolicy
 	}
 	return s.Policy
+}
+
+// maxResourceURLLen bounds a resource_url; real ones are well under it.
+const maxResourceURLLen = 2048
+
+// checkResourceURL refuses a resource check URL that is not https:// or
+// loopback http://: the check sends a token, which must not cross a network
+// in the clear.
+func checkResourceURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if len(raw) > maxResourceURLLen {
+		return fmt.Errorf("%q is %d bytes long, over the limit of %d bytes", elide(raw, 40), len(raw), maxResourceURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an http(s)://HOST/PATH URL without credentials in it, such as https://api.example/me", elide(raw, 100))
+	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q would send tokens in the clear: use https://, or http:// only to a loopback host (127.0.0.1, [::1], localhost)", elide(raw, 100))
+	}
+	return nil
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

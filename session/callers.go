@@ -139,7 +139,7 @@ func (s *Session) called(ctx context.Context, start time.Time, tok credential.Ac
 }
 
 func (s *Session) checkResource(ctx context.Context, raw string) {
-	err := s.m.opts.Resource.CheckToken(ctx, raw)
+	err := s.resource.CheckToken(ctx, raw)
 	if err == nil {
 		s.hot.resourceAccepted.Add(1)
 		s.mu.Lock()

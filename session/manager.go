@@ -267,7 +267,7 @@ func (m *Manager) Add(spec scenario.Spec) (*Session, error) {
 	if spec.Teams != nil && m.teams == nil {
 		return nil, fmt.Errorf("session %q: a Teams session needs an issuer that issues upstream tokens and exchanges them (the fake issuer does); this one, %s, does not", spec.Name, m.opts.Issuer.Name())
 	}
-	if spec.Resource && m.opts.Resource == nil {
+	if spec.Resource && m.opts.Resource == nil && spec.ResourceURL == "" {
 		spec.Resource = false // nothing to check against; counters stay zero
 	}
 	m.mu.Lock()

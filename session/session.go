@@ -21,6 +21,9 @@ type Session struct {
 	credp atomic.Pointer[credential.Credential] // swapped once for a static session whose token arrives late
 	added time.Time
 	hot   hotCounters
+	// resource checks the callers' tokens: Spec.ResourceURL's, else
+	// Options.Resource (nil when the session does no resource checks).
+	resource ResourceChecker
 
 	mu          sync.Mutex
 	log         eventLog
@@ -44,7 +47,11 @@ type Session struct {
 
 func newSession(m *Manager, spec scenario.Spec) *Session {
 	now := m.clock.Now()
-	return &Session{m: m, spec: spec, added: now, log: newEventLog(m.opts.LogSize), gap: gapTracker{from: now}}
+	s := &Session{m: m, spec: spec, added: now, log: newEventLog(m.opts.LogSize), gap: gapTracker{from: now}, resource: m.opts.Resource}
+	if spec.ResourceURL != "" {
+		s.resource = newURLResource(spec.ResourceURL)
+	}
+	return s
 }
 
 // Name returns the session's name.
