@@ -136,10 +136,10 @@ func (m Model) runSegments() []string {
 }
 
 // spanText writes a scenario's duration without zero units at the end:
-// "2h", "1h30m", "45m", "3d".
+// "2h", "1h30m", "45m", "3 days".
 func spanText(d time.Duration) string {
 	t := roughDuration(d)
-	for _, zero := range []string{"00m", "00h", "00s"} {
+	for _, zero := range []string{"00m", "00s"} {
 		if strings.HasSuffix(t, zero) && len(t) > len(zero) {
 			t = strings.TrimSuffix(t, zero)
 			break

@@ -78,7 +78,8 @@ func TestHeaderWithoutAScenarioFaultsOrIssuerEventsIsUnchanged(t *testing.T) {
 
 func TestSpanTextDropsZeroUnits(t *testing.T) {
 	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", 90 * time.Minute: "1h30m", 45 * time.Minute: "45m",
-		5 * time.Minute: "5m", 72 * time.Hour: "3d", 30 * time.Second: "30s"} {
+		5 * time.Minute: "5m", 72 * time.Hour: "3 days", 76 * time.Hour: "3 days 4h", 26 * time.Hour: "26h",
+		30 * time.Second: "30s"} {
 		if got := spanText(d); got != want {
 			t.Errorf("spanText(%v) = %q, want %q", d, got, want)
 		}

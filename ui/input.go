@@ -84,8 +84,15 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Sort):
 		m.sortBy = m.sortBy.next()
 		m.applyFilter()
-		m.status = "sorted by " + m.sortBy.String()
+		m.status = "sorted by " + sortText(m.sortBy, m.sortReverse)
 		return m, nil
+	case key.Matches(msg, k.Reverse):
+		m.sortReverse = !m.sortReverse
+		m.applyFilter()
+		m.status = "sorted by " + sortText(m.sortBy, m.sortReverse)
+		return m, nil
+	case key.Matches(msg, k.NextProblem):
+		return m.nextProblem()
 	case key.Matches(msg, k.Pause):
 		return m, m.timeCmd(timePause)
 	case key.Matches(msg, k.Faster):
@@ -401,5 +408,23 @@ func (m Model) logSearchKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		s.at = len(s.matches) - 1 // the newest match
 	}
 	m.showMatch()
+	return m, nil
+}
+
+// nextProblem moves the cursor to the next visible session, after the
+// cursor and wrapping round, that is failing or needs attention, and says
+// so when none is.
+func (m Model) nextProblem() (tea.Model, tea.Cmd) {
+	n := len(m.visible)
+	for step := 1; step <= n; step++ {
+		r := (m.cursor + step) % n
+		sv := &m.frame.Sessions[m.visible[r]]
+		if sv.State.needsLook() {
+			m.cursor = r
+			m.status = sv.Name + " is " + sv.State.String()
+			return m.selectCursor()
+		}
+	}
+	m.status = "no session is failing or needs attention"
 	return m, nil
 }

@@ -137,6 +137,9 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 		sv.State = stateAborted
 	case credential.PhaseFailed:
 		sv.State = stateFailed
+		if snap.Token != "" && snap.ExpiresOn.After(now) { // callers are still served
+			sv.State = stateValidFailed
+		}
 	case credential.PhaseDisposed:
 		sv.State = stateDisposed
 	case credential.PhaseAttention:

@@ -117,6 +117,7 @@ type Model struct {
 	fetching      bool   // a frame fetch outside the tick is in flight
 	frameSeq      uint64 // sequence number of the frame shown
 	sortBy        sortKey
+	sortReverse   bool // O reverses the order sortBy gives
 	virtual       bool // the clock is not the wall clock: latencies are virtual time
 
 	mode    mode

@@ -151,7 +151,7 @@ func (m *Model) applyFilter() {
 			m.longestID = max(m.longestID, cellWidth(sv.Identity))
 		}
 	}
-	sortVisible(m.visible, m.frame.Sessions, m.sortBy)
+	sortVisible(m.visible, m.frame.Sessions, m.sortBy, m.sortReverse)
 	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
 	if m.selected != "" {
 		for r, i := range m.visible {
