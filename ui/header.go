@@ -25,7 +25,7 @@ func (m Model) headerLines() []string {
 		}
 		return pair(label, thousands(n))
 	}
-	clockSeg := s.HeaderValue.Render(f.Now.Format("15:04:05")) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
+	clockSeg := s.HeaderValue.Render(clockText(f.Now, f.Start)) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
 	if f.Paused {
 		clockSeg += " " + s.Paused.Render(" PAUSED ")
 	} else if behind(f) {
@@ -73,12 +73,22 @@ func (m Model) headerLines() []string {
 		if n.Warn {
 			text = s.Warning.Render(n.Text)
 		}
-		lines = append(lines, " "+s.HeaderLabel.Render("issuer event "+n.At.Format("15:04:05")+":")+" "+text)
+		lines = append(lines, " "+s.HeaderLabel.Render("issuer event "+clockText(n.At, f.Start)+":")+" "+text)
 	}
 	for i := range lines {
 		lines[i] = padRight(lines[i], m.width)
 	}
 	return lines
+}
+
+// clockText writes a virtual time of the run: the time of day on the day
+// the run began, with the date once the run has gone on into another day
+// ("2026-01-03 01:48:32"), so that a multi-day run is not read as hours.
+func clockText(t, start time.Time) string {
+	if !start.IsZero() && t.Format(time.DateOnly) != start.Format(time.DateOnly) {
+		return t.Format(time.DateTime)
+	}
+	return t.Format(time.TimeOnly)
 }
 
 // maxSegmentLines is how many lines the header's segments wrap onto; what
@@ -118,7 +128,11 @@ func (m Model) runSegments() []string {
 	var segs []string
 	if r.Scenario != "" {
 		v := r.Scenario
-		if r.Duration > 0 {
+		switch start := m.frame.Start; {
+		case r.Duration > 0 && !start.IsZero() && !m.frame.Now.Before(start.Add(r.Duration)):
+			// The screen plays on after the scenario's time: say so.
+			v += " (" + spanText(r.Duration) + ", ended " + relative(start.Add(r.Duration), m.frame.Now) + ")"
+		case r.Duration > 0:
 			v += " (" + spanText(r.Duration) + ")"
 		}
 		segs = append(segs, pair("scenario", v))

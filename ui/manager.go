@@ -28,6 +28,8 @@ type managerBackend struct {
 	issued    map[string]issuedAt // per session: when its current token was issued
 	windows   map[string]time.Duration
 	last      detailCache // the detail built for the previous frame
+	removed   totals      // the counters of the sessions x removed: the header shows run totals
+	start     time.Time   // when the screen began, for the header's date and the scenario's end
 }
 
 // detailCache keeps the selected session's detail while its log and token
@@ -52,7 +54,7 @@ func newManagerBackend(m *session.Manager, c clock.Clock) *managerBackend {
 		c = m.Clock()
 	}
 	return &managerBackend{m: m, clock: c, signedOut: map[string]bool{}, revoked: map[string]bool{},
-		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}}
+		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}, start: c.Now()}
 }
 
 // observe notes what the frames cannot tell: which sessions were signed
@@ -71,7 +73,7 @@ func (b *managerBackend) observe(e session.Event) {
 
 // Frame copies every session's snapshot and the detail of one.
 func (b *managerBackend) Frame(detail string) frame {
-	f := frame{Now: b.clock.Now(), Speed: 1}
+	f := frame{Now: b.clock.Now(), Start: b.start, Speed: 1}
 	if tc, ok := b.clock.(TimeControl); ok {
 		f.Speed, f.Paused = tc.Speed(), tc.Paused()
 	}
@@ -82,14 +84,11 @@ func (b *managerBackend) Frame(detail string) frame {
 	f.Sessions = make([]sessionView, 0, len(sessions))
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	f.Totals = b.removed
 	for _, s := range sessions {
 		snap := s.Snapshot()
 		f.Sessions = append(f.Sessions, b.view(snap, f.Now))
-		st := snap.Stats
-		f.Totals.IssuerCalls += int64(st.IssuerCalls)
-		f.Totals.Failures += int64(st.Failures)
-		f.Totals.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
-		f.Totals.EventsNotKept += int64(st.EventsOlder)
+		f.Totals.add(snap.Stats)
 		if s.Name() == detail {
 			if l := b.last; l.detail == nil || l.name != detail || l.logged != snap.Stats.EventsLogged || l.token != snap.Token {
 				b.last = detailCache{name: detail, logged: snap.Stats.EventsLogged, token: snap.Token, detail: b.detail(s, snap)}
@@ -100,6 +99,14 @@ func (b *managerBackend) Frame(detail string) frame {
 	f.Totals.Sessions = len(sessions)
 	f.Run = b.run()
 	return f
+}
+
+// add counts a session's counters into the totals.
+func (t *totals) add(st session.Stats) {
+	t.IssuerCalls += int64(st.IssuerCalls)
+	t.Failures += int64(st.Failures)
+	t.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
+	t.EventsNotKept += int64(st.EventsOlder)
 }
 
 // view turns a snapshot into a table row. b.mu is held.
@@ -244,12 +251,17 @@ func (b *managerBackend) Burst(name string, n int) error {
 }
 
 // Remove takes a disposed session out of the manager and forgets what the
-// backend noted about it, so that a new session of the same name starts clean.
+// backend noted about it, so that a new session of the same name starts
+// clean; its counters stay in the header's run totals.
 func (b *managerBackend) Remove(name string) error {
+	s, ok := b.m.Get(name)
 	if err := b.m.Remove(name); err != nil {
 		return err
 	}
 	b.mu.Lock()
+	if ok {
+		b.removed.add(s.Snapshot().Stats) // read after Remove: its callers have stopped
+	}
 	delete(b.signedOut, name)
 	delete(b.revoked, name)
 	delete(b.issued, name)
