@@ -102,13 +102,23 @@ func (m Model) detailBadges() string {
 		}
 	}
 	var ended string // a sign-out: the token is refused whatever its times say
+	revoked := false
 	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf {
+		revoked = d.Revoked
 		switch {
 		case d.Revoked:
 			timeBadge = badge(false, false, "revoked (signed out)")
 		case d.SignedOut:
 			ended = badge(false, false, "signed out")
 		}
+	}
+	if sv, ok := m.selectedView(); ok && sv.State.ended() && !revoked {
+		// The session serves this token no more: its times say nothing about it.
+		why := sv.State.String()
+		if ended != "" { // the issuer did not revoke it: a copy of it still works until exp
+			why += ", not revoked"
+		}
+		timeBadge, ended = badge(false, true, "token no longer used ("+why+")"), ""
 	}
 	var source string // where the token came from: "from cache" after a restart
 	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf && d.Source != "" {
@@ -151,7 +161,11 @@ func (m Model) detailTimes() string {
 		add("nbf", t.NotBefore.Format("15:04:05")+" ("+relative(t.NotBefore, now)+")")
 	}
 	if !t.ExpiresAt.IsZero() {
-		add("exp", t.ExpiresAt.Format("2006-01-02 15:04:05")+" ("+relative(t.ExpiresAt, now)+")")
+		when := " (" + relative(t.ExpiresAt, now) + ")"
+		if sv, ok := m.selectedView(); ok && sv.State.ended() {
+			when = "" // a token the session no longer uses: no countdown to it
+		}
+		add("exp", t.ExpiresAt.Format("2006-01-02 15:04:05")+when)
 	}
 	if t.Subject != "" {
 		add("sub", t.Subject)

@@ -202,25 +202,44 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 	if older > 0 {
 		d.Log = append(d.Log, logLine{At: events[0].At, Text: fmt.Sprintf("(%d older events not kept)", older)})
 	}
-	var ended time.Time // dispose or sign-out: no token is valid after it
+	var ended time.Time               // dispose or sign-out: no token is valid after it
+	disposedAt, disposedLog := -1, -1 // a dispose's mark and log line, until a session-added says it was a restart
+	resuming := false                 // the session (re)started: a token it starts with is resumed
 	for _, e := range events {
 		d.Log = append(d.Log, logLine{At: e.At, Text: e.Text()})
 		switch e.Kind {
+		case session.KindAdded:
+			if disposedAt >= 0 { // disposed, then added again: the restart action
+				markRestart(d, disposedAt, disposedLog, e.At)
+				ended, disposedAt = time.Time{}, -1
+			}
+			resuming = true
+		case session.KindRefreshScheduled:
+			if resuming && e.ExpiresOn.After(e.At) { // the credential starts with a token of before
+				d.Valid = append(d.Valid, interval{From: e.At, To: e.ExpiresOn})
+				d.Log[len(d.Log)-1].Text = resumedFrom(snap.Spec) + " (expires " + e.ExpiresOn.Format("15:04:05") + "): " + e.Text()
+			}
+			resuming = false
 		case session.KindRefreshSucceeded, session.KindStaticIssued:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markOK, Latency: e.Latency})
 			if !e.ExpiresOn.IsZero() {
 				d.Valid = append(d.Valid, interval{From: e.At, To: e.ExpiresOn})
 			}
+			resuming = false
 		case session.KindRefreshFailed, session.KindTokenRejected:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markFailed, Latency: e.Latency})
+			resuming = false
 		case session.KindRefreshAborted:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markAborted})
+		case session.KindRefreshStarted, session.KindIssuerCall:
+			resuming = false
 		case session.KindRevoked:
 			d.Revoked, d.SignedOut = true, true
 		case session.KindSignedOut:
 			d.SignedOut = true
 		case session.KindDisposed:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markDisposed})
+			disposedAt, disposedLog = len(d.Marks)-1, len(d.Log)-1
 			if ended.IsZero() {
 				ended = e.At
 			}
@@ -238,6 +257,29 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 		}
 	}
 	return d
+}
+
+// markRestart turns the dispose mark at mark, and its log line at line,
+// into a restart at at: for the restart action the session emits a dispose
+// and a session-added, and no event of its own. The token held in memory is
+// gone from then: a valid span that ran on is cut there.
+func markRestart(d *sessionDetail, mark, line int, at time.Time) {
+	d.Marks[mark].Kind = markRestarted
+	d.Log[line].Text = "restarted: the credential and the token it held in memory are dropped; the session starts again from its spec"
+	for j := range d.Valid {
+		if d.Valid[j].To.After(at) {
+			d.Valid[j].To = at
+		}
+	}
+}
+
+// resumedFrom says where a session that starts with a token of before got
+// it: the spec's initial token, else the token cache (Spec.Persist).
+func resumedFrom(spec scenario.Spec) string {
+	if spec.InitialToken != "" {
+		return "started with the initial token"
+	}
+	return "restored from cache"
 }
 
 func (b *managerBackend) Refresh(name string) error { return b.m.Refresh(name) }
