@@ -75,10 +75,13 @@ type sessionView struct {
 	InFlight               int       // refreshes in flight, which a aborts
 	Waiters                int       // callers waiting on the refresh in flight
 	NextAt                 time.Time // next scheduled attempt, for retrying
-	IssuedAt, ExpiresOn    time.Time // of the current token; zero when none
-	Window                 time.Duration
-	Refreshes, Failures    int64
-	LastLatency            time.Duration
+	// RetryAfter says the issuer asked for a wait (Retry-After) that holds
+	// off the next attempt until NextAt; r sends at once all the same.
+	RetryAfter          bool
+	IssuedAt, ExpiresOn time.Time // of the current token; zero when none
+	Window              time.Duration
+	Refreshes, Failures int64
+	LastLatency         time.Duration
 	// ResourceAccepted and ResourceRefused count the resource checks
 	// (the fake's /api/me) of the tokens the session's callers got.
 	ResourceAccepted, ResourceRefused int64

@@ -100,6 +100,10 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Slower):
 		return m, m.timeCmd(timeSlower)
 	case key.Matches(msg, k.ClearCache):
+		if m.opts.Cache == "" { // no session persists: the run opened no cache
+			m.status = "no token cache to clear: no session persists its tokens (persist=true)"
+			return m, nil
+		}
 		m.confirm = confirmPrompt{Kind: confirmClearCache}
 		m.mode = modeConfirm
 		return m, nil
@@ -131,7 +135,11 @@ func (m Model) sessionKey(msg tea.KeyPressMsg, sv *sessionView) (tea.Model, tea.
 			m.status = name + ": static sessions never refresh (one token, issued when added)"
 			return m, nil
 		}
-		return m, action("refresh "+name, "requested", func() error { return be.Refresh(name) })
+		done := "requested"
+		if sv.RetryAfter { // documented: r does not wait for the issuer's Retry-After
+			done = "sent at once, not waiting for the issuer's Retry-After (the retry was due " + clockText(sv.NextAt, m.frame.Start) + ")"
+		}
+		return m, action("refresh "+name, done, func() error { return be.Refresh(name) })
 	case key.Matches(msg, k.Abort):
 		if sv.InFlight == 0 {
 			m.status = name + ": nothing in flight to abort"
@@ -359,8 +367,11 @@ func (m Model) burstKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if !ok {
 			return m, nil
 		}
-		name, be := sv.Name, m.be
-		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), "started",
+		name, be, done := sv.Name, m.be, "started"
+		if sv.State.ended() {
+			done += ": every call will fail, " + name + " is " + sv.State.String() + " and serves no token"
+		}
+		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), done,
 			func() error { return be.Burst(name, n) })
 	}
 	if strings.Trim(msg.Text, "0123456789") == "" { // digits and editing keys only

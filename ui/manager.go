@@ -123,6 +123,8 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 	if !snap.Spec.Static {
 		sv.Window = b.window(snap.Spec.Policy)
 	}
+	var ra credential.RetryAfterError
+	sv.RetryAfter = errors.As(cs.LastErr, &ra) && ra.RetryDelay() > 0 && cs.NextRefreshAt.After(now)
 	if snap.Token != "" {
 		sv.IssuedAt = b.issuedAt(snap.Spec.Name, snap.Token, cs.LastSuccessAt, now)
 	}
@@ -205,13 +207,14 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 	var ended time.Time               // dispose or sign-out: no token is valid after it
 	disposedAt, disposedLog := -1, -1 // a dispose's mark and log line, until a session-added says it was a restart
 	resuming := false                 // the session (re)started: a token it starts with is resumed
+	var endedHow string               // "signed out" or "disposed" once the credential serves no token
 	for _, e := range events {
 		d.Log = append(d.Log, logLine{At: e.At, Text: e.Text()})
 		switch e.Kind {
 		case session.KindAdded:
 			if disposedAt >= 0 { // disposed, then added again: the restart action
 				markRestart(d, disposedAt, disposedLog, e.At)
-				ended, disposedAt = time.Time{}, -1
+				ended, disposedAt, endedHow = time.Time{}, -1, ""
 			}
 			resuming = true
 		case session.KindRefreshScheduled:
@@ -234,10 +237,17 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 		case session.KindRefreshStarted, session.KindIssuerCall:
 			resuming = false
 		case session.KindRevoked:
-			d.Revoked, d.SignedOut = true, true
+			d.Revoked, d.SignedOut, endedHow = true, true, "signed out"
 		case session.KindSignedOut:
-			d.SignedOut = true
+			d.SignedOut, endedHow = true, "signed out"
+		case session.KindBurstDone:
+			if endedHow != "" && !strings.Contains(e.Message, " 0 failed") { // the session does not say why
+				d.Log[len(d.Log)-1].Text += " (the session is " + endedHow + ": its credential serves no token)"
+			}
 		case session.KindDisposed:
+			if endedHow == "" {
+				endedHow = "disposed"
+			}
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markDisposed})
 			disposedAt, disposedLog = len(d.Marks)-1, len(d.Log)-1
 			if ended.IsZero() {

@@ -16,7 +16,8 @@ type Options struct {
 	// Issuer names the issuer in the header, e.g. "fake (in-process)" or a URL.
 	Issuer string
 	// Cache names the token cache of persisted sessions in the header, e.g.
-	// "encrypted file /path"; empty leaves it out.
+	// "encrypted file /path"; empty says there is none (no session
+	// persists), which C then says instead of clearing.
 	Cache string
 	// Clock is the sessions' clock, read for the header's virtual time. When it
 	// also implements TimeControl (as *clock.Scaled does), p, + and - pause and

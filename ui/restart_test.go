@@ -92,3 +92,24 @@ func TestAnEndedSessionsDetailGivesNoCountdownToItsOldToken(t *testing.T) {
 		}
 	}
 }
+
+// Issue 23: a burst on a signed-out session said "10 calls, 10 failed"
+// without why.
+func TestABurstOnASignedOutSessionSaysWhyItsCallsFail(t *testing.T) {
+	withManager(t, Options{NoColor: true}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		d.keys("s", "y")
+		synctest.Wait()
+		d.send(EventsMsg{N: 1})
+		d.keys("b", "enter")
+		if want := "burst of 10 GetToken calls on alice-chat: started: every call will fail, alice-chat is signed out and serves no token"; d.m.status != want {
+			t.Errorf("status %q, want %q", d.m.status, want)
+		}
+		synctest.Wait()
+		d.send(EventsMsg{N: 1})
+		log := d.m.frame.Detail.Log
+		if last := log[len(log)-1].Text; !strings.HasPrefix(last, "burst-done: 10 calls, 10 failed") ||
+			!strings.HasSuffix(last, "(the session is signed out: its credential serves no token)") {
+			t.Errorf("the burst's outcome does not say why its calls failed: %q\n%s", last, d.screen())
+		}
+	})
+}

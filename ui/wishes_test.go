@@ -1,9 +1,16 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"tokentop/credential"
+	"tokentop/internal/clock"
+	"tokentop/session"
 )
 
 func TestShiftOReversesTheOrderAndFlipsTheMark(t *testing.T) {
@@ -69,5 +76,42 @@ func TestAFailedCredentialWithAValidTokenReadsValidRefreshFailed(t *testing.T) {
 		if !strings.Contains(row, want) {
 			t.Errorf("at width %d bob's row %q lacks %q", w, row, want)
 		}
+	}
+}
+
+// Issue 23: r during a Retry-After sends at once (documented) and nothing said so.
+func TestRefreshDuringARetryAfterSaysItSendsAtOnce(t *testing.T) {
+	f := demoBackend(testNow)
+	f.sessions[0].State, f.sessions[0].NextAt, f.sessions[0].RetryAfter = stateRetrying, testNow.Add(30*time.Second), true
+	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d.keys("r")
+	if want := "refresh alice-chat: sent at once, not waiting for the issuer's Retry-After (the retry was due 10:42:47)"; d.m.status != want {
+		t.Errorf("status %q, want %q", d.m.status, want)
+	}
+	d.keys("down", "r")
+	if want := "refresh bob-calling: requested"; d.m.status != want {
+		t.Errorf("status %q, want %q", d.m.status, want)
+	}
+}
+
+// retryAfterErr is an issuer error that asks for a wait, as a 429 does.
+type retryAfterErr struct{}
+
+func (retryAfterErr) Error() string             { return "429 Too Many Requests" }
+func (retryAfterErr) RetryDelay() time.Duration { return 30 * time.Second }
+
+func TestTheAdapterNotesARetryAfterThatHoldsOffTheRetry(t *testing.T) {
+	b := newManagerBackend(nil, clock.Real{})
+	snap := session.Snapshot{Credential: credential.Snapshot{Phase: credential.PhaseRetrying,
+		LastErr: fmt.Errorf("refresh: %w", retryAfterErr{}), NextRefreshAt: testNow.Add(30 * time.Second)}}
+	if sv := b.view(snap, testNow); !sv.RetryAfter {
+		t.Error("a retry held off by Retry-After is not noted")
+	}
+	if sv := b.view(snap, testNow.Add(time.Minute)); sv.RetryAfter {
+		t.Error("a Retry-After whose wait is over is still noted")
+	}
+	snap.Credential.LastErr = errors.New("500")
+	if sv := b.view(snap, testNow); sv.RetryAfter {
+		t.Error("a failure without Retry-After is noted as one")
 	}
 }
