@@ -32,7 +32,11 @@ func (m Model) detail(height int) string {
 	}
 	lines := make([]string, 0, height)
 	if m.tokenOf == sv.Name {
-		lines = append(lines, m.detailBadges(), m.detailTimes(), m.detailClaims())
+		// The badges wrap rather than lose the last (the resource count that
+		// proves a revocation); the claims give way first.
+		lines = append(lines, flow(m.detailBadges(), m.width, 2)...)
+		lines = append(lines, m.detailTimes(), m.detailClaims())
+		lines = lines[:3]
 	} else { // the selection moved and its detail is on its way: never show another session's claims
 		lines = append(lines, m.styles.Muted.Render(" reading "+sv.Name+"…"), "", "")
 	}
@@ -53,9 +57,10 @@ func (m Model) detail(height int) string {
 	return head + "\n" + fitBlock(strings.Split(m.logView.View(), "\n"), m.width, height-detailHeadLines)
 }
 
-// detailBadges is the first line: the token's fingerprint and the three badges
-// (decoded, signature, time), each spelled out in words.
-func (m Model) detailBadges() string {
+// detailBadges are the first line's segments: the token's fingerprint and
+// the badges (decoded, signature, time, where it came from, the resource
+// checks), each spelled out in words.
+func (m Model) detailBadges() []string {
 	s, t := m.styles, m.token
 	badge := func(ok bool, neutral bool, text string) string {
 		switch {
@@ -127,7 +132,7 @@ func (m Model) detailBadges() string {
 	if m.tokenRaw == "" {
 		decoded, sig, timeBadge, ended, source = s.Muted.Render("no token"), "", "", "", ""
 	}
-	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge, ended, source, m.resourceBadge()), "  ")
+	return nonEmpty(s.Muted.Render(t.Fingerprint), decoded, sig, timeBadge, ended, source, m.resourceBadge())
 }
 
 // resourceBadge counts the resource checks (the fake's /api/me) of the

@@ -49,25 +49,7 @@ func (m Model) headerLines() []string {
 		segs = append(segs, pair("events not kept", thousands(n)))
 	}
 	segs = append(segs, m.runSegments()...)
-	var lines []string
-	var cur strings.Builder
-	cur.WriteString(" ")
-	curW := 1
-	for i, seg := range segs {
-		w := ansi.StringWidth(seg)
-		if i > 0 && curW+2+w > m.width && len(lines) < maxSegmentLines-1 {
-			lines = append(lines, cur.String())
-			cur.Reset()
-			cur.WriteString(" ")
-			curW = 1
-		} else if i > 0 {
-			cur.WriteString("  ")
-			curW += 2
-		}
-		cur.WriteString(seg)
-		curW += w
-	}
-	lines = append(lines, cur.String())
+	lines := flow(segs, m.width, maxSegmentLines)
 	if n := f.Run.Notice; n.Text != "" {
 		text := s.HeaderValue.Render(n.Text)
 		if n.Warn {
@@ -89,6 +71,31 @@ func clockText(t, start time.Time) string {
 		return t.Format(time.DateTime)
 	}
 	return t.Format(time.TimeOnly)
+}
+
+// flow lays segments out on lines of width cells, each line led by a space
+// and its segments two spaces apart; a segment that does not fit goes to the
+// next line, up to maxLines, and the last line takes the rest (to be cut).
+func flow(segs []string, width, maxLines int) []string {
+	var lines []string
+	var cur strings.Builder
+	cur.WriteString(" ")
+	curW := 1
+	for i, seg := range segs {
+		w := ansi.StringWidth(seg)
+		if i > 0 && curW+2+w > width && len(lines) < maxLines-1 {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			cur.WriteString(" ")
+			curW = 1
+		} else if i > 0 {
+			cur.WriteString("  ")
+			curW += 2
+		}
+		cur.WriteString(seg)
+		curW += w
+	}
+	return append(lines, cur.String())
 }
 
 // maxSegmentLines is how many lines the header's segments wrap onto; what

@@ -50,10 +50,8 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
-	case key.Matches(msg, k.Help):
+	case key.Matches(msg, k.Help), msg.String() == "esc" && m.help.ShowAll:
 		m.help.ShowAll = !m.help.ShowAll
-		m.resizeLog()
-		m.clampScroll()
 		return m, nil
 	case key.Matches(msg, k.Up):
 		return m.move(-1)

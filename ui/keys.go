@@ -91,13 +91,12 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return append(k.shortHelpRest(), k.shortHelpKept()...)
 }
 
-// FullHelp is the help shown after ?, grouped by what the keys act on.
+// FullHelp is the help page shown after ?, grouped by what the keys act on:
+// three columns of nine, which fit 80 columns beside the page's legend.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove},
-		{k.Describe, k.NextProblem, k.Fault, k.New, k.Filter, k.Focus},
-		{k.Sort, k.Reverse, k.Copy, k.ClearCache, k.Pause, k.Faster},
-		{k.Slower, k.Help, k.Quit},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Focus, k.Describe},
+		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove, k.Fault, k.New, k.Copy},
+		{k.NextProblem, k.Sort, k.Reverse, k.ClearCache, k.Pause, k.Faster, k.Slower, k.Help, k.Quit},
 	}
 }

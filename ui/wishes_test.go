@@ -115,3 +115,24 @@ func TestTheAdapterNotesARetryAfterThatHoldsOffTheRetry(t *testing.T) {
 		t.Error("a failure without Retry-After is noted as one")
 	}
 }
+
+// Issue 23, bug 10: at the documented minimum of 80x24 the help lines were
+// cut ("/ sear…"); the help page and its legend fit whole.
+func TestTheHelpPageAndItsLegendFitEightyByTwentyFour(t *testing.T) {
+	d := newDriver(t, demoBackend(testNow), Options{NoColor: true, Clock: clock.NewSim(testNow)}, 80, 24)
+	d.keys("?")
+	screen := d.screen()
+	checkGeometry(t, screen, 80, 24)
+	if strings.Contains(screen, "…") {
+		t.Errorf("the help page is cut at 80x24:\n%s", screen)
+	}
+	for _, want := range []string{"enter  describe", "q quit", "signed out", "↻ restarted", "events not kept", "VLAT: the issuer's latency"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the help page at 80x24 lacks %q:\n%s", want, screen)
+		}
+	}
+	d.keys("esc")
+	if strings.Contains(d.screen(), "STATE:") {
+		t.Error("esc did not close the help page")
+	}
+}
