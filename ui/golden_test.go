@@ -55,6 +55,7 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "help", width: 120, height: 30, keys: []string{"?"}},
 		{name: "help_80x24", width: 80, height: 24, keys: []string{"?"}},
 		{name: "too_small_79x24", width: 79, height: 24},
+		{name: "describe_80x24", width: 80, height: 24, keys: []string{"enter"}},
 		// Issue 23, bug 10: the sign-out demo's proof, the resource count,
 		// stays on screen at the minimum size (the badges wrap).
 		{name: "signed_out_80x24", width: 80, height: 24, setup: func(f *fakeBackend) {

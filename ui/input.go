@@ -30,6 +30,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.burstKey(msg)
 	case modeLogSearch:
 		return m.logSearchKey(msg)
+	case modeDescribe:
+		return m.describeKey(msg)
 	}
 	if m.focus == focusLog {
 		if next, cmd, ok := m.logFocusKey(msg); ok {
@@ -91,6 +93,8 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.NextProblem):
 		return m.nextProblem()
+	case key.Matches(msg, k.Describe):
+		return m.openDescribe()
 	case key.Matches(msg, k.Pause):
 		return m, m.timeCmd(timePause)
 	case key.Matches(msg, k.Faster):

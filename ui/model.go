@@ -85,6 +85,7 @@ const (
 	modeForm           // filling in the new-session form
 	modeBurst          // typing the size of a burst
 	modeLogSearch      // typing a search of the event log
+	modeDescribe       // reading the full-screen description of a session (enter)
 )
 
 // focusArea is the region that movement keys scroll.
@@ -121,14 +122,15 @@ type Model struct {
 	sortReverse   bool // O reverses the order sortBy gives
 	virtual       bool // the clock is not the wall clock: latencies are virtual time
 
-	mode    mode
-	focus   focusArea
-	filter  textField
-	confirm confirmPrompt
-	faults  faultMenu
-	form    sessionForm
-	burst   textField // the burst size being typed
-	status  string    // feedback on the last action, shown in the lower rule
+	mode     mode
+	focus    focusArea
+	filter   textField
+	confirm  confirmPrompt
+	faults   faultMenu
+	form     sessionForm
+	burst    textField // the burst size being typed
+	status   string    // feedback on the last action, shown in the lower rule
+	describe describeView
 
 	logView viewport.Model
 	logKey  logKey // what the log view currently holds

@@ -60,6 +60,8 @@ func (m Model) render() string {
 		return m.renderTooSmall()
 	case m.fullHelpShown():
 		return m.renderHelpPage()
+	case m.mode == modeDescribe:
+		return m.renderDescribe()
 	}
 	l := m.layout()
 	var b strings.Builder
