@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/session"
@@ -134,5 +136,18 @@ func TestTheHelpPageAndItsLegendFitEightyByTwentyFour(t *testing.T) {
 	d.keys("esc")
 	if strings.Contains(d.screen(), "STATE:") {
 		t.Error("esc did not close the help page")
+	}
+}
+
+// The row paints stopped at "signed out": an unselected "needs attention"
+// row indexed past them.
+func TestEveryStateDrawsInAnUnselectedRow(t *testing.T) {
+	for st := range stateCount {
+		f := demoBackend(testNow)
+		f.sessions[1].State = st
+		d := newDriver(t, f, Options{}, 120, 30) // in colour: the paints are used
+		if row := ansi.Strip(rowOf(ansi.Strip(d.screen()), "bob-calling")); !strings.Contains(row, stateLabel(st, 0, time.Time{}, 21)) {
+			t.Errorf("state %v: row %q", st, row)
+		}
 	}
 }
