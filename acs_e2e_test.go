@@ -33,16 +33,17 @@ type acsEvent struct {
 // 30m is refused without a call, signing alice out revokes her user's
 // tokens, and at exit tokentop deletes the users it created.
 func TestHeadlessACSIssuerCreatesUsersRevokesOnSignOutAndDeletesThemAtExit(t *testing.T) {
+	t.Parallel()
 	key := base64.StdEncoding.EncodeToString([]byte("tokentop e2e acs access key: 48 bytes long......"))
-	t.Setenv("TOKENTOP_ACS_ACCESS_KEY", key) // the fake's key, so that the test knows it
-	base := startFakeIssuer(t)
-	t.Setenv("TOKENTOP_TEST_ACS", fakeissuer.ACSConnectionString(base, key))
+	// The fake's key, so that the test knows it; each process gets its
+	// variables of its own, so that other tests run alongside.
+	base := startFakeIssuerWithEnv(t, []string{"TOKENTOP_ACS_ACCESS_KEY=" + key})
 
 	scenario := filepath.Join(t.TempDir(), "acs.json")
 	if err := os.WriteFile(scenario, []byte(`{"name": "acs", "duration": "3s", "sessions": [
   {"name": "alice-chat", "identity": "alice", "scopes": ["chat"], "proactive": true, "lifetime": "90m", "callers": 2, "call_interval": "500ms"},
   {"name": "alice-voip", "identity": "alice", "scopes": ["voip"], "proactive": true, "lifetime": "90m"},
-  {"name": "bob",        "identity": "bob",   "scopes": ["chat"], "proactive": true},
+  {"name": "bob",        "identity": "bob",   "scopes": ["chat"], "proactive": true, "lifetime": "0s"},
   {"name": "carol",      "identity": "carol", "proactive": true, "lifetime": "30m"}],
  "timeline": [{"at": "1500ms", "action": "sign-out", "identity": "alice"}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -52,6 +53,7 @@ func TestHeadlessACSIssuerCreatesUsersRevokesOnSignOutAndDeletesThemAtExit(t *te
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, binary, "--headless", "--json", "--scenario", scenario,
 		"--issuer", "acs:connection_string_env=TOKENTOP_TEST_ACS")
+	cmd.Env = append(os.Environ(), "TOKENTOP_TEST_ACS="+fakeissuer.ACSConnectionString(base, key))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("tokentop: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout.String())

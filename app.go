@@ -15,6 +15,7 @@ import (
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 	"tokentop/ui"
 )
@@ -31,39 +32,45 @@ const (
 type app struct {
 	cfg      config
 	getenv   func(string) string
-	scenario session.Scenario
+	scenario scenario.Scenario
 	manager  session.Options
 	speed    float64
 	loop     *clock.Loop            // the fake issuer's event loop; nil for a real issuer (the manager or RunHeadless runs a wall loop)
 	verify   func(raw string) error // signature check for the detail pane; nil: not checked
 	closers  []func() error         // run by close
 	cache    string                 // the token cache in use, for the header; "" when no session persists
+	report   *reportFile            // --report's file, opened before the run; nil without it
 }
 
-// close releases what newApp started.
+// close releases what newApp started, the last started first: the issuer
+// closes (and names the identities it deleted) before the token cache
+// writes its last changes.
 func (a *app) close() {
-	for _, c := range a.closers {
+	for _, c := range slices.Backward(a.closers) {
 		c()
 	}
 }
 
-// newApp checks the configuration and builds the issuer, the clock and the scenario.
-func newApp(cfg config, getenv func(string) string) (*app, error) {
+// newApp checks the configuration and builds the issuer, the clock and the
+// scenario. ctx ends waits for the token cache's lock, at start and during the run.
+func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, error) {
 	a := &app{cfg: cfg, getenv: getenv}
 	sc, err := loadScenario(cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.scenario = sc
-	store, cacheDesc, err := openCacheFor(cfg, sc, getenv, os.Stderr)
+	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
 	a.cache = cacheDesc
 	var cache session.TokenCache // nil: the sessions' in-memory cache
+	var stored *storeCache
 	if store != nil {
-		cache = storeCache{store}
-		a.closers = append(a.closers, store.Close)
+		stored = newStoreCache(store)
+		cache = stored
+		a.closers = append(a.closers, func() error { return stored.close(os.Stderr) })
 	}
 	defer func() { // every return below sets the manager's options
 		a.manager.Cache = cache
@@ -84,11 +91,11 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
-		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others stop refreshing their keys
+		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others end a key fetch
 			a.closers = append(a.closers, func() error {
-				err := c.Close()
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
+				err := closeIssuer(c, os.Stderr, untilInterrupted)
+				if stored != nil {
+					stored.evictDeleted(iss)
 				}
 				return err
 			})
@@ -121,8 +128,8 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}
-	if c, ok := store.(interface{ SetClock(func() time.Time) }); ok {
-		c.SetClock(clk.Now) // cached tokens expire in the run's virtual time
+	if stored != nil {
+		stored.w.SetClock(clk.Now) // cached tokens expire in the run's virtual time
 	}
 	// The fake is also the manager's resource check and fault injector.
 	a.manager = session.Options{Issuer: fake, Clock: clk, Seed: cfg.seed, IssuerLatency: sc.IssuerLatency, IssueTimeout: cfg.issuerTimeout}
@@ -132,18 +139,18 @@ func newApp(cfg config, getenv func(string) string) (*app, error) {
 
 // loadScenario picks the scenario: --session values alone make a scenario of
 // their own unless --scenario is given too, in which case they are added to it.
-func loadScenario(cfg config) (session.Scenario, error) {
-	var specs []session.Spec
+func loadScenario(cfg config) (scenario.Scenario, error) {
+	var specs []scenario.Spec
 	for _, v := range cfg.sessions {
-		spec, err := parseSessionFlag(v, cfg.policy)
+		more, err := scenario.ParseSessionFlags(v, cfg.policy) // count=N gives N
 		if err != nil {
-			return session.Scenario{}, usageError{err}
+			return scenario.Scenario{}, usageError{err}
 		}
-		specs = append(specs, spec)
+		specs = append(specs, more...)
 	}
-	var sc session.Scenario
+	var sc scenario.Scenario
 	if len(specs) > 0 && !cfg.scenarioSet {
-		sc = session.Scenario{Name: "custom"}
+		sc = scenario.Scenario{Name: "custom"}
 	} else {
 		var err error
 		if sc, err = findScenario(cfg.scenario); err != nil {
@@ -172,14 +179,14 @@ func loadScenario(cfg config) (session.Scenario, error) {
 }
 
 // findScenario resolves a built-in name or a scenario file.
-func findScenario(name string) (session.Scenario, error) {
-	if slices.Contains(session.BuiltinNames(), name) {
-		return session.Builtin(name)
+func findScenario(name string) (scenario.Scenario, error) {
+	if slices.Contains(scenario.BuiltinNames(), name) {
+		return scenario.Builtin(name)
 	}
 	if _, err := os.Stat(name); err != nil {
-		return session.Scenario{}, usagef("--scenario %q is neither a built-in (%s) nor a readable file", name, strings.Join(session.BuiltinNames(), ", "))
+		return scenario.Scenario{}, usagef("--scenario %q is neither a built-in (%s) nor a readable file", name, strings.Join(scenario.BuiltinNames(), ", "))
 	}
-	sc, err := session.LoadScenario(name)
+	sc, err := scenario.LoadScenario(name)
 	if err != nil {
 		return sc, usageError{err}
 	}

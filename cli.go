@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"tokentop/credential"
 	"tokentop/issuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // config is the parsed command line of the tokentop TUI and headless runner.
@@ -185,12 +185,13 @@ func isFakeIssuer(spec string) bool {
 	return err == nil && s.Kind == issuer.KindFake
 }
 
-// checkPolicy refuses a refresh policy name that is not one (empty is the default).
+// checkPolicy refuses a refresh policy name that is not one (empty is the
+// default; case does not matter, as in credential.PolicyByName).
 func checkPolicy(what, name string) error {
-	if name == "" || slices.Contains(session.PolicyNames(), name) {
+	if _, err := credential.PolicyByName(name); err == nil {
 		return nil
 	}
-	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(session.PolicyNames(), ", "))
+	return usagef("%s %q: not a refresh policy; want one of %s", what, name, strings.Join(scenario.PolicyNames(), ", "))
 }
 
 // Issuer call time limits (--issuer-timeout): the session manager's default,

@@ -20,6 +20,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -59,7 +60,7 @@ func TestBadEnvironmentValueIsAUsageError(t *testing.T) {
 }
 
 func TestSessionFlagBuildsASpec(t *testing.T) {
-	spec, err := parseSessionFlag("name=alice-chat,identity=alice,scopes=chat+voip,proactive=true,lifetime=90m,callers=3,interval=10s,resource=true", "js")
+	spec, err := scenario.ParseSessionFlag("name=alice-chat,identity=alice,scopes=chat+voip,proactive=true,lifetime=90m,callers=3,interval=10s,resource=true", "js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +68,11 @@ func TestSessionFlagBuildsASpec(t *testing.T) {
 		spec.Lifetime != 90*time.Minute || spec.Callers != 3 || spec.CallInterval != 10*time.Second || !spec.Resource || spec.Policy != "js" {
 		t.Errorf("spec %+v does not match the flag", spec)
 	}
-	static, err := parseSessionFlag("name=s,static", "")
+	static, err := scenario.ParseSessionFlag("name=s,static", "")
 	if err != nil || !static.Static {
 		t.Errorf("a bare boolean key: spec %+v, err %v; want static", static, err)
 	}
-	teams, err := parseSessionFlag("name=t,force-under=10m", "")
+	teams, err := scenario.ParseSessionFlag("name=t,force-under=10m", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestSessionFlagBuildsASpec(t *testing.T) {
 
 func TestSessionFlagRejectsBadValues(t *testing.T) {
 	for _, v := range []string{"name=a,callers=-1", "name=a,lifetime=forever", "name=a,proactive=maybe", "justaname", "name=a,static=true,proactive=true"} {
-		if _, err := parseSessionFlag(v, ""); err == nil {
+		if _, err := scenario.ParseSessionFlag(v, ""); err == nil {
 			t.Errorf("--session %q: want an error", v)
 		}
 	}
@@ -127,7 +128,7 @@ func TestClockFlagRefusesWhatCannotWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
+	if _, err := newApp(context.Background(), cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
 		t.Errorf("--clock with a real issuer: err %v; want a refusal naming the real clock", err)
 	}
 }
@@ -195,7 +196,7 @@ func TestAScenarioThatCannotStartIsNamedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	a := &app{scenario: session.Scenario{Name: "demo", Sessions: []session.Spec{{Name: "x", Identity: "x", Policy: "cobol"}}}}
+	a := &app{scenario: scenario.Scenario{Name: "demo", Sessions: []scenario.Spec{{Name: "x", Identity: "x", Policy: "cobol"}}}}
 	err = a.start(m)
 	if err == nil || strings.Count(err.Error(), "scenario demo") != 1 {
 		t.Errorf("err %v; want an error naming scenario demo once", err)
@@ -340,7 +341,7 @@ func TestIssuerTimeoutFlagSetsTheLimitAndTheAdviceNamesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(cfg, envOf())
+	a, err := newApp(context.Background(), cfg, envOf())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,9 +404,9 @@ func TestHelpListsEverySessionKeyExitStatusesAndScenarios(t *testing.T) {
 		t.Fatalf("--help: exit %d", code)
 	}
 	help := stdout.String()
-	for _, k := range sessionKeys {
-		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(k.key) + ` `).MatchString(help) {
-			t.Errorf("--help does not list the --session key %s", k.key)
+	for _, k := range scenario.SessionKeys() {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(k.Key) + ` `).MatchString(help) {
+			t.Errorf("--help does not list the --session key %s", k.Key)
 		}
 	}
 	for _, want := range []string{"Exit status: 0", "1 when the run failed", "2 when the command line was wrong",
@@ -436,7 +437,7 @@ func TestFakeIssuerHelpListsEndpointsFaultFieldsAndExamples(t *testing.T) {
 // Issue 14: --session name=x made an inert session (no caller, not
 // proactive) where the screen's n form makes one caller, proactive.
 func TestSessionFlagDefaultsAreTheNewSessionForms(t *testing.T) {
-	spec, err := parseSessionFlag("name=x", "")
+	spec, err := scenario.ParseSessionFlag("name=x", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,11 +445,11 @@ func TestSessionFlagDefaultsAreTheNewSessionForms(t *testing.T) {
 		strings.Join(spec.Scopes, " ") != "chat voip" || spec.CallInterval != 0 {
 		t.Errorf("--session name=x: %+v; want identity x, 1 caller at the default interval, proactive, 1h, chat voip", spec)
 	}
-	static, err := parseSessionFlag("name=s,static", "")
+	static, err := scenario.ParseSessionFlag("name=s,static", "")
 	if err != nil || static.Proactive {
 		t.Errorf("--session name=s,static: %+v, %v; want a static session, not proactive", static, err)
 	}
-	quiet, err := parseSessionFlag("name=q,callers=0,proactive=false,scopes=chat", "")
+	quiet, err := scenario.ParseSessionFlag("name=q,callers=0,proactive=false,scopes=chat", "")
 	if err != nil || quiet.Callers != 0 || quiet.Proactive || len(quiet.Scopes) != 1 {
 		t.Errorf("explicit values: %+v, %v; want them kept", quiet, err)
 	}
@@ -575,5 +576,25 @@ func TestREADMESummaryExampleMatchesARun(t *testing.T) {
 	sameKeys("a session", es[0], rs[0])
 	if example["scenario"] != "outage" || example["scenario"] != real["scenario"] {
 		t.Errorf("the example is of scenario %v; want outage's", example["scenario"])
+	}
+}
+
+// Issue 20, defect 15: --session interval=1ns was taken.
+func TestSessionFlagRefusesAnIntervalUnderOneMillisecond(t *testing.T) {
+	_, err := scenario.ParseSessionFlag("name=a,interval=1ns", "")
+	if err == nil || !strings.Contains(err.Error(), "under the floor of 1ms") {
+		t.Errorf("interval=1ns: error %v; want one naming the floor of 1ms", err)
+	}
+	if _, err := scenario.ParseSessionFlag("name=a,interval=1ms", ""); err != nil {
+		t.Errorf("interval=1ms: %v; want it accepted", err)
+	}
+}
+
+// Issue 20, defect 7: --session took names of any length.
+func TestSessionFlagRefusesANameOver256Bytes(t *testing.T) {
+	for _, v := range []string{"name=" + strings.Repeat("n", 4000), "name=a,identity=" + strings.Repeat("i", 4000)} {
+		if _, err := scenario.ParseSessionFlag(v, ""); err == nil || !strings.Contains(err.Error(), "over the limit of 256 bytes") {
+			t.Errorf("--session %.20s...: error %.200v; want one naming the limit of 256 bytes", v, err)
+		}
 	}
 }

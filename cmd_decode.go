@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -21,8 +20,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/MicahParks/keyfunc/v3"
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/spf13/pflag"
 
 	"tokentop/credential"
@@ -34,18 +31,11 @@ const (
 	// maxDecodeInput bounds the token read from stdin or --file; real
 	// tokens are a few KiB.
 	maxDecodeInput = 64 << 10
-	// maxKeyDocBytes bounds the OIDC discovery document and the JWK Set.
-	maxKeyDocBytes = 1 << 20
-	// decodeTimeout bounds each HTTP call of a signature check.
+	// decodeTimeout bounds a signature check: its HTTP calls and the check.
 	decodeTimeout = 10 * time.Second
 	// maxShownValue is the longest claim value the text output shows whole.
 	maxShownValue = 200
 )
-
-// decodeAlgs are the algorithms a signature is checked for: those a public
-// JWK Set can verify. HS* needs the shared secret, which no key set
-// publishes; "none" is no signature.
-var decodeAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
 // timeClaims are the claims shown as times.
 var timeClaims = []string{"exp", "nbf", "iat", "auth_time"}
@@ -104,7 +94,8 @@ func runDecodeContext(ctx context.Context, args []string, stdin io.Reader, now f
 	}
 	code := exitOK
 	if cfg.jwksURL != "" || cfg.issuerURL != "" {
-		sig := checkTokenSignature(ctx, raw, cfg)
+		keys := issuer.KeySource{JWKS: cfg.jwksURL, IssuerURL: cfg.issuerURL}
+		sig := issuer.CheckSignature(ctx, raw, keys, issuer.Options{Timeout: decodeTimeout})
 		d.Signature = &sig
 		if sig.State != issuer.SignatureVerified {
 			code = exitFailure
@@ -276,7 +267,7 @@ func decodeJWT(raw string, now time.Time) (*decoded, error) {
 			continue
 		}
 		times[name] = t
-		d.Times[name] = claimTime{Unix: t.Unix(), Time: t.UTC().Format(time.RFC3339), Relative: relative(t.Sub(now))}
+		d.Times[name] = claimTime{Unix: t.Unix(), Time: t.UTC().Format(time.RFC3339), Relative: relative(t, now)}
 	}
 	exp, hasExp := times["exp"]
 	nbf, hasNbf := times["nbf"]
@@ -291,7 +282,7 @@ func decodeJWT(raw string, now time.Time) (*decoded, error) {
 		d.State = "no expiry"
 	}
 	if hasExp {
-		in := int64(math.Floor(exp.Sub(now).Seconds()))
+		in, _ := secondsBetween(now, exp)
 		d.ExpiresIn = &in
 		if iat, ok := times["iat"]; ok {
 			life := exp.Unix() - iat.Unix()
@@ -312,21 +303,51 @@ func numericDate(v json.RawMessage) (time.Time, bool) {
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC(), true
 }
 
-// relative says d from now: "in 59m58s", "3m ago", "now".
-func relative(d time.Duration) string {
+// relative says t from now: "in 59m58s", "3m ago", "now", "more than 100
+// years ago". It counts whole seconds itself: time.Time.Sub saturates about
+// 292 years away, and a claim may be anywhere in years 1 to 9999.
+func relative(t, now time.Time) string {
+	secs, frac := secondsBetween(now, t)
+	if secs < 0 && frac {
+		secs++ // toward zero: 1.5 s ago is "1s ago"
+	}
 	switch {
-	case d >= time.Second:
-		return "in " + shortDuration(d)
-	case d <= -time.Second:
-		return shortDuration(-d) + " ago"
+	case secs >= 1:
+		return "in " + shortDuration(secs)
+	case secs <= -1:
+		return shortDuration(-secs) + " ago"
 	}
 	return "now"
 }
 
-// shortDuration writes d (positive) in its two largest units, whole seconds
-// at the finest: "59m58s", "3m", "2d3h".
-func shortDuration(d time.Duration) string {
-	secs := int64(d / time.Second)
+// secondsBetween is to - from in whole seconds, rounded down, and whether
+// a fraction of a second was left over; exact for any two times.
+func secondsBetween(from, to time.Time) (secs int64, frac bool) {
+	secs = to.Unix() - from.Unix()
+	ns := to.Nanosecond() - from.Nanosecond()
+	if ns < 0 {
+		secs--
+	}
+	return secs, ns != 0
+}
+
+// maxShownSeconds is the longest span shortDuration writes in units: a
+// hundred years of 365.25 days.
+const maxShownSeconds = 100 * 36525 * 864
+
+// shortDuration writes secs in its two largest units, whole seconds at the
+// finest: "59m58s", "3m", "2d3h", "-1h"; beyond a hundred years, "more than
+// 100 years" (or "-(more than 100 years)").
+func shortDuration(secs int64) string {
+	if secs < 0 {
+		if secs < -maxShownSeconds { // also keeps -secs from overflowing
+			return "-(more than 100 years)"
+		}
+		return "-" + shortDuration(-secs)
+	}
+	if secs > maxShownSeconds {
+		return "more than 100 years"
+	}
 	units := []struct {
 		suffix string
 		secs   int64
@@ -369,10 +390,10 @@ func (d *decoded) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "state      %s\n", state)
 	if d.Lifetime != nil {
-		life := "lifetime   " + shortDuration(time.Duration(*d.Lifetime)*time.Second) + " (exp - iat)"
+		life := "lifetime   " + shortDuration(*d.Lifetime) + " (exp - iat)"
 		if n, ok := d.Claims["ttl_nominal"]; ok {
-			if secs, err := strconv.ParseInt(string(n), 10, 64); err == nil && secs > 0 && secs < math.MaxInt64/int64(time.Second) {
-				life += "; nominal " + shortDuration(time.Duration(secs)*time.Second) + " (a time-warped fake issuer)"
+			if secs, err := strconv.ParseInt(string(n), 10, 64); err == nil && secs > 0 {
+				life += "; nominal " + shortDuration(secs) + " (a time-warped fake issuer)"
 			}
 		}
 		fmt.Fprintln(w, life)
@@ -464,150 +485,4 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// checkTokenSignature checks raw's signature against the JWK Set that cfg
-// names, directly (--jwks) or through OIDC discovery (--issuer-url).
-//
-// It gives the verdicts of issuer/verify.go, which checks adapters' tokens
-// through a key set that refreshes in the background; a one-shot command
-// fetches the set once instead. TODO: once package issuer exports a one-shot
-// check, use it here and drop this copy.
-func checkTokenSignature(ctx context.Context, raw string, cfg decodeConfig) issuer.SignatureCheck {
-	parser := jwt.NewParser(jwt.WithValidMethods(decodeAlgs), jwt.WithoutClaimsValidation())
-	tok, _, err := parser.ParseUnverified(raw, jwt.MapClaims{})
-	if err != nil {
-		return issuer.SignatureCheck{State: issuer.SignatureInvalid, Why: "malformed JWT: " + err.Error()}
-	}
-	alg, _ := tok.Header["alg"].(string)
-	kid, _ := tok.Header["kid"].(string)
-	verdict := issuer.SignatureCheck{Alg: clipHeader(alg), KeyID: clipHeader(kid)}
-	switch {
-	case alg == "" || alg == "none":
-		verdict.State, verdict.Why = issuer.SignatureInvalid, "unsigned (alg none)"
-		return verdict
-	case strings.HasPrefix(alg, "HS"):
-		verdict.State, verdict.Why = issuer.SignatureNotChecked, alg+" is signed with a shared secret, which a key set does not publish"
-		return verdict
-	case !slices.Contains(decodeAlgs, alg):
-		verdict.State, verdict.Why = issuer.SignatureInvalid, fmt.Sprintf("alg %q is not one of %s", verdict.Alg, strings.Join(decodeAlgs, ", "))
-		return verdict
-	}
-	client := issuer.NewHTTPClient()
-	jwksURL := cfg.jwksURL
-	if jwksURL == "" {
-		if jwksURL, err = discoverJWKS(ctx, client, cfg.issuerURL); err != nil {
-			verdict.State, verdict.Why = issuer.SignatureNotChecked, err.Error()
-			return verdict
-		}
-	}
-	set, err := fetchKeyDoc(ctx, client, jwksURL, "the JWK Set")
-	var kf keyfunc.Keyfunc
-	if err == nil {
-		if kf, err = keyfunc.NewJWKSetJSON(set); err != nil {
-			err = fmt.Errorf("the JWK Set at %s: %w", redactedURL(jwksURL), err)
-		}
-	}
-	if err != nil {
-		verdict.State, verdict.Why = issuer.SignatureNotChecked, err.Error()
-		return verdict
-	}
-	if kid != "" {
-		if _, err := kf.Storage().KeyRead(ctx, kid); err != nil {
-			verdict.State, verdict.Why = issuer.SignatureUnknownKey, fmt.Sprintf("kid %q is not in the JWK Set at %s", verdict.KeyID, redactedURL(jwksURL))
-			return verdict
-		}
-	}
-	_, err = parser.Parse(raw, kf.KeyfuncCtx(ctx))
-	switch {
-	case err == nil:
-		verdict.State, verdict.Why = issuer.SignatureVerified, "a key from "+redactedURL(jwksURL)
-		if kid != "" {
-			verdict.Why = fmt.Sprintf("key %q from %s", verdict.KeyID, redactedURL(jwksURL))
-		}
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && kid != "":
-		verdict.State, verdict.Why = issuer.SignatureInvalid, fmt.Sprintf("the signature does not verify with key %q", verdict.KeyID)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable) && kid == "":
-		verdict.State, verdict.Why = issuer.SignatureInvalid, "no key of the JWK Set verifies the signature"
-	default: // say, the key's alg is not the token's
-		verdict.State, verdict.Why = issuer.SignatureInvalid, err.Error()
-	}
-	return verdict
-}
-
-// discoverJWKS reads jwks_uri from the OIDC discovery document of issuerURL.
-func discoverJWKS(ctx context.Context, client *http.Client, issuerURL string) (string, error) {
-	u := strings.TrimRight(issuerURL, "/")
-	if !strings.HasSuffix(u, "/.well-known/openid-configuration") {
-		u += "/.well-known/openid-configuration"
-	}
-	body, err := fetchKeyDoc(ctx, client, u, "OIDC discovery")
-	if err != nil {
-		return "", err
-	}
-	var doc struct {
-		JWKSURI string `json:"jwks_uri"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("OIDC discovery: the document at %s is not JSON", redactedURL(u))
-	}
-	if pu, err := url.Parse(doc.JWKSURI); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		return "", fmt.Errorf("OIDC discovery: the document at %s has no http(s) jwks_uri", redactedURL(u))
-	}
-	return doc.JWKSURI, nil
-}
-
-// fetchKeyDoc GETs a public document (discovery, JWK Set) within
-// decodeTimeout and maxKeyDocBytes.
-func fetchKeyDoc(ctx context.Context, client *http.Client, u, what string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %s did not answer within %v", what, redactedURL(u), decodeTimeout)
-		}
-		return nil, fmt.Errorf("%s: %s: %v", what, redactedURL(u), errors.Unwrap(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeyDocBytes+1))
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("%s: reading %s: %w", what, redactedURL(u), err)
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%s: %s answered %s", what, redactedURL(u), resp.Status)
-	case len(body) > maxKeyDocBytes:
-		return nil, fmt.Errorf("%s: %s sent more than %d KiB", what, redactedURL(u), maxKeyDocBytes>>10)
-	}
-	return body, nil
-}
-
-// redactedURL is u without user info, query or fragment, which may hold
-// secrets.
-func redactedURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	p.User, p.RawQuery, p.ForceQuery, p.Fragment, p.RawFragment = nil, "", false, "", ""
-	return p.String()
-}
-
-// clipHeader bounds a header value the token chose (kid, alg) for display.
-func clipHeader(s string) string {
-	const most = 64
-	s = sanitize(s)
-	if len(s) > most {
-		cut := most
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return s[:cut] + "…"
-	}
-	return s
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -202,6 +204,47 @@ func TestDecodeRefusesBadCommandLines(t *testing.T) {
 	}
 }
 
+// Issue 20, defect 16: a claim centuries away printed "-106751d-23h ago"
+// (time.Time.Sub saturates at about 292 years, and negating its minimum
+// overflows). Distances beyond a hundred years are said as such, and
+// expires_in_seconds is exact.
+func TestDecodeSaysDatesCenturiesAwaySensibly(t *testing.T) {
+	const year1, year9999 = -62135596800, 253402300799
+	raw := unsignedJWT(`{"alg":"none"}`, fmt.Sprintf(`{"sub":"bob","exp":%d,"iat":%d,"nbf":%d}`, int64(year1), int64(year9999), int64(year9999)))
+	code, out, stderr := decodeRun(t, decodeAt, raw)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		"state      expired: expired more than 100 years ago (0001-01-01T00:00:00Z)",
+		"9999-12-31T23:59:59Z  in more than 100 years",
+		"lifetime   -(more than 100 years) (exp - iat)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "106751d") || strings.Contains(out, "-2562047h") {
+		t.Errorf("the output shows a saturated duration:\n%s", out)
+	}
+	code, out, _ = decodeRun(t, decodeAt, raw, "--json")
+	var got struct {
+		ExpiresIn int64 `json:"expires_in_seconds"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil {
+		t.Fatalf("--json: exit %d, %v:\n%s", code, err, out)
+	}
+	if want := year1 - decodeAt.Unix(); got.ExpiresIn != want {
+		t.Errorf("expires_in_seconds %d; want %d", got.ExpiresIn, want)
+	}
+	for secs, want := range map[int64]string{0: "0s", 1: "1s", 90: "1m30s", 86400 + 3600 + 1: "1d1h", -3600: "-1h",
+		maxShownSeconds: "36525d", maxShownSeconds + 1: "more than 100 years", math.MinInt64: "-(more than 100 years)"} {
+		if got := shortDuration(secs); got != want {
+			t.Errorf("shortDuration(%d) = %q; want %q", secs, got, want)
+		}
+	}
+}
+
 // A token without exp decodes, with the problem said; a claim meant to
 // drive the terminal is shown escaped.
 func TestDecodeShowsAMissingExpAndEscapesTerminalControls(t *testing.T) {
@@ -249,14 +292,14 @@ func TestDecodeChecksTheSignatureAgainstAJWKSet(t *testing.T) {
 		want  string
 	}{
 		{"its JWK Set", []string{"--jwks", srv.URL + fakeissuer.PathJWKS}, exitOK, issuer.SignatureVerified,
-			"signature  verified: key \"" + iss.KeyID() + "\" from " + srv.URL + "/jwks"},
+			"signature  verified\n"},
 		{"OIDC discovery", []string{"--issuer-url", srv.URL}, exitOK, issuer.SignatureVerified, "signature  verified"},
 		{"another issuer's keys", []string{"--jwks", otherSrv.URL + fakeissuer.PathJWKS}, exitFailure, issuer.SignatureUnknownKey,
-			"signature  unknown key: kid \"" + iss.KeyID() + "\" is not in the JWK Set"},
+			"signature  unknown key: kid \"" + iss.KeyID() + "\" is not in the key set"},
 		{"another key under its kid", []string{"--jwks", forged.URL}, exitFailure, issuer.SignatureInvalid,
 			"signature  invalid: the signature does not verify with key \"" + iss.KeyID() + "\""},
 		{"no JWK Set there", []string{"--jwks", srv.URL + "/nothing"}, exitFailure, issuer.SignatureNotChecked,
-			"signature  not checked: the JWK Set: " + srv.URL + "/nothing answered 404"},
+			"signature  not checked: key set unavailable: the JWK Set: " + srv.URL + "/nothing answered 404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, stderr := decodeRun(t, decodeAt, raw, tc.args...)
@@ -316,5 +359,21 @@ func TestDecodeSubcommandOfTheBinary(t *testing.T) {
 		if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
 			t.Errorf("tokentop decode < %.10q...: exit %d, stdout %q, stderr %q; want %d saying %q", tc.stdin, code, stdout.String(), stderr.String(), tc.code, tc.want)
 		}
+	}
+}
+
+// Issue 20, defect 13: a key of the set that decode cannot read is skipped
+// and named; the token still verifies with its own key.
+func TestDecodeSkipsKeysItCannotReadAndSaysSo(t *testing.T) {
+	iss := decodeFake(t, fakeissuer.Options{})
+	rec := httptest.NewRecorder()
+	iss.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fakeissuer.PathJWKS, nil))
+	set := bytes.Replace(rec.Body.Bytes(), []byte(`"keys":[`), []byte(`"keys":[{"kty":"XYZ","kid":"future"},`), 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(set) }))
+	defer srv.Close()
+	code, out, stderr := decodeRun(t, decodeAt, mintAt(t, iss, time.Hour), "--jwks", srv.URL)
+	want := `signature  verified: skipped 1 key of the set: key "future": kty "XYZ" is not a key type tokentop reads`
+	if code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("exit %d (stderr %q), want 0; output lacks %q:\n%s", code, stderr, want, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,12 +46,17 @@ func startFakeIssuerCommand(t *testing.T, run func(stdout io.Writer) int) *fakeI
 		pw.Close()
 		r.exit <- code
 	}()
+	// A run that hangs before its banner ends the reads after 30 s.
+	hung := time.AfterFunc(runDeadline, func() { pr.CloseWithError(errors.New("no banner within 30 s")) })
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
 		r.banner = append(r.banner, lines.Text())
 		if strings.Contains(lines.Text(), "press Ctrl-C") {
 			break
 		}
+	}
+	if !hung.Stop() {
+		t.Fatalf("fakeissuer printed no banner within %v: %q", runDeadline, r.banner)
 	}
 	if len(r.banner) == 0 {
 		t.Fatal("fakeissuer printed nothing")
@@ -63,6 +70,38 @@ func startFakeIssuerCommand(t *testing.T, run func(stdout io.Writer) int) *fakeI
 		r.rest <- rest.String()
 	}()
 	return r
+}
+
+// runDeadline bounds every wait on an in-process fakeissuer run: a hung
+// run fails its test instead of the whole test binary's timeout.
+const runDeadline = 30 * time.Second
+
+// wait returns the run's exit code, failing the test if it has not
+// returned within runDeadline.
+func (r *fakeIssuerRun) wait(t *testing.T) int {
+	t.Helper()
+	return within(t, r.exit, "fakeissuer to return")
+}
+
+// output returns what the run printed after its banner, failing the test
+// if its output has not ended within runDeadline.
+func (r *fakeIssuerRun) output(t *testing.T) string {
+	t.Helper()
+	return within(t, r.rest, "fakeissuer's output to end")
+}
+
+// within receives from ch, or fails the test naming what it waited for
+// after runDeadline.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(runDeadline):
+		t.Fatalf("waited %v for %s", runDeadline, what)
+		var zero T
+		return zero
+	}
 }
 
 func envOf(kv ...string) func(string) string {
@@ -102,10 +141,10 @@ func TestFakeIssuerCommandPrintsURLsAndSecretSourceButNotTheSecret(t *testing.T)
 		t.Errorf("client credentials with the env secret: %v", err)
 	}
 	cancel()
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d after the context ended, want 0; stderr %s", code, stderr.String())
 	}
-	if rest := <-r.rest; !strings.Contains(rest, "stopped") {
+	if rest := r.output(t); !strings.Contains(rest, "stopped") {
 		t.Errorf("no stop line: %q", rest)
 	}
 }
@@ -131,7 +170,7 @@ func TestFakeIssuerCommandShowsAGeneratedSecretOnlyWhenAsked(t *testing.T) {
 		t.Errorf("client credentials with the shown secret: %v", err)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
@@ -152,7 +191,7 @@ func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
 		t.Errorf("client credentials with the file secret: %v", err)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
@@ -164,10 +203,10 @@ func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d after SIGINT, want 0", code)
 	}
-	if rest := <-r.rest; !strings.Contains(rest, "stopped") {
+	if rest := r.output(t); !strings.Contains(rest, "stopped") {
 		t.Errorf("no stop line after SIGINT: %q", rest)
 	}
 }
@@ -244,7 +283,7 @@ func TestFakeIssuerCommandStopsAtOnceWithASlowClient(t *testing.T) {
 	}
 	start := time.Now()
 	cancel()
-	code := <-r.exit
+	code := r.wait(t)
 	took := time.Since(start)
 	// Before the fix: 5 s, then exit 1 with "serve: context deadline exceeded".
 	if code != 0 || took > time.Second+fakeissuer.ShutdownGrace {
@@ -299,7 +338,7 @@ func TestFakeIssuerCommandPrintsTheAddressBoundAndWarnsBeyondLoopback(t *testing
 		t.Errorf("admin with the token = %d, want 200", got)
 	}
 	cancel()
-	if code := <-r.exit; code != 0 {
+	if code := r.wait(t); code != 0 {
 		t.Errorf("exit %d", code)
 	}
 	if !strings.Contains(stderr.String(), "warning: listening on 0.0.0.0:"+port[1]+", which is reachable beyond loopback") {
@@ -338,7 +377,7 @@ func TestFakeIssuerCommandTakesAPublicURLAndAnAdminTokenFile(t *testing.T) {
 		t.Errorf("admin with the file token = %d, want 200", got)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 	var stderr bytes.Buffer
 	if code := runFakeIssuerContext(context.Background(), []string{"--public-url", "issuer.test/path"}, envOf(), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "--public-url") {
 		t.Errorf("a bad --public-url: exit %d stderr %q, want 2", code, stderr.String())
@@ -413,7 +452,7 @@ func TestFakeIssuerSpeedDividesLifetimesAndKeepsTimesReal(t *testing.T) {
 		t.Errorf("the banner does not explain the warp:\n%s", banner)
 	}
 	cancel()
-	<-r.exit
+	r.wait(t)
 }
 
 // joseResult is what testdata/josejs/verify.mjs prints.
@@ -424,15 +463,19 @@ type joseResult struct {
 	Payload  warpClaims `json:"payload"`
 }
 
-// joseVerify has the jose library verify raw against base's /jwks, on the
-// real clock without tolerance.
-func joseVerify(t *testing.T, dir, base, raw string) joseResult {
+// joseVerify has the jose library verify raw against base's /jwks without
+// tolerance: on the real clock when at is zero, else at that time (node's
+// start-up then cannot age a short-lived token).
+func joseVerify(t *testing.T, dir, base, raw string, at time.Time) joseResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "verify.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "JWKS_URL="+base+fakeissuer.PathJWKS, "ISSUER="+base, "TOKEN="+raw)
+	if !at.IsZero() {
+		cmd.Env = append(cmd.Env, "AT="+strconv.FormatInt(at.Unix(), 10))
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -449,6 +492,7 @@ func joseVerify(t *testing.T, dir, base, raw string) joseResult {
 // with createRemoteJWKSet) accepts its tokens, and they expire in real time
 // for /api/me and jose alike.
 func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("skipped in -short mode: installs an npm package")
 	}
@@ -464,7 +508,7 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 		// of before ran five virtual minutes ahead by then.
 		time.Sleep(time.Until(started.Add(5 * time.Second)))
 		tok, _ := appToken(t, x60, 60)
-		res := joseVerify(t, dir, x60, tok)
+		res := joseVerify(t, dir, x60, tok, time.Time{})
 		if !res.Accepted {
 			t.Fatalf("jose refused the token: %s %s", res.Code, res.Message)
 		}
@@ -476,9 +520,13 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 	t.Run("x1200 a 60-minute token lives three real seconds", func(t *testing.T) {
 		t.Parallel()
 		tok, expiresOn := appToken(t, x1200, 60)
-		if res := joseVerify(t, dir, x1200, tok); !res.Accepted || res.Payload.ExpiresAt-res.Payload.IssuedAt != 3 {
-			t.Fatalf("jose at once: accepted %v (%s %s), exp - iat %d s; want accepted, 3 s",
+		issued := time.Unix(readWarpClaims(t, tok).IssuedAt, 0)
+		if res := joseVerify(t, dir, x1200, tok, issued); !res.Accepted || res.Payload.ExpiresAt-res.Payload.IssuedAt != 3 {
+			t.Fatalf("jose at the token's iat: accepted %v (%s %s), exp - iat %d s; want accepted, 3 s",
 				res.Accepted, res.Code, res.Message, res.Payload.ExpiresAt-res.Payload.IssuedAt)
+		}
+		if res := joseVerify(t, dir, x1200, tok, expiresOn); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
+			t.Errorf("jose at the token's exp: accepted %v, code %q; want ERR_JWT_EXPIRED", res.Accepted, res.Code)
 		}
 		// Poll /api/me (an external process on the real clock: a deadline,
 		// not a sleep, bounds the wait) until it refuses the token.
@@ -511,7 +559,7 @@ func TestFakeIssuerWarpedTokensPassJoseAndExpireInRealTime(t *testing.T) {
 			t.Logf("/api/me refused the token %v after its expiry", answered.Sub(expiresOn).Round(time.Millisecond))
 			break
 		}
-		if res := joseVerify(t, dir, x1200, tok); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
+		if res := joseVerify(t, dir, x1200, tok, time.Time{}); res.Accepted || res.Code != "ERR_JWT_EXPIRED" {
 			t.Errorf("jose after expiry: accepted %v, code %q; want ERR_JWT_EXPIRED", res.Accepted, res.Code)
 		}
 	})

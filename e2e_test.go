@@ -88,6 +88,7 @@ func runHeadless(t *testing.T, args ...string) summary {
 }
 
 func TestHeadlessHerdCoalescesExceptJava(t *testing.T) {
+	t.Parallel()
 	s := runHeadless(t, "--headless", "--scenario", "herd", "--duration", "2h", "--json")
 	if s.Scenario != "herd" || s.VirtualSeconds < 7200 || s.EventsDropped != 0 {
 		t.Fatalf("summary: scenario %q, %v virtual seconds, %d events dropped; want herd, >= 7200, 0", s.Scenario, s.VirtualSeconds, s.EventsDropped)
@@ -120,6 +121,7 @@ func TestHeadlessHerdCoalescesExceptJava(t *testing.T) {
 }
 
 func TestHeadlessAgainstFakeIssuerOverHTTP(t *testing.T) {
+	t.Parallel()
 	base := startFakeIssuer(t)
 	s := runHeadless(t, "--headless", "--json", "--issuer", base+"/getToken", "--duration", "2s",
 		"--session", "name=alice,proactive=true", "--session", "name=bob,callers=3,interval=500ms,resource=false")
@@ -141,7 +143,15 @@ func TestHeadlessAgainstFakeIssuerOverHTTP(t *testing.T) {
 // and must then exit 0.
 func startFakeIssuer(t *testing.T, args ...string) string {
 	t.Helper()
+	return startFakeIssuerWithEnv(t, nil, args...)
+}
+
+// startFakeIssuerWithEnv is startFakeIssuer with env added to the
+// process's environment.
+func startFakeIssuerWithEnv(t *testing.T, env []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"fakeissuer", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +182,12 @@ func startFakeIssuer(t *testing.T, args ...string) string {
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGINT)
-		<-drained
+		select {
+		case <-drained:
+		case <-time.After(30 * time.Second): // a deadline for a hung server, not a synchronisation
+			cmd.Process.Kill()
+			<-drained
+		}
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("fakeissuer did not stop cleanly on SIGINT: %v; stderr: %s", err, stderr.String())
 		}
@@ -181,6 +196,7 @@ func startFakeIssuer(t *testing.T, args ...string) string {
 }
 
 func TestBadCommandLinesExitTwoWithOneClearLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -253,6 +269,7 @@ func TestFakeIssuerHelpGoesToStdout(t *testing.T) {
 // the scenario and the seed: two runs print the same bytes, with
 // GOMAXPROCS 1 or 2, and the summary says so.
 func TestHeadlessRunsInSimTimeAreByteIdentical(t *testing.T) {
+	t.Parallel()
 	play := func(env ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
@@ -286,7 +303,11 @@ func TestHeadlessRunEndsWithItsSummaryOnSIGINT(t *testing.T) {
 		{"--headless", "--json", "--scenario", "demo", "--duration", "24h", "--clock", "scaled", "--speed", "1"},
 		{"--headless", "--json", "--scenario", file},
 	} {
-		cmd := exec.Command(binary, args...)
+		// A run that ignores SIGINT is killed after a minute: the reads
+		// below then end and the test fails instead of hanging.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, args...)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -332,15 +353,24 @@ func TestHeadlessRunEndsWithItsSummaryOnSIGINT(t *testing.T) {
 // ends with its summary; --fail-on-gap turns the sessions left without a
 // token into exit status 1, for CI.
 func TestDemoAgainstARefusedPortEndsWithASummaryAndFailOnGapFails(t *testing.T) {
+	t.Parallel()
 	args := []string{"--headless", "--json", "--issuer", "http://127.0.0.1:1/getToken", "--duration", "2s"}
+	// Both runs play two real seconds: the --fail-on-gap one runs alongside.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, binary, append(args, "--fail-on-gap")...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
 	s := runHeadless(t, args...)
 	if len(s.Sessions) != 3 || s.Totals.Successes != 0 || s.Totals.Failures == 0 {
 		t.Fatalf("summary: %d sessions, %d successes, %d failures; want the demo's 3 sessions, all failing", len(s.Sessions), s.Totals.Successes, s.Totals.Failures)
 	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(binary, append(args, "--fail-on-gap")...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	err := cmd.Wait()
+	out := stdout.Bytes()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "--fail-on-gap") {
 		t.Fatalf("--fail-on-gap: %v, stderr %q; want exit 1 naming --fail-on-gap", err, stderr.String())

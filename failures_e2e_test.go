@@ -12,6 +12,7 @@ import (
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -79,7 +80,7 @@ func TestA429WithRetryAfterThirtyIsAskedAgainNoSoonerThanThirtySecondsLater(t *t
 		if err := fake.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Status: 429, RetryAfter: 30 * time.Second, Count: 2}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := m.Add(session.Spec{Name: "alice", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: 5 * time.Second})
+		s, err := m.Add(scenario.Spec{Name: "alice", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestA401InvalidClientNeedsAttentionAndIsAskedAgainOnceAMinute(t *testing.T)
 		env := map[string]string{"SECRET": "wrong-secret"}
 		m, _ := overHTTP(t, "oauth2:token_url=http://fake.test/oauth2/token,client_id=tokentop,secret_env=SECRET",
 			fakeissuer.Options{ClientSecret: "the-right-secret"}, env)
-		s, err := m.Add(session.Spec{Name: "app", Identity: "app", Proactive: true, Lifetime: time.Hour})
+		s, err := m.Add(scenario.Spec{Name: "app", Identity: "app", Proactive: true, Lifetime: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"tokentop/issuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // version, when set at build time with -ldflags "-X main.version=...",
@@ -44,7 +44,10 @@ func main() {
 		os.Exit(runDecode(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	if len(os.Args) > 1 && os.Args[1] == "cache" {
-		os.Exit(runCache(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := runCache(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -67,11 +70,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine(version, info, ok))
 		return exitOK
 	}
-	app, err := newApp(cfg, getenv)
+	app, err := newApp(ctx, cfg, getenv)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer app.close()
+	if err := app.openReport(); err != nil {
+		return fail(stderr, err)
+	}
 	if cfg.headless {
 		err = app.runHeadless(ctx, stdout)
 	} else {
@@ -151,8 +157,8 @@ func fail(stderr io.Writer, err error) int {
 // specs, scenarios, the environment, the exit statuses and examples.
 func printUsage(w io.Writer, fs *pflag.FlagSet) {
 	var keys strings.Builder
-	for _, k := range sessionKeys {
-		fmt.Fprintf(&keys, "  %-14s %s\n", k.key, k.what)
+	for _, k := range scenario.SessionKeys() {
+		fmt.Fprintf(&keys, "  %-14s %s\n", k.Key, k.What)
 	}
 	fmt.Fprintf(w, `tokentop: watch token credentials refresh, fail, abort and sign out, live.
 
@@ -165,15 +171,15 @@ Usage:
 Flags:
 %s
 Sessions (--session key=value,key=value,...; a boolean key alone means true):
-%s  The defaults are those of the screen's new-session form (n). Without --scenario,
-  the --session values are the whole scenario; with it, they are added to it.
+%s  Keys left out take the defaults every session gets (a scenario file's, the form n's).
+  Without --scenario, the --session values are the whole scenario; with it, they are added to it.
 
 Issuers (--issuer):
 %s
 
 Scenarios (--scenario): the built-ins %s, or a JSON scenario file
   (sessions and a timeline of faults and actions: see "Scenarios" in README.md;
-  the built-ins in session/scenarios/ are examples).
+  the built-ins in scenario/scenarios/ are examples).
 
 Every flag can also be set with an environment variable: --speed is TOKENTOP_SPEED,
 --show-secrets is TOKENTOP_SHOW_SECRETS; TOKENTOP_SESSION holds sessions separated by ';'.
@@ -192,5 +198,5 @@ Examples:
   tokentop --issuer 'exec:az account get-access-token -o json' --issuer-timeout 1m
 
 `, fs.FlagUsages(), keys.String(), strings.TrimPrefix(issuer.SpecHelp, "valid issuer specs:\n"),
-		strings.Join(session.BuiltinNames(), ", "))
+		strings.Join(scenario.BuiltinNames(), ", "))
 }

@@ -35,7 +35,7 @@ func (a *app) startMetrics() (metricsRun, error) {
 	if a.cfg.metricsListen == "" {
 		return metricsRun{}, nil
 	}
-	exp := metrics.New(metrics.Options{})
+	exp := metrics.New(metrics.Options{Version: version})
 	srv, err := metrics.Listen(a.cfg.metricsListen, exp.Registry())
 	if err != nil {
 		return metricsRun{}, fmt.Errorf("--metrics-listen: %w", err)

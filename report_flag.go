@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,8 @@ import (
 // slow the sessions down.
 const reportBuffer = 1 << 16
 
-// checkReport refuses a --report path that cannot be written, before the run.
+// checkReport refuses, as the command line is read, a --report path that
+// cannot be one; openReport finds the rest (permissions) before the run.
 func checkReport(path string) error {
 	if path == "" {
 		return nil
@@ -32,6 +34,86 @@ func checkReport(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return usagef("--report %q: is a directory", path)
 	}
+	return nil
+}
+
+// reportFile is --report's file, opened before the run so that a path that
+// cannot be written is found at start, not when a run (a monitor's, hours
+// long) is over and its report has nowhere to go.
+type reportFile struct {
+	path    string
+	f       *os.File // nil once written or discarded
+	created bool     // the run created the file: discard removes it
+}
+
+// openReport opens (or creates) --report's file for the report written at
+// the end; a file there keeps its content until then, so that a run that
+// fails loses no earlier report. The error is a usage error naming the path.
+func openReport(path string) (*reportFile, error) {
+	// A FIFO or a device would block the open or take the report somewhere
+	// else; Stat follows a symbolic link to a regular file, as os.Create does.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, usagef("--report %s is not a regular file; give the path of an .html file to write", path)
+	}
+	created := true
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if errors.Is(err, fs.ErrExist) {
+		created = false
+		f, err = os.OpenFile(path, os.O_WRONLY, 0)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is said once, below
+		}
+		return nil, usagef("--report %s cannot be written (%w); choose a file in a directory you can write to", path, err)
+	}
+	return &reportFile{path: path, f: f, created: created}, nil
+}
+
+// write replaces the file's content with rec's report and closes it.
+func (r *reportFile) write(rec *report.Recorder, sum session.Summary) error {
+	f := r.f
+	r.f = nil
+	err := f.Truncate(0)
+	if err == nil {
+		err = rec.Write(f, sum)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--report %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// discard closes a file no report was written to, removing it if the run
+// created it. It is a no-op after write.
+func (r *reportFile) discard() error {
+	if r.f == nil {
+		return nil
+	}
+	err := r.f.Close()
+	r.f = nil
+	if r.created {
+		err = errors.Join(err, os.Remove(r.path))
+	}
+	return err
+}
+
+// openReport opens --report's file before the run (see openReport); app's
+// close discards it if no report was written.
+func (a *app) openReport() error {
+	if a.cfg.report == "" {
+		return nil
+	}
+	rf, err := openReport(a.cfg.report)
+	if err != nil {
+		return err
+	}
+	a.report = rf
+	a.closers = append(a.closers, rf.discard)
 	return nil
 }
 
@@ -51,22 +133,22 @@ func observer(rec *report.Recorder) func(session.Event) {
 	return rec.Observe
 }
 
-// writeReport writes the report of the run to --report.
+// writeReport writes the report of the run to --report, into the file
+// opened at start (opening it now if nothing did).
 func (a *app) writeReport(rec *report.Recorder, sum session.Summary) error {
 	if rec == nil {
 		return nil
 	}
-	f, err := os.Create(a.cfg.report)
-	if err != nil {
-		return fmt.Errorf("--report: %w", err)
+	if a.report == nil || a.report.f == nil {
+		if err := a.openReport(); err != nil {
+			return err
+		}
 	}
-	err = rec.Write(f, sum)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err := a.report.write(rec, sum); err != nil {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("--report %s: %w", a.cfg.report, err)
-	}
+	// On stderr, so that stdout stays the run's lines (and JSON) alone.
+	fmt.Fprintf(os.Stderr, "report written to %s\n", a.cfg.report)
 	return nil
 }
 

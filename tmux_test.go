@@ -91,6 +91,7 @@ func (s tmuxSession) quit(status string) {
 }
 
 func TestTUIInTmuxDisposesASessionAndRestoresTheTerminal(t *testing.T) {
+	t.Parallel()
 	s, status := startTmux(t, 120, 40)
 	first := s.waitFor("the demo's sessions", func(sc string) bool {
 		return strings.Contains(sc, "alice-chat") && strings.Contains(sc, "bob-calling") && strings.Contains(sc, "carol-static")
@@ -116,6 +117,7 @@ func TestTUIInTmuxDisposesASessionAndRestoresTheTerminal(t *testing.T) {
 }
 
 func TestTUIInTmuxScrollsTheEventLogToItsOldestWithgAndNewestWithG(t *testing.T) {
+	t.Parallel()
 	// A short window leaves the log a few lines; bursts give it more events.
 	const bursts = 6
 	s, status := startTmux(t, 110, 24)
@@ -146,6 +148,7 @@ func TestTUIInTmuxScrollsTheEventLogToItsOldestWithgAndNewestWithG(t *testing.T)
 var copiedStatus = regexp.MustCompile(`copied token of alice-chat \((sha256:[0-9a-f]{8})\)`)
 
 func TestTUIInTmuxCopiesTheTokenToTheClipboardWithOSC52(t *testing.T) {
+	t.Parallel()
 	s, status := startTmux(t, 120, 40, "--show-secrets")
 	// tmux takes an application's OSC 52 into a paste buffer (and passes
 	// it on to the terminal outside, when there is one).
@@ -173,6 +176,7 @@ func TestTUIInTmuxCopiesTheTokenToTheClipboardWithOSC52(t *testing.T) {
 }
 
 func TestTUIInTmuxOpensWithAnIssuerThatRefusesEveryCall(t *testing.T) {
+	t.Parallel()
 	s, status := startTmux(t, 120, 40, "--issuer", "http://127.0.0.1:1/getToken")
 	sc := s.waitFor("the sessions listed without a token", func(sc string) bool {
 		return strings.Contains(sc, "alice-chat") && strings.Contains(sc, "bob-calling") && strings.Contains(sc, "carol-static") &&

@@ -35,10 +35,10 @@ func (b *blockingRefresher) Cause() error {
 }
 
 func TestAbortFailsTheWaitersKeepsTheTokenAndLeavesTheCredentialUsable(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		b := newBlockingRefresher()
 		old := mintJWT(time.Now().Add(-time.Minute))
-		c := mustNew(t, Options{Refresher: b.refresh, InitialToken: old})
+		c := sh.new(t, Options{Refresher: b.refresh, InitialToken: old})
 		defer c.Dispose()
 		var wg sync.WaitGroup
 		errs := make([]error, 3)
@@ -71,10 +71,10 @@ func TestAbortFailsTheWaitersKeepsTheTokenAndLeavesTheCredentialUsable(t *testin
 func TestAbortOfAProactiveRefreshContinuesTheScheduleFromTheCurrentToken(t *testing.T) {
 	for _, p := range []Policy{DefaultPolicy, PolicyJS} {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				b := newBlockingRefresher()
 				exp := time.Now().Add(time.Hour)
-				c := mustNew(t, Options{Refresher: b.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, Policy: p})
+				c := sh.new(t, Options{Refresher: b.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, Policy: p})
 				defer c.Dispose()
 				time.Sleep(50 * time.Minute)
 				synctest.Wait()
@@ -96,7 +96,7 @@ func TestAbortOfAProactiveRefreshContinuesTheScheduleFromTheCurrentToken(t *test
 func TestDisposeDuringARefreshReleasesWaitersAndSchedulesNothing(t *testing.T) {
 	for _, p := range Policies() {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				// This refresher ignores cancellation for a while and then
 				// returns a good token: a late result must change nothing.
 				r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
@@ -104,7 +104,7 @@ func TestDisposeDuringARefreshReleasesWaitersAndSchedulesNothing(t *testing.T) {
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
 				rec := &recorder{}
-				c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true, Policy: p, OnEvent: rec.on})
+				c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true, Policy: p, OnEvent: rec.on})
 				var wg sync.WaitGroup
 				errs := make([]error, 3)
 				for i := range errs {

@@ -25,11 +25,11 @@ func hangUntil(healAt time.Time) func(context.Context, int) (AccessToken, error)
 // attempt is cancelled after Policy.AttemptTimeout, counts as a failure, and
 // the policy retries until the issuer answers again.
 func TestHungBackgroundRefreshTimesOutAndTheTokentopPolicyRetriesUntilTheIssuerAnswers(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		exp := time.Now().Add(time.Hour)
 		r := &fakeRefresher{next: hangUntil(exp.Add(time.Hour))}
 		rec := &recorder{}
-		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, OnEvent: rec.on})
+		c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, OnEvent: rec.on})
 		defer c.Dispose()
 
 		time.Sleep(50*time.Minute + DefaultAttemptTimeout)
@@ -59,9 +59,9 @@ func TestHungBackgroundRefreshTimesOutAndTheTokentopPolicyRetriesUntilTheIssuerA
 // gives up, does not abort it: the schedule owns that refresh, and
 // AttemptTimeout bounds it.
 func TestCallerGivingUpOnABackgroundRefreshLeavesItToTheAttemptTimeout(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		r := &fakeRefresher{next: hangUntil(time.Now().Add(time.Hour))}
-		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
+		c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		synctest.Wait() // the initial refresh is in flight
 

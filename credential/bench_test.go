@@ -68,6 +68,6 @@ func BenchmarkFreshnessRecheck(b *testing.B) {
 	defer c.Dispose()
 	b.ReportAllocs()
 	for b.Loop() {
-		c.onFreshTimer(0)
+		c.onFreshTimer()
 	}
 }

@@ -64,12 +64,10 @@ type Credential struct {
 
 	clock     clock.Clock
 	policy    Policy
-	refresher Refresher
-	async     AsyncRefresher
+	async     AsyncRefresher // the refresher; a Refresher is adapted (GoRefresher)
 	proactive bool
 	static    bool
 	onEvent   func(Event)
-	recheck   time.Duration  // >0: re-check freshness against Now this often (wall-clock jumps)
 	jitter    func() float64 // in [0, 1)
 
 	// emitMu is the turn to deliver events: whoever holds it drains queue
@@ -78,27 +76,20 @@ type Credential struct {
 	mu            sync.Mutex
 	queue         []Event     // events not yet delivered
 	spare         []Event     // the queue's other buffer, owned by the deliverer
-	launches      []*flight   // async refreshes to start once c.mu is released
-	notify        []func()    // async waiters to wake once c.mu is released
+	fx            effects     // what the decisions under mu want done (shell.go)
 	queueClosed   bool        // EventDisposed was queued: nothing follows it
 	token         AccessToken // Token == "" until the first token
 	disposed      bool
 	flights       map[*flight]struct{} // refreshes in flight
 	started       uint64               // refreshes started, numbering flights
 	shared        *flight              // the flight callers join (Policy.Coalesce)
-	sched         clock.Timer          // proactive refresh or retry
+	schedT        timerSlot            // the proactive refresh or retry, due at nextAt
 	schedKind     schedKind
-	schedGen      uint64
 	nextAt        time.Time
-	freshTimer    clock.Timer
-	freshGen      uint64
-	rearm         clock.Rearmer // the clock, when it re-arms timers in place (a clock.Loop)
-	schedTimer    clock.Timer   // with rearm: the schedule's one timer, kept for reuse
-	schedFire     func()        // with rearm: its callback, made once
-	freshFire     func()        // with rearm: the freshness timer's callback, made once
-	failures      int           // consecutive failed refreshes
-	permanent     int           // consecutive permanent failures (isPermanent)
-	holdUntil     time.Time     // callers do not call the issuer before this (Retry-After, needs attention)
+	freshT        timerSlot // withdraws the fresh token from the lock-free path
+	failures      int       // consecutive failed refreshes
+	permanent     int       // consecutive permanent failures (isPermanent)
+	holdUntil     time.Time // callers do not call the issuer before this (Retry-After, needs attention)
 	outcome       outcome
 	lastErr       error
 	lastLatency   time.Duration
@@ -159,6 +150,16 @@ func New(opts Options) (*Credential, error) {
 
 // newCredential is New with the jitter source injected (tests pin it).
 func newCredential(opts Options, jitter func() float64) (*Credential, error) {
+	c, err := build(opts, jitter)
+	if err != nil {
+		return nil, err
+	}
+	c.open()
+	return c, nil
+}
+
+// build makes a refreshing credential that has decided nothing yet.
+func build(opts Options, jitter func() float64) (*Credential, error) {
 	if (opts.Refresher == nil) == (opts.AsyncRefresher == nil) {
 		return nil, errors.New("credential: set exactly one of Options.Refresher and Options.AsyncRefresher (use NewStatic for a fixed token)")
 	}
@@ -172,23 +173,22 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 	c := &Credential{
 		clock:     opts.Clock,
 		policy:    p,
-		refresher: opts.Refresher,
 		async:     opts.AsyncRefresher,
 		proactive: opts.RefreshProactively,
 		onEvent:   opts.OnEvent,
 		jitter:    jitter,
 		flights:   map[*flight]struct{}{},
 	}
+	if opts.Refresher != nil {
+		c.async = GoRefresher(opts.Refresher, nil)
+	}
 	if c.clock == nil {
 		c.clock = clock.Real{}
 	}
+	c.schedT.fire = c.onSchedTimer
+	c.freshT.fire = c.onFreshTimer
 	if !clock.Steady(c.clock) {
-		c.recheck = wallRecheck // the wall clock jumps after a laptop sleeps
-	}
-	if r, ok := c.clock.(clock.Rearmer); ok {
-		c.rearm = r
-		c.schedFire = func() { c.onSchedTimer(0) }
-		c.freshFire = func() { c.onFreshTimer(0) }
+		c.freshT.every = wallRecheck // the wall clock jumps after a laptop sleeps
 	}
 	if opts.InitialToken != "" {
 		tok, err := parseNamed(opts.InitialToken, "initial token (Options.InitialToken)")
@@ -197,15 +197,19 @@ func newCredential(opts Options, jitter func() float64) (*Credential, error) {
 		}
 		c.token = tok
 	}
-	c.mu.Lock()
-	now := c.clock.Now()
+	return c, nil
+}
+
+// open takes and applies New's decisions.
+func (c *Credential) open() { c.decide((*Credential).newLocked) }
+
+// newLocked takes New's decisions: publish a fresh initial token, and
+// schedule (or start) the proactive refresh.
+func (c *Credential) newLocked(now time.Time) {
 	c.updateFreshLocked(now)
 	if c.proactive {
 		c.scheduleLocked(now)
 	}
-	c.mu.Unlock()
-	c.flush()
-	return c, nil
 }
 
 // GetToken returns a valid token, refreshing it first if it is expired or
@@ -234,25 +238,44 @@ func (c *Credential) Cached() (AccessToken, bool) {
 //
 //go:noinline
 func (c *Credential) getTokenSlow(ctx context.Context) (AccessToken, error) {
-	return c.acquire(ctx, false)
+	return c.wait(ctx, false)
 }
 
 // Refresh forces a refresh (joining one already in flight) and returns its
 // token. It fails with ErrStatic on a static credential.
 func (c *Credential) Refresh(ctx context.Context) (AccessToken, error) {
-	return c.acquire(ctx, true)
+	return c.wait(ctx, true)
+}
+
+// wait is the blocking GetToken (forced=false) or Refresh (forced=true): the
+// asynchronous call, waited for until ctx ends, when the call is cancelled.
+func (c *Credential) wait(ctx context.Context, forced bool) (AccessToken, error) {
+	type result struct {
+		tok AccessToken
+		err error
+	}
+	got := make(chan result, 1)
+	cancel := c.acquire(forced, ctx.Err, func(tok AccessToken, err error) { got <- result{tok, err} })
+	select {
+	case r := <-got:
+		return r.tok, r.err
+	case <-ctx.Done():
+		cancel(ctx.Err()) // done runs at once, unless the result is already on its way
+		r := <-got
+		return r.tok, r.err
+	}
 }
 
 // Abort cancels the refreshes in flight, if any: their callers get an error
 // wrapping ErrAborted and the current token is kept. The credential stays
 // usable; a proactive schedule continues from the current token.
-func (c *Credential) Abort() {
-	c.mu.Lock()
+func (c *Credential) Abort() { c.decide((*Credential).abortAllLocked) }
+
+// abortAllLocked decides Abort.
+func (c *Credential) abortAllLocked(now time.Time) {
 	if c.disposed || len(c.flights) == 0 {
-		c.mu.Unlock()
 		return
 	}
-	now := c.clock.Now()
 	background := false
 	for _, f := range c.flightsInOrder() {
 		background = background || f.background
@@ -261,8 +284,6 @@ func (c *Credential) Abort() {
 	if background && c.proactive {
 		c.continueAfterAbortLocked(now)
 	}
-	c.mu.Unlock()
-	c.flush()
 }
 
 // Dispose stops the credential: the scheduled refresh is cancelled, the
@@ -270,25 +291,22 @@ func (c *Credential) Abort() {
 // later GetToken calls get ErrDisposed. Nothing is scheduled afterwards, even
 // by a refresher that returns late. Dispose is idempotent and does not wait
 // for a cancelled refresher to return.
-func (c *Credential) Dispose() {
-	c.mu.Lock()
+func (c *Credential) Dispose() { c.decide((*Credential).disposeLocked) }
+
+// disposeLocked decides Dispose.
+func (c *Credential) disposeLocked(now time.Time) {
 	if c.disposed {
-		c.mu.Unlock()
 		return
 	}
 	c.disposed = true
-	c.fresh.Store(nil)
 	c.stopSchedLocked()
-	c.stopFreshLocked()
-	now := c.clock.Now()
+	c.withdrawFreshLocked()
 	waiters := 0
 	for _, f := range c.flightsInOrder() {
 		waiters += f.waiters
 		c.abortLocked(f, now, ErrDisposed)
 	}
 	c.queueLocked(Event{Kind: EventDisposed, At: now, ExpiresOn: c.token.ExpiresOn, Waiters: waiters})
-	c.mu.Unlock()
-	c.flush()
 }
 
 // Close disposes of the credential, for io.Closer. It returns nil.
@@ -305,29 +323,6 @@ func (c *Credential) queueLocked(e Event) {
 	}
 	c.queue = append(c.queue, e)
 	c.queueClosed = e.Kind == EventDisposed
-}
-
-// flush does what was decided under c.mu and must happen outside it, in
-// order: it delivers the queued events, starts the async refreshes and wakes
-// the async waiters, until none is left. Call it after releasing c.mu.
-func (c *Credential) flush() {
-	c.deliver()
-	for {
-		c.mu.Lock()
-		launches, notify := c.launches, c.notify
-		c.launches, c.notify = nil, nil
-		c.mu.Unlock()
-		if len(launches) == 0 && len(notify) == 0 {
-			return
-		}
-		for _, f := range launches {
-			c.launch(f)
-		}
-		for _, wake := range notify {
-			wake()
-		}
-		c.deliver()
-	}
 }
 
 // deliver passes the queued events to the handler, in order; call it without

@@ -16,14 +16,19 @@
 //
 // # Refreshing
 //
-// A refresh runs in a goroutine of its own with its own context, cancelled by
-// Abort, by Dispose, or when every caller waiting on it has given up (a
-// proactive refresh has no such callers and goes on). No lock is held while
-// the refresher runs. A Policy decides the schedule (the SDKs' 10-minute
-// window and halving re-polls), the on-demand buffer, how waiters share a
-// refresh and what happens after a failure; DefaultPolicy, PolicyJS,
-// PolicyDotNet, PolicyJava and PolicyPython reproduce tokentop's own rules and
-// the four official SDKs.
+// The decisions (when to refresh, who waits on what, what to retry) are
+// taken under a lock from the time alone and return what to do: arm this
+// timer, start this refresh, cancel that one, complete these callers, report
+// these events. One shell does it, outside the lock for anything that runs
+// someone else's code. A Refresher runs in a goroutine of its own per call;
+// an AsyncRefresher (for an event loop, see clock.Loop) starts none. Each
+// refresh has its own context, cancelled by Abort, by Dispose, or when every
+// caller waiting on it has given up (a proactive refresh has no such callers
+// and goes on). A blocking GetToken is the asynchronous call waited for. A
+// Policy decides the schedule (the SDKs' 10-minute window and halving
+// re-polls), the on-demand buffer, how waiters share a refresh and what
+// happens after a failure; DefaultPolicy, PolicyJS, PolicyDotNet, PolicyJava
+// and PolicyPython reproduce tokentop's own rules and the four official SDKs.
 //
 // # Watching
 //

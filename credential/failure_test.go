@@ -13,7 +13,7 @@ import (
 func TestSDKPoliciesStopProactiveRefreshAfterAFailedProactiveAttempt(t *testing.T) {
 	for _, p := range []Policy{PolicyJS, PolicyDotNet, PolicyJava, PolicyPython} {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(_ context.Context, n int) (AccessToken, error) {
 					if n == 1 {
 						return AccessToken{}, errTest
@@ -21,7 +21,7 @@ func TestSDKPoliciesStopProactiveRefreshAfterAFailedProactiveAttempt(t *testing.
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
 				exp := time.Now().Add(time.Hour)
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, Policy: p})
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, Policy: p})
 				defer c.Dispose()
 				time.Sleep(50 * time.Minute)
 				synctest.Wait()
@@ -48,7 +48,7 @@ func TestSDKPoliciesStopProactiveRefreshAfterAFailedProactiveAttempt(t *testing.
 // The tokentop policy retries after 1 s, doubling up to 1 minute, and goes
 // on after the token expires until the issuer answers.
 func TestTokentopPolicyRetriesWithBackoffUntilTheIssuerAnswers(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		exp := time.Now().Add(time.Hour)
 		healAt := exp.Add(10 * time.Minute)
 		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
@@ -58,7 +58,7 @@ func TestTokentopPolicyRetriesWithBackoffUntilTheIssuerAnswers(t *testing.T) {
 			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 		}}
 		rec := &recorder{}
-		c, err := newCredential(Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, OnEvent: rec.on},
+		c, err := sh.newJittered(Options{Refresher: r.refresh, InitialToken: mintJWT(exp), RefreshProactively: true, OnEvent: rec.on},
 			func() float64 { return 0 })
 		if err != nil {
 			t.Fatal(err)
@@ -131,14 +131,14 @@ func TestRetryDelayOfACustomPolicySaturatesAtTheCapAfterManyFailures(t *testing.
 }
 
 func TestExpiredTokenFromTheRefresherIsRejected(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		expired := time.Now().Add(-3 * time.Minute)
 		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
 			return AccessToken{Token: mintJWT(expired)}, nil
 		}}
 		rec := &recorder{}
 		old := mintJWT(time.Now().Add(-time.Hour))
-		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: old, OnEvent: rec.on})
+		c := sh.new(t, Options{Refresher: r.refresh, InitialToken: old, OnEvent: rec.on})
 		defer c.Dispose()
 		_, err := c.GetToken(context.Background())
 		var ee *ExpiredTokenError
@@ -165,10 +165,10 @@ func TestMalformedTokenFromTheRefresherIsRejected(t *testing.T) {
 		{"%%%.abc.def", PartBase64},
 		{mintJWTClaims(`{"sub":"x"}`), PartExp},
 	} {
-		synctest.Test(t, func(t *testing.T) {
+		onEachShell(t, func(t *testing.T, sh shell) {
 			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) { return AccessToken{Token: tc.token}, nil }}
 			rec := &recorder{}
-			c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+			c := sh.new(t, Options{Refresher: r.refresh, OnEvent: rec.on})
 			defer c.Dispose()
 			_, err := c.GetToken(context.Background())
 			var pe *ParseError
@@ -187,10 +187,10 @@ func TestMalformedTokenFromTheRefresherIsRejected(t *testing.T) {
 
 func TestOpaqueTokenGetsTheOpaqueLifetimeAndAWarning(t *testing.T) {
 	for _, raw := range []string{"opaque-random-string", "a.b.c.d.e"} { // opaque, five-segment JWE
-		synctest.Test(t, func(t *testing.T) {
+		onEachShell(t, func(t *testing.T, sh shell) {
 			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) { return AccessToken{Token: raw}, nil }}
 			rec := &recorder{}
-			c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+			c := sh.new(t, Options{Refresher: r.refresh, OnEvent: rec.on})
 			defer c.Dispose()
 			tok, err := c.GetToken(context.Background())
 			if err != nil || tok.Token != raw || !tok.ExpiresOn.Equal(time.Now().Add(10*time.Minute)) {
@@ -217,12 +217,12 @@ func TestMalformedJWTIsRejectedEvenWhenTheRefresherGivesItsExpiry(t *testing.T) 
 		{mintJWTClaims(`{"sub":"x"}`), ""},
 		{mintJWT(time.Date(2000, 1, 1, 5, 0, 0, 0, time.UTC)), ""},
 	} {
-		synctest.Test(t, func(t *testing.T) {
+		onEachShell(t, func(t *testing.T, sh shell) {
 			exp := time.Now().Add(time.Hour)
 			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
 				return AccessToken{Token: tc.token, ExpiresOn: exp}, nil
 			}}
-			c := mustNew(t, Options{Refresher: r.refresh})
+			c := sh.new(t, Options{Refresher: r.refresh})
 			defer c.Dispose()
 			tok, err := c.GetToken(context.Background())
 			var pe *ParseError
@@ -237,13 +237,13 @@ func TestMalformedJWTIsRejectedEvenWhenTheRefresherGivesItsExpiry(t *testing.T) 
 }
 
 func TestRefresherExpiryOverridesTheJWTClaim(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		exp := time.Now().Add(5 * time.Minute)
 		r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
 			return AccessToken{Token: "opaque", ExpiresOn: exp}, nil
 		}}
 		rec := &recorder{}
-		c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+		c := sh.new(t, Options{Refresher: r.refresh, OnEvent: rec.on})
 		defer c.Dispose()
 		tok, err := c.GetToken(context.Background())
 		if err != nil || !tok.ExpiresOn.Equal(exp) || len(rec.events(EventOpaqueToken)) != 0 {
@@ -253,8 +253,8 @@ func TestRefresherExpiryOverridesTheJWTClaim(t *testing.T) {
 }
 
 func TestRefresherPanicWithAnErrorKeepsItForErrorsIs(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic(errTest) }})
+	onEachShell(t, func(t *testing.T, sh shell) {
+		c := sh.new(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic(errTest) }})
 		defer c.Dispose()
 		_, err := c.GetToken(context.Background())
 		if !errors.Is(err, errTest) || !strings.Contains(err.Error(), "it panicked: "+errTest.Error()) {
@@ -263,9 +263,21 @@ func TestRefresherPanicWithAnErrorKeepsItForErrorsIs(t *testing.T) {
 	})
 }
 
+// An AsyncRefresher that panics is wrapped as a Refresher's panic is: with
+// %w, so that errors.Is sees an error value (it used to be flattened).
+func TestAsyncRefresherPanicWithAnErrorKeepsItForErrorsIs(t *testing.T) {
+	c := mustNew(t, Options{AsyncRefresher: func(context.Context, func(AccessToken, error)) { panic(errTest) }})
+	defer c.Dispose()
+	var got error
+	c.GetTokenAsync(func(_ AccessToken, err error) { got = err })
+	if !errors.Is(got, errTest) || got.Error() != "credential: the refresher failed (attempt 1): it panicked: "+errTest.Error() {
+		t.Fatalf("GetTokenAsync got %v, want the panic's error, wrapped", got)
+	}
+}
+
 func TestRefresherPanicBecomesAnError(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := mustNew(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic("boom") }})
+	onEachShell(t, func(t *testing.T, sh shell) {
+		c := sh.new(t, Options{Refresher: func(context.Context) (AccessToken, error) { panic("boom") }})
 		defer c.Dispose()
 		_, err := c.GetToken(context.Background())
 		if err == nil || err.Error() != "credential: the refresher failed (attempt 1): it panicked: boom" {

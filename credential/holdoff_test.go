@@ -61,11 +61,11 @@ func failingUntil(err error, healAt time.Time, calls *callTimes) *fakeRefresher 
 }
 
 func TestTokentopPolicyNeverRetriesSoonerThanRetryAfter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		start := time.Now()
 		var calls callTimes
 		r := failingUntil(&statusErr{status: 429, after: 30 * time.Second}, start.Add(50*time.Second), &calls)
-		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
+		c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		synctest.Wait()
 		time.Sleep(10 * time.Second)
@@ -92,11 +92,11 @@ func TestTokentopPolicyNeverRetriesSoonerThanRetryAfter(t *testing.T) {
 }
 
 func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		start := time.Now()
 		var calls callTimes
 		r := failingUntil(&statusErr{status: 401}, start.Add(time.Hour), &calls)
-		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
+		c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		time.Sleep(10 * time.Minute)
 		synctest.Wait()
@@ -123,11 +123,11 @@ func TestTwoPermanentFailuresInARowNeedAttentionAndARetryAMinute(t *testing.T) {
 }
 
 func TestSDKPoliciesIgnoreRetryAfterAndAttention(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		for _, p := range []Policy{PolicyJS, PolicyDotNet, PolicyJava, PolicyPython} {
 			var calls callTimes
 			r := failingUntil(&statusErr{status: 429, after: time.Hour}, time.Now().Add(time.Hour), &calls)
-			c := mustNew(t, Options{Refresher: r.refresh, Policy: p})
+			c := sh.new(t, Options{Refresher: r.refresh, Policy: p})
 			for range 3 {
 				if _, err := c.GetToken(context.Background()); err == nil {
 					t.Fatalf("%s: GetToken succeeded against a failing issuer", p.Name)

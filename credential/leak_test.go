@@ -37,7 +37,13 @@ func TestDisposeLeavesNoGoroutineOnTheRealClock(t *testing.T) {
 			}
 		})
 	}
+	deadline := time.Now().Add(10 * time.Second)
 	for c.Snapshot().Waiters != 5 {
+		if time.Now().After(deadline) {
+			c.Dispose()
+			wg.Wait()
+			t.Fatalf("after 10 s %d of the 5 callers wait on the refresh", c.Snapshot().Waiters)
+		}
 		runtime.Gosched()
 	}
 	c.Dispose()

@@ -18,10 +18,10 @@ func TestOnDemandRefreshStartsAtThePolicyBuffer(t *testing.T) {
 		buffer time.Duration
 	}{{DefaultPolicy, 0}, {PolicyJS, 0}, {PolicyDotNet, 2 * time.Minute}, {PolicyJava, 0}, {PolicyPython, 2 * time.Minute}} {
 		t.Run(tc.policy.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				exp := time.Now().Add(time.Hour)
 				r := &fakeRefresher{next: lifetime(time.Hour)}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), Policy: tc.policy})
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(exp), Policy: tc.policy})
 				defer c.Dispose()
 				time.Sleep(time.Until(exp.Add(-tc.buffer)) - time.Nanosecond)
 				if _, err := c.GetToken(context.Background()); err != nil || r.Calls() != 0 {
@@ -44,14 +44,14 @@ func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 		wantCalls int
 	}{{DefaultPolicy, 1}, {PolicyJS, 1}, {PolicyDotNet, 1}, {PolicyJava, 200}, {PolicyPython, 1}} {
 		t.Run(tc.policy.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 					if err := sleep(ctx, time.Second); err != nil {
 						return AccessToken{}, err
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, Policy: tc.policy})
+				c := sh.new(t, Options{Refresher: r.refresh, Policy: tc.policy})
 				defer c.Dispose()
 				var wg sync.WaitGroup
 				var ok atomic.Int32
@@ -78,14 +78,14 @@ func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 func TestACallerGivingUpDoesNotFailTheOthers(t *testing.T) {
 	for _, p := range []Policy{DefaultPolicy, PolicyJava} {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 					if err := sleep(ctx, 10*time.Second); err != nil {
 						return AccessToken{}, err
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, Policy: p})
+				c := sh.new(t, Options{Refresher: r.refresh, Policy: p})
 				defer c.Dispose()
 				var wg sync.WaitGroup
 				wg.Go(func() {
@@ -107,7 +107,7 @@ func TestACallerGivingUpDoesNotFailTheOthers(t *testing.T) {
 }
 
 func TestWhenEveryWaiterGivesUpTheRefreshIsAborted(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		var cause error
 		r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 			<-ctx.Done()
@@ -116,7 +116,7 @@ func TestWhenEveryWaiterGivesUpTheRefreshIsAborted(t *testing.T) {
 		}}
 		rec := &recorder{}
 		old := mintJWT(time.Now().Add(-time.Minute))
-		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: old, OnEvent: rec.on})
+		c := sh.new(t, Options{Refresher: r.refresh, InitialToken: old, OnEvent: rec.on})
 		defer c.Dispose()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -136,14 +136,14 @@ func TestWhenEveryWaiterGivesUpTheRefreshIsAborted(t *testing.T) {
 
 // A proactive refresh is not the waiters' to cancel: it goes on without them.
 func TestProactiveRefreshGoesOnWhenItsWaitersGiveUp(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 			if err := sleep(ctx, 10*time.Second); err != nil {
 				return AccessToken{}, err
 			}
 			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 		}}
-		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true})
+		c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true})
 		defer c.Dispose()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -172,7 +172,7 @@ func TestWhenTheLeaderFailsWaitersFollowThePolicy(t *testing.T) {
 		{PolicyJava, 3, true},
 	} {
 		t.Run(tc.policy.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(ctx context.Context, n int) (AccessToken, error) {
 					if err := sleep(ctx, time.Second); err != nil {
 						return AccessToken{}, err
@@ -182,7 +182,7 @@ func TestWhenTheLeaderFailsWaitersFollowThePolicy(t *testing.T) {
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, Policy: tc.policy})
+				c := sh.new(t, Options{Refresher: r.refresh, Policy: tc.policy})
 				defer c.Dispose()
 				var wg sync.WaitGroup
 				var leaderErr error
@@ -214,7 +214,7 @@ func TestWhenTheLeaderFailsWaitersFollowThePolicy(t *testing.T) {
 func TestValidTokenInsideTheBufferIsServedWhileAnotherCallerRefreshes(t *testing.T) {
 	for _, p := range []Policy{PolicyDotNet, PolicyPython} {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				raw := mintJWT(time.Now().Add(time.Hour))
 				r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 					if err := sleep(ctx, 10*time.Second); err != nil {
@@ -222,7 +222,7 @@ func TestValidTokenInsideTheBufferIsServedWhileAnotherCallerRefreshes(t *testing
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: raw, Policy: p})
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: raw, Policy: p})
 				defer c.Dispose()
 				time.Sleep(59 * time.Minute) // 1 minute left: inside the 2-minute buffer
 				var wg sync.WaitGroup
@@ -247,7 +247,7 @@ func TestValidTokenInsideTheBufferIsServedWhileAnotherCallerRefreshes(t *testing
 }
 
 func TestForcedRefreshJoinsTheRefreshInFlight(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		r := &fakeRefresher{next: func(ctx context.Context, _ int) (AccessToken, error) {
 			if err := sleep(ctx, time.Second); err != nil {
 				return AccessToken{}, err
@@ -255,7 +255,7 @@ func TestForcedRefreshJoinsTheRefreshInFlight(t *testing.T) {
 			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 		}}
 		rec := &recorder{}
-		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(time.Now().Add(time.Hour)), OnEvent: rec.on})
+		c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(time.Now().Add(time.Hour)), OnEvent: rec.on})
 		defer c.Dispose()
 		var wg sync.WaitGroup
 		for range 3 {

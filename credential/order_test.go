@@ -44,15 +44,26 @@ func TestAFlightAbortedBeforeItRanStillReportsStartedFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := &fakeRefresher{next: lifetime(time.Hour)}
 		rec := &recorder{}
-		c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true, OnEvent: rec.on})
-		c.Abort() // before the refresh's goroutine has run
+		var c *Credential
+		aborted := false
+		c, err := build(Options{Refresher: r.refresh, RefreshProactively: true, OnEvent: func(e Event) {
+			rec.on(e)
+			if e.Kind == EventStarted && !aborted {
+				aborted = true
+				c.Abort() // events are delivered before the refresh is launched: it has not run
+			}
+		}}, func() float64 { return 0.5 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.open() // what New does, with c known to the handler
 		synctest.Wait()
 		c.Dispose()
 		if got, want := rec.kinds(), "started aborted retry-scheduled disposed"; got != want {
 			t.Fatalf("events %q, want %q", got, want)
 		}
-		if s := c.Snapshot(); s.Counters.Aborts != 1 || s.Counters.RefresherCalls != 0 {
-			t.Fatalf("counters %+v, want one abort and no refresher call", s.Counters)
+		if s := c.Snapshot(); s.Counters.Aborts != 1 || s.Counters.RefresherCalls != 0 || r.Calls() != 0 {
+			t.Fatalf("counters %+v, %d calls; want one abort and no refresher call", s.Counters, r.Calls())
 		}
 	})
 }

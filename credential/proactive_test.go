@@ -11,10 +11,10 @@ import (
 func TestProactiveRefreshStartsTenMinutesBeforeExpiry(t *testing.T) {
 	for _, p := range Policies() {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				start := time.Now()
 				r := &fakeRefresher{next: lifetime(time.Hour)}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(start.Add(time.Hour)),
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(start.Add(time.Hour)),
 					RefreshProactively: true, Policy: p})
 				defer c.Dispose()
 				if got := c.Snapshot().NextRefreshAt; !got.Equal(start.Add(50 * time.Minute)) {
@@ -40,10 +40,10 @@ func TestProactiveRefreshStartsTenMinutesBeforeExpiry(t *testing.T) {
 }
 
 func TestProactiveRefreshInsideTheWindowWaitsHalfTheRemainingLifetime(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	onEachShell(t, func(t *testing.T, sh shell) {
 		start := time.Now()
 		r := &fakeRefresher{next: lifetime(time.Hour)}
-		c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(start.Add(8 * time.Minute)),
+		c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(start.Add(8 * time.Minute)),
 			RefreshProactively: true})
 		defer c.Dispose()
 		time.Sleep(4*time.Minute - time.Nanosecond)
@@ -65,11 +65,11 @@ func TestProactiveRefreshInsideTheWindowWaitsHalfTheRemainingLifetime(t *testing
 func TestShortLivedTokenIsRepolledTenTimesByOneSecondBeforeExpiry(t *testing.T) {
 	for _, p := range Policies() {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				raw := mintJWT(time.Now().Add(20 * time.Minute))
 				r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) { return AccessToken{Token: raw}, nil }}
 				rec := &recorder{}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: raw, RefreshProactively: true, Policy: p, OnEvent: rec.on})
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: raw, RefreshProactively: true, Policy: p, OnEvent: rec.on})
 				defer c.Dispose()
 				time.Sleep(20*time.Minute - time.Second)
 				synctest.Wait()
@@ -93,12 +93,12 @@ func TestRefreshOnHintIsHonouredByTheTokentopPolicyOnly(t *testing.T) {
 		next   time.Duration
 	}{{DefaultPolicy, 20 * time.Minute}, {PolicyJS, 50 * time.Minute}, {PolicyDotNet, 50 * time.Minute}} {
 		t.Run(tc.policy.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
 					now := time.Now()
 					return AccessToken{Token: mintJWT(now.Add(time.Hour)), RefreshOn: now.Add(20 * time.Minute)}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, RefreshProactively: true, Policy: tc.policy})
+				c := sh.new(t, Options{Refresher: r.refresh, RefreshProactively: true, Policy: tc.policy})
 				defer c.Dispose()
 				synctest.Wait()
 				if got, want := c.Snapshot().NextRefreshAt, time.Now().Add(tc.next); !got.Equal(want) {
@@ -113,7 +113,7 @@ func TestRefreshOnHintIsHonouredByTheTokentopPolicyOnly(t *testing.T) {
 func TestNoCallerBlocksDuringAProactiveRefresh(t *testing.T) {
 	for _, p := range Policies() {
 		t.Run(p.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				raw := mintJWT(time.Now().Add(time.Hour))
 				r := &fakeRefresher{next: func(ctx context.Context, n int) (AccessToken, error) {
 					if err := sleep(ctx, 30*time.Second); err != nil {
@@ -121,7 +121,7 @@ func TestNoCallerBlocksDuringAProactiveRefresh(t *testing.T) {
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: raw, RefreshProactively: true, Policy: p})
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: raw, RefreshProactively: true, Policy: p})
 				defer c.Dispose()
 				time.Sleep(50 * time.Minute)
 				synctest.Wait()
@@ -153,14 +153,14 @@ func TestPythonOnDemandBufferIsTenMinutesWhenProactive(t *testing.T) {
 		wantCalls int
 	}{{PolicyPython, 2}, {PolicyDotNet, 1}} {
 		t.Run(tc.policy.Name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			onEachShell(t, func(t *testing.T, sh shell) {
 				r := &fakeRefresher{next: func(_ context.Context, n int) (AccessToken, error) {
 					if n == 1 {
 						return AccessToken{}, errTest
 					}
 					return AccessToken{Token: mintJWT(time.Now().Add(time.Hour))}, nil
 				}}
-				c := mustNew(t, Options{Refresher: r.refresh, InitialToken: mintJWT(time.Now().Add(time.Hour)),
+				c := sh.new(t, Options{Refresher: r.refresh, InitialToken: mintJWT(time.Now().Add(time.Hour)),
 					RefreshProactively: true, Policy: tc.policy})
 				defer c.Dispose()
 				time.Sleep(51 * time.Minute) // the proactive refresh at 50m failed

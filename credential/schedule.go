@@ -1,10 +1,6 @@
 package credential
 
-import (
-	"time"
-
-	"tokentop/internal/clock"
-)
+import "time"
 
 // scheduleLocked (re)schedules the proactive refresh from the current token:
 // a refresh starts now if there is no valid token. Callers ensure the
@@ -24,7 +20,7 @@ func (c *Credential) scheduleLocked(now time.Time) {
 		return
 	}
 	at := c.policy.proactiveAt(c.token, now)
-	c.armSchedLocked(schedProactive, at, now)
+	c.armSchedLocked(schedProactive, at)
 	c.queueLocked(Event{Kind: EventScheduled, At: now, Reason: ReasonProactive,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at})
 }
@@ -66,52 +62,33 @@ func (c *Credential) scheduleRetryLocked(now time.Time) {
 	if at.Before(c.holdUntil) { // never sooner than the issuer asked, or once a minute when it needs attention
 		at = c.holdUntil
 	}
-	c.armSchedLocked(schedRetry, at, now)
+	c.armSchedLocked(schedRetry, at)
 	c.queueLocked(Event{Kind: EventRetryScheduled, At: now, Attempt: c.failures + 1, Reason: ReasonRetry,
 		ExpiresOn: c.token.ExpiresOn, NextAt: at, Err: c.lastErr})
 }
 
-// armSchedLocked arms the schedule timer for at. Delays beyond the timer
-// range are clamped; the callback re-arms if it fires before at.
-func (c *Credential) armSchedLocked(kind schedKind, at, now time.Time) {
-	c.stopSchedLocked()
-	c.schedGen++
-	gen := c.schedGen
+// armSchedLocked decides the schedule: kind falls due at at.
+func (c *Credential) armSchedLocked(kind schedKind, at time.Time) {
 	c.schedKind, c.nextAt = kind, at
-	if c.rearm != nil {
-		// One timer, re-armed in place: a late callback finds it due or
-		// re-arms it (fireSchedLocked), so it needs no generation.
-		c.schedTimer = c.rearm.Rearm(c.schedTimer, clampDelay(at.Sub(now)), c.schedFire)
-		c.sched = c.schedTimer
-		return
-	}
-	c.sched = c.clock.AfterFunc(clampDelay(at.Sub(now)), func() { c.onSchedTimer(gen) })
+	c.armLocked(&c.schedT, at)
 }
 
 func (c *Credential) stopSchedLocked() {
-	c.schedGen++
-	if c.sched != nil {
-		c.sched.Stop()
-		c.sched = nil
+	if c.schedKind != schedNone {
+		c.armLocked(&c.schedT, time.Time{})
 	}
 	c.schedKind, c.nextAt = schedNone, time.Time{}
 }
 
-func (c *Credential) onSchedTimer(gen uint64) {
-	c.mu.Lock()
-	if c.disposed || (gen != 0 && gen != c.schedGen) || c.schedKind == schedNone {
-		c.mu.Unlock()
+// schedDueLocked decides on the schedule timer firing at now: the scheduled
+// refresh starts if it is due, else (a clamped delay, a stale fire) the
+// timer is armed again; it never fires early.
+func (c *Credential) schedDueLocked(now time.Time) {
+	if c.disposed || c.schedKind == schedNone {
 		return
 	}
-	c.fireSchedLocked(c.clock.Now())
-	c.mu.Unlock()
-	c.flush()
-}
-
-// fireSchedLocked starts the scheduled refresh if it is due, or re-arms.
-func (c *Credential) fireSchedLocked(now time.Time) {
-	if now.Before(c.nextAt) { // a clamped delay: never fire early
-		c.armSchedLocked(c.schedKind, c.nextAt, now)
+	if now.Before(c.nextAt) {
+		c.armLocked(&c.schedT, c.nextAt)
 		return
 	}
 	reason := ReasonProactive
@@ -133,101 +110,48 @@ func (c *Credential) fireSchedLocked(now time.Time) {
 const freshMargin = 100 * time.Millisecond
 
 // updateFreshLocked publishes the current token to the lock-free path while
-// it is outside the on-demand buffer, and arms the timer that withdraws it.
+// it is outside the on-demand buffer, with the timer that withdraws it.
 // Callers ensure the credential is refreshing and not disposed (NewStatic and
 // Dispose set c.fresh themselves).
 func (c *Credential) updateFreshLocked(now time.Time) {
-	c.stopFreshLocked()
-	if c.token.Token == "" {
-		c.fresh.Store(nil)
-		return
+	var until time.Time
+	if c.token.Token != "" {
+		until = c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive) - freshMargin)
 	}
-	until := c.token.ExpiresOn.Add(-c.policy.onDemandBuffer(c.proactive) - freshMargin)
-	if !now.Before(until) {
-		c.fresh.Store(nil)
+	if until.IsZero() || !now.Before(until) {
+		c.withdrawFreshLocked()
 		return
 	}
 	c.fresh.Store(&freshToken{tok: c.token, until: until})
-	c.armFreshLocked(until, now)
+	c.armLocked(&c.freshT, until)
 }
 
-// armFreshLocked arms the freshness timer for until, or sooner (c.recheck)
-// so that a wall-clock jump is noticed.
-//
-// On the real clock, which re-checks every second, one *time.Timer is kept
-// and Reset, so that the re-check costs no allocation. Its callback passes
-// generation 0 and is idempotent: a stale run only checks once more. Timers of
-// other clocks are replaced, and a superseded one is told apart by its
-// generation.
-func (c *Credential) armFreshLocked(until, now time.Time) {
-	d := until.Sub(now)
-	if c.recheck > 0 {
-		d = min(d, c.recheck)
-	}
-	d = clampDelay(d)
-	if t, ok := c.freshTimer.(*time.Timer); ok {
-		t.Reset(d)
-		return
-	}
-	if _, real := c.clock.(clock.Real); real {
-		c.freshTimer = time.AfterFunc(d, func() { c.onFreshTimer(0) })
-		return
-	}
-	if c.rearm != nil {
-		c.freshTimer = c.rearm.Rearm(c.freshTimer, d, c.freshFire)
-		return
-	}
-	c.freshGen++
-	gen := c.freshGen
-	c.freshTimer = c.clock.AfterFunc(d, func() { c.onFreshTimer(gen) })
-}
-
-func (c *Credential) stopFreshLocked() {
-	c.freshGen++
-	if c.freshTimer == nil {
-		return
-	}
-	c.freshTimer.Stop()
-	if !c.freshReusable() {
-		c.freshTimer = nil
+// withdrawFreshLocked takes the token off the lock-free path and stops the
+// timer that would have (it is armed while a token is published).
+func (c *Credential) withdrawFreshLocked() {
+	if c.fresh.Swap(nil) != nil {
+		c.armLocked(&c.freshT, time.Time{})
 	}
 }
 
-func (c *Credential) onFreshTimer(gen uint64) {
-	c.mu.Lock()
-	c.onFreshTimerLocked(gen)
-	c.mu.Unlock()
-	c.flush()
-}
-
-func (c *Credential) onFreshTimerLocked(gen uint64) {
-	if c.disposed || (gen != 0 && gen != c.freshGen) {
-		return
-	}
-	if !c.freshReusable() {
-		c.freshTimer = nil
-	}
+// freshDueLocked decides on the freshness timer firing at now (when the
+// token is due to leave the lock-free path, or a re-check of a clock that
+// can jump).
+func (c *Credential) freshDueLocked(now time.Time) {
 	f := c.fresh.Load()
-	if f == nil {
+	if c.disposed || f == nil {
 		return
 	}
-	now := c.clock.Now()
 	if !now.Before(f.until) {
 		c.fresh.Store(nil)
 	} else {
-		c.armFreshLocked(f.until, now)
+		c.armLocked(&c.freshT, f.until)
 	}
 	// After a wall-clock jump the schedule timer, on the monotonic clock, is
 	// late: start the refresh that is due now.
 	if c.schedKind != schedNone && !now.Before(c.nextAt) {
-		c.fireSchedLocked(now)
+		c.schedDueLocked(now)
 	}
-}
-
-// clampDelay keeps a timer delay within range; the callback re-arms if the
-// clamped timer fires before its deadline.
-func clampDelay(d time.Duration) time.Duration {
-	return min(max(d, 0), clock.MaxTimerDelay)
 }
 
 // noteFailureLocked applies a failed refresh's error to the hold-off: the
@@ -260,11 +184,4 @@ const maxHold = time.Hour
 // enough in a row that the credential needs someone to act.
 func (c *Credential) attentionLocked() bool {
 	return c.policy.AttentionAfter > 0 && c.permanent >= c.policy.AttentionAfter
-}
-
-// freshReusable reports a freshness timer that is kept and re-armed rather
-// than replaced: the real clock's *time.Timer, or any timer of a Rearmer.
-func (c *Credential) freshReusable() bool {
-	_, timer := c.freshTimer.(*time.Timer)
-	return timer || c.rearm != nil
 }

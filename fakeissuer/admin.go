@@ -15,23 +15,28 @@ import (
 // ("fault", "for", "retry_after"): durations as Go duration strings
 // ("1.5s", "2m").
 type faultJSON struct {
-	ID          int              `json:"id,omitempty"`
-	Kind        issuer.FaultKind `json:"fault"`
-	Identity    string           `json:"identity,omitempty"`
-	Count       int              `json:"count,omitempty"`
-	Status      int              `json:"status,omitempty"`
-	RetryAfter  jsonDuration     `json:"retry_after,omitzero"`
-	Latency     jsonDuration     `json:"latency,omitzero"`
-	Lifetime    jsonDuration     `json:"lifetime,omitzero"`
-	Duration    jsonDuration     `json:"for,omitzero"`
-	Until       time.Time        `json:"until,omitzero"`
-	Description string           `json:"description,omitempty"`
+	ID          int                   `json:"id,omitempty"`
+	Kind        issuer.FaultKind      `json:"fault"`
+	Identity    string                `json:"identity,omitempty"`
+	Count       int                   `json:"count,omitempty"`
+	Status      int                   `json:"status,omitempty"`
+	RetryAfter  jsonDuration          `json:"retry_after,omitzero"`
+	Latency     jsonDuration          `json:"latency,omitzero"`
+	Lifetime    jsonDuration          `json:"lifetime,omitzero"`
+	Duration    jsonDuration          `json:"for,omitzero"`
+	Rate        int                   `json:"rate,omitempty"`
+	Interval    jsonDuration          `json:"interval,omitzero"`
+	Burst       int                   `json:"burst,omitempty"`
+	Bucket      issuer.ThrottleBucket `json:"bucket,omitempty"`
+	Until       time.Time             `json:"until,omitzero"`
+	Description string                `json:"description,omitempty"`
 }
 
 func toFaultJSON(f ActiveFault) faultJSON {
 	return faultJSON{ID: f.ID, Kind: f.Kind, Identity: f.Identity, Count: f.Count, Status: f.Status,
 		RetryAfter: jsonDuration(f.RetryAfter), Latency: jsonDuration(f.Latency), Lifetime: jsonDuration(f.Lifetime),
-		Duration: jsonDuration(f.Duration), Until: f.Until, Description: f.String()}
+		Duration: jsonDuration(f.Duration), Rate: f.Rate, Interval: jsonDuration(f.Interval), Burst: f.Burst, Bucket: f.Bucket,
+		Until: f.Until, Description: f.String()}
 }
 
 // faultRequest is the body of POST /admin/faults: a fault as a scenario
@@ -91,7 +96,8 @@ func FaultKindNames() string {
 func (fj faultJSON) fault() issuer.Fault {
 	return issuer.Fault{Kind: fj.Kind, Identity: fj.Identity, Count: fj.Count, Status: fj.Status,
 		RetryAfter: time.Duration(fj.RetryAfter), Latency: time.Duration(fj.Latency),
-		Lifetime: time.Duration(fj.Lifetime), Duration: time.Duration(fj.Duration)}
+		Lifetime: time.Duration(fj.Lifetime), Duration: time.Duration(fj.Duration),
+		Rate: fj.Rate, Interval: time.Duration(fj.Interval), Burst: fj.Burst, Bucket: fj.Bucket}
 }
 
 // jsonDuration is a time.Duration written as "1m30s" and read from such a

@@ -106,7 +106,7 @@ func startServeWith(t *testing.T, iss *Issuer, opts ServeOptions) string {
 	go func() { served <- iss.ServeWith(ctx, ln, opts) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-served; err != nil {
+		if err := within(t, served, "ServeWith to return"); err != nil {
 			t.Errorf("ServeWith: %v", err)
 		}
 	})

@@ -30,6 +30,8 @@ type ActiveFault struct {
 	// Until is when the fault's Duration ends on the issuer's clock; zero if
 	// it has none.
 	Until time.Time
+
+	throttle *throttle // a FaultThrottle's buckets; nil for other kinds
 }
 
 // Limits on faults, so that injecting faults cannot slow every token
@@ -90,6 +92,10 @@ func validateFault(f *issuer.Fault) error {
 		if f.Lifetime == 0 {
 			f.Lifetime = DefaultShortLifetime
 		}
+	case issuer.FaultThrottle:
+		if err := validateThrottle(f); err != nil {
+			return err
+		}
 	case issuer.FaultHang, issuer.FaultExpiredToken, issuer.FaultMalformedToken:
 	default:
 		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, issuer.FaultKinds())
@@ -134,6 +140,9 @@ func (i *Issuer) injectFault(f issuer.Fault) (ActiveFault, error) {
 	}
 	fs.nextID++
 	af := ActiveFault{Fault: f, ID: fs.nextID}
+	if f.Kind == issuer.FaultThrottle {
+		af.throttle = newThrottle(f)
+	}
 	if f.Duration > 0 {
 		af.Until = now.Add(f.Duration) // no overflow: Duration <= MaxFaultDuration
 	}
@@ -224,8 +233,9 @@ func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
 		if f.Identity != "" && f.Identity != identity {
 			return false
 		}
-		eff.apply(f, now)
-		fs.applied.Add(1)
+		if eff.apply(f, now, identity) {
+			fs.applied.Add(1)
+		}
 		if f.Count > 0 {
 			f.Count--
 			return f.Count == 0 // used up
@@ -236,8 +246,9 @@ func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
 	return eff
 }
 
-// apply adds what f does to a call at now.
-func (eff *faultEffects) apply(f *ActiveFault, now time.Time) {
+// apply adds what f does to a call for identity at now, and reports
+// whether f did anything (a throttle that lets the call through does not).
+func (eff *faultEffects) apply(f *ActiveFault, now time.Time, identity string) bool {
 	switch f.Kind {
 	case issuer.FaultFail:
 		if eff.fail == nil {
@@ -262,7 +273,17 @@ func (eff *faultEffects) apply(f *ActiveFault, now time.Time) {
 		if eff.lifetime == 0 || f.Lifetime < eff.lifetime {
 			eff.lifetime = f.Lifetime
 		}
+	case issuer.FaultThrottle:
+		if eff.fail != nil { // failing anyway: the call takes no token
+			return false
+		}
+		wait := f.throttle.take(identity, now)
+		if wait == 0 {
+			return false
+		}
+		eff.fail = throttled(f, wait)
 	}
+	return true
 }
 
 // addSat adds two non-negative durations, saturating instead of wrapping

@@ -106,3 +106,17 @@ func unverifiedClaims(t testing.TB, raw string) Claims {
 }
 
 func lifetimeOf(c Claims) time.Duration { return c.ExpiresAt.Sub(c.IssuedAt.Time) }
+
+// within receives from ch, or fails the test naming what it waited for
+// after 10 s: a hang fails its test, not the whole run at its timeout.
+func within[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("waited 10 s for %s", what)
+		var zero T
+		return zero
+	}
+}

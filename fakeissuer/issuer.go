@@ -32,7 +32,7 @@ const (
 	// DefaultClientID is the OAuth2 client id when none is configured.
 	DefaultClientID = "tokentop"
 	// MaxLifetime is the longest lifetime a token can be asked for.
-	MaxLifetime = 366 * 24 * time.Hour
+	MaxLifetime = issuer.MaxLifetime
 )
 
 // Limits of Options.Warp, as of tokentop's --speed.
@@ -87,11 +87,11 @@ type Options struct {
 	// at 60 an hour-long token is stamped iat = nbf = now and expires one
 	// Clock minute later, with the lifetime asked for in its ttl_nominal
 	// claim (seconds). Served on the real clock, such tokens pass any JOSE
-	// verifier, where those of an issuer on a time-warped clock are "not
-	// yet valid" (their iat lies ahead). Warped lifetimes are whole seconds,
-	// rounded up, at least one. The upstream cache's renewal offset is
-	// divided alike; fault latencies and outages are not. 0 or 1 means no
-	// warp; otherwise from MinWarp to MaxWarp.
+	// verifier, where those of a sped-up clock would be "not yet valid"
+	// (their iat would lie ahead of the verifier's). Warped lifetimes are
+	// whole seconds, rounded up, at least one. The upstream cache's renewal
+	// offset is divided alike; fault latencies and outages are not. 0 or 1
+	// means no warp; otherwise from MinWarp to MaxWarp.
 	Warp float64
 }
 
@@ -124,9 +124,10 @@ type Issuer struct {
 }
 
 var (
-	_ issuer.Issuer        = (*Issuer)(nil)
-	_ issuer.Revoker       = (*Issuer)(nil)
-	_ issuer.DelayReporter = (*Issuer)(nil)
+	_ issuer.Issuer          = (*Issuer)(nil)
+	_ issuer.Revoker         = (*Issuer)(nil)
+	_ issuer.DelayReporter   = (*Issuer)(nil)
+	_ issuer.CacheIdentifier = (*Issuer)(nil)
 )
 
 // New returns an issuer with a fresh signing key (or the one in

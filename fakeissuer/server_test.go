@@ -62,12 +62,12 @@ func TestServeShutsDownGracefullyAndEndsHangingRequests(t *testing.T) {
 		}
 		hung <- resp
 	}()
-	<-entered
+	within(t, entered, "the hanging request to arrive")
 	cancel()
-	if err := <-served; err != nil {
+	if err := within(t, served, "Serve to return"); err != nil {
 		t.Errorf("Serve = %v, want nil after a graceful shutdown", err)
 	}
-	if resp := <-hung; resp != nil {
+	if resp := within(t, hung, "the hanging request to end"); resp != nil {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("hanging request ended with %d, want 503", resp.StatusCode)
@@ -117,7 +117,7 @@ func TestServeCutsASlowClientAfterTheGrace(t *testing.T) {
 
 	start := time.Now()
 	cancel()
-	if err := <-served; err != nil {
+	if err := within(t, served, "Serve to return"); err != nil {
 		t.Errorf("Serve = %v, want nil: a slow client is cut, not an error", err)
 	}
 	// Before the fix Shutdown waited 5 s for the upload, then failed.

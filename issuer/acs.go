@@ -127,6 +127,7 @@ type ACS struct {
 	mu       sync.Mutex
 	users    map[string]*acsUser // by identity
 	closed   bool
+	deleted  []string       // identities whose users Close deleted, sorted
 	creating sync.WaitGroup // user creations in flight; Close waits for them
 }
 
@@ -352,8 +353,9 @@ type LifetimeError struct {
 	Lifetime time.Duration
 }
 
+// Error names the lifetime asked for and the range ACS issues.
 func (e *LifetimeError) Error() string {
-	return fmt.Sprintf("lifetime %v: ACS issues tokens of whole minutes from %d to %d (1h to 24h); set the session's lifetime within that range, or leave it out for the service's 24h",
+	return fmt.Sprintf("lifetime %v: ACS issues tokens of whole minutes from %d to %d (1h to 24h); set the session's lifetime within that range, or to \"0s\" in a scenario file for the service's 24h",
 		e.Lifetime, MinACSTokenMinutes, MaxACSTokenMinutes)
 }
 
@@ -470,11 +472,19 @@ func (a *ACS) Revoke(ctx context.Context, identity string) error {
 	return nil
 }
 
-// Close stops the signing keys' refresh and deletes the Communication
-// users the adapter created (unless KeepUsers), after the creations in
-// flight end; later calls fail with ErrClosed. It takes at most 30 seconds, and names the users it could not
-// delete. A user already gone counts as deleted.
-func (a *ACS) Close() error {
+// Close deletes the Communication users the adapter created (unless
+// KeepUsers), after the creations in flight end, and ends a fetch of its
+// signing keys; later calls fail with ErrClosed. It takes at most 30
+// seconds, and names the users it could not delete. A user already gone
+// counts as deleted. DeletedIdentities then names the identities whose
+// users are gone.
+func (a *ACS) Close() error { return a.CloseContext(context.Background(), nil) }
+
+// CloseContext is Close, cut short when ctx ends (a second Ctrl-C): the
+// deletions in flight are abandoned and the error names every user left.
+// deleting, if not nil, is told how many users are to be deleted before
+// the first is, so that a caller can say why it waits.
+func (a *ACS) CloseContext(ctx context.Context, deleting func(users int)) error {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
@@ -488,10 +498,12 @@ func (a *ACS) Close() error {
 		return nil
 	}
 	var ids []string
+	identities := map[string]string{} // by user id
 	a.mu.Lock()
-	for _, u := range a.users {
+	for identity, u := range a.users {
 		if u.id != "" {
 			ids = append(ids, u.id)
+			identities[u.id] = identity
 		}
 	}
 	a.mu.Unlock()
@@ -499,8 +511,11 @@ func (a *ACS) Close() error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if deleting != nil {
+		deleting(len(ids))
+	}
 
-	ctx, cancel := context.WithTimeoutCause(context.Background(), acsCloseTimeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, acsCloseTimeout, ErrTimeout)
 	defer cancel()
 	errs := make([]error, len(ids))
 	next := make(chan int)
@@ -518,6 +533,16 @@ func (a *ACS) Close() error {
 	close(next)
 	wg.Wait()
 
+	var deleted []string
+	for n, err := range errs {
+		if err == nil {
+			deleted = append(deleted, identities[ids[n]])
+		}
+	}
+	slices.Sort(deleted)
+	a.mu.Lock()
+	a.deleted = deleted
+	a.mu.Unlock()
 	var failed []string
 	var first error
 	for n, err := range errs {
@@ -531,11 +556,22 @@ func (a *ACS) Close() error {
 	if len(failed) == 0 {
 		return nil
 	}
+	if cause := context.Cause(ctx); ctx.Err() != nil && !errors.Is(cause, ErrTimeout) {
+		first = fmt.Errorf("stopped waiting: %w", cause) // the caller's choice, not the service's failure
+	}
 	list := strings.Join(failed[:min(len(failed), 5)], ", ")
 	if len(failed) > 5 {
 		list += fmt.Sprintf(" and %d more", len(failed)-5)
 	}
 	return a.fail(fmt.Errorf("could not delete %d of the %d Communication users created (%s; delete them by hand): %w", len(failed), len(ids), list, first))
+}
+
+// DeletedIdentities returns the identities whose users Close deleted,
+// sorted: their tokens are dead. It is empty before Close.
+func (a *ACS) DeletedIdentities() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.deleted)
 }
 
 // deleteUser deletes one user; one already gone (404) counts as deleted.

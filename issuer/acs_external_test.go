@@ -510,6 +510,8 @@ func TestACSCloseWaitsForAUserBeingCreatedAndDeletesIt(t *testing.T) {
 		fake.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce) // a failed test lets the held request go, so srv.Close returns
 	acs := newACS(t, issuer.ACSConfig{}, srv.URL, testACSKey, issuer.Options{})
 
 	issued := make(chan error, 1)
@@ -517,20 +519,100 @@ func TestACSCloseWaitsForAUserBeingCreatedAndDeletesIt(t *testing.T) {
 		_, err := acs.Issue(context.Background(), issuer.Request{Identity: "alice"})
 		issued <- err
 	}()
-	<-arrived
+	deadline := time.After(10 * time.Second) // for a hang, not a synchronisation
+	await(t, arrived, deadline, "the user's creation to reach the server")
 	closed := make(chan error, 1)
 	go func() { closed <- acs.Close() }()
-	// Revoke fails with ErrClosed, without a request, once Close has begun.
+	// Revoke fails with ErrClosed, without a request, once Close has begun;
+	// nothing but that answer says it has.
 	for !errors.Is(acs.Revoke(context.Background(), "nobody"), issuer.ErrClosed) {
-		runtime.Gosched()
+		select {
+		case <-deadline:
+			t.Fatal("Revoke still runs 10 s after Close began; want ErrClosed")
+		default:
+			runtime.Gosched()
+		}
 	}
-	close(release)
-	if err := <-closed; err != nil {
+	releaseOnce()
+	if err := await(t, closed, deadline, "Close"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	<-issued // its token request may fail: the user is gone
+	await(t, issued, deadline, "Issue") // its token request may fail: the user is gone
 	stats := fake.Stats()
 	if stats.IdentityCount != 1 || len(stats.Identities) != 1 || !stats.Identities[0].Deleted {
 		t.Errorf("after Close: %+v; want the one user created, deleted", stats.Identities)
+	}
+}
+
+// Issue 20, defect 9: Close's wait on a server that never answers a DELETE
+// ends with the caller's context (a second Ctrl-C), and the error names
+// every user left.
+func TestACSCloseContextStopsWaitingAndNamesTheUsersLeft(t *testing.T) {
+	fake, err := fakeissuer.New(fakeissuer.Options{ACS: fakeissuer.ACSOptions{AccessKey: testACSKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deletes := make(chan struct{}, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			deletes <- struct{}{}
+			<-r.Context().Done() // hang until the client gives up
+			return
+		}
+		fake.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	acs := newACS(t, issuer.ACSConfig{}, srv.URL, testACSKey, issuer.Options{Timeout: time.Hour})
+	var ids []string
+	for _, identity := range []string{"alice", "bob"} {
+		tok, err := acs.Issue(context.Background(), issuer.Request{Identity: identity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, claimsOf(t, fake, tok.Token).Subject)
+	}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	told := make(chan int, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- acs.CloseContext(ctx, func(users int) { told <- users }) }()
+	deadline := time.After(10 * time.Second)
+	for range 2 {
+		select {
+		case <-deletes:
+		case <-deadline:
+			t.Fatal("Close sent no DELETE within 10 s")
+		}
+	}
+	if n := <-told; n != 2 {
+		t.Errorf("Close said it deletes %d users, want 2", n)
+	}
+	cancel(errors.New("a second interrupt"))
+	select {
+	case err = <-closed:
+	case <-deadline:
+		t.Fatal("Close still waits 10 s after its context ended")
+	}
+	if err == nil || !strings.Contains(err.Error(), "could not delete 2 of the 2") || !strings.Contains(err.Error(), "stopped waiting: a second interrupt") {
+		t.Errorf("Close = %v; want both users left, stopped by the interrupt", err)
+	}
+	for _, id := range ids {
+		if err != nil && !strings.Contains(err.Error(), id) {
+			t.Errorf("Close = %v; want it to name user %s", err, id)
+		}
+	}
+}
+
+// await receives from ch, or fails the test naming what it waited for once
+// deadline fires.
+func await[T any](t *testing.T, ch <-chan T, deadline <-chan time.Time, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-deadline:
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
 	}
 }

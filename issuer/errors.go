@@ -27,6 +27,7 @@ type Error struct {
 	Err error
 }
 
+// Error reads "issuer ENDPOINT: what went wrong".
 func (e *Error) Error() string { return "issuer " + e.Endpoint + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
@@ -61,6 +62,8 @@ type StatusError struct {
 	Excerpt string
 }
 
+// Error gives the status with its text, the Retry-After if any and the
+// body's excerpt.
 func (e *StatusError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "server answered %d %s", e.StatusCode, statusText(e.StatusCode))
@@ -106,6 +109,8 @@ type MissingTokenError struct {
 	Seen []string
 }
 
+// Error names the fields looked for and seen, and the spec option that
+// names the right one.
 func (e *MissingTokenError) Error() string {
 	seen := "none"
 	if len(e.Seen) > 0 {

@@ -16,12 +16,31 @@ import (
 // maxStderrBytes is how much of a command's stderr is kept for its error.
 const maxStderrBytes = 4 << 10
 
-// Environment variables an Exec command receives.
+// Environment variables an Exec command receives, besides tokentop's own
+// environment less its secrets (TOKENTOP_CACHE_KEY, TOKENTOP_ADMIN_TOKEN).
 const (
 	EnvIdentity        = "TOKENTOP_IDENTITY"         // the identity asked for
 	EnvScopes          = "TOKENTOP_SCOPES"           // the scopes, space-separated
 	EnvLifetimeSeconds = "TOKENTOP_LIFETIME_SECONDS" // the lifetime asked for; 0 means the issuer's default
 )
+
+// withheld says whether an environment variable is one of tokentop's own
+// secrets, which an Exec command does not inherit: the token cache's key
+// and the fake issuer's admin token. (Windows spells names in any case.)
+func withheld(name string) bool {
+	return strings.EqualFold(name, "TOKENTOP_CACHE_KEY") || strings.EqualFold(name, "TOKENTOP_ADMIN_TOKEN")
+}
+
+// childEnviron is env ("NAME=value" entries) without the withheld ones.
+func childEnviron(env []string) []string {
+	out := make([]string, 0, len(env)+3) // the caller adds the three Env* variables
+	for _, kv := range env {
+		if name, _, _ := strings.Cut(kv, "="); !withheld(name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
 
 // ExecConfig describes a command that prints a token.
 type ExecConfig struct {
@@ -114,7 +133,7 @@ func (e *Exec) Issue(ctx context.Context, r Request) (credential.AccessToken, er
 
 	cmd := exec.CommandContext(callCtx, e.path, e.cfg.Argv[1:]...)
 	cmd.Args[0] = e.cfg.Argv[0]
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnviron(os.Environ()),
 		EnvIdentity+"="+r.Identity,
 		EnvScopes+"="+strings.Join(r.Scopes, " "),
 		EnvLifetimeSeconds+"="+strconv.FormatInt(int64(r.Lifetime.Seconds()), 10),

@@ -59,6 +59,35 @@ echo "$1"
 	}
 }
 
+// Issue 20, defect 12: a command inherits tokentop's environment but not
+// tokentop's own secrets, the cache key and the fake issuer's admin token.
+func TestExecCommandDoesNotInheritTokentopsSecrets(t *testing.T) {
+	t.Setenv("TOKENTOP_CACHE_KEY", "cache-key-that-must-stay-home-0123456789")
+	t.Setenv("TOKENTOP_ADMIN_TOKEN", "admin-token-that-must-stay-home")
+	t.Setenv("TOKENTOP_TEST_INHERITED", "kept")
+	envFile := filepath.Join(t.TempDir(), "env")
+	jwt := testJWT(fixedNow.Add(time.Hour))
+	script := writeScript(t, `env > "$2"; echo "$1"`)
+	if _, err := newExec(t, []string{script, jwt, envFile}, issuer.Options{}).Issue(context.Background(), issuer.Request{Identity: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	for _, secret := range []string{"TOKENTOP_CACHE_KEY=", "TOKENTOP_ADMIN_TOKEN=", "must-stay-home"} {
+		if strings.Contains(env, secret) {
+			t.Errorf("the command's environment has %s:\n%s", secret, env)
+		}
+	}
+	for _, kept := range []string{"\nTOKENTOP_TEST_INHERITED=kept\n", "\nTOKENTOP_IDENTITY=alice\n", "\nPATH="} {
+		if !strings.Contains("\n"+env, kept) {
+			t.Errorf("the command's environment lacks %q:\n%s", strings.TrimSpace(kept), env)
+		}
+	}
+}
+
 func TestExecReadsAzureCLIJSON(t *testing.T) {
 	exp := fixedNow.Add(75 * time.Minute)
 	// The shape of `az account get-access-token -o json`: expiresOn in local

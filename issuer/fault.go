@@ -27,12 +27,37 @@ const (
 	FaultShortLifetime FaultKind = "short-lifetime"
 	// FaultDown fails every call with 503 for Duration on the issuer's clock.
 	FaultDown FaultKind = "down"
+	// FaultThrottle lets Rate calls per Interval through a token bucket of
+	// Burst (one bucket for the client, or one per identity: Bucket) and
+	// answers the others 429 with Retry-After: the seconds, rounded up,
+	// until the bucket has a token again.
+	FaultThrottle FaultKind = "throttle"
+)
+
+// ThrottleBucket says whose calls share one FaultThrottle bucket.
+type ThrottleBucket string
+
+// Throttle buckets.
+const (
+	// ThrottleClient is one bucket for every call the fault matches: the
+	// client's calls, across identities (the default).
+	ThrottleClient ThrottleBucket = "client"
+	// ThrottleIdentity is one bucket per identity.
+	ThrottleIdentity ThrottleBucket = "identity"
+)
+
+// Limits on FaultThrottle's Rate and Burst.
+const (
+	// MaxThrottleRate is the largest Rate.
+	MaxThrottleRate = 1_000_000
+	// MaxThrottleBurst is the largest Burst.
+	MaxThrottleBurst = 1_000_000
 )
 
 // FaultKinds lists every kind, in the order a menu would show them.
 func FaultKinds() []FaultKind {
 	return []FaultKind{FaultFail, FaultLatency, FaultHang, FaultExpiredToken,
-		FaultMalformedToken, FaultShortLifetime, FaultDown}
+		FaultMalformedToken, FaultShortLifetime, FaultDown, FaultThrottle}
 }
 
 // Fault describes how an issuer should misbehave: what to do, to which
@@ -58,6 +83,17 @@ type Fault struct {
 	// Duration limits how long the fault lasts on the issuer's clock; it is
 	// required for FaultDown, optional for the others.
 	Duration time.Duration
+	// Rate is how many calls FaultThrottle lets through per Interval
+	// (required, 1..MaxThrottleRate).
+	Rate int
+	// Interval is FaultThrottle's refill period (default 1s).
+	Interval time.Duration
+	// Burst is FaultThrottle's bucket size: calls let through at once after
+	// a quiet spell (default Rate, at most MaxThrottleBurst).
+	Burst int
+	// Bucket says whose calls share a FaultThrottle bucket (default
+	// ThrottleClient).
+	Bucket ThrottleBucket
 }
 
 // String describes the fault in a few words, e.g. "fail with 503 for the
@@ -85,6 +121,19 @@ func (f Fault) String() string {
 		}
 	case FaultDown:
 		what = "be down"
+	case FaultThrottle:
+		what = fmt.Sprintf("throttle to %d calls", f.Rate)
+		if f.Interval > 0 {
+			what += fmt.Sprintf(" per %v", f.Interval)
+		} else {
+			what += " per second"
+		}
+		if f.Burst > 0 {
+			what += fmt.Sprintf(" (burst %d)", f.Burst)
+		}
+		if f.Bucket == ThrottleIdentity {
+			what += " per identity"
+		}
 	default:
 		what = string(f.Kind)
 	}

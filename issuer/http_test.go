@@ -309,7 +309,7 @@ func TestHTTPHangingServerReturnsPromptlyAfterCancel(t *testing.T) {
 		_, err := iss.Issue(ctx, issuer.Request{Identity: "alice"})
 		done <- err
 	}()
-	<-entered // the request is in the handler: the server hangs from here on
+	await(t, entered, time.After(10*time.Second), "the request to reach the handler") // the server hangs from here on
 	cancelled := time.Now()
 	cancel()
 	var err error

@@ -17,6 +17,11 @@ type Request struct {
 	Lifetime time.Duration
 }
 
+// MaxLifetime is the longest Lifetime the fake issuer grants (366 days); it
+// refuses a longer one on every call. It lives here, not in fakeissuer, so
+// that the screen can bound its form without linking the fake.
+const MaxLifetime = 366 * 24 * time.Hour
+
 // Issuer issues tokens. Issue must return promptly once ctx is done.
 type Issuer interface {
 	Issue(ctx context.Context, r Request) (credential.AccessToken, error)

@@ -20,6 +20,8 @@ const (
 	KindACS                    // the Azure Communication Services Identity API (ACS)
 )
 
+// String returns the kind's name as specs and messages spell it ("fake",
+// "http", "oauth2", "exec", "acs"), or Kind(N) for any other value.
 func (k Kind) String() string {
 	switch k {
 	case KindFake:

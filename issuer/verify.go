@@ -2,7 +2,7 @@ package issuer
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -10,62 +10,82 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/MicahParks/jwkset"
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 )
 
 // WhyNoKeys is why an adapter given no KeySource checks no signature.
 const WhyNoKeys = "no keys configured"
 
-// discoveryRetry is how long after a failed OIDC discovery the adapter
-// tries it again (at a token's check, never in the background).
-const discoveryRetry = time.Minute
+// fetchRetry is how long after a failed fetch of the key set (or of the
+// OIDC discovery document) it is tried again, at a token's check.
+const fetchRetry = time.Minute
 
-// unknownKIDRefresh is how often at most a token whose kid is not in the
-// key set refreshes it: keyfunc's default rate limit.
+// keySetRefresh is how old a key set may grow before a check fetches it again.
+const keySetRefresh = time.Hour
+
+// unknownKIDRefresh is how often at most a token whose key is not in the
+// set fetches the set again.
 const unknownKIDRefresh = 5 * time.Minute
-
-// maxDiscoveryBytes bounds the OIDC discovery document; a real one is a few
-// KiB.
-const maxDiscoveryBytes = 256 << 10
 
 // checkedAlgs are the signature algorithms a public key set can verify.
 // HS256 and friends are signed with a shared secret, which a JWK Set does
 // not publish; "none" is no signature.
 var checkedAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
+// CheckSignature checks raw's signature once against the JWK Set that src
+// names: it finds the set (through OIDC discovery for src.IssuerURL),
+// fetches it with opts.HTTPClient and verifies, all within opts.Timeout and
+// ctx. Keys of the set that cannot be read are skipped and named in the
+// verdict's Why. Its verdicts are the adapters' (CallInfo.Signature), word
+// for word; `tokentop decode` uses it.
+func CheckSignature(ctx context.Context, raw string, src KeySource, opts Options) SignatureCheck {
+	if !src.Configured() {
+		return SignatureCheck{State: SignatureNotChecked, Why: WhyNoKeys}
+	}
+	if err := src.check(); err != nil {
+		return SignatureCheck{State: SignatureNotChecked, Why: "key set unavailable: " + err.Error()}
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, opts.timeout(), ErrTimeout)
+	defer cancel()
+	k := &keySet{src: src, client: adapterClient(opts.httpClient()), timeout: opts.timeout(), now: opts.now, life: ctx, stop: cancel}
+	return k.check(ctx, raw)
+}
+
 // keySet checks the signatures of an adapter's tokens against the issuer's
-// JWK Set, through keyfunc: the set is fetched when the adapter is built,
-// every hour, and when a token names a kid it lacks (at most once per
-// unknownKIDRefresh). Every fetch goes through the adapter's HTTP client
-// (its body limit, same-origin redirects) and is bounded by the adapter's
-// timeout. A failure never fails a token: the token's SignatureCheck says
-// what went wrong. close ends keyfunc's refresh goroutine.
+// JWK Set: the set is fetched when the adapter is built, again at a check
+// once it is an hour old, and when a token's key is missing from it (at
+// most once per unknownKIDRefresh). Every fetch goes through the adapter's
+// HTTP client (its body limit, same-origin redirects) and within the
+// context of the call whose token is checked: a check never outlives its
+// call. A failure never fails a token: the token's SignatureCheck says what
+// went wrong. A keySet starts no goroutine; close ends a fetch in flight.
 type keySet struct {
 	src     KeySource
 	client  *http.Client
 	timeout time.Duration
-	now     func() time.Time // when discovery may be retried
-	life    context.Context  // ends with close: keyfunc's refresh goroutine and any fetch
+	now     func() time.Time
+	life    context.Context // ends with close, and with it any fetch
 	stop    context.CancelFunc
+	// refetch says whether a token whose key is missing fetches the set
+	// again; a one-shot check (CheckSignature) has just fetched it.
+	refetch bool
 
-	refreshErr atomic.Pointer[string] // the last failed JWK Set fetch, for the why
-
-	mu      sync.Mutex
-	kf      keyfunc.Keyfunc // nil until the JWK Set's URL is known
-	loading bool            // a caller is discovering the URL; the others do not wait
-	failed  error           // why the last discovery failed
-	retryAt time.Time       // when discovery may be tried again
+	mu        sync.Mutex
+	url       string        // the JWK Set's URL, once known
+	set       *jwks         // the last set read; nil until one is
+	fetchedAt time.Time     // when set was read
+	failed    error         // why the last fetch failed; nil after a success
+	retryAt   time.Time     // after a failure, no fetch before this
+	unknownAt time.Time     // the last fetch for a missing key
+	fetching  chan struct{} // closed when the fetch in flight ends; nil if none
 }
 
 // newKeySet returns the key set src names, fetched with client (an adapter
 // client: bounded responses), or nil if src names none. The first fetch
-// happens here; if it fails the adapter still works, and its tokens say why
-// their signature was not checked.
+// happens here, within the adapter's timeout; if it fails the adapter still
+// works, and its tokens say why their signature was not checked.
 func newKeySet(src KeySource, client *http.Client, opts Options) (*keySet, error) {
 	if !src.Configured() {
 		return nil, nil
@@ -74,120 +94,108 @@ func newKeySet(src KeySource, client *http.Client, opts Options) (*keySet, error
 		return nil, err
 	}
 	life, stop := context.WithCancel(context.Background())
-	k := &keySet{src: src, client: client, timeout: opts.timeout(), now: opts.now, life: life, stop: stop}
-	k.keyfunc()
+	k := &keySet{src: src, client: client, timeout: opts.timeout(), now: opts.now, life: life, stop: stop, refetch: true}
+	ctx, cancel := context.WithTimeoutCause(life, k.timeout, ErrTimeout)
+	defer cancel()
+	k.keys(ctx, false)
 	return k, nil
 }
 
-// close stops the key set's background refresh. It is safe on nil.
+// close ends a fetch in flight. It is safe on nil.
 func (k *keySet) close() {
 	if k != nil {
 		k.stop()
 	}
 }
 
-// keyfunc returns the keyfunc of the JWK Set, discovering its URL first if
-// need be; nil and the reason while the URL is unknown.
-func (k *keySet) keyfunc() (keyfunc.Keyfunc, error) {
-	k.mu.Lock()
-	if k.kf != nil {
-		defer k.mu.Unlock()
-		return k.kf, nil
-	}
-	if k.loading {
-		k.mu.Unlock()
-		return nil, errors.New("the key set is being fetched")
-	}
-	if !k.retryAt.IsZero() && k.now().Before(k.retryAt) {
-		defer k.mu.Unlock()
-		return nil, k.failed
-	}
-	k.loading = true
-	k.mu.Unlock()
+// errRateLimited is keys' answer to a second fetch for a missing key
+// within unknownKIDRefresh.
+var errRateLimited = errors.New("fetched again for a missing key too recently")
 
-	kf, err := k.load()
-
+// keys returns the set to check a token with: the one held, fetched first
+// if there is none yet or it is an hour old, or if missing asks (a token's
+// key is not in it). Concurrent callers share one fetch; each waits at most
+// until its ctx ends. The error says why there is no fresh set (the fetch
+// failed, ctx ended, errRateLimited); the set held, if any, is returned
+// with it and is still good to check with.
+func (k *keySet) keys(ctx context.Context, missing bool) (*jwks, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.loading = false
-	if err != nil {
-		k.failed, k.retryAt = err, k.now().Add(discoveryRetry)
-		return nil, err
+	for {
+		now := k.now()
+		stale := k.set == nil || now.Sub(k.fetchedAt) >= keySetRefresh
+		switch {
+		case !stale && !missing:
+			return k.set, nil
+		case k.fetching != nil: // share the fetch in flight
+			wait := k.fetching
+			k.mu.Unlock()
+			select {
+			case <-wait:
+			case <-ctx.Done():
+			}
+			k.mu.Lock()
+			if ctx.Err() != nil {
+				return k.set, context.Cause(ctx)
+			}
+			missing = false // the set was just fetched, or failed to be
+			continue
+		case now.Before(k.retryAt):
+			if missing && k.set != nil {
+				return k.set, fmt.Errorf("fetching it again failed: %w", k.failed)
+			}
+			return k.set, k.failed
+		case missing && !k.unknownAt.IsZero() && now.Sub(k.unknownAt) < unknownKIDRefresh:
+			return k.set, errRateLimited
+		}
+		if missing {
+			k.unknownAt = now
+		}
+		done := make(chan struct{})
+		k.fetching = done
+		jwksURL := k.url
+		k.mu.Unlock()
+
+		set, found, err := k.fetch(ctx, jwksURL)
+
+		k.mu.Lock()
+		k.fetching = nil
+		close(done)
+		k.url = found
+		switch {
+		case err != nil && ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrTimeout):
+			return k.set, err // the call was abandoned: the next check tries again
+		case err != nil:
+			k.failed, k.retryAt = err, k.now().Add(fetchRetry)
+			return k.set, err
+		}
+		k.set, k.fetchedAt, k.failed = set, k.now(), nil
+		return set, nil
 	}
-	k.kf = kf
-	return kf, nil
 }
 
-// load finds the JWK Set's URL and starts keyfunc on it.
-func (k *keySet) load() (keyfunc.Keyfunc, error) {
-	jwksURL := k.src.JWKS
+// fetch reads the JWK Set at jwksURL, or at the one the source names or
+// its discovery document gives when jwksURL is empty, within ctx and the
+// life of the key set. It returns the URL it used ("" if none was found).
+func (k *keySet) fetch(ctx context.Context, jwksURL string) (*jwks, string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(k.life, cancel)()
+	if jwksURL == "" {
+		jwksURL = k.src.JWKS
+	}
 	if jwksURL == "" {
 		var err error
-		if jwksURL, err = k.discover(); err != nil {
-			return nil, err
+		if jwksURL, err = discoverJWKS(ctx, k.client, k.timeout, k.src.IssuerURL); err != nil {
+			return nil, "", err
 		}
 	}
-	kf, err := keyfunc.NewDefaultOverrideCtx(k.life, []string{jwksURL}, keyfunc.Override{
-		Client:           k.client,
-		HTTPTimeout:      k.timeout,
-		RateLimitWaitMax: k.timeout, // a refresh refused by the rate limit fails at once: see check
-		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
-			return func(_ context.Context, err error) {
-				msg := oneLine(err.Error())
-				k.refreshErr.Store(&msg)
-			}
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("the key set's URL: %w", err)
-	}
-	return kf, nil
-}
-
-// discover reads jwks_uri from the issuer's OIDC discovery document.
-func (k *keySet) discover() (string, error) {
-	ctx, cancel := context.WithTimeoutCause(k.life, k.timeout, ErrTimeout)
-	defer cancel()
-	u := strings.TrimRight(k.src.IssuerURL, "/")
-	if !strings.HasSuffix(u, "/.well-known/openid-configuration") {
-		u += "/.well-known/openid-configuration"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", fmt.Errorf("OIDC discovery: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := k.client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("OIDC discovery: %w", describeCallError(ctx, k.timeout, err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBytes+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("OIDC discovery: %w", describeCallError(ctx, k.timeout, err))
-	case resp.StatusCode != http.StatusOK:
-		return "", fmt.Errorf("OIDC discovery: %s answered %s", redactURL(req.URL), resp.Status)
-	case len(body) > maxDiscoveryBytes:
-		return "", fmt.Errorf("OIDC discovery: the document at %s is larger than %d KiB", redactURL(req.URL), maxDiscoveryBytes>>10)
-	}
-	var doc struct {
-		JWKSURI string `json:"jwks_uri"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("OIDC discovery: the document at %s is not JSON (%s)", redactURL(req.URL), shapeOf(body, resp.Header.Get("Content-Type")))
-	}
-	if doc.JWKSURI == "" {
-		return "", fmt.Errorf("OIDC discovery: the document at %s has no jwks_uri", redactURL(req.URL))
-	}
-	if err := checkKeyURL(doc.JWKSURI); err != nil {
-		return "", fmt.Errorf("OIDC discovery: jwks_uri: %w", err)
-	}
-	return doc.JWKSURI, nil
+	set, err := fetchJWKS(ctx, k.client, k.timeout, jwksURL)
+	return set, jwksURL, err
 }
 
 // check says whether raw's signature verifies with a key of the set. A nil
-// key set checks nothing. ctx bounds a refresh for an unknown kid; it must
+// key set checks nothing. ctx is the call's: it bounds any fetch; it must
 // not carry the call's HTTP trace, which is for the token exchange.
 func (k *keySet) check(ctx context.Context, raw string) SignatureCheck {
 	if k == nil {
@@ -197,7 +205,11 @@ func (k *keySet) check(ctx context.Context, raw string) SignatureCheck {
 		return SignatureCheck{State: SignatureNotChecked, Why: "an opaque token, not a JWT"}
 	}
 	parser := jwt.NewParser(jwt.WithValidMethods(checkedAlgs), jwt.WithoutClaimsValidation())
-	tok, _, err := parser.ParseUnverified(raw, jwt.MapClaims{})
+	tok, parts, err := parser.ParseUnverified(raw, jwt.MapClaims{})
+	var sig []byte
+	if err == nil {
+		sig, err = parser.DecodeSegment(parts[2])
+	}
 	if err != nil {
 		return SignatureCheck{State: SignatureInvalid, Why: "malformed JWT: " + oneLine(err.Error())}
 	}
@@ -209,63 +221,100 @@ func (k *keySet) check(ctx context.Context, raw string) SignatureCheck {
 		verdict.State, verdict.Why = SignatureInvalid, "unsigned (alg none)"
 		return verdict
 	case strings.HasPrefix(alg, "HS"):
-		verdict.State, verdict.Why = SignatureNotChecked, alg+" is signed with a shared secret, which a key set does not publish"
+		verdict.State, verdict.Why = SignatureNotChecked, clip(alg)+" is signed with a shared secret, which a key set does not publish"
 		return verdict
 	case !slices.Contains(checkedAlgs, alg):
-		verdict.State, verdict.Why = SignatureInvalid, fmt.Sprintf("alg %q is not a signature algorithm tokentop checks", clip(alg))
+		verdict.State, verdict.Why = SignatureInvalid, fmt.Sprintf("alg %q is not one of %s", clip(alg), strings.Join(checkedAlgs, ", "))
 		return verdict
 	}
-	kf, err := k.keyfunc()
-	if kf == nil {
+	signed := signedToken{method: tok.Method, alg: alg, kid: kid, text: raw[:strings.LastIndexByte(raw, '.')], sig: sig}
+
+	set, err := k.keys(ctx, false)
+	if set == nil {
 		verdict.State, verdict.Why = SignatureNotChecked, "key set unavailable: "+oneLine(err.Error())
 		return verdict
 	}
-	// The kid is looked up first so that a key missing from the set (and
-	// still missing after a refresh) is told from a bad signature.
-	if kid != "" {
-		if _, err := kf.Storage().KeyRead(ctx, kid); err != nil {
-			return k.unknownKey(ctx, kf, verdict, err)
+	state, why := signed.verify(set)
+	if state == SignatureUnknownKey && k.refetch {
+		// The issuer may have rotated its keys since the set was read.
+		again, err := k.keys(ctx, true)
+		switch {
+		case err == nil:
+			set = again
+			state, why = signed.verify(set)
+		case errors.Is(err, errRateLimited):
+			why += fmt.Sprintf(", fetched again for a missing key less than %v ago", unknownKIDRefresh)
+		case ctx.Err() != nil:
+			why += "; the call ended before it was fetched again"
+		default:
+			why += "; " + oneLine(err.Error())
 		}
 	}
-	_, err = parser.Parse(raw, kf.KeyfuncCtx(ctx))
-	switch {
-	case err == nil:
-		verdict.State = SignatureVerified
-	case kid == "" && errors.Is(err, jwt.ErrTokenUnverifiable):
-		return k.unknownKey(ctx, kf, verdict, err) // no kid, and the set is empty
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && kid != "":
-		verdict.State, verdict.Why = SignatureInvalid, fmt.Sprintf("the signature does not verify with key %q", clip(kid))
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		verdict.State, verdict.Why = SignatureInvalid, "no key of the key set verifies the signature"
-	default: // say, the key's alg is not the token's
-		verdict.State, verdict.Why = SignatureInvalid, oneLine(err.Error())
-	}
+	verdict.State, verdict.Why = state, joinWhy(why, set.skipNote())
 	return verdict
 }
 
-// unknownKey is the verdict on a token whose key is not in the set: not
-// checked if the set could not be fetched, unknown key otherwise.
-func (k *keySet) unknownKey(ctx context.Context, kf keyfunc.Keyfunc, verdict SignatureCheck, err error) SignatureCheck {
-	if keys, _ := kf.Storage().KeyReadAll(ctx); len(keys) == 0 {
-		if msg := k.refreshErr.Load(); msg != nil {
-			verdict.State, verdict.Why = SignatureNotChecked, "key set unavailable: "+*msg
-			return verdict
+// signedToken is what of a JWT its signature check reads.
+type signedToken struct {
+	method jwt.SigningMethod
+	alg    string
+	kid    string // "" if the header names none
+	text   string // header.payload, as signed
+	sig    []byte
+}
+
+// verify gives the state of t's signature against the keys of set, and
+// why when it is not verified. The keys tried are those of the token's kid,
+// if it names one, that fit its alg.
+func (t signedToken) verify(set *jwks) (SignatureState, string) {
+	var found, fitting []setKey
+	for _, key := range set.keys {
+		if t.kid != "" && key.kid != t.kid {
+			continue
 		}
-		verdict.State, verdict.Why = SignatureUnknownKey, "the key set has no keys"
-		return verdict
+		found = append(found, key)
+		if key.fits(t.alg) {
+			fitting = append(fitting, key)
+		}
 	}
-	verdict.State = SignatureUnknownKey
 	switch {
-	case verdict.KeyID == "":
-		verdict.Why = "the token names no kid and no key of the set fits it"
-	case errors.Is(err, jwkset.ErrKeyNotFound):
-		verdict.Why = fmt.Sprintf("kid %q is not in the key set", verdict.KeyID)
-	case ctx.Err() != nil:
-		verdict.Why = fmt.Sprintf("kid %q is not in the key set; the call ended before it was fetched again", verdict.KeyID)
-	default: // keyfunc's rate limit refused a refresh
-		verdict.Why = fmt.Sprintf("kid %q is not in the key set, fetched again for an unknown kid less than %v ago", verdict.KeyID, unknownKIDRefresh)
+	case len(set.keys) == 0:
+		return SignatureUnknownKey, "the key set has no keys"
+	case t.kid != "" && len(found) == 0:
+		return SignatureUnknownKey, fmt.Sprintf("kid %q is not in the key set", clip(t.kid))
+	case t.kid != "" && len(fitting) == 0:
+		return SignatureInvalid, fmt.Sprintf("key %q of the key set is %s; it cannot check an %s signature", clip(t.kid), found[0].kind(), t.alg)
+	case len(fitting) == 0:
+		return SignatureUnknownKey, "the token names no kid and no key of the set fits it"
 	}
-	return verdict
+	var err error
+	for _, key := range fitting {
+		if err = t.method.Verify(t.text, t.sig, key.pub); err == nil {
+			return SignatureVerified, ""
+		}
+	}
+	switch {
+	case !isBadSignature(err):
+		return SignatureInvalid, oneLine(err.Error()) // say, an RSA key too small for crypto/rsa
+	case t.kid != "":
+		return SignatureInvalid, fmt.Sprintf("the signature does not verify with key %q", clip(t.kid))
+	}
+	return SignatureInvalid, "no key of the key set verifies the signature"
+}
+
+// isBadSignature says whether a signing method's Verify failed because the
+// signature is wrong, rather than because the key cannot be used.
+func isBadSignature(err error) bool {
+	return errors.Is(err, jwt.ErrSignatureInvalid) || errors.Is(err, jwt.ErrECDSAVerification) ||
+		errors.Is(err, jwt.ErrEd25519Verification) || errors.Is(err, rsa.ErrVerification)
+}
+
+// joinWhy joins the parts of a verdict's Why that are not empty.
+func joinWhy(why, note string) string {
+	if why == "" || note == "" {
+		return why + note
+	}
+	return why + "; " + note
 }
 
 // clip bounds a header value the token chose (a kid, an alg) for display.

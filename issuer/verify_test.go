@@ -341,3 +341,24 @@ func TestCloseStopsTheKeySetRefresh(t *testing.T) {
 		}
 	}
 }
+
+func TestKeySetIsFetchedAgainByTheFirstCheckAfterAnHour(t *testing.T) {
+	fake := newFake(t, fakeissuer.AlgES256)
+	sw, srv := newSwitchable(t, fake, fake)
+	clk := &stepNow{}
+	clk.t.Store(time.Now().UnixNano())
+	iss := parseClosing(t, srv.URL+fakeissuer.PathGetToken+"#jwks="+srv.URL+fakeissuer.PathJWKS, issuer.Options{Now: clk.now})
+	for _, step := range []struct {
+		advance time.Duration
+		fetches int64
+	}{{0, 1}, {59 * time.Minute, 1}, {time.Minute, 2}, {time.Minute, 2}} {
+		clk.advance(step.advance)
+		_, info, err := issueWithInfo(t, iss, issuer.Request{Identity: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Signature.State != issuer.SignatureVerified || sw.fetches.Load() != step.fetches {
+			t.Errorf("after %v more: Signature = %+v after %d fetches, want verified after %d", step.advance, info.Signature, sw.fetches.Load(), step.fetches)
+		}
+	}
+}

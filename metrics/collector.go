@@ -1,7 +1,12 @@
 package metrics
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 var sessionLabels = []string{"session", "identity", "policy"}
@@ -102,21 +107,32 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for _, st := range states {
-		l := []string{st.name, st.identity, st.policy}
-		ch <- prometheus.MustNewConstMetric(descTokenLeft, prometheus.GaugeValue, st.left.Seconds(), l...)
-		ch <- prometheus.MustNewConstMetric(descTokenValid, prometheus.GaugeValue, b2f(st.valid), l...)
-		ch <- prometheus.MustNewConstMetric(descDisposed, prometheus.GaugeValue, b2f(st.disposed), l...)
-		ch <- prometheus.MustNewConstMetric(descGap, prometheus.GaugeValue, st.gap.Seconds(), l...)
-		ch <- prometheus.MustNewConstMetric(descWaiters, prometheus.GaugeValue, float64(st.waiters), l...)
-		ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(st.refused), l...)
+		l := labelPairs(descTokenLeft, st.name, st.identity, st.policy)
+		ch <- gauge(descTokenLeft, l, st.left.Seconds())
+		ch <- gauge(descTokenValid, l, b2f(st.valid))
+		ch <- gauge(descDisposed, l, b2f(st.disposed))
+		ch <- gauge(descGap, l, st.gap.Seconds())
+		ch <- gauge(descWaiters, l, float64(st.waiters))
+		ch <- counter(descRefused, l, float64(st.refused))
 		c := e.sessions[st.name]
 		if c == nil {
 			c = &counters{}
 		}
-		for k, n := range c.refreshes {
-			ch <- prometheus.MustNewConstMetric(descRefreshes, prometheus.CounterValue, float64(n), st.name, st.identity, st.policy, k.reason, k.outcome)
+		sendRefreshes(ch, descRefreshes, l, st.keys, c.refreshes)
+		ch <- latency(descLatency, l, c.latency)
+	}
+}
+
+// sendRefreshes sends a session's (group's) refresh counters: each of
+// zero, at 0 when nothing counted it yet, and every key counted.
+func sendRefreshes(ch chan<- prometheus.Metric, d *prometheus.Desc, l []*dto.LabelPair, zero []refreshKey, counted map[refreshKey]uint64) {
+	for _, k := range zero {
+		if _, ok := counted[k]; !ok {
+			ch <- counter(d, k.labelPairs(l), 0)
 		}
-		ch <- prometheus.MustNewConstHistogram(descLatency, c.latency.count, c.latency.sum, c.latency.cumulative(), l...)
+	}
+	for k, n := range counted {
+		ch <- counter(d, k.labelPairs(l), float64(n))
 	}
 }
 
@@ -160,6 +176,9 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		g.waitSum += st.waiters
 		g.waitMax = max(g.waitMax, st.waiters)
 		g.refused += st.refused
+		for _, k := range st.keys {
+			g.refreshes[k] += 0 // exported at 0 until counted
+		}
 		if c := e.sessions[st.name]; c != nil {
 			for k, n := range c.refreshes {
 				g.refreshes[k] += n
@@ -168,22 +187,89 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		}
 	}
 	for name, g := range groups {
-		gauge := func(d *prometheus.Desc, v float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, name)
-		}
-		gauge(descGroupCount, float64(g.sessions))
-		gauge(descGroupInvalid, float64(g.invalid))
-		gauge(descGroupLeftMin, g.leftMin)
-		gauge(descGroupGapSum, g.gapSum)
-		gauge(descGroupGapMax, g.gapMax)
-		gauge(descGroupWaitersSum, float64(g.waitSum))
-		gauge(descGroupWaitersMax, float64(g.waitMax))
-		ch <- prometheus.MustNewConstMetric(descGroupRefused, prometheus.CounterValue, float64(g.refused), name)
-		for k, n := range g.refreshes {
-			ch <- prometheus.MustNewConstMetric(descGroupRefreshes, prometheus.CounterValue, float64(n), name, k.reason, k.outcome)
-		}
-		ch <- prometheus.MustNewConstHistogram(descGroupLatency, g.latency.count, g.latency.sum, g.latency.cumulative(), name)
+		l := labelPairs(descGroupCount, name)
+		ch <- gauge(descGroupCount, l, float64(g.sessions))
+		ch <- gauge(descGroupInvalid, l, float64(g.invalid))
+		ch <- gauge(descGroupLeftMin, l, g.leftMin)
+		ch <- gauge(descGroupGapSum, l, g.gapSum)
+		ch <- gauge(descGroupGapMax, l, g.gapMax)
+		ch <- gauge(descGroupWaitersSum, l, float64(g.waitSum))
+		ch <- gauge(descGroupWaitersMax, l, float64(g.waitMax))
+		ch <- counter(descGroupRefused, l, float64(g.refused))
+		sendRefreshes(ch, descGroupRefreshes, l, nil, g.refreshes)
+		ch <- latency(descGroupLatency, l, g.latency)
 	}
+}
+
+// series is one sample of a session or group whose label pairs are shared
+// with the session's (group's) other series: a scrape holds one copy of a
+// session's labels rather than one a series, as prometheus.MustNewConstMetric
+// would make, so that its memory grows with the sessions, not with their
+// series.
+type series struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair // sorted by name, as the registry wants them
+	value  float64
+	kind   prometheus.ValueType // gauge or counter, when hist is nil
+	hist   *histogram           // a copy: Write runs after Collect has let the exporter's lock go
+}
+
+func gauge(d *prometheus.Desc, l []*dto.LabelPair, v float64) series {
+	return series{desc: d, labels: l, value: v, kind: prometheus.GaugeValue}
+}
+
+func counter(d *prometheus.Desc, l []*dto.LabelPair, v float64) series {
+	return series{desc: d, labels: l, value: v, kind: prometheus.CounterValue}
+}
+
+func latency(d *prometheus.Desc, l []*dto.LabelPair, h histogram) series {
+	return series{desc: d, labels: l, hist: &h}
+}
+
+// Desc is the series' descriptor.
+func (s series) Desc() *prometheus.Desc { return s.desc }
+
+// Write fills out with the series' labels and value.
+func (s series) Write(out *dto.Metric) error {
+	out.Label = s.labels
+	switch {
+	case s.hist != nil:
+		out.Histogram = s.hist.proto()
+	case s.kind == prometheus.CounterValue:
+		out.Counter = &dto.Counter{Value: new(s.value)}
+	default:
+		out.Gauge = &dto.Gauge{Value: new(s.value)}
+	}
+	return nil
+}
+
+// labelPairs makes d's label pairs of values, sorted by name. A value that
+// is not UTF-8 has its bad bytes replaced: one such name must not make the
+// whole scrape fail.
+func labelPairs(d *prometheus.Desc, values ...string) []*dto.LabelPair {
+	for i, v := range values {
+		values[i] = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	return prometheus.MakeLabelPairs(d, values)
+}
+
+// labelPairs adds the reason and outcome labels to a session's (group's)
+// pairs, sharing those.
+func (k refreshKey) labelPairs(l []*dto.LabelPair) []*dto.LabelPair {
+	pairs, ok := keyPairs[k]
+	if !ok {
+		pairs = k.pairs()
+	}
+	out := append(make([]*dto.LabelPair, 0, len(l)+2), l...)
+	out = append(out, pairs[0], pairs[1])
+	slices.SortFunc(out, func(a, b *dto.LabelPair) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	return out
+}
+
+// pairs makes the key's reason and outcome label pairs.
+func (k refreshKey) pairs() [2]*dto.LabelPair {
+	return [2]*dto.LabelPair{{Name: new("reason"), Value: new(strings.ToValidUTF8(k.reason, "\uFFFD"))},
+		{Name: new("outcome"), Value: new(k.outcome)}}
 }
 
 func b2f(b bool) float64 {

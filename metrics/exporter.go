@@ -9,12 +9,17 @@ package metrics
 
 import (
 	"context"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
+	"tokentop/credential"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -27,7 +32,7 @@ const DefaultGroupThreshold = 1000
 // maxTracked bounds the sessions whose event counters are kept: twice the
 // most a scenario may hold, leaving room for sessions added live. Events of
 // sessions beyond it are counted as untracked.
-const maxTracked = 2 * session.MaxScenarioSessions
+const maxTracked = 2 * scenario.MaxScenarioSessions
 
 // LatencyBuckets are the issuer call latency histogram's upper bounds, in seconds.
 var LatencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
@@ -37,6 +42,9 @@ type Options struct {
 	// GroupThreshold is how many sessions are exported one by one; above it
 	// they are exported per group. Zero means DefaultGroupThreshold.
 	GroupThreshold int
+	// Version is tokentop_build_info's version label; empty means the main
+	// module's version the Go toolchain recorded, or "devel".
+	Version string
 }
 
 // Exporter is a prometheus.Collector of one manager's sessions. It is safe
@@ -86,13 +94,14 @@ func (h *histogram) add(o *histogram) {
 	h.sum += o.sum
 }
 
-// cumulative returns the buckets as Prometheus wants them: counts at or below each bound.
-func (h *histogram) cumulative() map[float64]uint64 {
-	out := make(map[float64]uint64, len(LatencyBuckets))
+// proto returns the histogram as Prometheus wants it: counts at or below
+// each bound, in the bounds' order.
+func (h *histogram) proto() *dto.Histogram {
+	out := &dto.Histogram{SampleCount: new(h.count), SampleSum: new(h.sum), Bucket: make([]*dto.Bucket, len(LatencyBuckets))}
 	var n uint64
 	for i, b := range LatencyBuckets {
 		n += h.buckets[i]
-		out[b] = n
+		out.Bucket[i] = &dto.Bucket{CumulativeCount: new(n), UpperBound: new(b)}
 	}
 	return out
 }
@@ -103,8 +112,25 @@ func New(opts Options) *Exporter {
 	if e.threshold <= 0 {
 		e.threshold = DefaultGroupThreshold
 	}
-	e.reg.MustRegister(e)
+	e.reg.MustRegister(e, buildInfo(opts.Version))
 	return e
+}
+
+// buildInfo is the tokentop_build_info gauge: 1, labelled with the version
+// (version, else the module's, else "devel") and the Go release that built
+// the binary, as Prometheus exporters conventionally say which build runs.
+func buildInfo(version string) prometheus.Collector {
+	if info, ok := debug.ReadBuildInfo(); version == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		version = info.Main.Version
+	}
+	if version == "" {
+		version = "devel"
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "tokentop_build_info",
+		Help:        "1, labelled with the tokentop version and the Go version that built it.",
+		ConstLabels: prometheus.Labels{"version": strings.ToValidUTF8(version, "\uFFFD"), "goversion": runtime.Version()}})
+	g.Set(1)
+	return g
 }
 
 // Registry returns the exporter's own registry, to serve (Handler) or gather.
@@ -153,6 +179,51 @@ const (
 // reasonInitialIssue is the reason label of a static or pre-seeded
 // session's initial token, an issuer call the credential does not make.
 const reasonInitialIssue = "initial-issue"
+
+// refreshKeys returns the refresh series a session exports from its first
+// scrape, at 0 until an event counts: every reason its spec can give a
+// refresh, times every outcome. A series that appeared only at its first
+// failure would read increase() 0 at that failure, so an alert on failures
+// would miss a single one. Only reasons the spec can give are exported, to
+// keep a scrape of many sessions small.
+func refreshKeys(spec scenario.Spec) []refreshKey {
+	var keys []refreshKey
+	add := func(reason string, outcomes ...string) {
+		for _, o := range outcomes {
+			keys = append(keys, refreshKey{reason, o})
+		}
+	}
+	if spec.Static || spec.IssueInitial { // the issue when the session is added: never aborted
+		add(reasonInitialIssue, outcomeSuccess, outcomeFailure)
+	}
+	if spec.Static {
+		return keys
+	}
+	reasons := []credential.Reason{credential.ReasonInitial, credential.ReasonOnDemand, credential.ReasonForced}
+	if spec.Proactive {
+		reasons = append(reasons, credential.ReasonProactive)
+		if p, err := credential.PolicyByName(spec.Policy); err == nil && p.RetryOnFailure {
+			reasons = append(reasons, credential.ReasonRetry)
+		}
+	}
+	for _, r := range reasons {
+		add(r.String(), outcomeSuccess, outcomeFailure, outcomeAbort)
+	}
+	return keys
+}
+
+// keyPairs holds the reason and outcome label pairs of every key a spec
+// can give (refreshKeys), made once and shared by every series that has
+// them: a scrape of many sessions then allocates no label pair for them.
+var keyPairs = func() map[refreshKey][2]*dto.LabelPair {
+	out := map[refreshKey][2]*dto.LabelPair{}
+	for _, spec := range []scenario.Spec{{Static: true}, {Proactive: true, IssueInitial: true}} {
+		for _, k := range refreshKeys(spec) {
+			out[k] = k.pairs()
+		}
+	}
+	return out
+}()
 
 // classify says which refresh outcome an event is, if any, so that the
 // counters add up to the summary's successes, failures and aborts.
@@ -219,6 +290,7 @@ func groupOf(name string) string {
 // sessionState is what a scrape reads from one session.
 type sessionState struct {
 	name, identity, policy string
+	keys                   []refreshKey // refreshKeys of its spec
 	disposed, valid        bool
 	left, gap              time.Duration
 	waiters                int
@@ -227,7 +299,7 @@ type sessionState struct {
 
 func readSession(s *session.Session) sessionState {
 	snap := s.Snapshot()
-	st := sessionState{name: snap.Spec.Name, identity: snap.Spec.Identity, policy: snap.Spec.PolicyLabel(),
+	st := sessionState{name: snap.Spec.Name, identity: snap.Spec.Identity, policy: snap.Spec.PolicyLabel(), keys: refreshKeys(snap.Spec),
 		disposed: snap.Disposed, gap: snap.Stats.TokenGap, waiters: snap.Credential.Waiters, refused: snap.Stats.ResourceRefused}
 	if snap.Token != "" && !snap.Disposed && snap.At.Before(snap.ExpiresOn) {
 		st.valid, st.left = true, snap.ExpiresOn.Sub(snap.At)

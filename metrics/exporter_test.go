@@ -15,6 +15,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -80,7 +81,7 @@ func outcome(o string) func(*dto.Metric) bool {
 // served on a loopback port; at 'at' of virtual time (mid-run) it scrapes.
 func playWithMetrics(t *testing.T, name string, at time.Duration, opts Options) (session.Summary, map[string]*dto.MetricFamily, map[string]*dto.MetricFamily) {
 	t.Helper()
-	sc, err := session.Builtin(name)
+	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +174,11 @@ func TestScrapeDuringAndAfterARunAgreesWithTheSummary(t *testing.T) {
 // Issue 15, item 2: above the threshold, a count group is one series per
 // metric with a group label, not one per session.
 func TestManySessionsOfACountGroupExportOneGroupSeries(t *testing.T) {
-	sc := session.Scenario{Name: "many", Duration: 10 * time.Minute}
+	sc := scenario.Scenario{Name: "many", Duration: 10 * time.Minute}
 	for i := range 2000 {
-		sc.Sessions = append(sc.Sessions, session.Spec{Name: fmt.Sprintf("load-%d", i+1), Identity: fmt.Sprintf("user-%d", i+1), Proactive: true})
+		sc.Sessions = append(sc.Sessions, scenario.Spec{Name: fmt.Sprintf("load-%d", i+1), Identity: fmt.Sprintf("user-%d", i+1), Proactive: true})
 	}
-	sc.Sessions = append(sc.Sessions, session.Spec{Name: "tt", Identity: "alice", Proactive: true})
+	sc.Sessions = append(sc.Sessions, scenario.Spec{Name: "tt", Identity: "alice", Proactive: true})
 	loop := clock.NewSim(sc.StartTime())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -33,19 +34,67 @@ func ListenAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// Server serves one registry's metrics on Path until Close.
+// Server serves one registry's metrics on Path, and a page linking them
+// on "/", until Close.
 type Server struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
 }
 
-// Handler serves g's metrics in the text exposition format (or protobuf or
-// OpenMetrics, as the scraper asks), with at most 10 scrapes at a time.
-func Handler(g prometheus.Gatherer) http.Handler {
+// maxScrapes is how many scrapes may run at once; a further one is
+// answered 503 at once, so that memory stays a small multiple of one
+// scrape's.
+const maxScrapes = 10
+
+// scrapeTimeout is how long one scrape may take, gathering and writing.
+const scrapeTimeout = 10 * time.Second
+
+// Handler serves g's metrics on Path in the text exposition format (or
+// protobuf or OpenMetrics, as the scraper asks), with at most maxScrapes at
+// a time, and a page linking them on "/". The
+// body is streamed as it is encoded, never held whole: promhttp's Timeout
+// option would wrap the handler in http.TimeoutHandler, which buffers it
+// (a scrape of long session names then costs its whole size, times the
+// scrapes under way). The deadline is set on the request's context and the
+// connection's writes instead.
+func Handler(g prometheus.Gatherer) http.Handler { return handler(g, scrapeTimeout) }
+
+// handler is Handler with a scrape timeout of d.
+func handler(g prometheus.Gatherer, d time.Duration) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET "+Path, promhttp.HandlerFor(g, promhttp.HandlerOpts{MaxRequestsInFlight: 10, Timeout: 10 * time.Second}))
+	mux.Handle("GET "+Path, withDeadline(d, promhttp.HandlerFor(g, promhttp.HandlerOpts{MaxRequestsInFlight: maxScrapes})))
+	mux.HandleFunc("GET /{$}", landing)
 	return mux
+}
+
+// landingPage is what "/" serves: a person who opens the server's address
+// in a browser finds the metrics from there.
+const landingPage = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>tokentop metrics</title></head>
+<body><h1>tokentop</h1>
+<p>Prometheus metrics of this tokentop run: <a href="` + Path + `">` + Path + `</a>.</p>
+</body></html>
+`
+
+// landing serves landingPage.
+func landing(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, landingPage)
+}
+
+// withDeadline gives each request d: its context ends then, and so do
+// writes to its connection, so that a scraper that stops reading frees its
+// slot and its memory when d is up rather than at the server's WriteTimeout.
+func withDeadline(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline := time.Now().Add(d)
+		// A ResponseWriter that is not a connection's (a test's) has no deadline to set.
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline)
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // Listen serves g's metrics on addr (see ListenAddr) in a goroutine that

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -19,7 +20,7 @@ import (
 // refresh in it, and every 97th session letting its token lapse 40 s. It
 // returns the run's summary.
 func synthesise(rec *Recorder, n int, day time.Duration) session.Summary {
-	start := session.DefaultStart()
+	start := scenario.DefaultStart()
 	down := errors.New("fake issuer: 503 Service Unavailable: injected fault: the issuer is down")
 	sum := session.Summary{Scenario: "synthetic", Clock: "sim", VirtualSeconds: day.Seconds()}
 	policies := []string{"tokentop", "js", "dotnet", "java", "python"}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"flag"
 	"image/png"
 	"os"
 	"os/exec"
@@ -11,6 +12,17 @@ import (
 	"testing"
 	"time"
 )
+
+// screenshot, when set, makes TestReportRendersInHeadlessChromium copy its
+// screenshot of the outage report to the README's picture:
+//
+//	go test ./report -run Chromium -screenshot
+//
+// Without it the test writes nothing into the tree.
+var screenshot = flag.Bool("screenshot", false, "write the outage report's screenshot to "+readmeShot)
+
+// readmeShot is the README's picture of a report, relative to this package.
+const readmeShot = "../docs/report.png"
 
 // TestReportRendersInHeadlessChromium opens the outage report in headless
 // Chromium: the page logs no console error and its screenshot is not blank.
@@ -31,7 +43,7 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--disable-gpu", "--no-sandbox",
 		"--user-data-dir="+filepath.Join(dir, "profile"), "--no-first-run", "--screenshot="+shot,
-		"--window-size=1400,1000", "--enable-logging=stderr", "--v=0", "file://"+page)
+		"--window-size=1300,1250", "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "file://"+page)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {
@@ -59,6 +71,15 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 	}
 	if len(colours) < 20 {
 		t.Errorf("screenshot has %d distinct colours: blank?", len(colours))
+	}
+	if *screenshot {
+		b, err := os.ReadFile(shot)
+		if err == nil {
+			err = os.WriteFile(readmeShot, b, 0o644)
+		}
+		if err != nil {
+			t.Fatalf("writing the README's screenshot: %v", err)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ package report
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,6 +99,7 @@ type markKind uint8
 
 const (
 	markDisposed markKind = iota
+	markRestarted
 	markSignedOut
 )
 
@@ -151,6 +153,8 @@ func (r *ring[T]) last() *T {
 type sessionRec struct {
 	name     string
 	policy   string // from session-added; the summary's label wins
+	identity string // from session-added, to match identity-limited faults
+	classes  [numClasses]uint32
 	attempts ring[attempt]
 	periods  ring[span] // merged validity periods of the tokens held
 	gaps     ring[span] // closed gaps: live, and no valid token
@@ -162,12 +166,17 @@ type sessionRec struct {
 	tokenEnd int64
 	live     bool  // not disposed or signed out
 	firstTry int64 // first attempt's start, for a session that never held a token; -1 none
+	joined   bool  // Write found it in the summary (set and cleared there)
 }
 
-// fault is an injected fault's window; to is -1 while it is open.
+// fault is an injected fault's window; to is -1 while it is open. A fault
+// limited to a count of calls ends when that many issuer calls (of its
+// identity, if it names one) have started after it: left counts them down.
 type fault struct {
 	span
-	what string
+	what     string
+	identity string
+	left     int
 }
 
 // Recorder keeps a bounded record of a run's events for a report. Its zero
@@ -187,6 +196,12 @@ type Recorder struct {
 	errIndex    map[string]uint16
 	latency     histogram
 	events      uint64
+	// unmeasured counts issuer calls without a latency: initial issues when
+	// a session starts, and calls aborted before an answer.
+	unmeasured  struct{ initial, aborted uint64 }
+	countFaults int // faults with calls left, so most calls skip the scan
+	perPolicy   map[string]*latencyDist
+	overTime    overTime
 }
 
 // NewRecorder returns a recorder keeping up to maxAttempts attempts per
@@ -201,6 +216,7 @@ func NewRecorder(maxAttempts int) *Recorder {
 		sessions:    make(map[string]*sessionRec),
 		errors:      []string{""},
 		errIndex:    make(map[string]uint16),
+		perPolicy:   make(map[string]*latencyDist),
 	}
 }
 
@@ -213,11 +229,22 @@ func (r *Recorder) offset(t time.Time) int64 {
 	return int64(d)
 }
 
-// faultFor finds the duration in a fault's text ("be down for 9m0s").
-var faultFor = regexp.MustCompile(` for ([0-9][0-9a-zµ.]*)$`)
+// Parts of a fault's text (issuer.Fault.String): its duration ("be down
+// for 9m0s"), its count ("fail with 503 for the next 2 calls") and its
+// identity ("... (bob only)").
+var (
+	faultFor      = regexp.MustCompile(` for ([0-9][0-9a-zµ.]*)(?: \(.+ only\))?$`)
+	faultCount    = regexp.MustCompile(` for the next (call|[0-9]+ calls)\b`)
+	faultIdentity = regexp.MustCompile(` \((.+) only\)$`)
+)
 
-// policyOf finds the policy in a session-added message ("..., policy js, ...").
-var policyOf = regexp.MustCompile(`policy ([A-Za-z0-9._-]+)`)
+// policyOf and identityOf find the policy and the identity in a
+// session-added message ("identity alice, policy js, ..."); a static
+// session's says "static token".
+var (
+	policyOf   = regexp.MustCompile(`policy ([A-Za-z0-9._-]+)`)
+	identityOf = regexp.MustCompile(`^identity ([^,]+),`)
+)
 
 // Observe records one event. Events must come in the order published.
 func (r *Recorder) Observe(e session.Event) {
@@ -239,19 +266,55 @@ func (r *Recorder) Observe(e session.Event) {
 	}
 	switch e.Kind {
 	case session.KindAdded:
-		if m := policyOf.FindStringSubmatch(e.Message); m != nil {
-			s.policy = m[1]
-		}
+		r.added(s, e, at)
 	case session.KindRefreshSucceeded, session.KindRefreshFailed, session.KindTokenRejected, session.KindRefreshAborted:
 		r.observeAttempt(s, e, at)
 	case session.KindStaticIssued:
+		// An initial issue is an issuer call the session did not time.
+		r.unmeasured.initial++
+		r.issuerCall(s, at, at, classOK, false)
 		if !e.ExpiresOn.IsZero() {
 			r.gotToken(s, at, r.offset(e.ExpiresOn))
+		}
+	case session.KindIssuerCall:
+		r.unmeasured.initial++
+		a := attempt{start: at, reason: reasonInitial, outcome: outcomeFailed, err: r.errOf(e)}
+		keep(r, &s.attempts, a)
+		r.issuerCall(s, at, at, classify(e, outcomeFailed), true)
+		if !s.holding && s.firstTry < 0 {
+			s.firstTry = at
+		}
+	case session.KindRefreshScheduled:
+		// A session resumed from a cache (a restart, a warm start) holds
+		// its token without an issuer call: the schedule says until when.
+		if exp := r.offset(e.ExpiresOn); s.live && !e.ExpiresOn.IsZero() && exp > at {
+			r.gotToken(s, at, exp)
 		}
 	case session.KindDisposed:
 		r.end(s, at, markDisposed)
 	case session.KindSignedOut:
 		r.end(s, at, markSignedOut)
+	}
+}
+
+// added records a session-added event. The same name added again right
+// after its dispose is a restart: the session is live again from now, with
+// no token until it gets one (from its cache, or from the issuer).
+func (r *Recorder) added(s *sessionRec, e session.Event, at int64) {
+	if m := policyOf.FindStringSubmatch(e.Message); m != nil {
+		s.policy = m[1]
+	} else if strings.Contains(e.Message, "static token") {
+		s.policy = "static"
+	}
+	if m := identityOf.FindStringSubmatch(e.Message); m != nil {
+		s.identity = m[1]
+	}
+	if m := s.marks.last(); m != nil && m.at == at && m.kind == markDisposed {
+		m.kind = markRestarted
+	}
+	if !s.live {
+		s.live = true
+		s.tokenEnd = min(s.tokenEnd, at) // the time it was gone is no gap
 	}
 }
 
@@ -264,11 +327,50 @@ func (r *Recorder) observeIssuer(e session.Event, at int64) {
 				f.to = saturatingAdd(at, int64(d))
 			}
 		}
+		if m := faultCount.FindStringSubmatch(e.Message); m != nil {
+			f.left = 1
+			if n, err := strconv.Atoi(strings.TrimSuffix(m[1], " calls")); err == nil && n > 0 {
+				f.left = n
+			}
+			r.countFaults++
+		}
+		if m := faultIdentity.FindStringSubmatch(e.Message); m != nil {
+			f.identity = m[1]
+		}
+		if len(r.faults.buf) == maxFaults && r.faults.buf[r.faults.next].left > 0 {
+			r.countFaults-- // the oldest is let go with calls left
+		}
 		r.faults.push(f, maxFaults)
 	case session.KindFaultsCleared:
 		for i := range r.faults.buf {
 			if f := &r.faults.buf[i]; f.to < 0 || f.to > at {
 				f.to = at
+			}
+			r.faults.buf[i].left = 0
+		}
+		r.countFaults = 0
+	}
+}
+
+// issuerCall counts one issuer call of s that started at start and ended
+// at end: in the chart over time, in the session's outcome classes, and
+// against the faults limited to a count of calls (the fake issuer takes
+// one call of every matching fault as a call starts).
+func (r *Recorder) issuerCall(s *sessionRec, start, end int64, c class, failed bool) {
+	r.overTime.add(start, failed)
+	s.classes[c] = min(s.classes[c]+1, ^uint32(0)-1)
+	if r.countFaults == 0 {
+		return
+	}
+	for i := range r.faults.buf {
+		f := &r.faults.buf[i]
+		if f.left == 0 || start < f.from || (f.identity != "" && f.identity != s.identity) {
+			continue
+		}
+		if f.left--; f.left == 0 {
+			r.countFaults--
+			if f.to < 0 || f.to > end {
+				f.to = end
 			}
 		}
 	}
@@ -287,15 +389,17 @@ func (r *Recorder) observeAttempt(s *sessionRec, e session.Event, at int64) {
 		a.outcome = outcomeAborted
 	}
 	a.start = max(0, at-int64(e.Latency))
-	if e.Err != nil {
-		a.err = r.intern(e.Err.Error())
-	} else if a.outcome != outcomeSucceeded && e.Message != "" {
-		a.err = r.intern(e.Message)
+	if a.outcome != outcomeSucceeded {
+		a.err = r.errOf(e)
 	}
 	s.counts[a.outcome]++
 	if e.Latency > 0 || a.outcome != outcomeAborted {
 		r.latency.add(e.Latency)
+		r.policyLatency(s.policy).add(e.Latency)
+	} else {
+		r.unmeasured.aborted++
 	}
+	r.issuerCall(s, a.start, at, classify(e, a.outcome), a.outcome != outcomeSucceeded)
 	keep(r, &s.attempts, a)
 	if !s.holding && s.firstTry < 0 {
 		s.firstTry = a.start
@@ -304,6 +408,41 @@ func (r *Recorder) observeAttempt(s *sessionRec, e session.Event, at int64) {
 		r.gotToken(s, at, r.offset(e.ExpiresOn))
 	}
 }
+
+// errOf interns the error of a call that did not succeed: its error, or
+// its message without one.
+func (r *Recorder) errOf(e session.Event) uint16 {
+	if e.Err != nil {
+		return r.intern(e.Err.Error())
+	}
+	if e.Message != "" {
+		return r.intern(e.Message)
+	}
+	return 0
+}
+
+// maxPolicies is how many policy labels get a latency distribution of
+// their own; the rest share one.
+const maxPolicies = 32
+
+// policyLatency is the latency distribution of a policy's issuer calls.
+func (r *Recorder) policyLatency(policy string) *latencyDist {
+	d := r.perPolicy[policy]
+	if d == nil {
+		if len(r.perPolicy) >= maxPolicies {
+			policy = otherPolicies
+			if d = r.perPolicy[policy]; d != nil {
+				return d
+			}
+		}
+		d = &latencyDist{}
+		r.perPolicy[policy] = d
+	}
+	return d
+}
+
+// otherPolicies names the shared distribution beyond maxPolicies labels.
+const otherPolicies = "(other policies)"
 
 // keep adds v to one of a session's rings: up to maxAttempts while the
 // recorder's budget lasts, then up to minAttempts (the newest).
@@ -338,7 +477,11 @@ func (r *Recorder) gotToken(s *sessionRec, at, until int64) {
 // end records a dispose or a sign-out: the token no longer counts, and
 // neither does the time without one.
 func (r *Recorder) end(s *sessionRec, at int64, k markKind) {
-	s.marks.push(mark{at, k}, maxMarks)
+	// A sign-out disposes its sessions at the same instant: the sign-out
+	// mark says both, and a dispose mark over it would hide it.
+	if m := s.marks.last(); k != markDisposed || m == nil || m.at != at || m.kind != markSignedOut {
+		s.marks.push(mark{at, k}, maxMarks)
+	}
 	if s.live && s.holding && at > s.tokenEnd {
 		keep(r, &s.gaps, span{s.tokenEnd, at})
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -56,11 +57,15 @@ type page struct {
 	Sessions, Events                              int
 	EventsDropped                                 uint64
 	Notes                                         []string
+	Verdict                                       []string
 	Timeline                                      timeline
+	Chart                                         chartView
+	PolicyHead                                    []string
 	Policies                                      []row
 	SessionRows                                   []row
 	SessionNote                                   string
 	Histogram                                     histogramView
+	LatencyNote                                   string
 	Legend                                        []legendItem
 }
 
@@ -106,10 +111,14 @@ type laneView struct {
 	Rects        []bandView
 }
 
-// stats are one session's figures for ranking and the tables.
+// stats are one session's figures for ranking and the tables: its summary
+// (shared with the Summary, not copied: a run may have 100,000 sessions)
+// and what was recorded of it.
 type stats struct {
-	session.SessionSummary
-	rec *sessionRec
+	*session.SessionSummary
+	// Policy is the summary's label, else the recorded one, else "unknown".
+	Policy string
+	rec    *sessionRec
 }
 
 func (r *Recorder) page(sum session.Summary) page {
@@ -139,13 +148,16 @@ func (r *Recorder) page(sum session.Summary) page {
 	}
 	all := r.join(sum)
 	p.Sessions = len(all)
-	worst := slices.Clone(all)
-	slices.SortStableFunc(worst, worse)
+	worst := worstOf(all, max(MaxLanes, maxSessionRows))
 	p.Timeline = r.drawTimeline(all, worst, end)
 	if len(all) > MaxLanes {
 		p.Notes = append(p.Notes, fmt.Sprintf("%d sessions: the timeline shows one lane per group and the %d worst sessions (longest token gap, then most failures).", len(all), MaxLanes))
 	}
-	p.Policies = policyRows(all)
+	aggs := r.policies(all)
+	p.Verdict = verdict(aggs)
+	p.PolicyHead = policyHead
+	p.Policies = policyRows(aggs)
+	p.Chart = r.drawChart(end)
 	rows := all
 	if len(all) > maxSessionRows {
 		rows = worst[:maxSessionRows]
@@ -155,6 +167,7 @@ func (r *Recorder) page(sum session.Summary) page {
 		p.SessionRows = append(p.SessionRows, sessionRow(s))
 	}
 	p.Histogram = r.drawHistogram()
+	p.LatencyNote = r.latencyNote(sum, p.Histogram.Total)
 	for rs := range numReasons {
 		if rs != reasonOther {
 			p.Legend = append(p.Legend, legendItem{reasonColor[rs], reasonNames[rs] + " (succeeded)"})
@@ -164,7 +177,8 @@ func (r *Recorder) page(sum session.Summary) page {
 		p.Legend = append(p.Legend, legendItem{outcomeColor[o], outcomeNames[o]})
 	}
 	p.Legend = append(p.Legend, legendItem{colorValid, "valid token"}, legendItem{colorGap, "token gap"},
-		legendItem{colorFault, "injected fault"}, legendItem{colorDispose, "disposed"}, legendItem{colorSignOut, "signed out"})
+		legendItem{colorFault, "injected fault"}, legendItem{colorDispose, "disposed"}, legendItem{colorRestart, "restarted"},
+		legendItem{colorSignOut, "signed out"})
 	return p
 }
 
@@ -172,16 +186,20 @@ func (r *Recorder) page(sum session.Summary) page {
 // summary's order, then any recorded only.
 func (r *Recorder) join(sum session.Summary) []stats {
 	out := make([]stats, 0, max(len(sum.Sessions), len(r.order)))
-	seen := make(map[string]bool, len(sum.Sessions))
-	for _, ss := range sum.Sessions {
-		seen[ss.Name] = true
-		out = append(out, stats{SessionSummary: ss, rec: r.sessions[ss.Name]})
+	for i := range sum.Sessions {
+		ss := &sum.Sessions[i]
+		rec := r.sessions[ss.Name]
+		if rec != nil {
+			rec.joined = true
+		}
+		out = append(out, stats{SessionSummary: ss, Policy: ss.Policy, rec: rec})
 	}
 	for _, rec := range r.order {
-		if !seen[rec.name] {
-			out = append(out, stats{SessionSummary: session.SessionSummary{Name: rec.name, Policy: rec.policy,
-				Failures: rec.counts[outcomeFailed] + rec.counts[outcomeRejected], Aborts: rec.counts[outcomeAborted]}, rec: rec})
+		if !rec.joined {
+			out = append(out, stats{SessionSummary: &session.SessionSummary{Name: rec.name, Policy: rec.policy,
+				Failures: rec.counts[outcomeFailed] + rec.counts[outcomeRejected], Aborts: rec.counts[outcomeAborted]}, Policy: rec.policy, rec: rec})
 		}
+		rec.joined = false // for the next Write
 	}
 	for i := range out {
 		if out[i].Policy == "" && out[i].rec != nil {
@@ -190,6 +208,22 @@ func (r *Recorder) join(sum session.Summary) []stats {
 		if out[i].Policy == "" {
 			out[i].Policy = "unknown"
 		}
+	}
+	return out
+}
+
+// worstOf returns copies of the n worst sessions, worst first. It sorts
+// indexes rather than a copy of all: with 100,000 sessions that saves a
+// 20 MB copy on every Write.
+func worstOf(all []stats, n int) []stats {
+	idx := make([]int32, len(all))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return worse(all[a], all[b]) })
+	out := make([]stats, 0, min(n, len(all)))
+	for _, i := range idx[:min(n, len(idx))] {
+		out = append(out, all[i])
 	}
 	return out
 }
@@ -215,6 +249,7 @@ const (
 	colorGap     = "#e0202a"
 	colorFault   = "#8a8a8a"
 	colorDispose = "#222222"
+	colorRestart = "#2a6fdb"
 	colorSignOut = "#7a4dbb"
 )
 
@@ -255,16 +290,24 @@ func (r *Recorder) drawTimeline(all, worst []stats, end int64) timeline {
 		}
 	}
 	t.Height = y + 4
+	t.Faults = r.faultBands(sc, axisHeight, float64(y-axisHeight))
+	return t
+}
+
+// faultBands shades each fault's window, from y down h px: to its end, to
+// its last counted call, to a clear, or (still open) to the end of the run.
+func (r *Recorder) faultBands(sc scale, y, h float64) []bandView {
+	var out []bandView
 	for _, f := range r.faults.items() {
 		to := f.to
 		if to < 0 {
-			to = end
+			to = sc.end
 		}
 		x0, x1 := sc.x(f.from), sc.x(to)
-		t.Faults = append(t.Faults, bandView{X: x0, Y: axisHeight, W: max(x1-x0, 1), H: float64(y - axisHeight),
+		out = append(out, bandView{X: x0, Y: y, W: max(x1-x0, 1), H: h,
 			Color: colorFault, Opacity: 0.3, Title: fmt.Sprintf("fault %s–%s: %s", offsetText(f.from), offsetText(to), f.what), TitleNeeded: true})
 	}
-	return t
+	return out
 }
 
 // sessionLane draws one session: its token periods, gaps, attempts and marks.
@@ -287,9 +330,16 @@ func (r *Recorder) sessionLane(s stats, sc scale) laneView {
 			Title: fmt.Sprintf("token gap %s–%s (%s)", offsetText(g.from), offsetText(g.to), time.Duration(g.to-g.from).Round(time.Millisecond)), TitleNeeded: true})
 	}
 	l.Rects = append(l.Rects, r.attemptMarks(rec, sc)...)
-	for _, m := range rec.marks.items() {
+	// Marks in order of kind, so that a restart or a sign-out is drawn over
+	// a dispose at the same pixel, never under it.
+	marks := slices.Clone(rec.marks.items())
+	slices.SortStableFunc(marks, func(a, b mark) int { return cmp.Compare(a.kind, b.kind) })
+	for _, m := range marks {
 		c, what := colorDispose, "disposed"
-		if m.kind == markSignedOut {
+		switch m.kind {
+		case markRestarted:
+			c, what = colorRestart, "restarted"
+		case markSignedOut:
 			c, what = colorSignOut, "signed out"
 		}
 		l.Rects = append(l.Rects, bandView{X: sc.x(m.at) - 1, Y: 0, W: 3, H: h, Color: c, Opacity: 1,
@@ -513,25 +563,51 @@ func secondsText(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
-// policyRows sums the sessions per policy.
-func policyRows(all []stats) []row {
-	type agg struct {
-		sessions, withGap              int
-		calls, failures, refused       uint64
-		gap, longestGap, longestWaitMS float64
+// policyAgg is one policy's sessions summed.
+type policyAgg struct {
+	name                                     string
+	sessions, withGap, neverHad              int
+	calls, successes, failures, callerErrors uint64
+	refused                                  uint64
+	gap, longestGap, longestWaitMS           float64
+	classes                                  [numClasses]uint64
+	latency                                  *latencyDist
+}
+
+// policyOrder is the order of the per-policy table and the verdict: the
+// SDK policies as scenario.PolicyNames lists them (tokentop, js, dotnet,
+// java, python), then any other label (static, ...) by name, so that the
+// rows read the same from report to report.
+func policyOrder(a, b *policyAgg) int {
+	names := scenario.PolicyNames()
+	ia, ib := slices.Index(names, a.name), slices.Index(names, b.name)
+	switch {
+	case ia >= 0 && ib >= 0:
+		return cmp.Compare(ia, ib)
+	case ia >= 0:
+		return -1
+	case ib >= 0:
+		return 1
 	}
-	index := map[string]*agg{}
-	var names []string
+	return strings.Compare(a.name, b.name)
+}
+
+// policies sums the sessions per policy, in policyOrder.
+func (r *Recorder) policies(all []stats) []*policyAgg {
+	index := map[string]*policyAgg{}
+	var out []*policyAgg
 	for _, s := range all {
 		a := index[s.Policy]
 		if a == nil {
-			a = &agg{}
+			a = &policyAgg{name: s.Policy, latency: r.perPolicy[s.Policy]}
 			index[s.Policy] = a
-			names = append(names, s.Policy)
+			out = append(out, a)
 		}
 		a.sessions++
 		a.calls += s.IssuerCalls
+		a.successes += s.Successes
 		a.failures += s.Failures
+		a.callerErrors += s.GetTokenErrors
 		a.refused += s.ResourceRefused
 		a.gap += s.TokenGapSeconds
 		a.longestGap = max(a.longestGap, s.TokenGapSeconds)
@@ -539,12 +615,38 @@ func policyRows(all []stats) []row {
 		if s.TokenGapSeconds > 0 || s.NeverHadToken {
 			a.withGap++
 		}
+		if s.NeverHadToken {
+			a.neverHad++
+		}
+		if s.rec != nil {
+			for c, n := range s.rec.classes {
+				a.classes[c] += uint64(n)
+			}
+		}
 	}
-	rows := make([]row, 0, len(names))
-	for _, n := range names {
-		a := index[n]
-		rows = append(rows, row{Cells: []cell{textCell(n), intCell(uint64(a.sessions)), intCell(a.calls), intCell(a.failures),
-			intCell(uint64(a.withGap)), secCell(a.gap), secCell(a.longestGap), msCell(a.longestWaitMS), intCell(a.refused)}})
+	slices.SortStableFunc(out, policyOrder)
+	return out
+}
+
+// policyHead heads the per-policy table, one name per column of policyRows.
+var policyHead = append([]string{"policy", "sessions", "issuer calls", "successes", "failures", "caller errors",
+	"sessions with a gap", "token gap (sum)", "longest gap", "p50", "p90", "p99", "max"},
+	append(classNames[:], "longest wait", "resource refusals")...)
+
+// policyRows is the per-policy table.
+func policyRows(aggs []*policyAgg) []row {
+	rows := make([]row, 0, len(aggs))
+	for _, a := range aggs {
+		cells := []cell{textCell(a.name), intCell(uint64(a.sessions)), intCell(a.calls), intCell(a.successes), intCell(a.failures),
+			intCell(a.callerErrors), intCell(uint64(a.withGap)), secCell(a.gap), secCell(a.longestGap)}
+		for _, q := range []float64{0.5, 0.9, 0.99, 1} {
+			cells = append(cells, msCell(float64(a.latency.quantile(q))/float64(time.Millisecond)))
+		}
+		for _, n := range a.classes {
+			cells = append(cells, intCell(n))
+		}
+		cells = append(cells, msCell(a.longestWaitMS), intCell(a.refused))
+		rows = append(rows, row{Cells: cells})
 	}
 	return rows
 }
@@ -555,8 +657,8 @@ func sessionRow(s stats) row {
 		gap.Text = "never had a token"
 		gap.Key = "1e18"
 	}
-	return row{Cells: []cell{textCell(s.Name), textCell(s.Policy), intCell(s.IssuerCalls), intCell(s.Failures), intCell(s.Aborts),
-		gap, msCell(s.MaxWaitMS), intCell(s.ResourceRefused)}}
+	return row{Cells: []cell{textCell(s.Name), textCell(s.Policy), intCell(s.IssuerCalls), intCell(s.Successes), intCell(s.Failures),
+		intCell(s.Aborts), intCell(s.GetTokenErrors), gap, msCell(s.MaxWaitMS), intCell(s.ResourceRefused)}}
 }
 
 func textCell(s string) cell { return cell{Text: s, Key: s} }
@@ -566,26 +668,32 @@ func msCell(ms float64) cell {
 	return cell{Text: time.Duration(ms * float64(time.Millisecond)).Round(time.Millisecond).String(), Key: fmt.Sprintf("%g", ms), Num: true}
 }
 
-// histogramView is the latency distribution's bars.
+// histogramView is the latency distribution's bars, with a count over each
+// and a scale of calls on the left.
 type histogramView struct {
-	Width, Height, Total int
-	Bars                 []histBar
+	Width, Height, Total, AxisX, Base int
+	Bars                              []histBar
+	YTicks                            []axisTick
 }
 
 type histBar struct {
-	X, Y, W, H, LabelY int
-	Label, Title       string
+	X, Y, W, H, LabelY, CountX, CountY int
+	Label, Count, Title                string
 }
 
 func (r *Recorder) drawHistogram() histogramView {
-	const barW, gap, height, top = 44, 6, 140, 10
+	const barW, gap, height, top, left = 44, 6, 140, 18, 50
 	var most uint64
 	var total uint64
 	for _, n := range r.latency.counts {
 		most = max(most, n)
 		total += n
 	}
-	v := histogramView{Width: len(r.latency.counts)*(barW+gap) + 20, Height: height + top + 34, Total: int(min(total, 1<<31))}
+	v := histogramView{Width: left + len(r.latency.counts)*(barW+gap) + 20, Height: height + top + 34, Total: int(min(total, 1<<31)),
+		AxisX: left - 4, Base: top + height}
+	for _, n := range yTicks(most) {
+		v.YTicks = append(v.YTicks, axisTick{X: top + height - int(float64(n)/float64(max(most, 1))*height), Label: fmt.Sprint(n)})
+	}
 	for i, n := range r.latency.counts {
 		label := "≤" + latencyBounds[min(i, len(latencyBounds)-1)].String()
 		if i == len(latencyBounds) {
@@ -598,9 +706,26 @@ func (r *Recorder) drawHistogram() histogramView {
 		if n > 0 {
 			h = max(h, 1)
 		}
-		x := 10 + i*(barW+gap)
-		v.Bars = append(v.Bars, histBar{X: x, Y: top + height - h, W: barW, H: h, LabelY: top + height + 16, Label: label,
-			Title: fmt.Sprintf("%s: %d issuer calls", label, n)})
+		x := left + i*(barW+gap)
+		b := histBar{X: x, Y: top + height - h, W: barW, H: h, LabelY: top + height + 16, Label: label,
+			Title: fmt.Sprintf("%s: %d issuer calls", label, n), CountX: x + barW/2, CountY: top + height - h - 3}
+		if n > 0 {
+			b.Count = fmt.Sprint(n)
+		}
+		v.Bars = append(v.Bars, b)
 	}
 	return v
+}
+
+// yTicks are the labelled counts of a scale up to most: 0, the middle
+// (when it is a whole number) and most.
+func yTicks(most uint64) []uint64 {
+	ticks := []uint64{0}
+	if most >= 2 && most%2 == 0 {
+		ticks = append(ticks, most/2)
+	}
+	if most > 0 {
+		ticks = append(ticks, most)
+	}
+	return ticks
 }

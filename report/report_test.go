@@ -13,6 +13,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -20,28 +21,46 @@ import (
 // its report.
 func playOutage(t testing.TB) (string, session.Summary) {
 	t.Helper()
-	sc, err := session.Builtin("outage")
+	return playBuiltin(t, "outage", nil)
+}
+
+// playBuiltin plays a built-in scenario in sim time, seed 7, as
+// `tokentop --headless --scenario NAME` does, and returns its report; the
+// run's text (or, with JSON set, NDJSON) lines go to out if it is not nil.
+func playBuiltin(t testing.TB, name string, out *headlessOut) (string, session.Summary) {
+	t.Helper()
+	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := clock.NewSim(session.DefaultStart())
+	loop := clock.NewSim(sc.StartTime())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := NewRecorder(0)
-	sum, err := session.RunHeadless(context.Background(), sc, session.HeadlessOptions{
-		Manager: session.Options{Issuer: fake, Clock: loop, Seed: 7},
+	opts := session.HeadlessOptions{
+		Manager: session.Options{Issuer: fake, Clock: loop, Seed: 7, IssuerLatency: sc.IssuerLatency},
 		Observe: rec.Observe,
-	})
+	}
+	if out != nil {
+		opts.Out, opts.JSON = &out.buf, out.json
+	}
+	sum, err := session.RunHeadless(context.Background(), sc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := rec.Write(&out, sum); err != nil {
+	var page bytes.Buffer
+	if err := rec.Write(&page, sum); err != nil {
 		t.Fatal(err)
 	}
-	return out.String(), sum
+	return page.String(), sum
+}
+
+// headlessOut collects a run's lines: text, or NDJSON with json set.
+type headlessOut struct {
+	json bool
+	buf  bytes.Buffer
 }
 
 // external finds references that would make the page fetch something.
@@ -76,7 +95,7 @@ func TestOutageReportShowsEveryLaneTheGapsAndTheFault(t *testing.T) {
 		t.Error("python's failed on-demand attempt has no hover text with its time, latency and error")
 	}
 	for _, want := range []string{`id="scenario">outage<`, `id="seed">7<`, `id="clock">sim<`, `id="duration">2h0m0s<`,
-		`<table class="sortable" id="policies">`, `<td data-key="js">js</td>`, "<script>", "completed issuer calls"} {
+		`<table class="sortable" id="policies">`, `<td data-key="js">js</td>`, "<script>", "issuer calls with a measured latency"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -109,7 +128,7 @@ func TestExternalReferencesAreCaught(t *testing.T) {
 // TestHostileNamesAreEscaped: a session name or an error cannot inject markup.
 func TestHostileNamesAreEscaped(t *testing.T) {
 	rec := NewRecorder(0)
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	name := `<script>alert(1)</script>`
 	rec.Observe(session.Event{Session: name, At: at, Kind: session.KindAdded, Message: "policy js"})
 	rec.Observe(session.Event{Session: name, At: at.Add(time.Second), Kind: session.KindRefreshFailed, Reason: "initial",
@@ -130,7 +149,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 // keeps the newest, and says how many were let go.
 func TestRecorderMemoryIsBounded(t *testing.T) {
 	rec := NewRecorder(100)
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	for i := range 10_000 {
 		at = at.Add(time.Second)
 		rec.Observe(session.Event{Session: "s", At: at, Kind: session.KindRefreshFailed, Reason: "retry",
@@ -155,7 +174,7 @@ func TestRecorderMemoryIsBounded(t *testing.T) {
 func TestRecorderBudgetCapsEverySessionTogether(t *testing.T) {
 	rec := NewRecorder(1000)
 	rec.budget = 50
-	at := session.DefaultStart()
+	at := scenario.DefaultStart()
 	for i := range 200 {
 		for _, name := range []string{"a", "b", "c"} {
 			at = at.Add(time.Minute)

@@ -28,6 +28,10 @@ th{background:#f3f3f3;cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \25B2"}
 th[aria-sort=descending]::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+#verdict{font-size:15px;max-width:1100px}
+#policies th,#policies td{padding:3px 5px;font-size:13px}
+.wide{overflow-x:auto}
+svg .count{font-size:10px;fill:#555}
 </style>
 </head>
 <body>
@@ -43,6 +47,27 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 </dl>
 {{range .Notes}}<p class="note">{{.}}</p>
 {{end}}
+<div id="verdict">{{range .Verdict}}<p>{{.}}</p>{{end}}</div>
+<h2>Per policy</h2>
+<div class="wide"><table class="sortable" id="policies">
+<thead><tr>{{range .PolicyHead}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Policies}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></div>
+<p>Issuer latency p50–max is of the calls that had an answer; 2xx counts the answers with a token (a token rejected later as expired or malformed too), timeout the calls that got no answer in time or were aborted.</p>
+<h2>Over time</h2>
+<p>Issuer calls of all sessions per {{.Chart.Per}} (blue), the failed ones over them (orange), injected faults behind (grey).</p>
+<svg id="overtime" width="{{.Chart.Width}}" height="{{.Chart.Height}}" viewBox="0 0 {{.Chart.Width}} {{.Chart.Height}}">
+<rect x="0" y="0" width="{{.Chart.Width}}" height="{{.Chart.Height}}" fill="#ffffff"/>
+{{range .Chart.Faults}}<rect class="fault" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}" fill-opacity="{{.Opacity}}"><title>{{.Title}}</title></rect>
+{{end}}{{range .Chart.Calls}}<rect class="calls" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>
+{{end}}{{range .Chart.Failed}}<rect class="failed" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>
+{{end}}<line x1="{{.Chart.PlotX}}" x2="{{.Chart.PlotX}}" y1="{{.Chart.Top}}" y2="{{.Chart.Base}}" stroke="#888"/><line x1="{{.Chart.PlotX}}" x2="{{.Chart.Width}}" y1="{{.Chart.Base}}" y2="{{.Chart.Base}}" stroke="#888"/>
+{{range .Chart.YTicks}}<text x="{{$.Chart.PlotX}}" dx="-4" y="{{.X}}" dy="4" text-anchor="end">{{.Label}}</text>
+{{end}}{{range .Chart.Ticks}}<text x="{{.X}}" y="{{$.Chart.Base}}" dy="14" text-anchor="middle">{{.Label}}</text>
+{{end}}<text x="4" y="{{.Chart.Top}}" dy="10">issuer calls</text>
+</svg>
 <h2>Timeline</h2>
 <div class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Label}}</span>{{end}}</div>
 <svg id="timeline" width="{{.Timeline.Width}}" height="{{.Timeline.Height}}" viewBox="0 0 {{.Timeline.Width}} {{.Timeline.Height}}">
@@ -55,26 +80,23 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 {{end}}</g>
 {{end}}{{range .Timeline.Faults}}<rect class="fault" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}" fill-opacity="{{.Opacity}}"><title>{{.Title}}</title></rect>
 {{end}}</svg>
-<h2>Per policy</h2>
-<table class="sortable" id="policies">
-<thead><tr><th>policy</th><th>sessions</th><th>issuer calls</th><th>failures</th><th>sessions with a gap</th><th>token gap (sum)</th><th>longest gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
-<tbody>
-{{range .Policies}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
-{{end}}</tbody>
-</table>
 <h2>Per session</h2>
 {{with .SessionNote}}<p class="note">{{.}}</p>{{end}}
 <table class="sortable" id="sessions">
-<thead><tr><th>session</th><th>policy</th><th>issuer calls</th><th>failures</th><th>aborts</th><th>token gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
+<thead><tr><th>session</th><th>policy</th><th>issuer calls</th><th>successes</th><th>failures</th><th>aborts</th><th>caller errors</th><th>token gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
 <tbody>
 {{range .SessionRows}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
 <h2>Issuer latency</h2>
-<p>{{.Histogram.Total}} completed issuer calls.</p>
+<p id="latency-note">{{.LatencyNote}}</p>
 <svg id="latency" width="{{.Histogram.Width}}" height="{{.Histogram.Height}}" viewBox="0 0 {{.Histogram.Width}} {{.Histogram.Height}}">
+<line x1="{{.Histogram.AxisX}}" x2="{{.Histogram.AxisX}}" y1="10" y2="{{.Histogram.Base}}" stroke="#888"/><line x1="{{.Histogram.AxisX}}" x2="{{.Histogram.Width}}" y1="{{.Histogram.Base}}" y2="{{.Histogram.Base}}" stroke="#888"/>
+{{range .Histogram.YTicks}}<text x="{{$.Histogram.AxisX}}" dx="-4" y="{{.X}}" dy="4" text-anchor="end">{{.Label}}</text>
+{{end}}<text x="2" y="10">calls</text>
 {{range .Histogram.Bars}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" fill="#1f77b4"><title>{{.Title}}</title></rect><text x="{{.X}}" y="{{.LabelY}}">{{.Label}}</text>
-{{end}}</svg>
+{{end}}{{range .Histogram.Bars}}{{if .Count}}<text class="count" x="{{.CountX}}" y="{{.CountY}}" text-anchor="middle">{{.Count}}</text>
+{{end}}{{end}}</svg>
 <script>
 document.querySelectorAll("table.sortable").forEach(function (table) {
   table.querySelectorAll("th").forEach(function (th, col) {

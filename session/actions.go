@@ -7,6 +7,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // Refresh asks session name to refresh now. The refresh runs in the
@@ -83,6 +84,11 @@ func (m *Manager) signOut(identity string, targets []*Session) {
 		s.emit(Event{Kind: KindSignedOut, Message: "identity " + identity})
 		s.dispose()
 	}
+	// A signed-out identity's cached tokens are revoked, or should be
+	// treated so: no later run resumes them.
+	if err := m.cache.Evict(m.opts.Issuer.Name(), identity); err != nil {
+		m.emit(KindActionFailed, "sign out "+identity+": remove its tokens from the token cache", err)
+	}
 	// The revocation's outcome goes to every signed-out session's log, so
 	// that the session shown says whether its old tokens still work; a
 	// failure is issuer-wide news too (Manager.Events).
@@ -121,18 +127,22 @@ type revoker interface {
 	Revoke(ctx context.Context, identity string) error
 }
 
+// MaxCallsInFlight is the most burst calls in flight at once across a
+// manager; further calls wait for one to return.
+const MaxCallsInFlight = 10_000
+
 // Burst starts n concurrent GetToken calls on session name (each followed by
 // a resource check if the session does them), as n callers arriving at once
-// would. A burst-done event reports the outcome. n is at most MaxBurst, and
-// at most MaxCallsInFlight burst calls are in flight across the manager:
-// further calls wait for a slot, so that many bursts at one instant cost
-// bounded memory.
+// would. A burst-done event reports the outcome. n is at most
+// scenario.MaxBurst, and at most MaxCallsInFlight burst calls are in flight
+// across the manager: further calls wait for a slot, so that many bursts at
+// one instant cost bounded memory.
 func (m *Manager) Burst(name string, n int) error {
 	switch {
 	case n < 1:
 		return fmt.Errorf("burst: %d calls makes no sense; use 1 or more", n)
-	case n > MaxBurst:
-		return fmt.Errorf("burst: %d calls is over the limit of %d concurrent calls per burst; use fewer", n, MaxBurst)
+	case n > scenario.MaxBurst:
+		return fmt.Errorf("burst: %d calls is over the limit of %d concurrent calls per burst; use fewer", n, scenario.MaxBurst)
 	}
 	s, err := m.lookup(name)
 	if err != nil {

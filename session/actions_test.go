@@ -12,6 +12,7 @@ import (
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -30,7 +31,7 @@ func lastEvent(s *Session, kind EventKind) (Event, bool) {
 func TestRefreshNowCallsTheIssuerInTheBackgroundAndReportsIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
 		synctest.Wait()
 		time.Sleep(10 * time.Minute)
 		if err := m.Refresh("a"); err != nil {
@@ -53,7 +54,7 @@ func TestRefreshNowCallsTheIssuerInTheBackgroundAndReportsIt(t *testing.T) {
 func TestRefreshOfAStaticSessionIsReportedAsAFailedAction(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "st", Identity: "carol", Static: true, Lifetime: 20 * time.Minute})
+		s := mustAdd(t, m, scenario.Spec{Name: "st", Identity: "carol", Static: true, Lifetime: 20 * time.Minute})
 		if err := m.Refresh("st"); err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestRefreshOfAStaticSessionIsReportedAsAFailedAction(t *testing.T) {
 func TestAbortCancelsAHangingRefreshAndKeepsTheToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
 		synctest.Wait()
 		before := s.Snapshot().Token
 		if err := m.InjectFault(issuer.Fault{Kind: issuer.FaultHang}); err != nil {
@@ -107,7 +108,7 @@ func TestAbortCancelsAHangingRefreshAndKeepsTheToken(t *testing.T) {
 func TestDisposeStopsRefreshesAndTheGapClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 2, CallInterval: time.Minute})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 2, CallInterval: time.Minute})
 		time.Sleep(30 * time.Minute)
 		if err := m.Dispose("a"); err != nil {
 			t.Fatal(err)
@@ -135,7 +136,7 @@ func TestDisposeStopsRefreshesAndTheGapClock(t *testing.T) {
 func TestDisposedSessionCallersStillPresentTheirOldTokenUntilItExpires(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: time.Minute, Resource: true})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: time.Minute, Resource: true})
 		time.Sleep(30*time.Minute + time.Second)
 		m.Dispose("a")
 		time.Sleep(2 * time.Hour)
@@ -150,7 +151,7 @@ func TestDisposedSessionCallersStillPresentTheirOldTokenUntilItExpires(t *testin
 func TestBurstSharesOneIssuerCallAndReportsWhenDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Lifetime: time.Hour})
 		m.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: 2 * time.Second})
 		if err := m.Burst("a", 100); err != nil {
 			t.Fatal(err)
@@ -202,7 +203,7 @@ func TestInjectFaultIsReportedAndBadFaultsAreRefused(t *testing.T) {
 func TestSignOutOfAnUnknownIdentityIsAnError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		mustAdd(t, m, Spec{Name: "a", Identity: "alice"})
+		mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice"})
 		if err := m.SignOut("mallory"); err == nil || !strings.Contains(err.Error(), "mallory") {
 			t.Errorf("error %v", err)
 		}
@@ -212,23 +213,23 @@ func TestSignOutOfAnUnknownIdentityIsAnError(t *testing.T) {
 func TestActionsNameUnknownSessionsAndRefuseAfterClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		mustAdd(t, m, Spec{Name: "a", Identity: "alice"})
+		mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice"})
 		for name, act := range map[string]func(string) error{"refresh": m.Refresh, "abort": m.Abort, "dispose": m.Dispose} {
 			if err := act("zz"); !errors.Is(err, ErrUnknownSession) || !strings.Contains(err.Error(), `"zz"`) {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
-		if _, err := m.Add(Spec{Name: "a", Identity: "bob"}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		if _, err := m.Add(scenario.Spec{Name: "a", Identity: "bob"}); err == nil || !strings.Contains(err.Error(), "already exists") {
 			t.Errorf("duplicate: %v", err)
 		}
-		if _, err := m.Add(Spec{Name: "b", Identity: "bob", Policy: "rust"}); err == nil || !strings.Contains(err.Error(), "policy") {
+		if _, err := m.Add(scenario.Spec{Name: "b", Identity: "bob", Policy: "rust"}); err == nil || !strings.Contains(err.Error(), "policy") {
 			t.Errorf("bad policy: %v", err)
 		}
 		m.Close()
 		if err := m.Refresh("a"); !errors.Is(err, ErrClosed) {
 			t.Errorf("refresh after close: %v", err)
 		}
-		if _, err := m.Add(Spec{Name: "c", Identity: "c"}); !errors.Is(err, ErrClosed) {
+		if _, err := m.Add(scenario.Spec{Name: "c", Identity: "c"}); !errors.Is(err, ErrClosed) {
 			t.Errorf("add after close: %v", err)
 		}
 		if _, ok := <-m.Subscribe(1).C(); ok {
@@ -247,8 +248,8 @@ func TestCloseStopsEveryGoroutineOnAPacedLoop(t *testing.T) {
 	}
 	stop := c.Go()
 	sub := m.Subscribe(16)
-	for _, p := range PolicyNames() {
-		mustAdd(t, m, Spec{Name: p, Identity: p, Policy: p, Proactive: true, Lifetime: time.Hour, Callers: 20, CallInterval: time.Second, Resource: true})
+	for _, p := range scenario.PolicyNames() {
+		mustAdd(t, m, scenario.Spec{Name: p, Identity: p, Policy: p, Proactive: true, Lifetime: time.Hour, Callers: 20, CallInterval: time.Second, Resource: true})
 	}
 	m.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Identity: "js"})
 	m.Refresh("js")
@@ -267,7 +268,7 @@ func TestCloseStopsEveryGoroutineOnAPacedLoop(t *testing.T) {
 func TestBurstOnJavaPolicyCallsTheIssuerOncePerCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "j", Identity: "jo", Policy: "java", Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "j", Identity: "jo", Policy: "java", Lifetime: time.Hour})
 		m.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: time.Second})
 		m.Burst("j", 40)
 		time.Sleep(time.Minute)

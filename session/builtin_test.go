@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // playBuiltin runs a built-in scenario headless inside the caller's synctest
 // bubble and returns the summary and the decoded JSON lines.
 func playBuiltin(t *testing.T, name string) (Summary, map[string]SessionSummary, []map[string]any) {
 	t.Helper()
-	sc, err := Builtin(name)
+	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestHerdCoalescingPoliciesCallTheIssuerOncePerRefreshJavaOncePerCaller(t *t
 
 func TestSignOutRefusesEveryOldTokenAndStopsRefreshing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc, err := Builtin("signout")
+		sc, err := scenario.Builtin("signout")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // BenchmarkTwentyBurstsOfAHundredThousandAtOneInstant plays a 1.6 KB
@@ -31,16 +32,16 @@ func BenchmarkTwentyBurstsOfAHundredThousandAtOneInstant(b *testing.B) {
 				if err := fake.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: 200 * time.Millisecond}); err != nil {
 					b.Fatal(err)
 				}
-				sc := Scenario{Name: "bursts", Sessions: []Spec{{Name: "java", Identity: "j", Policy: "java", Lifetime: time.Hour}}}
+				sc := scenario.Scenario{Name: "bursts", Sessions: []scenario.Spec{{Name: "java", Identity: "j", Policy: "java", Lifetime: time.Hour}}}
 				for range 20 {
-					sc.Timeline = append(sc.Timeline, Step{At: time.Second, Action: ActionBurst, Session: "java", Count: MaxBurst})
+					sc.Timeline = append(sc.Timeline, scenario.Step{At: time.Second, Action: scenario.ActionBurst, Session: "java", Count: scenario.MaxBurst})
 				}
 				sum, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: opts, Duration: run, Out: io.Discard})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if got := sum.Totals.GetTokenCalls; got != 20*MaxBurst {
-					b.Fatalf("%d GetToken calls, want %d: every burst finishes", got, 20*MaxBurst)
+				if got := sum.Totals.GetTokenCalls; got != 20*scenario.MaxBurst {
+					b.Fatalf("%d GetToken calls, want %d: every burst finishes", got, 20*scenario.MaxBurst)
 				}
 				if rss := peakRSSMB(); rss > 500 {
 					b.Fatalf("peak RSS %.0f MB, want under 500", rss)

@@ -63,12 +63,26 @@ func (s *Session) callerFires(i int) {
 	}
 	start := s.m.clock.Now()
 	if tok, ok := s.cred().Cached(); ok {
-		s.callerDone(i, s.called(s.m.ctx, start, tok, nil, last))
+		s.callerCalled(i, start, tok, nil, last)
 		return
 	}
 	s.m.waitAsync(getTokenLimit(s.m), s.cred().GetTokenAsync, func(tok credential.AccessToken, err error) {
-		s.callerDone(i, s.called(s.m.ctx, start, tok, err, last))
+		s.callerCalled(i, start, tok, err, last)
 	})
+}
+
+// callerCalled counts caller i's GetToken, checks the token it then holds at
+// the resource and arms its next visit once the check is done.
+func (s *Session) callerCalled(i int, start time.Time, tok credential.AccessToken, err error, last string) {
+	last = s.called(start, tok, err, last)
+	if s.spec.Resource && last != "" && s.m.ctx.Err() == nil {
+		if u, ok := s.resource.(urlResource); ok {
+			s.checkResourceOffLoop(u, last, func() { s.callerDone(i, last) })
+			return
+		}
+		s.checkResource(s.m.ctx, last)
+	}
+	s.callerDone(i, last)
 }
 
 // callerToken returns the last token caller i holds; ok is false once the
@@ -93,9 +107,9 @@ func (s *Session) callerDone(i int, tok string) {
 	}
 }
 
-// called counts a GetToken call that started at start and checks the token
-// at the resource; it returns the token the caller holds afterwards.
-func (s *Session) called(ctx context.Context, start time.Time, tok credential.AccessToken, err error, last string) string {
+// called counts a GetToken call that started at start; it returns the
+// token the caller holds afterwards.
+func (s *Session) called(start time.Time, tok credential.AccessToken, err error, last string) string {
 	s.hot.observeWait(s.m.clock.Since(start))
 	s.hot.getTokenCalls.Add(1)
 	if err != nil {
@@ -103,14 +117,33 @@ func (s *Session) called(ctx context.Context, start time.Time, tok credential.Ac
 	} else {
 		last = tok.Token
 	}
-	if s.spec.Resource && last != "" && s.m.ctx.Err() == nil {
-		s.checkResource(ctx, last)
-	}
 	return last
 }
 
+// checkResource checks raw at an in-process resource, which answers at
+// once, and counts the verdict.
 func (s *Session) checkResource(ctx context.Context, raw string) {
-	err := s.m.opts.Resource.CheckToken(ctx, raw)
+	s.resourceChecked(s.resource.CheckToken(ctx, raw))
+}
+
+// checkResourceOffLoop checks raw at a resource URL, which answers over the
+// network: the call runs off the loop, like a real issuer's, and its
+// verdict is counted on the loop before then runs. (Spec.ResourceURL is
+// refused in simulated time, where a network call has no virtual length.)
+func (s *Session) checkResourceOffLoop(u urlResource, raw string, then func()) {
+	ctx := s.m.ctx
+	s.m.offLoop(func() {
+		err := u.CheckToken(ctx, raw)
+		s.m.loop.Post(func() {
+			s.resourceChecked(err)
+			then()
+		})
+	})
+}
+
+// resourceChecked counts a resource's verdict on a caller's token; the
+// first refusal in a row is an event.
+func (s *Session) resourceChecked(err error) {
 	if err == nil {
 		s.hot.resourceAccepted.Add(1)
 		s.mu.Lock()
@@ -152,25 +185,34 @@ type burstQueue struct {
 func (b *burst) call(freed func()) {
 	start := b.s.m.clock.Now()
 	if tok, ok := b.s.cred().Cached(); ok {
-		b.called(b.s.m.ctx, start, tok, nil)
-		freed()
+		b.called(start, tok, nil, freed)
 		return
 	}
 	b.s.m.waitAsync(getTokenLimit(b.s.m), b.s.cred().GetTokenAsync, func(tok credential.AccessToken, err error) {
-		b.called(b.s.m.ctx, start, tok, err)
-		freed()
+		b.called(start, tok, err, freed)
 	})
 }
 
-// called counts one call's outcome and reports the burst once all are done.
-func (b *burst) called(ctx context.Context, start time.Time, tok credential.AccessToken, err error) {
-	b.s.hot.observeWait(b.s.m.clock.Since(start))
-	b.s.hot.getTokenCalls.Add(1)
-	if err != nil {
-		b.s.hot.getTokenErrors.Add(1)
-	} else if b.s.spec.Resource {
-		b.s.checkResource(ctx, tok.Token)
+// called counts one call's outcome, checks its token at the resource, and
+// then runs freed.
+func (b *burst) called(start time.Time, tok credential.AccessToken, err error, freed func()) {
+	b.s.called(start, tok, err, "")
+	if err == nil && b.s.spec.Resource {
+		if u, ok := b.s.resource.(urlResource); ok {
+			b.s.checkResourceOffLoop(u, tok.Token, func() {
+				b.done(err)
+				freed()
+			})
+			return
+		}
+		b.s.checkResource(b.s.m.ctx, tok.Token)
 	}
+	b.done(err)
+	freed()
+}
+
+// done counts one call's end and reports the burst once all are done.
+func (b *burst) done(err error) {
 	b.mu.Lock()
 	b.left--
 	if err != nil {

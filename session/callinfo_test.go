@@ -11,6 +11,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // reportingIssuer reports HTTP timings and a signature verdict for each
@@ -36,7 +37,7 @@ func TestRefreshEventsCarryTheCallsHTTPTimingsAndSignatureAndTheSummaryItsLatenc
 	synctest.Test(t, func(t *testing.T) {
 		_, fake := fakeOptions(t, clockReal())
 		iss := &reportingIssuer{plainIssuer: plainIssuer{fake}}
-		sc := Scenario{Name: "timed", Sessions: []Spec{{Name: "a", Identity: "a", Proactive: true, Lifetime: time.Hour}}}
+		sc := scenario.Scenario{Name: "timed", Sessions: []scenario.Spec{{Name: "a", Identity: "a", Proactive: true, Lifetime: time.Hour}}}
 		var out bytes.Buffer
 		sum, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: Options{Issuer: iss}, Duration: 3 * time.Hour, Out: &out, JSON: true})
 		if err != nil {
@@ -93,5 +94,27 @@ func TestLatencyHistogramQuantilesAreWithinABucket(t *testing.T) {
 	all.merge(&h)
 	if all.n != 200 || all.quantile(0.5) != h.quantile(0.5) {
 		t.Errorf("merged twice: n %d, median %v; want 200 and %v", all.n, all.quantile(0.5), h.quantile(0.5))
+	}
+}
+
+// Issue 23: p50 and p99 read 22ms when every call took 20 ms.
+func TestLatencyHistogramIsExactForAFewCalls(t *testing.T) {
+	var h, all latencyHistogram
+	for _, ms := range []int{20, 20, 35, 20} {
+		h.observe(time.Duration(ms) * time.Millisecond)
+	}
+	if p50, p99 := h.quantile(0.5), h.quantile(0.99); p50 != 20*time.Millisecond || p99 != 35*time.Millisecond {
+		t.Errorf("four calls of 20, 20, 35, 20 ms: p50 %v, p99 %v; want 20ms and 35ms", p50, p99)
+	}
+	all.merge(&h)
+	all.merge(&h)
+	if p99 := all.quantile(0.99); all.n != 8 || p99 != 35*time.Millisecond {
+		t.Errorf("merged twice: n %d, p99 %v; want 8 and 35ms", all.n, p99)
+	}
+	for range exactSamples {
+		all.observe(20 * time.Millisecond)
+	}
+	if all.exact != nil {
+		t.Errorf("%d calls still kept exactly", all.n)
 	}
 }

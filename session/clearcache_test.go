@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // newCacheManager is a manager on the fake issuer with cache as its
@@ -29,7 +30,7 @@ func newCacheManager(t *testing.T, cache TokenCache) *Manager {
 func TestClearCacheEmptiesTheInMemoryCache(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m := newCacheManager(t, nil)
-		s, err := m.Add(Spec{Name: "p", Identity: "alice", Persist: true, Lifetime: time.Hour})
+		s, err := m.Add(scenario.Spec{Name: "p", Identity: "alice", Persist: true, Lifetime: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,6 +84,7 @@ type loadSaveOnly struct{}
 
 func (loadSaveOnly) Load(CacheKey) (CachedToken, bool, error) { return CachedToken{}, false, nil }
 func (loadSaveOnly) Save(CacheKey, CachedToken) error         { return nil }
+func (loadSaveOnly) Evict(string, string) error               { return nil }
 
 // failingClear is a TokenCache whose Clear fails.
 type failingClear struct{ loadSaveOnly }

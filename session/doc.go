@@ -4,9 +4,9 @@
 // per-session counters and a bounded event log, and publishes events to
 // subscribers without ever blocking a credential.
 //
-// Scenarios (JSON files, or the built-ins demo, outage, short-lived, signout
-// and herd) declare sessions and a timeline of faults and actions;
-// RunHeadless plays one for a stretch of virtual time and writes JSON lines
+// Scenarios (package scenario: JSON files, or the built-ins) declare
+// sessions and a timeline of faults and actions; Manager.Start schedules
+// one and RunHeadless plays one for a stretch of virtual time and writes JSON lines
 // whose schema its doc comment gives. The package knows nothing of terminals.
 //
 // Every manager runs on a clock.Loop (see loop.go): sim, paced at a time

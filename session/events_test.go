@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"tokentop/scenario"
 )
 
 func TestEventLogKeepsTheLastThousandAndCountsOlderOnes(t *testing.T) {
@@ -48,7 +50,7 @@ func TestPublishingNeverBlocksOnAnUnreadSubscription(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		sub := m.Subscribe(1) // never read
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 5, CallInterval: time.Second})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 5, CallInterval: time.Second})
 		time.Sleep(3 * time.Hour)
 		if st := s.Stats(); st.Successes < 4 || sub.Dropped() == 0 {
 			t.Fatalf("successes %d, dropped %d: the credential stalled or nothing overflowed", st.Successes, sub.Dropped())
@@ -68,7 +70,7 @@ func TestSessionLogIsBoundedAndInPublishOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer m.Close()
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
 		time.Sleep(10*time.Hour + time.Second)
 		synctest.Wait()
 		events, older := s.Events()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // HeadlessOptions configure RunHeadless.
@@ -90,7 +91,7 @@ type HeadlessOptions struct {
 //
 // The offset's hours are padded to the digits of the run's duration. The
 // summary is a table with the same counters and a legend.
-func RunHeadless(ctx context.Context, sc Scenario, opts HeadlessOptions) (Summary, error) {
+func RunHeadless(ctx context.Context, sc scenario.Scenario, opts HeadlessOptions) (Summary, error) {
 	mopts := opts.Manager
 	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
 	wall := false
@@ -170,7 +171,7 @@ type played struct {
 // every event is written as it is published, in order, so none is ever
 // dropped, and the run ends when virtual time reaches start+d or ctx ends.
 // With discard set, events are counted, not formatted.
-func (m *Manager) play(ctx context.Context, sc Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
+func (m *Manager) play(ctx context.Context, sc scenario.Scenario, lay textLayout, d time.Duration, bw *bufio.Writer, discard bool, opts HeadlessOptions) (played, error) {
 	var res writeResult
 	enc := json.NewEncoder(bw)
 	asJSON := opts.JSON
@@ -230,7 +231,7 @@ type textLayout struct {
 // maxNameColumn caps the session column of the text lines.
 const maxNameColumn = 32
 
-func newTextLayout(start time.Time, runFor time.Duration, sc Scenario) textLayout {
+func newTextLayout(start time.Time, runFor time.Duration, sc scenario.Scenario) textLayout {
 	l := textLayout{start: start, offsets: newOffsetLayout(runFor), nameWidth: len("session")}
 	for _, s := range sc.Sessions {
 		l.nameWidth = min(max(l.nameWidth, len(s.Name)), maxNameColumn)
@@ -413,6 +414,8 @@ const summaryLegend = `sessions in natural order of name (s-2 before s-10).
 issuer calls = ok + failed + aborted + in flight: every token request (a static or initial issue too; for a Teams
   session the upstream token and its exchange count once), whichever stage failed.
 token gap: time without a valid token while the session was live; a disposed or signed-out session stops counting.
+caller errors: GetToken calls that returned an error; the caller then tries the resource with the last token it
+  holds, so resource ok can count them.
 `
 
 // writeText writes the summary as a table for people, then its legend.
@@ -423,11 +426,11 @@ func (s Summary) writeText(w io.Writer) error {
 		fmt.Fprint(tw, " (interrupted)")
 	}
 	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
-	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tmax wait\ttoken gap\tresource ok\trefused\t")
+	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tcaller errors\tmax wait\ttoken gap\tresource ok\trefused\t")
 	msText := func(v float64) string { return formatDuration(floatDuration(v, time.Millisecond)) }
 	row := func(r SessionSummary) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
-			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
+			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls, r.GetTokenErrors,
 			msText(r.MaxWaitMS), formatDuration(floatDuration(r.TokenGapSeconds, time.Second)), r.ResourceAccepted, r.ResourceRefused)
 	}
 	for _, r := range s.Sessions {

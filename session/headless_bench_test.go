@@ -11,6 +11,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // BenchmarkHeadless10kSessions plays 10,000 proactive sessions of 1-hour
@@ -83,7 +84,7 @@ func Benchmark1MSessions2h(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		spec := Spec{Identity: "user", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: 10 * time.Minute}
+		spec := scenario.Spec{Identity: "user", Proactive: true, Lifetime: time.Hour, Callers: 1, CallInterval: 10 * time.Minute}
 		for i := range n {
 			spec.Name = "s-" + strconv.Itoa(i+1)
 			if _, err := m.Add(spec); err != nil {
@@ -117,7 +118,7 @@ func pacedClock(speed float64) func() *clock.Loop {
 // holds the run to exactly one issuer call per session per refresh cycle,
 // as sim time guarantees. Every run is held to no failure and no token gap.
 func benchHeadless(b *testing.B, newClock func() *clock.Loop, alg string, n int, virtual, rampUp time.Duration, strict bool) {
-	sc := Scenario{Name: "bench", RampUp: rampUp, Sessions: replicate(Spec{Name: "s", Identity: "user", Proactive: true,
+	sc := scenario.Scenario{Name: "bench", RampUp: rampUp, Sessions: copies(scenario.Spec{Name: "s", Identity: "user", Proactive: true,
 		Lifetime: time.Hour, Callers: 1, CallInterval: 10 * time.Minute}, n)}
 	b.ReportAllocs()
 	var cpu time.Duration
@@ -252,7 +253,7 @@ func checkOneIssuerCallPerCycle(b *testing.B, sum Summary, n int, rampUp time.Du
 	for _, s := range sum.Sessions {
 		hist[s.IssuerCalls]++
 		i, _ := strconv.Atoi(strings.TrimPrefix(s.Name, "s-"))
-		life := end - rampOffset(rampUp, i-1, n).Truncate(time.Second) // virtual time since sign-in
+		life := end - scenario.RampOffset(rampUp, i-1, n).Truncate(time.Second) // virtual time since sign-in
 		want := uint64(1 + life/cycle)
 		inFlight := uint64(0)
 		if life%cycle < DefaultIssuerLatency {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"tokentop/scenario"
 )
 
 func TestHeadlessJSONLinesCarryTypeSessionTimeAndKind(t *testing.T) {
@@ -53,7 +55,7 @@ func TestHeadlessJSONLinesCarryTypeSessionTimeAndKind(t *testing.T) {
 
 func TestHeadlessTextModeWritesReadableLinesAndASummaryTable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc, _ := Builtin("demo")
+		sc, _ := scenario.Builtin("demo")
 		opts, _ := fakeOptions(t, clockReal())
 		var out bytes.Buffer
 		if _, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: opts, Duration: time.Hour, Out: &out}); err != nil {
@@ -73,7 +75,7 @@ func TestHeadlessTextModeWritesReadableLinesAndASummaryTable(t *testing.T) {
 
 func TestHeadlessStopsEarlyWhenItsContextEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc, _ := Builtin("demo")
+		sc, _ := scenario.Builtin("demo")
 		opts, _ := fakeOptions(t, clockReal())
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -90,7 +92,7 @@ func TestHeadlessStopsEarlyWhenItsContextEnds(t *testing.T) {
 func TestRampUpAddsSessionsEvenlyOverTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		sc := Scenario{Name: "ramp", RampUp: 10 * time.Minute, Sessions: replicate(Spec{Name: "s", Identity: "u"}, 10)}
+		sc := scenario.Scenario{Name: "ramp", RampUp: 10 * time.Minute, Sessions: copies(scenario.Spec{Name: "s", Identity: "u"}, 10)}
 		if err := m.Start(sc); err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +114,7 @@ func TestRampUpAddsSessionsEvenlyOverTime(t *testing.T) {
 func TestIssueInitialSeedsTheCredentialBeforeAddReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", IssueInitial: true, Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", IssueInitial: true, Lifetime: time.Hour})
 		snap := s.Snapshot()
 		if snap.Token == "" || snap.Stats.IssuerCalls != 1 || !snap.ExpiresOn.Equal(time.Now().Add(time.Hour)) {
 			t.Errorf("token %v, issuer calls %d, expires %s", snap.Token != "", snap.Stats.IssuerCalls, snap.ExpiresOn)
@@ -129,7 +131,7 @@ func TestTeamsSessionNeedsAnIssuerThatExchanges(t *testing.T) {
 		opts.Issuer = plainIssuer{fake}
 		m, _ := NewManager(opts)
 		defer m.Close()
-		_, err := m.Add(Spec{Name: "t", Identity: "x", Teams: &TeamsSpec{}})
+		_, err := m.Add(scenario.Spec{Name: "t", Identity: "x", Teams: &scenario.TeamsSpec{}})
 		if err == nil || !strings.Contains(err.Error(), "exchange") {
 			t.Errorf("error %v", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // hangScenario is a proactive one-hour session whose issuer hangs on its next
@@ -17,7 +18,7 @@ import (
 // hung calls.
 // A session with callers also refreshes on demand, which policies that do not
 // retry a failed background refresh rely on.
-func hangScenario(t *testing.T, policy string, teams, callers bool) Scenario {
+func hangScenario(t *testing.T, policy string, teams, callers bool) scenario.Scenario {
 	t.Helper()
 	tm := ""
 	if teams {
@@ -26,7 +27,7 @@ func hangScenario(t *testing.T, policy string, teams, callers bool) Scenario {
 	if callers {
 		tm += `, "callers": 1, "call_interval": "1m"`
 	}
-	sc, err := ParseScenario("hang.json", fmt.Appendf(nil, `{"name": "hang", "duration": "3h",
+	sc, err := scenario.ParseScenario("hang.json", fmt.Appendf(nil, `{"name": "hang", "duration": "3h",
 		"sessions": [{"name": "s", "identity": "alice", "policy": %q, "proactive": true, "lifetime": "1h"%s}],
 		"timeline": [{"at": "10m", "fault": "hang", "count": 2}]}`, policy, tm))
 	if err != nil {
@@ -76,7 +77,7 @@ func TestHungIssuerCallsTimeOutSoAProactiveSessionRecovers(t *testing.T) {
 }
 
 func TestAHungIssuerCallFailsTheRefreshAfterTheIssueTimeout(t *testing.T) {
-	for _, teams := range []*TeamsSpec{nil, {}} {
+	for _, teams := range []*scenario.TeamsSpec{nil, {}} {
 		synctest.Test(t, func(t *testing.T) {
 			opts, _ := fakeOptions(t, clockReal())
 			opts.IssueTimeout = 20 * time.Second
@@ -85,7 +86,7 @@ func TestAHungIssuerCallFailsTheRefreshAfterTheIssueTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Policy: "js", Proactive: true, Lifetime: time.Hour, Teams: teams})
+			s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Policy: "js", Proactive: true, Lifetime: time.Hour, Teams: teams})
 			synctest.Wait()
 			m.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Count: 1})
 			time.Sleep(50*time.Minute + 19*time.Second) // the proactive refresh started at 50m
@@ -124,7 +125,7 @@ func TestRefreshActionGivesUpAfterTheCallTimeoutWhenTheIssuerIgnoresItsContext(t
 		}
 		defer m.Close()
 		defer close(deaf.release) // before Close: let the refresher's goroutine end
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Policy: "js"})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Policy: "js"})
 		if err := m.Refresh("a"); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // Issue 14, bug 2: a sign-out against an issuer that cannot revoke said so
@@ -20,9 +21,9 @@ func TestSignOutWithoutRevocationSaysSoInEachSignedOutSessionAndTheIssuerEvents(
 			t.Fatal(err)
 		}
 		defer m.Close()
-		chat := mustAdd(t, m, Spec{Name: "alice-chat", Identity: "alice", Proactive: true})
-		voip := mustAdd(t, m, Spec{Name: "alice-voip", Identity: "alice", Proactive: true})
-		bob := mustAdd(t, m, Spec{Name: "bob", Identity: "bob", Proactive: true})
+		chat := mustAdd(t, m, scenario.Spec{Name: "alice-chat", Identity: "alice", Proactive: true})
+		voip := mustAdd(t, m, scenario.Spec{Name: "alice-voip", Identity: "alice", Proactive: true})
+		bob := mustAdd(t, m, scenario.Spec{Name: "bob", Identity: "bob", Proactive: true})
 		synctest.Wait()
 		if err := m.SignOut("alice"); err != nil {
 			t.Fatal(err)
@@ -55,7 +56,7 @@ func TestSignOutWithoutRevocationSaysSoInEachSignedOutSessionAndTheIssuerEvents(
 func TestIssuerWideEventsAreKeptInABoundedLogInPublishOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true})
 		for range 75 {
 			if err := m.InjectFault(issuer.Fault{Kind: issuer.FaultFail, Count: 1}); err != nil {
 				t.Fatal(err)
@@ -64,7 +65,7 @@ func TestIssuerWideEventsAreKeptInABoundedLogInPublishOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := m.Schedule([]Step{{At: time.Minute, Action: ActionRefresh, Session: "gone"}}); err != nil {
+		if err := m.Schedule([]scenario.Step{{At: time.Minute, Action: scenario.ActionRefresh, Session: "gone"}}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Minute)
@@ -121,13 +122,13 @@ func TestScenarioAndNextStepFollowTheTimeline(t *testing.T) {
 			t.Errorf("before Start: next step %q", what)
 		}
 		start := time.Now()
-		sc := Scenario{Name: "steps", Duration: 2 * time.Hour,
-			Sessions: []Spec{{Name: "a", Identity: "alice", Proactive: true}},
-			Timeline: []Step{
-				{At: 30 * time.Minute, Action: ActionSignOut, Identity: "alice"},
-				{At: 10 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 5 * time.Minute}},
-				{At: 10 * time.Minute, Action: ActionClearFaults},
-				{At: 20 * time.Minute, Action: ActionBurst, Session: "a", Count: 3},
+		sc := scenario.Scenario{Name: "steps", Duration: 2 * time.Hour,
+			Sessions: []scenario.Spec{{Name: "a", Identity: "alice", Proactive: true}},
+			Timeline: []scenario.Step{
+				{At: 30 * time.Minute, Action: scenario.ActionSignOut, Identity: "alice"},
+				{At: 10 * time.Minute, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 5 * time.Minute}},
+				{At: 10 * time.Minute, Action: scenario.ActionClearFaults},
+				{At: 20 * time.Minute, Action: scenario.ActionBurst, Session: "a", Count: 3},
 			}}
 		if err := m.Start(sc); err != nil {
 			t.Fatal(err)
@@ -164,10 +165,10 @@ func TestNextStepIsTheSoonestTieFirstScheduled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		start := time.Now()
-		if err := m.Schedule([]Step{
-			{At: 10 * time.Minute, Action: ActionClearFaults},
-			{At: 5 * time.Minute, Action: ActionRefresh, Session: "x"},
-			{At: 5 * time.Minute, Action: ActionAbort, Session: "x"},
+		if err := m.Schedule([]scenario.Step{
+			{At: 10 * time.Minute, Action: scenario.ActionClearFaults},
+			{At: 5 * time.Minute, Action: scenario.ActionRefresh, Session: "x"},
+			{At: 5 * time.Minute, Action: scenario.ActionAbort, Session: "x"},
 		}); err != nil {
 			t.Fatal(err)
 		}

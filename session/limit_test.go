@@ -9,6 +9,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // A time limit holds in the loop's virtual time at any speed: an issuer call
@@ -31,7 +32,7 @@ func TestIssueTimeoutHoldsInVirtualTimeAtAnySpeed(t *testing.T) {
 				if err := fake.InjectFault(issuer.Fault{Kind: issuer.FaultLatency, Latency: tc.latency - DefaultIssuerLatency}); err != nil {
 					t.Fatal(err)
 				}
-				s, err := m.Add(Spec{Name: "a", Identity: "alice", Proactive: true, Policy: "js"})
+				s, err := m.Add(scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Policy: "js"})
 				if err != nil {
 					t.Fatal(err)
 				}

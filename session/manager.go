@@ -11,6 +11,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // ErrClosed is returned by actions on a closed Manager.
@@ -31,6 +32,7 @@ type Manager struct {
 	inline   bool        // the issuer answers at once and reports its latency (the fake): no goroutines
 	teams    TeamsIssuer
 	cache    TokenCache      // Options.Cache, or an in-memory one
+	cacheID  cacheIdentity   // what the cache keys name the issuer by
 	ctx      context.Context // cancelled by Close
 	cancel   context.CancelFunc
 	seq      atomic.Uint64
@@ -94,6 +96,7 @@ func NewManager(opts Options) (*Manager, error) {
 	if loop.Sim() && !m.inline {
 		return nil, errNeedsInProcessIssuer(opts.Issuer.Name())
 	}
+	m.cacheID = newCacheIdentity(m.cache, opts.Issuer, m.teams)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.started = m.clock.Now()
 	if own {
@@ -265,15 +268,18 @@ func (m *Manager) namesLocked() []string {
 // callers. A static session, or one with IssueInitial, gets its token from
 // the issuer here (each issuer call bounded by Options.IssueTimeout); every
 // other issuer call happens in the background.
-func (m *Manager) Add(spec Spec) (*Session, error) {
+func (m *Manager) Add(spec scenario.Spec) (*Session, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("session spec: %w", err)
 	}
-	spec = spec.normalized()
+	spec = spec.WithDefaults()
 	if spec.Teams != nil && m.teams == nil {
 		return nil, fmt.Errorf("session %q: a Teams session needs an issuer that issues upstream tokens and exchanges them (the fake issuer does); this one, %s, does not", spec.Name, m.opts.Issuer.Name())
 	}
-	if spec.Resource && m.opts.Resource == nil {
+	if spec.ResourceURL != "" && m.loop.Sim() {
+		return nil, fmt.Errorf("session %q: resource_url %s is called over the network, which takes no virtual time; use --clock scaled or a real issuer, or leave resource_url out to check with the in-process fake", spec.Name, spec.ResourceURL)
+	}
+	if spec.Resource && m.opts.Resource == nil && spec.ResourceURL == "" {
 		spec.Resource = false // nothing to check against; counters stay zero
 	}
 	m.mu.Lock()

@@ -4,9 +4,11 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"tokentop/scenario"
 )
 
-func mustAdd(t *testing.T, m *Manager, spec Spec) *Session {
+func mustAdd(t *testing.T, m *Manager, spec scenario.Spec) *Session {
 	t.Helper()
 	s, err := m.Add(spec)
 	if err != nil {
@@ -26,7 +28,7 @@ func kinds(events []Event) map[EventKind]int {
 func TestProactiveSessionRefreshesOncePerCycleWithoutGap(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 3, CallInterval: 30 * time.Second, Resource: true})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour, Callers: 3, CallInterval: 30 * time.Second, Resource: true})
 		time.Sleep(2*time.Hour + time.Minute + time.Second)
 		st := s.Stats()
 		// refreshes at 0, 50m, 1h40m

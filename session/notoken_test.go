@@ -9,6 +9,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // brokenIssuer refuses every call until healed.
@@ -33,7 +34,7 @@ func TestAStaticSessionWhoseTokenCannotBeIssuedStaysUntilARefreshIssuesIt(t *tes
 			t.Fatal(err)
 		}
 		defer m.Close()
-		s, err := m.Add(Spec{Name: "carol", Identity: "carol", Static: true, Callers: 1, CallInterval: time.Minute})
+		s, err := m.Add(scenario.Spec{Name: "carol", Identity: "carol", Static: true, Callers: 1, CallInterval: time.Minute})
 		if err != nil {
 			t.Fatalf("Add of a static session against a refusing issuer: %v; want the session kept", err)
 		}

@@ -1,21 +1,32 @@
 package session
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
-// CacheKey names a cached token: which issuer minted it, for whom, and for
-// which scopes. It holds no secret.
+// CacheKey names a cached token: which issuer minted it (Issuer, its name),
+// under which configuration (Config, the cache's keyed digest of
+// everything in the issuer's configuration that chooses the token's
+// principal and audience: issuer.CacheIdentifier), for whom, and for which
+// scopes. It holds no secret.
 type CacheKey struct {
-	Issuer, Identity string
-	Scopes           []string
+	Issuer, Config, Identity string
+	Scopes                   []string
 }
 
 // CachedToken is a token kept across runs: the raw access token and its
@@ -27,11 +38,29 @@ type CachedToken struct {
 
 // TokenCache keeps the tokens of persisted sessions (Spec.Persist) across
 // runs. tokentop adapts a tokencache.Store to it.
+//
+// A cache that also has a method Digest(s string) string (a CacheDigester)
+// supplies the keyed digest of CacheKey.Config; without one the manager
+// digests with a key of its own, so its tokens resume only inside the
+// manager (the restart action). Tokens of an issuer that is not an
+// issuer.CacheIdentifier resume only inside the manager too: nothing says
+// which configuration made them.
 type TokenCache interface {
 	// Load returns the token kept under k; ok is false when there is none.
 	Load(k CacheKey) (t CachedToken, ok bool, err error)
 	// Save keeps t under k, replacing any token kept there.
 	Save(k CacheKey, t CachedToken) error
+	// Evict drops every token of identity at issuer (CacheKey.Issuer),
+	// whatever its configuration and scopes: the identity signed out.
+	Evict(issuer, identity string) error
+}
+
+// CacheDigester is a TokenCache that supplies the keyed digest of the
+// issuer's configuration (CacheKey.Config) and of the secrets in it: the
+// same input gives the same digest in every process that opens the cache,
+// and nobody without the cache's secret can compute it.
+type CacheDigester interface {
+	Digest(s string) string
 }
 
 // Token sources: where a session's current token came from (Snapshot.TokenSource).
@@ -46,29 +75,52 @@ const (
 // restart action) resumes from it, nothing outlives the process. It is safe
 // for concurrent use.
 type MemoryCache struct {
+	digest func(string) string // keyed by a random key: nothing outlives the process
 	mu     sync.Mutex
-	tokens map[string]CachedToken
+	tokens map[string]memoryEntry
+}
+
+// memoryEntry is a token and the key it is kept under.
+type memoryEntry struct {
+	key CacheKey
+	tok CachedToken
 }
 
 // NewMemoryCache returns an empty in-memory cache.
-func NewMemoryCache() *MemoryCache { return &MemoryCache{tokens: map[string]CachedToken{}} }
+func NewMemoryCache() *MemoryCache {
+	return &MemoryCache{digest: newDigest(), tokens: map[string]memoryEntry{}}
+}
+
+// newDigest returns a keyed digest under a random key.
+func newDigest() func(string) string {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails
+	return func(s string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(s))
+		return hex.EncodeToString(m.Sum(nil)[:16])
+	}
+}
+
+// Digest returns a keyed digest of s, under a key of this cache.
+func (c *MemoryCache) Digest(s string) string { return c.digest(s) }
 
 // maxMemoryCacheEntries bounds a MemoryCache: one entry per persisted
-// session is kept, and a scenario has at most MaxScenarioSessions.
-const maxMemoryCacheEntries = MaxScenarioSessions
+// session is kept, and a scenario has at most scenario.MaxScenarioSessions.
+const maxMemoryCacheEntries = scenario.MaxScenarioSessions
 
 func memoryKey(k CacheKey) string {
 	scopes := slices.Clone(k.Scopes)
 	slices.Sort(scopes)
-	return fmt.Sprintf("%q %q %q", k.Issuer, k.Identity, strings.Join(scopes, " "))
+	return fmt.Sprintf("%q %q %q %q", k.Issuer, k.Config, k.Identity, strings.Join(scopes, " "))
 }
 
 // Load returns the token kept under k.
 func (c *MemoryCache) Load(k CacheKey) (CachedToken, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, ok := c.tokens[memoryKey(k)]
-	return t, ok, nil
+	e, ok := c.tokens[memoryKey(k)]
+	return e.tok, ok, nil
 }
 
 // Save keeps t under k.
@@ -79,17 +131,59 @@ func (c *MemoryCache) Save(k CacheKey, t CachedToken) error {
 	if _, ok := c.tokens[key]; !ok && len(c.tokens) >= maxMemoryCacheEntries {
 		return fmt.Errorf("the in-memory token cache is full (%d tokens)", maxMemoryCacheEntries)
 	}
-	c.tokens[key] = t
+	c.tokens[key] = memoryEntry{key: k, tok: t}
 	return nil
 }
 
-// cacheKey is the session's key in the token cache.
+// Evict drops every token of identity at issuer.
+func (c *MemoryCache) Evict(issuer, identity string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	maps.DeleteFunc(c.tokens, func(_ string, e memoryEntry) bool {
+		return e.key.Issuer == issuer && e.key.Identity == identity
+	})
+	return nil
+}
+
+// cacheKey is the session's key in the token cache: Config digests the
+// issuer's cache identity and, for a Teams session, the Teams issuer's and
+// the client id, so a token is resumed only under the configuration that
+// obtained it.
 func (s *Session) cacheKey() CacheKey {
-	iss := s.m.opts.Issuer.Name()
+	config := s.m.cacheID.issuer
 	if s.spec.Teams != nil {
-		iss += " teams " + s.spec.Teams.ClientID
+		b, _ := json.Marshal([]string{config, "teams", s.m.cacheID.teams, s.spec.Teams.ClientID}) // strings always marshal
+		config = string(b)
 	}
-	return CacheKey{Issuer: iss, Identity: s.spec.Identity, Scopes: slices.Clone(s.spec.Scopes)}
+	return CacheKey{Issuer: s.m.opts.Issuer.Name(), Config: s.m.cacheID.digest(config), Identity: s.spec.Identity, Scopes: slices.Clone(s.spec.Scopes)}
+}
+
+// cacheIdentity is what the manager's cache keys are made of: the issuers'
+// cache identities (issuer.CacheIdentifier) and the digest that keys them.
+type cacheIdentity struct {
+	issuer, teams string
+	digest        func(string) string
+}
+
+// newCacheIdentity describes the manager's issuers for its cache. An issuer
+// that is not an issuer.CacheIdentifier gets a random identity: its tokens
+// resume only inside this manager.
+func newCacheIdentity(cache TokenCache, iss issuer.Issuer, teams TeamsIssuer) cacheIdentity {
+	id := cacheIdentity{digest: newDigest()}
+	if d, ok := cache.(CacheDigester); ok {
+		id.digest = d.Digest
+	}
+	of := func(x any) string {
+		if c, ok := x.(issuer.CacheIdentifier); ok {
+			return c.CacheIdentity(id.digest)
+		}
+		return "unidentified " + newDigest()("")
+	}
+	id.issuer = of(iss)
+	if teams != nil {
+		id.teams = of(teams)
+	}
+	return id
 }
 
 // loadCached returns a persisted session's cached token if it is still
@@ -118,6 +212,12 @@ func (s *Session) loadCached() (string, time.Time, bool) {
 // is reported; the session goes on with its token.
 func (s *Session) saveCached(tok credential.AccessToken) {
 	if !s.spec.Persist || s.m.cache == nil || tok.Token == "" {
+		return
+	}
+	s.mu.Lock()
+	disposed := s.disposed
+	s.mu.Unlock()
+	if disposed { // signed out: its tokens were evicted and must stay out
 		return
 	}
 	if err := s.m.cache.Save(s.cacheKey(), CachedToken{Token: tok.Token, ExpiresOn: tok.ExpiresOn}); err != nil {

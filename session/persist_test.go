@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // Issue 16: the restart scenario restarts tokentop during an outage; the
 // persisted sessions resume from the cache with no gap, the others wait for
 // the issuer.
 func TestRestartScenarioPersistedSessionsHaveNoGap(t *testing.T) {
-	sc, err := Builtin("restart")
+	sc, err := scenario.Builtin("restart")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,9 +55,9 @@ func TestPersistedSessionResumesFromCacheAndIgnoresExpired(t *testing.T) {
 		cache := NewMemoryCache()
 		opts, _ := fakeOptions(t, clock.Real{})
 		opts.Cache = cache
-		spec := Spec{Name: "p", Identity: "alice", Scopes: []string{"chat"}, Persist: true, IssueInitial: true, Lifetime: time.Hour}
+		spec := scenario.Spec{Name: "p", Identity: "alice", Scopes: []string{"chat"}, Persist: true, IssueInitial: true, Lifetime: time.Hour}
 
-		run := func(spec Spec) (issuerCalls uint64, source string) {
+		run := func(spec scenario.Spec) (issuerCalls uint64, source string) {
 			m, err := NewManager(opts)
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +106,7 @@ func TestPersistedSessionSavesRefreshedToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer m.Close()
-		s, err := m.Add(Spec{Name: "p", Identity: "bob", Persist: true, Lifetime: time.Hour})
+		s, err := m.Add(scenario.Spec{Name: "p", Identity: "bob", Persist: true, Lifetime: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +114,7 @@ func TestPersistedSessionSavesRefreshedToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok, err := cache.Load(CacheKey{Issuer: opts.Issuer.Name(), Identity: "bob"})
+		got, ok, err := cache.Load(s.cacheKey())
 		if err != nil || !ok || got.Token != tok.Token || !got.ExpiresOn.Equal(tok.ExpiresOn) {
 			t.Errorf("cache holds %v %v %v, want the refreshed token", ok, err, got.ExpiresOn)
 		}

@@ -5,13 +5,15 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"tokentop/scenario"
 )
 
 func TestRemoveTakesOnlyADisposedSessionOutOfTheManager(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true})
-		mustAdd(t, m, Spec{Name: "b", Identity: "bob"})
+		mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true})
+		mustAdd(t, m, scenario.Spec{Name: "b", Identity: "bob"})
 		synctest.Wait()
 		if err := m.Remove("a"); !errors.Is(err, ErrNotDisposed) {
 			t.Fatalf("Remove of a live session = %v, want ErrNotDisposed", err)
@@ -38,7 +40,7 @@ func TestRemoveTakesOnlyADisposedSessionOutOfTheManager(t *testing.T) {
 		if err := m.Remove("a"); !errors.Is(err, ErrUnknownSession) {
 			t.Errorf("a second Remove = %v, want ErrUnknownSession", err)
 		}
-		if _, err := m.Add(Spec{Name: "a", Identity: "alice"}); err != nil {
+		if _, err := m.Add(scenario.Spec{Name: "a", Identity: "alice"}); err != nil {
 			t.Errorf("the name of a removed session cannot be reused: %v", err)
 		}
 	})
@@ -47,7 +49,7 @@ func TestRemoveTakesOnlyADisposedSessionOutOfTheManager(t *testing.T) {
 func TestRemoveStopsTheCallersADisposedSessionKeeps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Callers: 1, CallInterval: time.Minute, Resource: true})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Callers: 1, CallInterval: time.Minute, Resource: true})
 		synctest.Wait()
 		if err := m.Dispose("a"); err != nil {
 			t.Fatal(err)

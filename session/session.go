@@ -10,16 +10,20 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // Session is one credential under a Spec, with its counters, its bounded
 // event log and its simulated callers. Get it from a Manager.
 type Session struct {
 	m     *Manager
-	spec  Spec
+	spec  scenario.Spec
 	credp atomic.Pointer[credential.Credential] // swapped once for a static session whose token arrives late
 	added time.Time
 	hot   hotCounters
+	// resource checks the callers' tokens: Spec.ResourceURL's, else
+	// Options.Resource (nil when the session does no resource checks).
+	resource ResourceChecker
 
 	mu          sync.Mutex
 	log         eventLog
@@ -41,16 +45,20 @@ type Session struct {
 	source      string // where the current token came from: SourceIssuer, SourceCache...
 }
 
-func newSession(m *Manager, spec Spec) *Session {
+func newSession(m *Manager, spec scenario.Spec) *Session {
 	now := m.clock.Now()
-	return &Session{m: m, spec: spec, added: now, log: newEventLog(m.opts.LogSize), gap: gapTracker{from: now}}
+	s := &Session{m: m, spec: spec, added: now, log: newEventLog(m.opts.LogSize), gap: gapTracker{from: now}, resource: m.opts.Resource}
+	if spec.ResourceURL != "" {
+		s.resource = newURLResource(spec.ResourceURL)
+	}
+	return s
 }
 
 // Name returns the session's name.
 func (s *Session) Name() string { return s.spec.Name }
 
 // Spec returns the session's spec, with defaults filled in.
-func (s *Session) Spec() Spec { return s.spec }
+func (s *Session) Spec() scenario.Spec { return s.spec }
 
 // Credential returns the session's credential.
 func (s *Session) Credential() *credential.Credential { return s.cred() }

@@ -12,6 +12,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // simEpoch is where the tests' simulated time starts.
@@ -19,7 +20,7 @@ var simEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // playSim plays sc headless on a new sim clock over a new fake issuer and
 // returns what it wrote and its summary.
-func playSim(t testing.TB, sc Scenario, seed uint64, asJSON bool) (string, Summary) {
+func playSim(t testing.TB, sc scenario.Scenario, seed uint64, asJSON bool) (string, Summary) {
 	t.Helper()
 	loop := clock.NewSim(simEpoch)
 	opts, _ := fakeOptionsAlg(t, loop, "HS256")
@@ -32,9 +33,9 @@ func playSim(t testing.TB, sc Scenario, seed uint64, asJSON bool) (string, Summa
 	return out.String(), sum
 }
 
-func builtin(t testing.TB, name string) Scenario {
+func builtin(t testing.TB, name string) scenario.Scenario {
 	t.Helper()
-	sc, err := Builtin(name)
+	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func builtin(t testing.TB, name string) Scenario {
 
 func TestEveryBuiltinScenarioPlaysByteForByteTheSameInSimTime(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, name := range BuiltinNames() {
+	for _, name := range scenario.BuiltinNames() {
 		t.Run(name, func(t *testing.T) {
 			sc := builtin(t, name)
 			for _, asJSON := range []bool{true, false} {
@@ -163,7 +164,7 @@ func firstDifference(a, b string) string {
 }
 
 func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
-	sc, err := ParseScenario("lat.json", []byte(`{"start": "2030-05-06T07:08:09Z", "issuer_latency": "150ms", "duration": "10m",
+	sc, err := scenario.ParseScenario("lat.json", []byte(`{"start": "2030-05-06T07:08:09Z", "issuer_latency": "150ms", "duration": "10m",
  "sessions": [{"name": "a", "identity": "a", "proactive": true, "lifetime": "1h", "callers": 1, "call_interval": "1m"}]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestScenarioFileSetsTheSimStartAndTheIssuerLatency(t *testing.T) {
 		t.Errorf("the first refresh did not end 150 ms after the scenario's start:\n%.600s", out.String())
 	}
 	for _, bad := range []string{`"start": "yesterday"`, `"issuer_latency": "2h"`, `"issuer_latency": "-1s"`} {
-		_, err := ParseScenario("bad.json", []byte(`{`+bad+`, "sessions": [{"name": "a", "identity": "a"}]}`))
+		_, err := scenario.ParseScenario("bad.json", []byte(`{`+bad+`, "sessions": [{"name": "a", "identity": "a"}]}`))
 		if err == nil {
 			t.Errorf("%s: want an error", bad)
 		}
@@ -216,14 +217,14 @@ func TestHeadlessObserverSeesEveryEventInOrderAndStartedTheManager(t *testing.T)
 // GOMAXPROCS=1.
 func TestStaticSessionWithoutItsTokenPlaysByteForByteTheSameInSimTime(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	sc := Scenario{Name: "static-down", Duration: time.Hour, RampUp: time.Minute,
-		Sessions: []Spec{
+	sc := scenario.Scenario{Name: "static-down", Duration: time.Hour, RampUp: time.Minute,
+		Sessions: []scenario.Spec{
 			{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour},
 			{Name: "st", Identity: "sam", Static: true, Lifetime: 30 * time.Minute, Callers: 5, CallInterval: 7 * time.Second},
 		},
-		Timeline: []Step{
-			{At: 0, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 10 * time.Minute}},
-			{At: 20 * time.Minute, Action: ActionRefresh, Session: "st"},
+		Timeline: []scenario.Step{
+			{At: 0, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 10 * time.Minute}},
+			{At: 20 * time.Minute, Action: scenario.ActionRefresh, Session: "st"},
 		}}
 	runtime.GOMAXPROCS(2)
 	first, sum := playSim(t, sc, 7, true)

@@ -5,6 +5,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // Stats returns the session's counters now.
@@ -43,7 +44,7 @@ type Snapshot struct {
 	// At is when the snapshot was taken, on the manager's clock.
 	At time.Time
 	// Spec is the session's spec, defaults filled in.
-	Spec Spec
+	Spec scenario.Spec
 	// Credential is the credential's own snapshot. For a static session its
 	// Phase is computed on the manager's clock.
 	Credential credential.Snapshot

@@ -11,10 +11,11 @@ import (
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 )
 
 // playText plays sc headless in sim time for d and returns the text output.
-func playText(t *testing.T, sc Scenario, d time.Duration) (Summary, string) {
+func playText(t *testing.T, sc scenario.Scenario, d time.Duration) (Summary, string) {
 	t.Helper()
 	opts, _ := fakeOptions(t, clock.NewSim(sc.StartTime()))
 	var out bytes.Buffer
@@ -28,7 +29,7 @@ func playText(t *testing.T, sc Scenario, d time.Duration) (Summary, string) {
 // Issue 14, bug 13: summary rows in random order, and a time column that
 // lost its alignment past 12 characters.
 func TestHeadlessTextRowsInNaturalOrderAndEveryColumnAligned(t *testing.T) {
-	sc := Scenario{Name: "order", Sessions: []Spec{
+	sc := scenario.Scenario{Name: "order", Sessions: []scenario.Spec{
 		{Name: "zed", Identity: "z", Proactive: true, Lifetime: 24 * time.Hour},
 		{Name: "s-10", Identity: "s", Proactive: true, Lifetime: 24 * time.Hour},
 		{Name: "a-rather-long-session-name", Identity: "l", Lifetime: 24 * time.Hour, Callers: 1, CallInterval: 30 * time.Hour},
@@ -75,20 +76,20 @@ func TestHeadlessTextRowsInNaturalOrderAndEveryColumnAligned(t *testing.T) {
 // Issue 14, "confusions": a Teams session read "issuer calls 3, ok 3,
 // failed 14", and a static session's one issuer call had no outcome.
 func TestIssuerCallsAreOKPlusFailedPlusAbortedPlusInFlightForEverySession(t *testing.T) {
-	sc := Scenario{Name: "add-up",
-		Sessions: []Spec{
-			{Name: "teams", Identity: "t", Proactive: true, Teams: &TeamsSpec{UpstreamLifetime: time.Hour}},
+	sc := scenario.Scenario{Name: "add-up",
+		Sessions: []scenario.Spec{
+			{Name: "teams", Identity: "t", Proactive: true, Teams: &scenario.TeamsSpec{UpstreamLifetime: time.Hour}},
 			{Name: "tt", Identity: "a", Proactive: true, Lifetime: time.Hour},
 			{Name: "js", Identity: "b", Policy: "js", Lifetime: time.Hour, Callers: 1, CallInterval: time.Minute},
 			{Name: "static", Identity: "c", Static: true, Lifetime: time.Hour},
 			{Name: "seeded", Identity: "d", IssueInitial: true, Lifetime: time.Hour, Proactive: true},
 		},
-		Timeline: []Step{
+		Timeline: []scenario.Step{
 			// At 55m the Teams session renews its upstream token: that stage fails.
-			{At: 54 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultFail, Status: 500, Count: 3}},
-			{At: 70 * time.Minute, Action: ActionFault, Fault: issuer.Fault{Kind: issuer.FaultHang, Count: 1, Identity: "a"}},
-			{At: 70 * time.Minute, Action: ActionRefresh, Session: "tt"},
-			{At: 70*time.Minute + time.Second, Action: ActionAbort, Session: "tt"},
+			{At: 54 * time.Minute, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultFail, Status: 500, Count: 3}},
+			{At: 70 * time.Minute, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultHang, Count: 1, Identity: "a"}},
+			{At: 70 * time.Minute, Action: scenario.ActionRefresh, Session: "tt"},
+			{At: 70*time.Minute + time.Second, Action: scenario.ActionAbort, Session: "tt"},
 		}}
 	sum, _ := playText(t, sc, 3*time.Hour)
 	for _, s := range append(sum.Sessions, sum.Totals) {
@@ -117,12 +118,12 @@ func TestSessionAddedSaysWhatTheSessionIsInPlainWords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
 		for _, tc := range []struct {
-			spec Spec
+			spec scenario.Spec
 			want string
 		}{
-			{Spec{Name: "c", Identity: "carol", Static: true, Callers: 1}, "identity carol, static token (issued once, never refreshed), 1 caller every 1m"},
-			{Spec{Name: "a", Identity: "alice", Proactive: true, Callers: 2, CallInterval: 30 * time.Second}, "identity alice, policy tokentop, proactive, 2 callers every 30s"},
-			{Spec{Name: "b", Identity: "bob", Policy: "js", Callers: 1, CallInterval: 90 * time.Second}, "identity bob, policy js, on demand, 1 caller every 1m30s"},
+			{scenario.Spec{Name: "c", Identity: "carol", Static: true, Callers: 1}, "identity carol, static token (issued once, never refreshed), 1 caller every 1m"},
+			{scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Callers: 2, CallInterval: 30 * time.Second}, "identity alice, policy tokentop, proactive, 2 callers every 30s"},
+			{scenario.Spec{Name: "b", Identity: "bob", Policy: "js", Callers: 1, CallInterval: 90 * time.Second}, "identity bob, policy js, on demand, 1 caller every 1m30s"},
 		} {
 			s := mustAdd(t, m, tc.spec)
 			if e, _ := lastEvent(s, KindAdded); e.Message != tc.want {
@@ -137,8 +138,8 @@ func TestSessionAddedSaysWhatTheSessionIsInPlainWords(t *testing.T) {
 func TestTeamsFirstUpstreamFetchSaysThereWasNoCachedToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "t", Identity: "t", Proactive: true,
-			Teams: &TeamsSpec{UpstreamLifetime: time.Hour, RenewalOffset: 5 * time.Minute, ForceRefreshUnder: 10 * time.Minute}})
+		s := mustAdd(t, m, scenario.Spec{Name: "t", Identity: "t", Proactive: true,
+			Teams: &scenario.TeamsSpec{UpstreamLifetime: time.Hour, RenewalOffset: 5 * time.Minute, ForceRefreshUnder: 10 * time.Minute}})
 		synctest.Wait()
 		if e, ok := lastEvent(s, KindUpstream); !ok || e.Message != "no cached upstream token" {
 			t.Errorf("first upstream fetch says %q, want \"no cached upstream token\"", e.Message)
@@ -154,7 +155,7 @@ func TestTeamsFirstUpstreamFetchSaysThereWasNoCachedToken(t *testing.T) {
 func TestTeamsUpstreamFetchAfterTheCachedTokenExpiredSaysHowLongAgo(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := newTestManager(t)
-		s := mustAdd(t, m, Spec{Name: "t", Identity: "t", Teams: &TeamsSpec{}})
+		s := mustAdd(t, m, scenario.Spec{Name: "t", Identity: "t", Teams: &scenario.TeamsSpec{}})
 		tr := &teamsRefresher{s: s, spec: *s.Spec().Teams}
 		tr.cached = credential.AccessToken{Token: "old", ExpiresOn: time.Now().Add(-4 * time.Minute)}
 		if _, err := tr.upstream(context.Background()); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"tokentop/credential"
+	"tokentop/scenario"
 )
 
 // teamsRefresher is a Teams session's two-stage refresher: an upstream
@@ -21,7 +22,7 @@ import (
 // less left, or renew it earlier than the credential's window.
 type teamsRefresher struct {
 	s    *Session
-	spec TeamsSpec
+	spec scenario.TeamsSpec
 
 	mu     sync.Mutex
 	cached credential.AccessToken

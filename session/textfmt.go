@@ -175,3 +175,5 @@ func floatDuration(v float64, unit time.Duration) time.Duration {
 	}
 	return time.Duration(d)
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // timelineTimer is a pending timeline step: when it is due on the
@@ -55,16 +56,22 @@ func (q *timerQueue) Pop() any {
 // that a run of many sessions can be interrupted while they are added; a
 // failure to add one is an action-failed event. A session whose first token
 // a blocking issuer must issue (static, IssueInitial) is added off the loop,
-// so that the call holds up nothing else.
-func (m *Manager) Start(sc Scenario) error {
-	if err := sc.checkSize(); err != nil {
+// so that the call holds up nothing else. A session spec that is not valid
+// is refused before anything starts.
+func (m *Manager) Start(sc scenario.Scenario) error {
+	if err := sc.CheckSize(); err != nil {
 		return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	for _, spec := range sc.Sessions { // refused now, not as an event later
+		if err := spec.Validate(); err != nil {
+			return fmt.Errorf("scenario %s: session %s: %w", sc.Name, spec.Name, err)
+		}
 	}
 	n := time.Duration(len(sc.Sessions))
 	for i, spec := range sc.Sessions {
 		at := time.Duration(0)
 		if sc.RampUp > 0 {
-			at = rampOffset(sc.RampUp, i, int(n))
+			at = scenario.RampOffset(sc.RampUp, i, int(n))
 		}
 		add := func() {
 			if _, err := m.Add(spec); err != nil && !errors.Is(err, ErrClosed) {
@@ -90,7 +97,7 @@ func (m *Manager) Start(sc Scenario) error {
 // Schedule carries out each step at its At, measured from now on the
 // manager's clock. Close cancels the steps not yet due. A step that fails
 // is reported as an action-failed event.
-func (m *Manager) Schedule(steps []Step) error {
+func (m *Manager) Schedule(steps []scenario.Step) error {
 	for _, step := range steps {
 		err := m.after(step.At, describeStep(step), func() {
 			if err := m.Apply(step); err != nil {
@@ -107,7 +114,7 @@ func (m *Manager) Schedule(steps []Step) error {
 // blocksOnIssue reports whether adding or restarting a session of spec
 // makes an issuer call that blocks: its first token, from an issuer that is
 // not in-process.
-func (m *Manager) blocksOnIssue(spec Spec) bool {
+func (m *Manager) blocksOnIssue(spec scenario.Spec) bool {
 	return !m.inline && (spec.Static || spec.IssueInitial) && spec.StaticToken == "" && spec.InitialToken == ""
 }
 
@@ -138,26 +145,26 @@ func (m *Manager) after(d time.Duration, what string, f func()) error {
 }
 
 // Apply carries out one step now (its At is ignored).
-func (m *Manager) Apply(step Step) error {
+func (m *Manager) Apply(step scenario.Step) error {
 	switch step.Action {
-	case ActionFault:
+	case scenario.ActionFault:
 		return m.InjectFault(step.Fault)
-	case ActionClearFaults:
+	case scenario.ActionClearFaults:
 		return m.ClearFaults()
-	case ActionRefresh:
+	case scenario.ActionRefresh:
 		return m.Refresh(step.Session)
-	case ActionAbort:
+	case scenario.ActionAbort:
 		return m.Abort(step.Session)
-	case ActionDispose:
+	case scenario.ActionDispose:
 		return m.Dispose(step.Session)
-	case ActionSignOut:
+	case scenario.ActionSignOut:
 		return m.SignOut(step.Identity)
-	case ActionBurst:
+	case scenario.ActionBurst:
 		return m.Burst(step.Session, step.Count)
-	case ActionRestart:
+	case scenario.ActionRestart:
 		return m.Restart()
 	}
-	return fmt.Errorf("unknown action %q; use one of %s", step.Action, actionList())
+	return fmt.Errorf("unknown action %q; use one of %s", step.Action, scenario.ActionList())
 }
 
 // scenarioInfo is the scenario that Start started.
@@ -189,17 +196,17 @@ func (m *Manager) NextStep() (at time.Time, what string, ok bool) {
 }
 
 // describeStep says what a timeline step does, in a few words.
-func describeStep(step Step) string {
+func describeStep(step scenario.Step) string {
 	switch step.Action {
-	case ActionFault:
+	case scenario.ActionFault:
 		return "fault: " + step.Fault.String()
-	case ActionClearFaults:
+	case scenario.ActionClearFaults:
 		return "clear faults"
-	case ActionRestart:
+	case scenario.ActionRestart:
 		return "restart tokentop"
-	case ActionSignOut:
+	case scenario.ActionSignOut:
 		return "sign out " + step.Identity
-	case ActionBurst:
+	case scenario.ActionBurst:
 		return fmt.Sprintf("burst of %d on %s", step.Count, step.Session)
 	}
 	return string(step.Action) + " " + step.Session

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tokentop/internal/clock"
+	"tokentop/scenario"
 )
 
 // Issue 15, item 3: a headless run on real time could only play a fixed
@@ -15,7 +16,7 @@ import (
 // synthetic monitor of a real issuer until stopped.
 func TestHeadlessUntilInterruptedRunsPastTheScenarioUntilCtxEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc, _ := Builtin("demo") // its own duration is shorter than the three hours below
+		sc, _ := scenario.Builtin("demo") // its own duration is shorter than the three hours below
 		opts, _ := fakeOptions(t, clockReal())
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(3*time.Hour, cancel)
@@ -31,7 +32,7 @@ func TestHeadlessUntilInterruptedRunsPastTheScenarioUntilCtxEnds(t *testing.T) {
 
 func TestHeadlessUntilInterruptedOnScaledLoopRunsUntilCtxEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sc, _ := Builtin("demo")
+		sc, _ := scenario.Builtin("demo")
 		loop := clock.NewPaced(time.Now(), 60)
 		opts, _ := fakeOptions(t, loop)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -47,7 +48,7 @@ func TestHeadlessUntilInterruptedOnScaledLoopRunsUntilCtxEnds(t *testing.T) {
 }
 
 func TestHeadlessUntilInterruptedRefusesSimTime(t *testing.T) {
-	sc, _ := Builtin("demo")
+	sc, _ := scenario.Builtin("demo")
 	opts, _ := fakeOptions(t, clock.NewSim(time.Now()))
 	_, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: opts, UntilInterrupted: true})
 	if err == nil || !strings.Contains(err.Error(), "sim time") {

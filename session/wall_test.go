@@ -9,6 +9,7 @@ import (
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/internal/clock/clocktest"
+	"tokentop/scenario"
 )
 
 // A real issuer's session on a manager that follows the wall clock: when
@@ -24,7 +25,7 @@ func TestAJumpOfTheWallClockPastExpiryRefreshesAtOnce(t *testing.T) {
 		}
 		loop := clock.NewWallOn(wall)
 		m := runManager(t, Options{Issuer: plainIssuer{fake}, Clock: loop})
-		s := mustAdd(t, m, Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
+		s := mustAdd(t, m, scenario.Spec{Name: "a", Identity: "alice", Proactive: true, Lifetime: time.Hour})
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		first := s.Snapshot().ExpiresOn

@@ -21,6 +21,10 @@ const (
 	headerLen  = len(magic) + 1 + 1 + 4 + 4 + 1 + saltLen
 	maxFileLen = 16 << 20 // bytes read from a cache file at most
 	maxEntries = 100_000
+
+	// maxPayloadLen is the longest plaintext whose sealed file stays
+	// within maxFileLen.
+	maxPayloadLen = maxFileLen - headerLen - chacha20poly1305.NonceSizeX - chacha20poly1305.Overhead
 )
 
 // KDF kinds recorded in the header.

@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -31,24 +32,35 @@ type Keyring struct {
 
 // OpenKeyring uses the OS secret store through go-keyring. It returns an
 // error wrapping ErrNoSecretStore when none is reachable (a headless Linux box
-// without a D-Bus secret service).
-func OpenKeyring() (*Keyring, error) {
+// without a D-Bus secret service), and an *UnreadableError when its file does
+// not decrypt with the keyring's key. ctx ends waits for the file's lock, as
+// with OpenFile.
+func OpenKeyring(ctx context.Context) (*Keyring, error) {
 	key, err := keyringKey()
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.UserCacheDir()
+	path, err := KeyringPath()
 	if err != nil {
-		return nil, fmt.Errorf("token cache directory: %w", err)
+		return nil, err
 	}
 	k := &Keyring{}
-	f, err := openFile(filepath.Join(dir, "tokentop", "tokens.keyring.cache"), key, k.addWarning,
-		options{now: time.Now, describe: "OS keyring"})
+	f, err := openFile(path, key, k.addWarning, options{ctx: ctx, now: time.Now, describe: "OS keyring"})
 	if err != nil {
 		return nil, err
 	}
 	k.File = f
 	return k, nil
+}
+
+// KeyringPath is the file that holds the keyring store's encrypted entries
+// (the keyring holds only their key).
+func KeyringPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("token cache directory: %w", err)
+	}
+	return filepath.Join(dir, "tokentop", "tokens.keyring.cache"), nil
 }
 
 // Warnings returns the warnings about a damaged cache file seen so far; the

@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -8,7 +9,7 @@ import (
 // Here (a headless box with no D-Bus secret service) OpenKeyring must say so
 // with ErrNoSecretStore, whose text tells the user what to do instead.
 func TestOpenKeyringWithoutSecretStore(t *testing.T) {
-	k, err := OpenKeyring()
+	k, err := OpenKeyring(context.Background())
 	if err == nil {
 		k.Close()
 		t.Skip("an OS secret store is reachable here; this test checks the headless case")

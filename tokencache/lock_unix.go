@@ -3,33 +3,32 @@
 package tokencache
 
 import (
-	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// lockFile takes an exclusive flock on f, blocking until it is free, so that
-// processes sharing a cache file take turns at read-modify-write.
-func lockFile(f *os.File) error {
+// tryLock takes an exclusive flock on f without waiting, so that processes
+// sharing a cache file take turns at read-modify-write; busy reports that
+// another open of the file holds it.
+func tryLock(f *os.File) (busy bool, err error) {
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err == unix.EINTR {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch err {
+		case nil:
+			return false, nil
+		case unix.EINTR:
 			continue
+		case unix.EWOULDBLOCK:
+			return true, nil
 		}
-		if err != nil {
-			return fmt.Errorf("lock %s: %w", f.Name(), err)
-		}
-		return nil
+		return false, err
 	}
 }
 
-// unlockFile releases the flock taken by lockFile.
+// unlockFile releases the flock taken by tryLock.
 func unlockFile(f *os.File) error {
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_UN); err != nil {
-		return fmt.Errorf("unlock %s: %w", f.Name(), err)
-	}
-	return nil
+	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }
 
 // syncDir flushes a directory so that a rename in it survives a crash.

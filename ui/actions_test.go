@@ -119,8 +119,8 @@ func TestSortKeyCyclesTheOrdersMarksTheColumnAndKeepsTheSelection(t *testing.T) 
 	}{
 		{[]string{"bob-calling", "carol-static", "zed-chat"}, "NAME▲"},
 		{[]string{"carol-static", "bob-calling", "zed-chat"}, "EXPIRES IN▲"}, // expired 2m ago, 8m left, 48m left
-		{[]string{"bob-calling", "zed-chat", "carol-static"}, "▼FAIL"},
-		{[]string{"bob-calling", "zed-chat", "carol-static"}, "▼LAT"}, // 1.2s, 41ms, none
+		{[]string{"bob-calling", "zed-chat", "carol-static"}, "REFR FAIL▼ "}, // the mark follows the title it belongs to
+		{[]string{"bob-calling", "zed-chat", "carol-static"}, "LAT▼"},        // 1.2s, 41ms, none
 		{[]string{"zed-chat", "bob-calling", "carol-static"}, ""},
 	} {
 		d.keys("o")

@@ -37,6 +37,7 @@ type backend interface {
 // frame is one consistent copy of the sessions, taken off the event loop.
 type frame struct {
 	Now      time.Time
+	Start    time.Time // when the run began on the same clock; zero if unknown
 	Speed    float64
 	Achieved float64 // virtual seconds per real second made so far; 0 if unknown
 	Paused   bool
@@ -46,9 +47,10 @@ type frame struct {
 	Run      runInfo        // the scenario, its next step and the issuer's state (runinfo.go)
 }
 
-// totals are the header's counters.
+// totals are the header's counters: run totals, which count the sessions
+// removed from the list too, so that they never fall.
 type totals struct {
-	Sessions     int
+	Sessions     int // listed now
 	IssuerCalls  int64
 	Failures     int64
 	TokensServed int64
@@ -73,10 +75,13 @@ type sessionView struct {
 	InFlight               int       // refreshes in flight, which a aborts
 	Waiters                int       // callers waiting on the refresh in flight
 	NextAt                 time.Time // next scheduled attempt, for retrying
-	IssuedAt, ExpiresOn    time.Time // of the current token; zero when none
-	Window                 time.Duration
-	Refreshes, Failures    int64
-	LastLatency            time.Duration
+	// RetryAfter says the issuer asked for a wait (Retry-After) that holds
+	// off the next attempt until NextAt; r sends at once all the same.
+	RetryAfter          bool
+	IssuedAt, ExpiresOn time.Time // of the current token; zero when none
+	Window              time.Duration
+	Refreshes, Failures int64
+	LastLatency         time.Duration
 	// ResourceAccepted and ResourceRefused count the resource checks
 	// (the fake's /api/me) of the tokens the session's callers got.
 	ResourceAccepted, ResourceRefused int64

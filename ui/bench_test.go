@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -69,7 +70,7 @@ func BenchmarkManagerFrame1000Sessions(b *testing.B) {
 	}
 	defer mgr.Close()
 	for i := range 1000 {
-		if _, err := mgr.Add(session.Spec{Name: fmt.Sprintf("s%04d", i), Identity: fmt.Sprintf("u%03d", i%200)}); err != nil {
+		if _, err := mgr.Add(scenario.Spec{Name: fmt.Sprintf("s%04d", i), Identity: fmt.Sprintf("u%03d", i%200)}); err != nil {
 			b.Fatal(err)
 		}
 	}

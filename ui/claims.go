@@ -3,6 +3,7 @@ package ui
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,6 +28,10 @@ type tokenInfo struct {
 	NotBefore   time.Time
 	ExpiresAt   time.Time
 	Other       []string // remaining claims as "key=value", sorted
+	// All lists every header field and every claim, in that order, each
+	// sorted by name, as "name  value" with numeric times also written as
+	// dates: the describe view's "all claims".
+	All []string
 }
 
 // decodeToken decodes a raw token's header and claims without verifying it.
@@ -66,7 +71,26 @@ func decodeToken(raw string) tokenInfo {
 		info.Other = append(info.Other, fmt.Sprintf("%s=%v", k, v))
 	}
 	sort.Strings(info.Other)
+	info.All = append(namedValues("header ", tok.Header), namedValues("", claims)...)
 	return info
+}
+
+// namedValues writes each entry of m as "prefix+name  value", sorted by
+// name; the values as JSON, and iat, nbf and exp also as UTC dates.
+func namedValues(prefix string, m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		text := fmt.Sprint(v)
+		if b, err := json.Marshal(v); err == nil {
+			text = string(b)
+		}
+		if f, ok := v.(float64); ok && prefix == "" && (k == "iat" || k == "nbf" || k == "exp") {
+			text += " (" + time.Unix(int64(f), 0).UTC().Format(time.DateTime) + " UTC)"
+		}
+		out = append(out, prefix+k+"  "+text)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TimeValid reports whether the decoded token is within its nbf..exp at now.

@@ -16,7 +16,7 @@ import (
 // clears it, once, and the status says so.
 func TestClearCacheKeyAsksThenClearsOnce(t *testing.T) {
 	f := demoBackend(testNow)
-	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d := newDriver(t, f, Options{NoColor: true, Cache: "in memory (this run only)"}, 120, 30)
 	d.keys("C")
 	if got := d.screen(); !strings.Contains(got, "Clear the token cache") {
 		t.Fatalf("C did not ask for confirmation; screen:\n%s", got)
@@ -39,7 +39,7 @@ func TestClearCacheKeyAsksThenClearsOnce(t *testing.T) {
 func TestClearCacheKeyCancelledWithNOrEscClearsNothing(t *testing.T) {
 	for _, no := range []string{"n", "esc"} {
 		f := demoBackend(testNow)
-		d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+		d := newDriver(t, f, Options{NoColor: true, Cache: "in memory (this run only)"}, 120, 30)
 		d.keys("C", no)
 		if calls := f.Calls(); len(calls) != 0 {
 			t.Errorf("C then %s: calls %v, want none", no, calls)
@@ -53,7 +53,7 @@ func TestClearCacheKeyCancelledWithNOrEscClearsNothing(t *testing.T) {
 func TestClearCacheKeyShowsTheError(t *testing.T) {
 	f := demoBackend(testNow)
 	f.err = errors.New("token cache: disk on fire")
-	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d := newDriver(t, f, Options{NoColor: true, Cache: "in memory (this run only)"}, 120, 30)
 	d.keys("C", "y")
 	if want := "clear the token cache failed: token cache: disk on fire"; ansi.Strip(d.m.status) != want {
 		t.Errorf("status %q, want %q", d.m.status, want)
@@ -62,11 +62,24 @@ func TestClearCacheKeyShowsTheError(t *testing.T) {
 
 // The manager adapter clears the manager's cache.
 func TestClearCacheKeyClearsTheManagersCache(t *testing.T) {
-	withManager(t, Options{}, func(t *testing.T, _ *session.Manager, _ *testIssuer, d *driver) {
+	withManager(t, Options{Cache: "in memory (this run only)"}, func(t *testing.T, _ *session.Manager, _ *testIssuer, d *driver) {
 		d.keys("C", "y")
 		synctest.Wait()
 		if want := "token cache cleared"; d.m.status != want {
 			t.Errorf("status %q, want %q", d.m.status, want)
 		}
 	})
+}
+
+// Issue 23: C with no cache configured said "token cache cleared".
+func TestClearCacheKeyWithoutACacheSaysThereIsNone(t *testing.T) {
+	f := demoBackend(testNow)
+	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
+	d.keys("C")
+	if d.m.mode != modeNormal || len(f.Calls()) != 0 {
+		t.Errorf("C without a cache: mode %v, calls %v", d.m.mode, f.Calls())
+	}
+	if want := "no token cache to clear: no session persists its tokens (persist=true)"; d.m.status != want {
+		t.Errorf("status %q, want %q", d.m.status, want)
+	}
 }

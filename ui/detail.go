@@ -32,7 +32,11 @@ func (m Model) detail(height int) string {
 	}
 	lines := make([]string, 0, height)
 	if m.tokenOf == sv.Name {
-		lines = append(lines, m.detailBadges(), m.detailTimes(), m.detailClaims())
+		// The badges wrap rather than lose the last (the resource count that
+		// proves a revocation); the claims give way first.
+		lines = append(lines, flow(m.detailBadges(), m.width, 2)...)
+		lines = append(lines, m.detailTimes(), m.detailClaims())
+		lines = lines[:3]
 	} else { // the selection moved and its detail is on its way: never show another session's claims
 		lines = append(lines, m.styles.Muted.Render(" reading "+sv.Name+"…"), "", "")
 	}
@@ -53,9 +57,10 @@ func (m Model) detail(height int) string {
 	return head + "\n" + fitBlock(strings.Split(m.logView.View(), "\n"), m.width, height-detailHeadLines)
 }
 
-// detailBadges is the first line: the token's fingerprint and the three badges
-// (decoded, signature, time), each spelled out in words.
-func (m Model) detailBadges() string {
+// detailBadges are the first line's segments: the token's fingerprint and
+// the badges (decoded, signature, time, where it came from, the resource
+// checks), each spelled out in words.
+func (m Model) detailBadges() []string {
 	s, t := m.styles, m.token
 	badge := func(ok bool, neutral bool, text string) string {
 		switch {
@@ -102,13 +107,23 @@ func (m Model) detailBadges() string {
 		}
 	}
 	var ended string // a sign-out: the token is refused whatever its times say
+	revoked := false
 	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf {
+		revoked = d.Revoked
 		switch {
 		case d.Revoked:
 			timeBadge = badge(false, false, "revoked (signed out)")
 		case d.SignedOut:
 			ended = badge(false, false, "signed out")
 		}
+	}
+	if sv, ok := m.selectedView(); ok && sv.State.ended() && !revoked {
+		// The session serves this token no more: its times say nothing about it.
+		why := sv.State.String()
+		if ended != "" { // the issuer did not revoke it: a copy of it still works until exp
+			why += ", not revoked"
+		}
+		timeBadge, ended = badge(false, true, "token no longer used ("+why+")"), ""
 	}
 	var source string // where the token came from: "from cache" after a restart
 	if d := m.frame.Detail; d != nil && d.Name == m.tokenOf && d.Source != "" {
@@ -117,7 +132,7 @@ func (m Model) detailBadges() string {
 	if m.tokenRaw == "" {
 		decoded, sig, timeBadge, ended, source = s.Muted.Render("no token"), "", "", "", ""
 	}
-	return " " + s.Muted.Render(t.Fingerprint) + "  " + strings.Join(nonEmpty(decoded, sig, timeBadge, ended, source, m.resourceBadge()), "  ")
+	return nonEmpty(s.Muted.Render(t.Fingerprint), decoded, sig, timeBadge, ended, source, m.resourceBadge())
 }
 
 // resourceBadge counts the resource checks (the fake's /api/me) of the
@@ -151,7 +166,11 @@ func (m Model) detailTimes() string {
 		add("nbf", t.NotBefore.Format("15:04:05")+" ("+relative(t.NotBefore, now)+")")
 	}
 	if !t.ExpiresAt.IsZero() {
-		add("exp", t.ExpiresAt.Format("2006-01-02 15:04:05")+" ("+relative(t.ExpiresAt, now)+")")
+		when := " (" + relative(t.ExpiresAt, now) + ")"
+		if sv, ok := m.selectedView(); ok && sv.State.ended() {
+			when = "" // a token the session no longer uses: no countdown to it
+		}
+		add("exp", t.ExpiresAt.Format("2006-01-02 15:04:05")+when)
 	}
 	if t.Subject != "" {
 		add("sub", t.Subject)

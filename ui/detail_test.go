@@ -30,7 +30,7 @@ func TestSignedOutTokenTheIssuerDidNotRevokeSaysSignedOut(t *testing.T) {
 	f.sessions[0].State = stateSignedOut
 	f.details["alice-chat"].SignedOut = true
 	d := newDriver(t, f, Options{NoColor: true}, 120, 30)
-	if s := d.screen(); !strings.Contains(s, "time: valid  signed out") || strings.Contains(s, "revoked") {
+	if s := d.screen(); !strings.Contains(s, "token no longer used (signed out, not revoked)") || strings.Contains(s, "time: valid") {
 		t.Errorf("a signed-out token the issuer did not revoke is not marked signed out:\n%s", s)
 	}
 }

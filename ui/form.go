@@ -9,8 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"tokentop/fakeissuer"
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // formField indexes the new-session form's fields.
@@ -28,21 +27,20 @@ const (
 	fieldCount
 )
 
-// The form's defaults are what a blank field means, and what it shows.
+// The form's defaults are what a blank field means, and what it shows:
+// those of every declared session (scenario.NewSpec).
 const (
-	defaultFormLifetime = 60 * time.Minute
-	defaultFormCallers  = 1
-	defaultFormInterval = time.Minute
+	defaultFormLifetime = scenario.DefaultLifetime
+	defaultFormCallers  = scenario.DefaultCallers
+	defaultFormInterval = scenario.DefaultCallInterval
 )
 
-// Ranges the form accepts. A lifetime under a minute gives tokens that
-// expire before a refresh can use them (the fake mints whole seconds), and
-// the fake refuses one over fakeissuer.MaxLifetime on every call: either
-// would leave the session failing forever. A caller more often than once a
-// second would flood the issuer at any time warp.
+// Ranges the form accepts: a lifetime's is scenario's, as --session's is. A
+// caller more often than once a second would flood the issuer at any time
+// warp.
 const (
-	minFormLifetime = time.Minute
-	maxFormLifetime = fakeissuer.MaxLifetime
+	minFormLifetime = scenario.MinLifetime
+	maxFormLifetime = scenario.MaxLifetime
 	minFormInterval = time.Second
 	maxFormInterval = 24 * time.Hour
 )
@@ -62,12 +60,12 @@ type sessionForm struct {
 // newSessionForm returns a form with its defaults filled in.
 func newSessionForm(policies []string) sessionForm {
 	return sessionForm{
-		Scopes:    textField{Value: "chat voip"},
+		Scopes:    textField{Value: strings.Join(scenario.DefaultScopes(), " ")},
 		Lifetime:  textField{Value: shortDuration(defaultFormLifetime)},
 		Callers:   textField{Value: strconv.Itoa(defaultFormCallers), Limit: 6},
 		Interval:  textField{Value: shortDuration(defaultFormInterval)},
 		Policies:  policies,
-		Proactive: true,
+		Proactive: scenario.DefaultProactive,
 	}
 }
 
@@ -140,6 +138,9 @@ func (f sessionForm) Spec() (newSession, error) {
 	if id == "" {
 		return newSession{}, errors.New("identity is empty: type the user the session gets tokens for")
 	}
+	if len(id) > scenario.MaxNameLen {
+		return newSession{}, fmt.Errorf("identity is %d bytes long, over the limit of %d bytes: type a shorter one", len(id), scenario.MaxNameLen)
+	}
 	lifetime, err := formDuration("lifetime", f.Lifetime.Value, defaultFormLifetime, minFormLifetime, maxFormLifetime)
 	if err != nil {
 		return newSession{}, err
@@ -147,8 +148,8 @@ func (f sessionForm) Spec() (newSession, error) {
 	callers := defaultFormCallers
 	if v := strings.TrimSpace(f.Callers.Value); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > session.MaxCallers {
-			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, session.MaxCallers)
+		if err != nil || n < 0 || n > scenario.MaxCallers {
+			return newSession{}, fmt.Errorf("callers %q: type a whole number from 0 to %d", v, scenario.MaxCallers)
 		}
 		callers = n
 	}
@@ -178,28 +179,14 @@ func formDuration(field, v string, def, lo, hi time.Duration) (time.Duration, er
 	if err != nil {
 		return 0, fmt.Errorf("%s %q is not a duration: type one such as %s", field, v, shortDuration(def))
 	}
-	if d < lo || d > hi {
-		upTo := shortDuration(hi)
-		if hi >= 48*time.Hour {
-			upTo += fmt.Sprintf(" (%d days)", hi/(24*time.Hour))
-		}
-		return 0, fmt.Errorf("%s %s is out of range: use %s to %s", field, v, shortDuration(lo), upTo)
+	if err := scenario.CheckRange(field, v, d, lo, hi); err != nil {
+		return 0, err
 	}
 	return d, nil
 }
 
 // shortDuration writes a duration without its zero parts: "60m", "1s", "8784h".
-func shortDuration(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0 && d >= 2*time.Hour:
-		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d%time.Minute == 0 && d >= time.Minute:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	case d%time.Second == 0:
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
-	}
-	return d.String()
-}
+func shortDuration(d time.Duration) string { return scenario.ShortDuration(d) }
 
 // Lines is how many lines the form draws: a title, the fields and the error.
 func (f sessionForm) Lines() int { return 1 + int(fieldCount) + 1 }

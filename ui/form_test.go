@@ -105,3 +105,17 @@ func TestNewSessionFormMakesAStaticSessionWithCallersInTheManager(t *testing.T) 
 func (f formField) name() string {
 	return [...]string{"identity", "scopes", "policy", "proactive", "static", "lifetime", "callers", "interval"}[f]
 }
+
+// Issue 20, defect 7: an identity is bounded in bytes (256), not only in
+// runes, as every other way in bounds it.
+func TestNewSessionFormRefusesAnIdentityOver256Bytes(t *testing.T) {
+	f := newSessionForm(nil)
+	f.Identity.Value = strings.Repeat("é", 200) // 200 runes, 400 bytes
+	if _, err := f.Spec(); err == nil || !strings.Contains(err.Error(), "identity is 400 bytes long, over the limit of 256 bytes") {
+		t.Errorf("a 400-byte identity: error %v; want one naming the limit of 256 bytes", err)
+	}
+	f.Identity.Value = strings.Repeat("é", 128)
+	if _, err := f.Spec(); err != nil {
+		t.Errorf("a 256-byte identity: %v; want it accepted", err)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"tokentop/session"
 )
 
-// countdown renders a time to expiry compactly: "48m12s", "1h02m", "-2m10s".
+// countdown renders a time to expiry compactly: "48m12s", "1h02m",
+// "-2m10s", "47h59m", then whole days from two days on ("3 days", as the
+// README writes durations), which fit the table's EXPIRES IN column.
 func countdown(d time.Duration) string {
 	sign := ""
 	if d < 0 {
@@ -18,8 +20,8 @@ func countdown(d time.Duration) string {
 	d = d.Truncate(time.Second)
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	switch {
-	case h >= 24:
-		return fmt.Sprintf("%s%dd%02dh", sign, h/24, h%24)
+	case h >= 48:
+		return fmt.Sprintf("%s%d days", sign, h/24)
 	case h > 0:
 		return fmt.Sprintf("%s%dh%02dm", sign, h, m)
 	case m > 0:
@@ -52,13 +54,17 @@ func relative(t, now time.Time) string {
 	return roughDuration(-d) + " ago"
 }
 
-// roughDuration keeps the two most significant units: "48m", "1h02m", "3d04h", "12s".
+// roughDuration keeps the two most significant units: "48m", "1h02m",
+// "12s", "26h05m", and from two days on days as the README writes them:
+// "3 days 4h", "366 days".
 func roughDuration(d time.Duration) string {
 	d = d.Truncate(time.Second)
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	switch {
-	case h >= 24:
-		return fmt.Sprintf("%dd%02dh", h/24, h%24)
+	case h >= 48 && h%24 == 0:
+		return fmt.Sprintf("%d days", h/24)
+	case h >= 48:
+		return fmt.Sprintf("%d days %dh", h/24, h%24)
 	case h > 0:
 		return fmt.Sprintf("%dh%02dm", h, m)
 	case m >= 10:

@@ -53,6 +53,20 @@ func TestGoldenScreens(t *testing.T) {
 				logLine{testNow.Add(-4 * time.Minute), "disposed"})
 		}},
 		{name: "help", width: 120, height: 30, keys: []string{"?"}},
+		{name: "help_80x24", width: 80, height: 24, keys: []string{"?"}},
+		{name: "too_small_79x24", width: 79, height: 24},
+		{name: "describe_80x24", width: 80, height: 24, keys: []string{"enter"}},
+		// Issue 23, bug 10: the sign-out demo's proof, the resource count,
+		// stays on screen at the minimum size (the badges wrap).
+		{name: "signed_out_80x24", width: 80, height: 24, setup: func(f *fakeBackend) {
+			f.sessions[0].State = stateSignedOut
+			f.sessions[0].ResourceAccepted, f.sessions[0].ResourceRefused = 60, 8
+			d := f.details["alice-chat"]
+			d.SignedOut, d.Revoked = true, true
+			d.Log = append(d.Log, logLine{testNow.Add(-time.Minute), "signed-out: identity alice"},
+				logLine{testNow.Add(-time.Minute), "revoked: identity alice"})
+		}},
+		{name: "too_small_80x23", width: 80, height: 23, keys: []string{"/", "b"}},
 		{name: "demo_80x24", width: 80, height: 24},
 		{name: "demo_200x50", width: 200, height: 50},
 		{name: "fault_menu", width: 100, height: 30, keys: []string{"f", "down"}},

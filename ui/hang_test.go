@@ -13,6 +13,7 @@ import (
 
 	"tokentop/fakeissuer"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -76,7 +77,7 @@ func TestAHangingHTTPIssuerDelaysNoOtherSessionNorTheFrame(t *testing.T) {
 	defer mgr.Close()
 	const deadline = 10 * time.Second
 	// The stuck session's caller, on the loop, starts the refresh that hangs.
-	if _, err := mgr.Add(session.Spec{Name: "stuck", Identity: "stuck", Callers: 1, CallInterval: 10 * time.Millisecond}); err != nil {
+	if _, err := mgr.Add(scenario.Spec{Name: "stuck", Identity: "stuck", Callers: 1, CallInterval: 10 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -85,7 +86,7 @@ func TestAHangingHTTPIssuerDelaysNoOtherSessionNorTheFrame(t *testing.T) {
 		t.Fatal("the stuck session's refresh never reached the issuer")
 	}
 
-	ok, err := mgr.Add(session.Spec{Name: "ok", Identity: "alice", Callers: 1, CallInterval: 20 * time.Millisecond})
+	ok, err := mgr.Add(scenario.Spec{Name: "ok", Identity: "alice", Callers: 1, CallInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

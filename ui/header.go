@@ -25,7 +25,7 @@ func (m Model) headerLines() []string {
 		}
 		return pair(label, thousands(n))
 	}
-	clockSeg := s.HeaderValue.Render(f.Now.Format("15:04:05")) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
+	clockSeg := s.HeaderValue.Render(clockText(f.Now, f.Start)) + " " + s.HeaderLabel.Render(speedLabel(f.Speed))
 	if f.Paused {
 		clockSeg += " " + s.Paused.Render(" PAUSED ")
 	} else if behind(f) {
@@ -49,13 +49,41 @@ func (m Model) headerLines() []string {
 		segs = append(segs, pair("events not kept", thousands(n)))
 	}
 	segs = append(segs, m.runSegments()...)
+	lines := flow(segs, m.width, maxSegmentLines)
+	if n := f.Run.Notice; n.Text != "" {
+		text := s.HeaderValue.Render(n.Text)
+		if n.Warn {
+			text = s.Warning.Render(n.Text)
+		}
+		lines = append(lines, " "+s.HeaderLabel.Render("issuer event "+clockText(n.At, f.Start)+":")+" "+text)
+	}
+	for i := range lines {
+		lines[i] = padRight(lines[i], m.width)
+	}
+	return lines
+}
+
+// clockText writes a virtual time of the run: the time of day on the day
+// the run began, with the date once the run has gone on into another day
+// ("2026-01-03 01:48:32"), so that a multi-day run is not read as hours.
+func clockText(t, start time.Time) string {
+	if !start.IsZero() && t.Format(time.DateOnly) != start.Format(time.DateOnly) {
+		return t.Format(time.DateTime)
+	}
+	return t.Format(time.TimeOnly)
+}
+
+// flow lays segments out on lines of width cells, each line led by a space
+// and its segments two spaces apart; a segment that does not fit goes to the
+// next line, up to maxLines, and the last line takes the rest (to be cut).
+func flow(segs []string, width, maxLines int) []string {
 	var lines []string
 	var cur strings.Builder
 	cur.WriteString(" ")
 	curW := 1
 	for i, seg := range segs {
 		w := ansi.StringWidth(seg)
-		if i > 0 && curW+2+w > m.width && len(lines) < maxSegmentLines-1 {
+		if i > 0 && curW+2+w > width && len(lines) < maxLines-1 {
 			lines = append(lines, cur.String())
 			cur.Reset()
 			cur.WriteString(" ")
@@ -67,18 +95,7 @@ func (m Model) headerLines() []string {
 		cur.WriteString(seg)
 		curW += w
 	}
-	lines = append(lines, cur.String())
-	if n := f.Run.Notice; n.Text != "" {
-		text := s.HeaderValue.Render(n.Text)
-		if n.Warn {
-			text = s.Warning.Render(n.Text)
-		}
-		lines = append(lines, " "+s.HeaderLabel.Render("issuer event "+n.At.Format("15:04:05")+":")+" "+text)
-	}
-	for i := range lines {
-		lines[i] = padRight(lines[i], m.width)
-	}
-	return lines
+	return append(lines, cur.String())
 }
 
 // maxSegmentLines is how many lines the header's segments wrap onto; what
@@ -118,7 +135,11 @@ func (m Model) runSegments() []string {
 	var segs []string
 	if r.Scenario != "" {
 		v := r.Scenario
-		if r.Duration > 0 {
+		switch start := m.frame.Start; {
+		case r.Duration > 0 && !start.IsZero() && !m.frame.Now.Before(start.Add(r.Duration)):
+			// The screen plays on after the scenario's time: say so.
+			v += " (" + spanText(r.Duration) + ", ended " + relative(start.Add(r.Duration), m.frame.Now) + ")"
+		case r.Duration > 0:
 			v += " (" + spanText(r.Duration) + ")"
 		}
 		segs = append(segs, pair("scenario", v))
@@ -136,10 +157,10 @@ func (m Model) runSegments() []string {
 }
 
 // spanText writes a scenario's duration without zero units at the end:
-// "2h", "1h30m", "45m", "3d".
+// "2h", "1h30m", "45m", "3 days".
 func spanText(d time.Duration) string {
 	t := roughDuration(d)
-	for _, zero := range []string{"00m", "00h", "00s"} {
+	for _, zero := range []string{"00m", "00s"} {
 		if strings.HasSuffix(t, zero) && len(t) > len(zero) {
 			t = strings.TrimSuffix(t, zero)
 			break

@@ -10,6 +10,7 @@ import (
 	"tokentop/credential"
 	"tokentop/fakeissuer"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -77,7 +78,8 @@ func TestHeaderWithoutAScenarioFaultsOrIssuerEventsIsUnchanged(t *testing.T) {
 
 func TestSpanTextDropsZeroUnits(t *testing.T) {
 	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", 90 * time.Minute: "1h30m", 45 * time.Minute: "45m",
-		5 * time.Minute: "5m", 72 * time.Hour: "3d", 30 * time.Second: "30s"} {
+		5 * time.Minute: "5m", 72 * time.Hour: "3 days", 76 * time.Hour: "3 days 4h", 26 * time.Hour: "26h",
+		30 * time.Second: "30s"} {
 		if got := spanText(d); got != want {
 			t.Errorf("spanText(%v) = %q, want %q", d, got, want)
 		}
@@ -105,7 +107,7 @@ func TestSignOutOnAnIssuerThatCannotRevokeSaysSoOnTheScreen(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer mgr.Close()
-		if _, err := mgr.Add(session.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
+		if _, err := mgr.Add(scenario.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -141,9 +143,9 @@ func TestManagerFramesCarryTheScenarioTheNextStepAndTheFaults(t *testing.T) {
 		}
 		defer mgr.Close()
 		start := time.Now()
-		if err := mgr.Start(session.Scenario{Name: "outage", Duration: 2 * time.Hour,
-			Sessions: []session.Spec{{Name: "tt", Identity: "alice", Proactive: true}},
-			Timeline: []session.Step{{At: 49 * time.Minute, Action: session.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 9 * time.Minute}}},
+		if err := mgr.Start(scenario.Scenario{Name: "outage", Duration: 2 * time.Hour,
+			Sessions: []scenario.Spec{{Name: "tt", Identity: "alice", Proactive: true}},
+			Timeline: []scenario.Step{{At: 49 * time.Minute, Action: scenario.ActionFault, Fault: issuer.Fault{Kind: issuer.FaultDown, Duration: 9 * time.Minute}}},
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -159,6 +161,74 @@ func TestManagerFramesCarryTheScenarioTheNextStepAndTheFaults(t *testing.T) {
 		if r.Next != "" || len(r.Faults) != 1 || r.Faults[0] != "be down for 8m0s" ||
 			r.Notice.Text != "fault-injected: the issuer will be down for 9m0s" || !r.Notice.At.Equal(start.Add(49*time.Minute)) {
 			t.Errorf("a minute into the outage: %+v", r)
+		}
+	})
+}
+
+// startBackend is a scripted backend whose run began at start.
+type startBackend struct {
+	*runBackend
+	start time.Time
+}
+
+func (b *startBackend) Frame(detail string) frame {
+	f := b.runBackend.Frame(detail)
+	f.Start = b.start
+	return f
+}
+
+// Issue 23: at x1,000,000 the clock read 01:48:32 three virtual days in.
+func TestHeaderClockShowsTheDateOnceTheRunGoesIntoAnotherDay(t *testing.T) {
+	for _, tt := range []struct {
+		start time.Time
+		want  string
+	}{
+		{testNow.Add(-time.Hour), " 10:42:17 x60"},
+		{testNow.Add(-50 * time.Hour), " 2026-11-22 10:42:17 x60"},
+	} {
+		be := &startBackend{runBackend: &runBackend{fakeBackend: demoBackend(testNow)}, start: tt.start}
+		be.run.Notice = notice{At: testNow.Add(-time.Minute), Text: "fault-injected"}
+		d := newDriver(t, be, Options{NoColor: true}, 120, 30)
+		head := headerOf(d.screen())
+		if !strings.Contains(head, tt.want) {
+			t.Errorf("run began %v before: header lacks %q:\n%s", testNow.Sub(tt.start), tt.want, head)
+		}
+		if dated := strings.Contains(head, "issuer event 2026-11-22 10:41:17:"); dated != (tt.want[1] == '2') {
+			t.Errorf("run began %v before: the issuer event is dated %v:\n%s", testNow.Sub(tt.start), dated, head)
+		}
+	}
+}
+
+func TestHeaderSaysTheScenarioHasEnded(t *testing.T) {
+	be := &startBackend{runBackend: &runBackend{fakeBackend: demoBackend(testNow),
+		run: runInfo{Scenario: "outage", Duration: 2 * time.Hour}}, start: testNow.Add(-2*time.Hour - 3*time.Minute)}
+	d := newDriver(t, be, Options{NoColor: true}, 120, 30)
+	if head, want := headerOf(d.screen()), "scenario outage (2h, ended 3m00s ago)"; !strings.Contains(head, want) {
+		t.Errorf("header lacks %q:\n%s", want, head)
+	}
+	be.start = testNow.Add(-time.Hour)
+	d.send(EventsMsg{N: 1})
+	if head, want := headerOf(d.screen()), "scenario outage (2h) "; !strings.Contains(head, want) {
+		t.Errorf("a running scenario: header lacks %q:\n%s", want, head)
+	}
+}
+
+// Issue 23: issuer calls fell from 189 to 101 when x removed a session.
+func TestHeaderTotalsAreRunTotalsThatRemovingASessionKeeps(t *testing.T) {
+	withManager(t, Options{NoColor: true}, func(t *testing.T, mgr *session.Manager, _ *testIssuer, d *driver) {
+		before := mgr.Totals()
+		d.keys("d", "y")
+		synctest.Wait()
+		d.send(EventsMsg{N: 1})
+		d.keys("x")
+		synctest.Wait()
+		d.send(EventsMsg{N: 1})
+		if _, ok := mgr.Get("alice-chat"); ok {
+			t.Fatal("x did not remove alice-chat")
+		}
+		want := "sessions 2  issuer calls " + thousands(int64(before.IssuerCalls)) + " "
+		if head := headerOf(d.screen()); before.IssuerCalls == 0 || !strings.Contains(head, want) {
+			t.Errorf("after x the header lacks %q (calls before: %d):\n%s", want, before.IssuerCalls, head)
 		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"tokentop/session"
+	"tokentop/scenario"
 )
 
 // handleKey routes a key by mode.
@@ -30,6 +30,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.burstKey(msg)
 	case modeLogSearch:
 		return m.logSearchKey(msg)
+	case modeDescribe:
+		return m.describeKey(msg)
 	}
 	if m.focus == focusLog {
 		if next, cmd, ok := m.logFocusKey(msg); ok {
@@ -50,10 +52,8 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
-	case key.Matches(msg, k.Help):
+	case key.Matches(msg, k.Help), msg.String() == "esc" && m.help.ShowAll:
 		m.help.ShowAll = !m.help.ShowAll
-		m.resizeLog()
-		m.clampScroll()
 		return m, nil
 	case key.Matches(msg, k.Up):
 		return m.move(-1)
@@ -84,8 +84,17 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Sort):
 		m.sortBy = m.sortBy.next()
 		m.applyFilter()
-		m.status = "sorted by " + m.sortBy.String()
+		m.status = "sorted by " + sortText(m.sortBy, m.sortReverse)
 		return m, nil
+	case key.Matches(msg, k.Reverse):
+		m.sortReverse = !m.sortReverse
+		m.applyFilter()
+		m.status = "sorted by " + sortText(m.sortBy, m.sortReverse)
+		return m, nil
+	case key.Matches(msg, k.NextProblem):
+		return m.nextProblem()
+	case key.Matches(msg, k.Describe):
+		return m.openDescribe()
 	case key.Matches(msg, k.Pause):
 		return m, m.timeCmd(timePause)
 	case key.Matches(msg, k.Faster):
@@ -93,6 +102,10 @@ func (m Model) normalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Slower):
 		return m, m.timeCmd(timeSlower)
 	case key.Matches(msg, k.ClearCache):
+		if m.opts.Cache == "" { // no session persists: the run opened no cache
+			m.status = "no token cache to clear: no session persists its tokens (persist=true)"
+			return m, nil
+		}
 		m.confirm = confirmPrompt{Kind: confirmClearCache}
 		m.mode = modeConfirm
 		return m, nil
@@ -124,7 +137,11 @@ func (m Model) sessionKey(msg tea.KeyPressMsg, sv *sessionView) (tea.Model, tea.
 			m.status = name + ": static sessions never refresh (one token, issued when added)"
 			return m, nil
 		}
-		return m, action("refresh "+name, "requested", func() error { return be.Refresh(name) })
+		done := "requested"
+		if sv.RetryAfter { // documented: r does not wait for the issuer's Retry-After
+			done = "sent at once, not waiting for the issuer's Retry-After (the retry was due " + clockText(sv.NextAt, m.frame.Start) + ")"
+		}
+		return m, action("refresh "+name, done, func() error { return be.Refresh(name) })
 	case key.Matches(msg, k.Abort):
 		if sv.InFlight == 0 {
 			m.status = name + ": nothing in flight to abort"
@@ -352,8 +369,11 @@ func (m Model) burstKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if !ok {
 			return m, nil
 		}
-		name, be := sv.Name, m.be
-		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), "started",
+		name, be, done := sv.Name, m.be, "started"
+		if sv.State.ended() {
+			done += ": every call will fail, " + name + " is " + sv.State.String() + " and serves no token"
+		}
+		return m, action(fmt.Sprintf("burst of %d GetToken calls on %s", n, name), done,
 			func() error { return be.Burst(name, n) })
 	}
 	if strings.Trim(msg.Text, "0123456789") == "" { // digits and editing keys only
@@ -369,8 +389,8 @@ func parseBurst(v string, def int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > session.MaxBurst {
-		return 0, fmt.Errorf("burst size %q: type a number of calls from 1 to %d", v, session.MaxBurst)
+	if err != nil || n < 1 || n > scenario.MaxBurst {
+		return 0, fmt.Errorf("burst size %q: type a number of calls from 1 to %d", v, scenario.MaxBurst)
 	}
 	return n, nil
 }
@@ -401,5 +421,23 @@ func (m Model) logSearchKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		s.at = len(s.matches) - 1 // the newest match
 	}
 	m.showMatch()
+	return m, nil
+}
+
+// nextProblem moves the cursor to the next visible session, after the
+// cursor and wrapping round, that is failing or needs attention, and says
+// so when none is.
+func (m Model) nextProblem() (tea.Model, tea.Cmd) {
+	n := len(m.visible)
+	for step := 1; step <= n; step++ {
+		r := (m.cursor + step) % n
+		sv := &m.frame.Sessions[m.visible[r]]
+		if sv.State.needsLook() {
+			m.cursor = r
+			m.status = sv.Name + " is " + sv.State.String()
+			return m.selectCursor()
+		}
+	}
+	m.status = "no session is failing or needs attention"
 	return m, nil
 }

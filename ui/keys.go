@@ -7,7 +7,8 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Refresh, Abort, Dispose, SignOut, Burst key.Binding
-	Remove, Copy, Sort, ClearCache          key.Binding
+	Remove, Copy, Sort, Reverse, ClearCache key.Binding
+	NextProblem, Describe                   key.Binding
 	Fault, New                              key.Binding
 	Pause, Faster, Slower                   key.Binding
 	Filter, Focus, Help, Quit               key.Binding
@@ -19,30 +20,34 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
 	return KeyMap{
-		Up:         b([]string{"up", "k"}, "↑/k", "up"),
-		Down:       b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:     b([]string{"pgup"}, "pgup", "page up"),
-		PageDown:   b([]string{"pgdown"}, "pgdn", "page down"),
-		Top:        b([]string{"home", "g"}, "g/home", "first"),
-		Bottom:     b([]string{"end", "G"}, "G/end", "last"),
-		Refresh:    b([]string{"r"}, "r", "refresh"),
-		Abort:      b([]string{"a"}, "a", "abort"),
-		Dispose:    b([]string{"d"}, "d", "dispose"),
-		SignOut:    b([]string{"s"}, "s", "sign out"),
-		Burst:      b([]string{"b"}, "b", "burst"),
-		Remove:     b([]string{"x"}, "x", "remove disposed"),
-		Copy:       b([]string{"c"}, "c", "copy token"),
-		Sort:       b([]string{"o"}, "o", "sort"),
-		ClearCache: b([]string{"C"}, "C", "clear token cache"),
-		Fault:      b([]string{"f"}, "f", "fault"),
-		New:        b([]string{"n"}, "n", "new"),
-		Pause:      b([]string{"p"}, "p", "pause"),
-		Faster:     b([]string{"+", "="}, "+", "faster"),
-		Slower:     b([]string{"-", "_"}, "-", "slower"),
-		Filter:     b([]string{"/"}, "/", "filter"),
-		Focus:      b([]string{"tab"}, "tab", "focus"),
-		Help:       b([]string{"?"}, "?", "help"),
-		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g/home", "first"),
+		Bottom:   b([]string{"end", "G"}, "G/end", "last"),
+		Refresh:  b([]string{"r"}, "r", "refresh"),
+		Abort:    b([]string{"a"}, "a", "abort"),
+		Dispose:  b([]string{"d"}, "d", "dispose"),
+		SignOut:  b([]string{"s"}, "s", "sign out"),
+		Burst:    b([]string{"b"}, "b", "burst"),
+		Remove:   b([]string{"x"}, "x", "remove disposed"),
+		Copy:     b([]string{"c"}, "c", "copy token"),
+		Sort:     b([]string{"o"}, "o", "sort"),
+		Reverse:  b([]string{"O"}, "O", "reverse sort"),
+		// e for "error": the next session failing or needing attention.
+		NextProblem: b([]string{"e"}, "e", "next failing"),
+		Describe:    b([]string{"enter"}, "enter", "describe"),
+		ClearCache:  b([]string{"C"}, "C", "clear token cache"),
+		Fault:       b([]string{"f"}, "f", "fault"),
+		New:         b([]string{"n"}, "n", "new"),
+		Pause:       b([]string{"p"}, "p", "pause"),
+		Faster:      b([]string{"+", "="}, "+", "faster"),
+		Slower:      b([]string{"-", "_"}, "-", "slower"),
+		Filter:      b([]string{"/"}, "/", "filter"),
+		Focus:       b([]string{"tab"}, "tab", "focus"),
+		Help:        b([]string{"?"}, "?", "help"),
+		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 
@@ -56,7 +61,7 @@ func (k KeyMap) shortHelpRest() []key.Binding {
 	// Copy (only there with --show-secrets) comes early, so the narrow
 	// screen that wraps the token still offers the key that copies it.
 	return []key.Binding{k.Up, k.Down, k.Copy, k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst,
-		k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus}
+		k.Describe, k.Fault, k.New, k.Pause, k.Faster, k.Slower, k.Filter, k.Focus}
 }
 
 // faultMenuHelp is the help line while the fault menu is open.
@@ -86,12 +91,12 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return append(k.shortHelpRest(), k.shortHelpKept()...)
 }
 
-// FullHelp is the help shown after ?, grouped by what the keys act on.
+// FullHelp is the help page shown after ?, grouped by what the keys act on:
+// three columns of nine, which fit 80 columns beside the page's legend.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove},
-		{k.Fault, k.New, k.Filter, k.Focus, k.Sort, k.Copy},
-		{k.Pause, k.Faster, k.Slower, k.ClearCache, k.Help, k.Quit},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Focus, k.Describe},
+		{k.Refresh, k.Abort, k.Dispose, k.SignOut, k.Burst, k.Remove, k.Fault, k.New, k.Copy},
+		{k.NextProblem, k.Sort, k.Reverse, k.ClearCache, k.Pause, k.Faster, k.Slower, k.Help, k.Quit},
 	}
 }

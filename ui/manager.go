@@ -12,6 +12,7 @@ import (
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -27,6 +28,8 @@ type managerBackend struct {
 	issued    map[string]issuedAt // per session: when its current token was issued
 	windows   map[string]time.Duration
 	last      detailCache // the detail built for the previous frame
+	removed   totals      // the counters of the sessions x removed: the header shows run totals
+	start     time.Time   // when the screen began, for the header's date and the scenario's end
 }
 
 // detailCache keeps the selected session's detail while its log and token
@@ -51,7 +54,7 @@ func newManagerBackend(m *session.Manager, c clock.Clock) *managerBackend {
 		c = m.Clock()
 	}
 	return &managerBackend{m: m, clock: c, signedOut: map[string]bool{}, revoked: map[string]bool{},
-		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}}
+		issued: map[string]issuedAt{}, windows: map[string]time.Duration{}, start: c.Now()}
 }
 
 // observe notes what the frames cannot tell: which sessions were signed
@@ -70,7 +73,7 @@ func (b *managerBackend) observe(e session.Event) {
 
 // Frame copies every session's snapshot and the detail of one.
 func (b *managerBackend) Frame(detail string) frame {
-	f := frame{Now: b.clock.Now(), Speed: 1}
+	f := frame{Now: b.clock.Now(), Start: b.start, Speed: 1}
 	if tc, ok := b.clock.(TimeControl); ok {
 		f.Speed, f.Paused = tc.Speed(), tc.Paused()
 	}
@@ -81,14 +84,11 @@ func (b *managerBackend) Frame(detail string) frame {
 	f.Sessions = make([]sessionView, 0, len(sessions))
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	f.Totals = b.removed
 	for _, s := range sessions {
 		snap := s.Snapshot()
 		f.Sessions = append(f.Sessions, b.view(snap, f.Now))
-		st := snap.Stats
-		f.Totals.IssuerCalls += int64(st.IssuerCalls)
-		f.Totals.Failures += int64(st.Failures)
-		f.Totals.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
-		f.Totals.EventsNotKept += int64(st.EventsOlder)
+		f.Totals.add(snap.Stats)
 		if s.Name() == detail {
 			if l := b.last; l.detail == nil || l.name != detail || l.logged != snap.Stats.EventsLogged || l.token != snap.Token {
 				b.last = detailCache{name: detail, logged: snap.Stats.EventsLogged, token: snap.Token, detail: b.detail(s, snap)}
@@ -99,6 +99,14 @@ func (b *managerBackend) Frame(detail string) frame {
 	f.Totals.Sessions = len(sessions)
 	f.Run = b.run()
 	return f
+}
+
+// add counts a session's counters into the totals.
+func (t *totals) add(st session.Stats) {
+	t.IssuerCalls += int64(st.IssuerCalls)
+	t.Failures += int64(st.Failures)
+	t.TokensServed += int64(st.GetTokenCalls - min(st.GetTokenErrors, st.GetTokenCalls))
+	t.EventsNotKept += int64(st.EventsOlder)
 }
 
 // view turns a snapshot into a table row. b.mu is held.
@@ -115,6 +123,8 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 	if !snap.Spec.Static {
 		sv.Window = b.window(snap.Spec.Policy)
 	}
+	var ra credential.RetryAfterError
+	sv.RetryAfter = errors.As(cs.LastErr, &ra) && ra.RetryDelay() > 0 && cs.NextRefreshAt.After(now)
 	if snap.Token != "" {
 		sv.IssuedAt = b.issuedAt(snap.Spec.Name, snap.Token, cs.LastSuccessAt, now)
 	}
@@ -136,6 +146,9 @@ func (b *managerBackend) view(snap session.Snapshot, now time.Time) sessionView 
 		sv.State = stateAborted
 	case credential.PhaseFailed:
 		sv.State = stateFailed
+		if snap.Token != "" && snap.ExpiresOn.After(now) { // callers are still served
+			sv.State = stateValidFailed
+		}
 	case credential.PhaseDisposed:
 		sv.State = stateDisposed
 	case credential.PhaseAttention:
@@ -191,25 +204,52 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 	if older > 0 {
 		d.Log = append(d.Log, logLine{At: events[0].At, Text: fmt.Sprintf("(%d older events not kept)", older)})
 	}
-	var ended time.Time // dispose or sign-out: no token is valid after it
+	var ended time.Time               // dispose or sign-out: no token is valid after it
+	disposedAt, disposedLog := -1, -1 // a dispose's mark and log line, until a session-added says it was a restart
+	resuming := false                 // the session (re)started: a token it starts with is resumed
+	var endedHow string               // "signed out" or "disposed" once the credential serves no token
 	for _, e := range events {
 		d.Log = append(d.Log, logLine{At: e.At, Text: e.Text()})
 		switch e.Kind {
+		case session.KindAdded:
+			if disposedAt >= 0 { // disposed, then added again: the restart action
+				markRestart(d, disposedAt, disposedLog, e.At)
+				ended, disposedAt, endedHow = time.Time{}, -1, ""
+			}
+			resuming = true
+		case session.KindRefreshScheduled:
+			if resuming && e.ExpiresOn.After(e.At) { // the credential starts with a token of before
+				d.Valid = append(d.Valid, interval{From: e.At, To: e.ExpiresOn})
+				d.Log[len(d.Log)-1].Text = resumedFrom(snap.Spec) + " (expires " + e.ExpiresOn.Format("15:04:05") + "): " + e.Text()
+			}
+			resuming = false
 		case session.KindRefreshSucceeded, session.KindStaticIssued:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markOK, Latency: e.Latency})
 			if !e.ExpiresOn.IsZero() {
 				d.Valid = append(d.Valid, interval{From: e.At, To: e.ExpiresOn})
 			}
+			resuming = false
 		case session.KindRefreshFailed, session.KindTokenRejected:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markFailed, Latency: e.Latency})
+			resuming = false
 		case session.KindRefreshAborted:
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markAborted})
+		case session.KindRefreshStarted, session.KindIssuerCall:
+			resuming = false
 		case session.KindRevoked:
-			d.Revoked, d.SignedOut = true, true
+			d.Revoked, d.SignedOut, endedHow = true, true, "signed out"
 		case session.KindSignedOut:
-			d.SignedOut = true
+			d.SignedOut, endedHow = true, "signed out"
+		case session.KindBurstDone:
+			if endedHow != "" && !strings.Contains(e.Message, " 0 failed") { // the session does not say why
+				d.Log[len(d.Log)-1].Text += " (the session is " + endedHow + ": its credential serves no token)"
+			}
 		case session.KindDisposed:
+			if endedHow == "" {
+				endedHow = "disposed"
+			}
 			d.Marks = append(d.Marks, laneMark{At: e.At, Kind: markDisposed})
+			disposedAt, disposedLog = len(d.Marks)-1, len(d.Log)-1
 			if ended.IsZero() {
 				ended = e.At
 			}
@@ -229,6 +269,29 @@ func (b *managerBackend) detail(s *session.Session, snap session.Snapshot) *sess
 	return d
 }
 
+// markRestart turns the dispose mark at mark, and its log line at line,
+// into a restart at at: for the restart action the session emits a dispose
+// and a session-added, and no event of its own. The token held in memory is
+// gone from then: a valid span that ran on is cut there.
+func markRestart(d *sessionDetail, mark, line int, at time.Time) {
+	d.Marks[mark].Kind = markRestarted
+	d.Log[line].Text = "restarted: the credential and the token it held in memory are dropped; the session starts again from its spec"
+	for j := range d.Valid {
+		if d.Valid[j].To.After(at) {
+			d.Valid[j].To = at
+		}
+	}
+}
+
+// resumedFrom says where a session that starts with a token of before got
+// it: the spec's initial token, else the token cache (Spec.Persist).
+func resumedFrom(spec scenario.Spec) string {
+	if spec.InitialToken != "" {
+		return "started with the initial token"
+	}
+	return "restored from cache"
+}
+
 func (b *managerBackend) Refresh(name string) error { return b.m.Refresh(name) }
 func (b *managerBackend) Abort(name string) error   { return b.m.Abort(name) }
 func (b *managerBackend) Dispose(name string) error { return b.m.Dispose(name) }
@@ -240,12 +303,17 @@ func (b *managerBackend) Burst(name string, n int) error {
 }
 
 // Remove takes a disposed session out of the manager and forgets what the
-// backend noted about it, so that a new session of the same name starts clean.
+// backend noted about it, so that a new session of the same name starts
+// clean; its counters stay in the header's run totals.
 func (b *managerBackend) Remove(name string) error {
+	s, ok := b.m.Get(name)
 	if err := b.m.Remove(name); err != nil {
 		return err
 	}
 	b.mu.Lock()
+	if ok {
+		b.removed.add(s.Snapshot().Stats) // read after Remove: its callers have stopped
+	}
 	delete(b.signedOut, name)
 	delete(b.revoked, name)
 	delete(b.issued, name)
@@ -325,7 +393,7 @@ func (b *managerBackend) InjectFault(label, sessionName string) error {
 	return fmt.Errorf("unknown fault %q", label)
 }
 
-func (b *managerBackend) Policies() []string { return session.PolicyNames() }
+func (b *managerBackend) Policies() []string { return scenario.PolicyNames() }
 
 // Add adds a session named after its identity ("dave", "dave-2", ...) with
 // the form's callers, so that it serves tokens like the demo's sessions.
@@ -341,7 +409,7 @@ func (b *managerBackend) Add(ns newSession) (string, error) {
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
-	_, err := b.m.Add(session.Spec{
+	_, err := b.m.Add(scenario.Spec{
 		Name: name, Identity: ns.Identity, Scopes: ns.Scopes, Policy: ns.Policy,
 		Proactive: ns.Proactive, Static: ns.Static, Lifetime: ns.Lifetime,
 		Callers: ns.Callers, CallInterval: ns.Interval,

@@ -16,7 +16,8 @@ type Options struct {
 	// Issuer names the issuer in the header, e.g. "fake (in-process)" or a URL.
 	Issuer string
 	// Cache names the token cache of persisted sessions in the header, e.g.
-	// "encrypted file /path"; empty leaves it out.
+	// "encrypted file /path"; empty says there is none (no session
+	// persists), which C then says instead of clearing.
 	Cache string
 	// Clock is the sessions' clock, read for the header's virtual time. When it
 	// also implements TimeControl (as a paced *clock.Loop does), p, + and -
@@ -85,6 +86,7 @@ const (
 	modeForm           // filling in the new-session form
 	modeBurst          // typing the size of a burst
 	modeLogSearch      // typing a search of the event log
+	modeDescribe       // reading the full-screen description of a session (enter)
 )
 
 // focusArea is the region that movement keys scroll.
@@ -118,16 +120,18 @@ type Model struct {
 	fetching      bool   // a frame fetch outside the tick is in flight
 	frameSeq      uint64 // sequence number of the frame shown
 	sortBy        sortKey
+	sortReverse   bool // O reverses the order sortBy gives
 	virtual       bool // the clock is not the wall clock: latencies are virtual time
 
-	mode    mode
-	focus   focusArea
-	filter  textField
-	confirm confirmPrompt
-	faults  faultMenu
-	form    sessionForm
-	burst   textField // the burst size being typed
-	status  string    // feedback on the last action, shown in the lower rule
+	mode     mode
+	focus    focusArea
+	filter   textField
+	confirm  confirmPrompt
+	faults   faultMenu
+	form     sessionForm
+	burst    textField // the burst size being typed
+	status   string    // feedback on the last action, shown in the lower rule
+	describe describeView
 
 	logView viewport.Model
 	logKey  logKey // what the log view currently holds

@@ -15,6 +15,7 @@ import (
 	"tokentop/credential"
 	"tokentop/internal/clock"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -28,6 +29,10 @@ type testIssuer struct {
 }
 
 func (i *testIssuer) Name() string { return "test issuer" }
+
+// CacheIdentity names the test issuer's one configuration, so that a
+// persisted session resumes across managers (issuer.CacheIdentifier).
+func (i *testIssuer) CacheIdentity(func(string) string) string { return "test issuer" }
 
 func (i *testIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
 	i.mu.Lock()
@@ -68,7 +73,7 @@ func withManager(t *testing.T, opts Options, fn func(t *testing.T, mgr *session.
 			t.Fatal(err)
 		}
 		defer mgr.Close()
-		for _, spec := range []session.Spec{
+		for _, spec := range []scenario.Spec{
 			{Name: "alice-chat", Identity: "alice", Proactive: true},
 			{Name: "alice-voip", Identity: "alice", Proactive: true, Policy: "js"},
 			{Name: "bob-calling", Identity: "bob", Proactive: true, Policy: "dotnet"},
@@ -514,7 +519,7 @@ func TestHeaderCountsEventsTheSessionLogsNoLongerKeep(t *testing.T) {
 			t.Errorf("with nothing trimmed the header still counts lost events: %q", h)
 		}
 		for _, name := range []string{"a", "b"} {
-			if _, err := mgr.Add(session.Spec{Name: name, Identity: name, Proactive: true}); err != nil {
+			if _, err := mgr.Add(scenario.Spec{Name: name, Identity: name, Proactive: true}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -33,7 +33,7 @@ func (p paint) Render(s string) string {
 
 // rowPaints are the paints the table rows and bars use.
 type rowPaints struct {
-	states                        [stateSignedOut + 1]paint
+	states                        [stateCount]paint
 	muted, warning, empty, marker paint
 }
 

@@ -14,12 +14,13 @@ const (
 	confirmDispose confirmKind = iota
 	confirmSignOut
 	confirmClearCache
+	confirmOverwrite // replace a file with the saved log
 )
 
 // confirmPrompt asks before an action that cannot be undone.
 type confirmPrompt struct {
 	Kind   confirmKind
-	Target string // session name (dispose) or identity (sign out); "" to clear the cache
+	Target string // session name (dispose), identity (sign out), file (overwrite); "" to clear the cache
 }
 
 // Question is the prompt's text.
@@ -29,6 +30,8 @@ func (c confirmPrompt) Question() string {
 		return "Sign out " + c.Target + " everywhere (dispose its sessions, revoke its tokens)?"
 	case confirmClearCache:
 		return "Clear the token cache (persisted sessions ask the issuer at their next start)?"
+	case confirmOverwrite:
+		return c.Target + " exists: replace it with the log?"
 	}
 	return "Dispose session " + c.Target + "?"
 }

@@ -19,6 +19,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -96,7 +97,7 @@ func TestRunShowsSessionsAndReturnsNilWhenTheUserQuits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mgr.Close()
-	if _, err := mgr.Add(session.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
+	if _, err := mgr.Add(scenario.Spec{Name: "alice-chat", Identity: "alice", Proactive: true}); err != nil {
 		t.Fatal(err)
 	}
 	inR, inW := io.Pipe()
@@ -124,7 +125,7 @@ func TestCopyKeySendsTheTokenToTheTerminalAsOSC52(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mgr.Close()
-	s, err := mgr.Add(session.Spec{Name: "alice-chat", Identity: "alice", Static: true})
+	s, err := mgr.Add(scenario.Spec{Name: "alice-chat", Identity: "alice", Static: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestRunReturnsNilWhenItsContextIsCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mgr.Close()
-	if _, err := mgr.Add(session.Spec{Name: "bob-calling", Identity: "bob"}); err != nil {
+	if _, err := mgr.Add(scenario.Spec{Name: "bob-calling", Identity: "bob"}); err != nil {
 		t.Fatal(err)
 	}
 	inR, inW := io.Pipe()
@@ -205,7 +206,7 @@ func TestPumpEventsCoalescesAStormIntoFewMessagesAndEndsWhenTheSubscriptionClose
 			})
 		}()
 		for i := range 50 {
-			if _, err := mgr.Add(session.Spec{Name: "s" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Identity: "u"}); err != nil {
+			if _, err := mgr.Add(scenario.Spec{Name: "s" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Identity: "u"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -268,7 +269,7 @@ func TestASessionWhoseIssuerKeepsRefusingItNeedsAttention(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer mgr.Close()
-		if _, err := mgr.Add(session.Spec{Name: "alice", Identity: "alice", Proactive: true}); err != nil {
+		if _, err := mgr.Add(scenario.Spec{Name: "alice", Identity: "alice", Proactive: true}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Second)

@@ -31,15 +31,29 @@ func (k sortKey) String() string { return sortNames[k] }
 // next is the order after k.
 func (k sortKey) next() sortKey { return (k + 1) % sortKeys }
 
-// sortVisible orders the visible rows (indexes into sessions) by key; ties
-// keep the order the sessions were added.
-func sortVisible(visible []int, sessions []sessionView, key sortKey) {
-	if key == sortAdded {
-		return
+// sortVisible orders the visible rows (indexes into sessions) by key,
+// reversed when reverse is set; ties keep the order the sessions were added.
+func sortVisible(visible []int, sessions []sessionView, key sortKey, reverse bool) {
+	switch {
+	case key == sortAdded && reverse:
+		slices.Reverse(visible)
+	case key != sortAdded:
+		slices.SortStableFunc(visible, func(a, b int) int {
+			c := compareSessions(&sessions[a], &sessions[b], key)
+			if reverse {
+				return -c
+			}
+			return c
+		})
 	}
-	slices.SortStableFunc(visible, func(a, b int) int {
-		return compareSessions(&sessions[a], &sessions[b], key)
-	})
+}
+
+// sortText names the order for the status line: "name", "name, reversed".
+func sortText(k sortKey, reverse bool) string {
+	if reverse {
+		return k.String() + ", reversed"
+	}
+	return k.String()
 }
 
 func compareSessions(a, b *sessionView, key sortKey) int {
@@ -79,10 +93,10 @@ func (k sortKey) column() string {
 	return ""
 }
 
-// mark is the arrow after the sorted column's title: up for A to Z and
-// soonest first, down for most or slowest first.
-func (k sortKey) mark() string {
-	if k == sortFailures || k == sortLatency {
+// sortMark is the arrow after the sorted column's title: up for A to Z and
+// soonest first, down for most or slowest first; reversed, the other one.
+func sortMark(k sortKey, reverse bool) string {
+	if (k == sortFailures || k == sortLatency) != reverse {
 		return "▼"
 	}
 	return "▲"

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"tokentop/scenario"
 	"tokentop/session"
 )
 
@@ -14,7 +15,7 @@ func TestDetailShowsTokenSourceAndHeaderTheCache(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		iss := &testIssuer{}
 		cache := session.NewMemoryCache()
-		spec := session.Spec{Name: "kept", Identity: "alice", Proactive: true, Persist: true, IssueInitial: true}
+		spec := scenario.Spec{Name: "kept", Identity: "alice", Proactive: true, Persist: true, IssueInitial: true}
 		first, err := session.NewManager(session.Options{Issuer: iss, Cache: cache})
 		if err != nil {
 			t.Fatal(err)
@@ -31,7 +32,7 @@ func TestDetailShowsTokenSourceAndHeaderTheCache(t *testing.T) {
 		if _, err := mgr.Add(spec); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := mgr.Add(session.Spec{Name: "fresh", Identity: "bob", Proactive: true}); err != nil {
+		if _, err := mgr.Add(scenario.Spec{Name: "fresh", Identity: "bob", Proactive: true}); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()

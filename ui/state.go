@@ -24,20 +24,25 @@ const (
 	stateDisposed
 	stateSignedOut
 	stateAttention // the issuer failed permanently: asked only once a minute, or on r
+	// stateValidFailed is a failed credential whose token is still valid:
+	// callers are served until it expires, but its refresh failed.
+	stateValidFailed
+	stateCount // the number of states
 )
 
 var stateNames = [...]string{
-	stateStarting:   "no token",
-	stateValid:      "valid",
-	stateInWindow:   "in window",
-	stateRefreshing: "refreshing",
-	stateRetrying:   "retrying",
-	stateExpired:    "expired",
-	stateAborted:    "aborted",
-	stateFailed:     "failed",
-	stateDisposed:   "disposed",
-	stateSignedOut:  "signed out",
-	stateAttention:  "needs attention",
+	stateStarting:    "no token",
+	stateValid:       "valid",
+	stateInWindow:    "in window",
+	stateRefreshing:  "refreshing",
+	stateRetrying:    "retrying",
+	stateExpired:     "expired",
+	stateAborted:     "aborted",
+	stateFailed:      "failed",
+	stateDisposed:    "disposed",
+	stateSignedOut:   "signed out",
+	stateAttention:   "needs attention",
+	stateValidFailed: "valid, refresh failed",
 }
 
 func (s state) String() string {
@@ -45,6 +50,16 @@ func (s state) String() string {
 		return "unknown"
 	}
 	return stateNames[s]
+}
+
+// needsLook reports whether a session in the state is failing or needs the
+// user's attention: what e jumps to.
+func (s state) needsLook() bool {
+	switch s {
+	case stateRetrying, stateExpired, stateAborted, stateFailed, stateAttention, stateValidFailed:
+		return true
+	}
+	return false
 }
 
 // ended reports whether the session can no longer change.
@@ -67,6 +82,8 @@ func (s state) style(st StateStyles) lipgloss.Style {
 		return st.Aborted
 	case stateFailed, stateAttention:
 		return st.Failed
+	case stateValidFailed:
+		return st.Retrying
 	default:
 		return st.Ended
 	}
@@ -80,6 +97,10 @@ func stateLabel(s state, waiters int, nextAt time.Time, width int) string {
 	case stateRefreshing:
 		if waiters > 0 {
 			return fmt.Sprintf("refreshing (%d)", waiters)
+		}
+	case stateValidFailed:
+		if width < len(s.String()) {
+			return "valid, refr ✗" // ✗ as on the timeline: a failed attempt
 		}
 	case stateRetrying:
 		if !nextAt.IsZero() {

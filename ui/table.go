@@ -21,15 +21,17 @@ const (
 // countdown bar takes what is left, and name and identity give way first
 // when space is short.
 func (m Model) layoutTable(width int) tableLayout {
-	l := tableLayout{policy: 8, expires: 7, refr: 4, fail: 4, lat: 6, state: 14} // lat fits "1.234s", "527µs"
+	// lat fits "1.234s" and "527µs"; fail fits "FAIL▼"; expires fits
+	// "366 days"; state fits "valid, refresh failed" when wide.
+	l := tableLayout{policy: 8, expires: 8, refr: 4, fail: 5, lat: 6, state: 14}
 	if width >= 110 {
-		l.state = 17
+		l.state = 21
 	}
 	longestName, longestID := max(m.longestName, 4), max(m.longestID, 8)
 	l.name = min(longestName, 24)
 	l.identity = min(longestID, 16)
 	fixed := cursorCols + l.policy + l.state + l.expires + l.refr + l.fail + l.lat + 8*colGap
-	const minBar, wideBar = 7, 60
+	const minBar, wideBar = 5, 60
 	for fixed+l.name+l.identity+minBar > width && (l.name > 8 || l.identity > 6) {
 		if l.name >= l.identity && l.name > 8 {
 			l.name--
@@ -75,12 +77,8 @@ func (m Model) tableHeader(l tableLayout) string {
 		if c.title == "LAT" {
 			title = lat
 		}
-		if c.title == m.sortBy.column() {
-			if c.left {
-				title += m.sortBy.mark()
-			} else {
-				title = m.sortBy.mark() + title
-			}
+		if c.title == m.sortBy.column() { // after the title: a right-aligned one ends at its figures
+			title += sortMark(m.sortBy, m.sortReverse)
 		}
 		switch {
 		case c.left:

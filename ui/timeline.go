@@ -16,12 +16,13 @@ const (
 	markFailed
 	markAborted
 	markDisposed
+	markRestarted // tokentop restarted: the credential was dropped and started again
 )
 
-var markGlyphs = [...]string{markOK: "●", markFailed: "✗", markAborted: "○", markDisposed: "■"}
-var markWords = [...]string{markOK: "ok", markFailed: "failed", markAborted: "aborted", markDisposed: "disposed"}
+var markGlyphs = [...]string{markOK: "●", markFailed: "✗", markAborted: "○", markDisposed: "■", markRestarted: "↻"}
+var markWords = [...]string{markOK: "ok", markFailed: "failed", markAborted: "aborted", markDisposed: "disposed", markRestarted: "restarted"}
 
-// laneMark is one refresh attempt's outcome, or the dispose, on the timeline.
+// laneMark is one refresh attempt's outcome, the dispose or a restart, on the timeline.
 type laneMark struct {
 	At      time.Time
 	Kind    markKind
@@ -33,7 +34,8 @@ type interval struct{ From, To time.Time }
 
 // timelineLane draws the last Span of virtual time up to Now as one row of
 // cells: '═' where a valid token was held, '·' where none was, and a glyph on
-// top for each attempt (● ok, ✗ failed, ○ aborted) and for the dispose (■).
+// top for each attempt (● ok, ✗ failed, ○ aborted), for the dispose (■) and
+// for a restart (↻).
 type timelineLane struct {
 	Now     time.Time
 	Span    time.Duration

@@ -38,6 +38,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
 		m.resizeLog()
 		m.clampScroll()
+		if m.mode == modeDescribe {
+			m.syncDescribe()
+		}
 		return m, nil
 	case tea.ColorProfileMsg:
 		if msg.Profile == colorprofile.ASCII || msg.Profile == colorprofile.NoTTY { // NO_COLOR, TERM=dumb, or not a terminal
@@ -74,6 +77,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.fetching = true
 		return m, m.fetchFrame()
+	case savedMsg:
+		return m.applySaved(msg)
 	case verifiedMsg:
 		if len(m.verified) >= maxVerified {
 			clear(m.verified) // bounded: a long run sees a token per refresh
@@ -122,6 +127,9 @@ func (m Model) applyFrame(msg frameMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.resizeLog()
+	if m.mode == modeDescribe {
+		m.syncDescribe()
+	}
 	return m, tea.Batch(cmds...)
 }
 
@@ -151,7 +159,7 @@ func (m *Model) applyFilter() {
 			m.longestID = max(m.longestID, cellWidth(sv.Identity))
 		}
 	}
-	sortVisible(m.visible, m.frame.Sessions, m.sortBy)
+	sortVisible(m.visible, m.frame.Sessions, m.sortBy, m.sortReverse)
 	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
 	if m.selected != "" {
 		for r, i := range m.visible {

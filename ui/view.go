@@ -19,9 +19,6 @@ const minDetail = 8
 
 func (m Model) layout() layout {
 	l := layout{header: len(m.headerLines()), help: 1} // a prompt or the short help
-	if m.fullHelpShown() {
-		l.help = strings.Count(m.bottom(), "\n") + 1
-	}
 	// header, rule, table, rule, detail, rule, help
 	free := max(m.height-l.header-l.help-3, 2)
 	want := max(len(m.visible), 1) + 1 // rows + column header
@@ -56,8 +53,15 @@ func (m Model) View() tea.View {
 
 // render draws the whole screen as text, exactly height lines of width cells.
 func (m Model) render() string {
-	if m.width <= 0 || m.height <= 0 {
+	switch {
+	case m.width <= 0 || m.height <= 0:
 		return ""
+	case m.tooSmall():
+		return m.renderTooSmall()
+	case m.fullHelpShown():
+		return m.renderHelpPage()
+	case m.mode == modeDescribe:
+		return m.renderDescribe()
 	}
 	l := m.layout()
 	var b strings.Builder
@@ -138,8 +142,8 @@ func (m Model) statusLabel() string {
 	return m.status
 }
 
-// fullHelpShown reports whether the bottom shows the full help (? in the
-// table or the log), rather than one line: a prompt or the short help.
+// fullHelpShown reports whether the full help page (? in the table or the
+// log) is shown in place of the table and the detail.
 func (m Model) fullHelpShown() bool { return m.help.ShowAll && m.mode == modeNormal }
 
 // bottom is the last line(s): a prompt, the filter input, or the help.
@@ -162,33 +166,14 @@ func (m Model) bottom() string {
 	case modeForm:
 		return padRight(" "+m.shortHelp(formHelp()), m.width)
 	}
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
 	switch {
-	case !m.fullHelpShown() && m.focus == focusLog:
+	case m.fullHelpShown():
+		return padRight(" "+m.shortHelp(nil, []key.Binding{b("?/esc", "close the help"), m.keys.Quit}), m.width)
+	case m.focus == focusLog:
 		return padRight(" "+m.shortHelp(m.keys.logKeysHelp()), m.width)
-	case !m.fullHelpShown():
-		return padRight(" "+m.shortHelp(m.keys.shortHelpRest(), m.keys.shortHelpKept()), m.width)
 	}
-	m.help.SetWidth(m.width - 1)
-	lines := append(strings.Split(m.help.View(m.keys), "\n"), m.helpNotes()...)
-	for i := range lines {
-		lines[i] = padRight(" "+lines[i], m.width)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// helpNotes explain, under the full help, what the keys do not: the marks
-// on the screen and what its figures measure.
-func (m Model) helpNotes() []string {
-	s := m.styles
-	notes := []string{
-		"",
-		s.Muted.Render("log (tab focuses it): pgup/pgdn page it, g oldest, G newest and follow, / search it"),
-		s.Muted.Render("bar: █ the token's time left; | where its refresh window opens (due once the fill drains past it)"),
-	}
-	if m.virtual {
-		notes = append(notes, s.Muted.Render("VLAT: the issuer's latency in virtual time (the fake plays it on the virtual clock)"))
-	}
-	return notes
+	return padRight(" "+m.shortHelp(m.keys.shortHelpRest(), m.keys.shortHelpKept()), m.width)
 }
 
 // promptLine draws a one-line prompt: the label, the field being typed and

@@ -161,7 +161,8 @@ func TestDecodeTokenExplainsTokensItCannotDecode(t *testing.T) {
 func TestCountdownAndLatencyFormats(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		48*time.Minute + 12*time.Second: "48m12s", -(2*time.Minute + 10*time.Second): "-2m10s",
-		3*time.Hour + 2*time.Minute: "3h02m", 50 * time.Hour: "2d02h", 9 * time.Second: "9s",
+		3*time.Hour + 2*time.Minute: "3h02m", 50 * time.Hour: "2 days", 9 * time.Second: "9s",
+		-25 * time.Hour: "-25h00m", -(76 * time.Hour): "-3 days", 366 * 24 * time.Hour: "366 days", // as the README writes durations
 	} {
 		if got := countdown(d); got != want {
 			t.Errorf("countdown(%v) = %q, want %q", d, got, want)

@@ -39,14 +39,16 @@ func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d
 // overflows (a year-3000 token would otherwise wrap into a negative delay).
 const MaxTimerDelay = time.Duration(1<<62 - 1)
 
-// Steady reports whether c's time cannot jump. The wall clock can: Go's
-// timers run on the monotonic clock, which stops while a laptop sleeps, so a
-// deadline cached behind a timer must be re-checked against Now. A Loop
-// measures its base with Since (monotonic for Real), so it does not jump, and
-// re-checking it would cost a timer per credential per virtual second.
+// Steady reports whether c's time cannot jump: c says so with a Steady
+// method. The wall clock (Real) can: Go's timers run on the monotonic clock,
+// which stops while a laptop sleeps, so a deadline cached behind a timer
+// must be re-checked against Now. A Loop's time moves only as the loop moves
+// it (a wall loop looks at the wall clock itself and runs the timers a jump
+// passes), so re-checking it would cost a timer per credential per virtual
+// second.
 func Steady(c Clock) bool {
-	_, loop := c.(*Loop)
-	return loop
+	s, ok := c.(interface{ Steady() bool })
+	return ok && s.Steady()
 }
 
 // Rearmer is implemented by clocks that can arm a timer again, one that ran

@@ -84,6 +84,8 @@ func NewPaced(start time.Time, speed float64) *Loop { return NewPacedOn(Real{}, 
 
 // NewPacedOn is NewPaced over an arbitrary real clock (a test's, say): base
 // provides the real Now and the AfterFunc the loop waits with; nil means Real.
+// Its time follows base's monotonic reading, which stands still while the
+// machine sleeps: for time that must keep the wall clock's, use NewWall.
 func NewPacedOn(base Clock, start time.Time, speed float64) *Loop {
 	if base == nil {
 		base = Real{}
@@ -127,6 +129,11 @@ type wallClock struct{}
 func (wallClock) Now() time.Time                            { return time.Now().Round(0) }
 func (c wallClock) Since(t time.Time) time.Duration         { return c.Now().Sub(t) }
 func (wallClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Steady reports true: a Loop's time moves only as the loop moves it, and a
+// wall loop follows a wall-clock jump itself, running the timers it passes,
+// so its users need not re-check deadlines against Now.
+func (l *Loop) Steady() bool { return true }
 
 func newLoop(base Clock, start time.Time) *Loop {
 	l := &Loop{base: base, start: start.Round(0), wake: make(chan struct{}, 1), stopAt: math.MaxInt64}
