@@ -37,13 +37,21 @@ func (i *Issuer) userGrantRoutes() {
 // a secret must send the right one. It returns the client id, or a non-zero
 // status.
 func (i *Issuer) authenticatePublicClient(r *http.Request, form url.Values) (string, int, string, string) {
-	if _, _, basic := r.BasicAuth(); basic || form.Has("client_secret") {
+	id := form.Get("client_id")
+	basicID, basicSecret, basic := r.BasicAuth()
+	if basic && basicSecret == "" && !form.Has("client_secret") && (id == "" || id == basicID) {
+		// Basic with an empty secret, as x/oauth2 sends for a public client.
+		basic, id = false, basicID
+		if v, err := url.QueryUnescape(basicID); err == nil {
+			id = v
+		}
+	}
+	if basic || form.Has("client_secret") {
 		if status, code, msg := i.authenticateClient(r, form); status != 0 {
 			return "", status, code, msg
 		}
 		return i.clientID, 0, "", ""
 	}
-	id := form.Get("client_id")
 	if id == "" {
 		return "", http.StatusUnauthorized, "invalid_client", "no client_id; a public client names itself with the client_id form field"
 	}
