@@ -85,7 +85,7 @@ func (r faultRequest) fault() (issuer.Fault, error) {
 // FaultKindNames names every fault kind the admin API (and a scenario
 // file) takes, separated by commas, for errors and help.
 func FaultKindNames() string {
-	kinds := issuer.FaultKinds()
+	kinds := append(issuer.FaultKinds(), issuer.UserGrantFaultKinds()...)
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)
@@ -207,8 +207,23 @@ func (i *Issuer) serveRemoveFault(w http.ResponseWriter, r *http.Request) {
 // MaxStatsLimit), so that the answer stays small however many identities
 // there are.
 func (i *Issuer) serveStats(w http.ResponseWriter, r *http.Request) {
+	offset, limit, ok := pageQuery(w, r)
+	if !ok {
+		return
+	}
+	s, err := i.StatsPage(offset, limit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidQuery", fmt.Sprintf("%s: %v", PathAdminStats, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// pageQuery reads ?offset=N&limit=M (default 0 and DefaultStatsLimit); on
+// failure it has answered the request.
+func pageQuery(w http.ResponseWriter, r *http.Request) (offset, limit int, ok bool) {
 	q := r.URL.Query()
-	offset, limit := 0, DefaultStatsLimit
+	offset, limit = 0, DefaultStatsLimit
 	for _, p := range []struct {
 		name string
 		dst  *int
@@ -220,16 +235,11 @@ func (i *Issuer) serveStats(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "InvalidQuery", fmt.Sprintf("%s=%.20q is not a whole number", p.name, v))
-			return
+			return 0, 0, false
 		}
 		*p.dst = n
 	}
-	s, err := i.StatsPage(offset, limit)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidQuery", fmt.Sprintf("%s: %v", PathAdminStats, err))
-		return
-	}
-	writeJSON(w, http.StatusOK, s)
+	return offset, limit, true
 }
 
 func (i *Issuer) serveRevoke(w http.ResponseWriter, r *http.Request) {

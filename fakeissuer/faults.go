@@ -96,9 +96,10 @@ func validateFault(f *issuer.Fault) error {
 		if err := validateThrottle(f); err != nil {
 			return err
 		}
-	case issuer.FaultHang, issuer.FaultExpiredToken, issuer.FaultMalformedToken:
+	case issuer.FaultHang, issuer.FaultExpiredToken, issuer.FaultMalformedToken,
+		issuer.FaultLoseResponse, issuer.FaultInvalidGrant:
 	default:
-		return fmt.Errorf("fault kind %q is unknown; use one of %v", f.Kind, issuer.FaultKinds())
+		return fmt.Errorf("fault kind %q is unknown; use one of %s", f.Kind, FaultKindNames())
 	}
 	if f.Identity != "" {
 		if problem := identityProblem(f.Identity); problem != "" {
@@ -207,19 +208,40 @@ type faultEffects struct {
 	expired   bool
 	malformed bool
 	lifetime  time.Duration // cap, zero if none
+
+	loseResponse bool // grant, then drop the answer (user-session grants only)
+	invalidGrant bool // refuse with invalid_grant (user-session grants only)
+}
+
+// userGrantOnly reports whether f acts on user-session grants only, so
+// that other calls neither match nor use it up.
+func userGrantOnly(f *ActiveFault) bool {
+	return f.Kind == issuer.FaultLoseResponse || f.Kind == issuer.FaultInvalidGrant
+}
+
+// faultCall is what the faults match a call on: its identity, and whether
+// it is a user-session grant (refresh token, device code).
+type faultCall struct {
+	identity  string
+	userGrant bool
+}
+
+// matches reports whether f acts on call.
+func (f *ActiveFault) matches(call faultCall) bool {
+	return (f.Identity == "" || f.Identity == call.identity) && (call.userGrant || !userGrantOnly(f))
 }
 
 // take finds the faults matching a call for identity and uses up one of
 // each one's calls. With no faults it takes no lock and reads no clock; with
 // faults for other identities only, it shares a read lock.
-func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
+func (fs *faultSet) take(clk clock.Clock, call faultCall) faultEffects {
 	if fs.n.Load() == 0 {
 		return faultEffects{}
 	}
 	now := clk.Now()
 	fs.mu.RLock()
 	touch := slices.ContainsFunc(fs.list, func(f *ActiveFault) bool {
-		return expired(f, now) || f.Identity == "" || f.Identity == identity
+		return expired(f, now) || f.matches(call)
 	})
 	fs.mu.RUnlock()
 	if !touch {
@@ -230,10 +252,10 @@ func (fs *faultSet) take(clk clock.Clock, identity string) faultEffects {
 	fs.expireLocked(now)
 	var eff faultEffects
 	fs.list = slices.DeleteFunc(fs.list, func(f *ActiveFault) bool {
-		if f.Identity != "" && f.Identity != identity {
+		if !f.matches(call) {
 			return false
 		}
-		if eff.apply(f, now, identity) {
+		if eff.apply(f, now, call.identity) {
 			fs.applied.Add(1)
 		}
 		if f.Count > 0 {
@@ -269,6 +291,10 @@ func (eff *faultEffects) apply(f *ActiveFault, now time.Time, identity string) b
 		eff.expired = true
 	case issuer.FaultMalformedToken:
 		eff.malformed = true
+	case issuer.FaultLoseResponse:
+		eff.loseResponse = true
+	case issuer.FaultInvalidGrant:
+		eff.invalidGrant = true
 	case issuer.FaultShortLifetime:
 		if eff.lifetime == 0 || f.Lifetime < eff.lifetime {
 			eff.lifetime = f.Lifetime
@@ -304,8 +330,8 @@ var errHung = fmt.Errorf("fake issuer: the request hung: %w", ErrFaultInjected)
 // returns the effects that shape the minted token. When ctx carries an
 // issuer.Delay, latency and hang are reported there instead of waited for:
 // the call returns at once.
-func (i *Issuer) applyFaults(ctx context.Context, identity string) (faultEffects, error) {
-	eff := i.faults.take(i.clock, identity)
+func (i *Issuer) applyFaults(ctx context.Context, call faultCall) (faultEffects, error) {
+	eff := i.faults.take(i.clock, call)
 	if d := issuer.DelayFrom(ctx); d != nil {
 		d.Add(eff.latency)
 		if eff.hang {

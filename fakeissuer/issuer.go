@@ -83,6 +83,22 @@ type Options struct {
 	// beyond it a request that would add one fails with 429. Zero means
 	// DefaultMaxIdentities; at most MaxMaxIdentities.
 	MaxIdentities int
+	// Refresh is the refresh-token policy of user sessions (refresh.go);
+	// the zero value is DefaultRefreshPolicy. The admin API can change it.
+	Refresh RefreshPolicy
+	// Device is the device authorization policy (device.go); zero fields
+	// take the defaults of DevicePolicy. The admin API can change it.
+	Device DevicePolicy
+	// MaxFamilies is the most refresh-token families (sign-ins) the issuer
+	// holds; beyond it, expired and revoked families are evicted, and a
+	// sign-in that still finds no room fails with 429. Zero means
+	// DefaultMaxFamilies; at most MaxMaxFamilies.
+	MaxFamilies int
+	// OnRefreshEvent, when set, hears what the issuer does to refresh-token
+	// families (rotations, replays, revocations), synchronously on the
+	// goroutine of the grant and outside the issuer's locks: it must not
+	// block.
+	OnRefreshEvent func(RefreshEvent)
 	// Warp divides every token's lifetime while its times stay on Clock:
 	// at 60 an hour-long token is stamped iat = nbf = now and expires one
 	// Clock minute later, with the lifetime asked for in its ttl_nominal
@@ -119,6 +135,8 @@ type Issuer struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
+	users *userStore // refresh-token families and device grants (refresh.go, device.go)
+
 	acs           *acsService    // ACS Identity REST emulation (acs.go)
 	upstreamCache *upstreamCache // MSAL-like cache of /oauth2/token (teams_cache.go)
 }
@@ -146,6 +164,9 @@ func New(opts Options) (*Issuer, error) {
 	if opts.MaxIdentities < 0 || opts.MaxIdentities > MaxMaxIdentities {
 		return nil, fmt.Errorf("fake issuer: maximum identities %d is out of range 1..%d (0 for the default %d)", opts.MaxIdentities, MaxMaxIdentities, DefaultMaxIdentities)
 	}
+	if opts.MaxFamilies < 0 || opts.MaxFamilies > MaxMaxFamilies {
+		return nil, fmt.Errorf("fake issuer: maximum refresh-token families %d is out of range 1..%d (0 for the default %d)", opts.MaxFamilies, MaxMaxFamilies, DefaultMaxFamilies)
+	}
 	if w := opts.Warp; w != 0 && !(w >= MinWarp && w <= MaxWarp) { // NaN too
 		return nil, fmt.Errorf("fake issuer: warp %v is out of range %g..%g (0 or 1 for none)", w, MinWarp, MaxWarp)
 	}
@@ -165,6 +186,11 @@ func New(opts Options) (*Issuer, error) {
 	if i.clock == nil {
 		i.clock = clock.Real{}
 	}
+	users, err := newUserStore(opts)
+	if err != nil {
+		return nil, fmt.Errorf("fake issuer: %w", err)
+	}
+	i.users = users
 	// Sequence numbers start at the wall-clock nanosecond, so that a restarted
 	// issuer (same key file) numbers its tokens after the previous run's and a
 	// revocation also covers tokens minted before the restart.
@@ -325,11 +351,19 @@ func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessTok
 		i.countFailure("")
 		return credential.AccessToken{}, Claims{}, err
 	}
-	eff, err := i.applyFaults(ctx, spec.subject)
-	var st *identityState
-	if err == nil {
-		st, err = i.liveIdentity(spec.subject)
+	eff, err := i.applyFaults(ctx, faultCall{identity: spec.subject})
+	if err != nil {
+		i.countFailure(spec.subject)
+		return credential.AccessToken{}, Claims{}, err
 	}
+	return i.mintWith(spec, eff)
+}
+
+// mintWith mints for spec's subject with the effects of the faults already
+// taken for the call: the second half of issue, which user-session grants
+// call after deciding, under their store's lock, what the grant does.
+func (i *Issuer) mintWith(spec mintSpec, eff faultEffects) (credential.AccessToken, Claims, error) {
+	st, err := i.liveIdentity(spec.subject)
 	if err != nil {
 		i.countFailure(spec.subject)
 		return credential.AccessToken{}, Claims{}, err

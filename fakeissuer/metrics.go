@@ -62,13 +62,26 @@ var (
 		"Faults active now.", nil, nil)
 	descRevoked = prometheus.NewDesc("fakeissuer_revocations_total",
 		"Revocations of an identity's tokens.", nil, nil)
+	descSignIns = prometheus.NewDesc("fakeissuer_refresh_token_families_started_total",
+		"Refresh-token families started by a device sign-in.", nil, nil)
+	descRotations = prometheus.NewDesc("fakeissuer_refresh_token_rotations_total",
+		"Refresh tokens rotated by a refresh grant.", nil, nil)
+	descGrace = prometheus.NewDesc("fakeissuer_refresh_token_grace_reuses_total",
+		"Previous refresh tokens honoured in the grace period.", nil, nil)
+	descReplays = prometheus.NewDesc("fakeissuer_refresh_token_replays_total",
+		"Rotated-out refresh tokens used again under reuse detection (each revokes its family).", nil, nil)
+	descFamRevoked = prometheus.NewDesc("fakeissuer_refresh_token_families_revoked_total",
+		"Refresh-token families revoked: by a replay, RFC 7009 revocation or the admin.", nil, nil)
+	descFamilies = prometheus.NewDesc("fakeissuer_refresh_token_families",
+		"Refresh-token families held now, revoked ones not yet evicted included.", nil, nil)
 )
 
 // issuerCollector reads the fake's counters at scrape time.
 type issuerCollector struct{ i *Issuer }
 
 func (c issuerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMinted, descIssued, descFailed, descFaults, descActive, descRevoked} {
+	for _, d := range []*prometheus.Desc{descMinted, descIssued, descFailed, descFaults, descActive, descRevoked,
+		descSignIns, descRotations, descGrace, descReplays, descFamRevoked, descFamilies} {
 		ch <- d
 	}
 }
@@ -85,6 +98,15 @@ func (c issuerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRevoked, prometheus.CounterValue, float64(tot.Revoked))
 	ch <- prometheus.MustNewConstMetric(descFaults, prometheus.CounterValue, float64(i.faults.applied.Load()))
 	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(i.faults.n.Load()))
+	uc := &i.users.counts
+	for _, m := range []struct {
+		d *prometheus.Desc
+		n uint64
+	}{{descSignIns, uc.signIns.Load()}, {descRotations, uc.rotations.Load()}, {descGrace, uc.graceReuses.Load()},
+		{descReplays, uc.replays.Load()}, {descFamRevoked, uc.familiesRevoked.Load()}} {
+		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.n))
+	}
+	ch <- prometheus.MustNewConstMetric(descFamilies, prometheus.GaugeValue, float64(i.familyCount()))
 }
 
 // metricsRoutes serves the fake's metrics from a registry of its own.

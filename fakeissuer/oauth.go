@@ -25,6 +25,8 @@ type tokenResponse struct {
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int64  `json:"expires_in"`
 	Scope       string `json:"scope,omitempty"`
+	// RefreshToken is set by the user-session grants (oauth_user.go).
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // openIDConfig is the OIDC discovery document (the fields a client needs).
@@ -40,6 +42,9 @@ type openIDConfig struct {
 	TokenEndpointAuth []string `json:"token_endpoint_auth_methods_supported"`
 	ScopesSupported   []string `json:"scopes_supported"`
 	ClaimsSupported   []string `json:"claims_supported"`
+	DeviceEndpoint    string   `json:"device_authorization_endpoint"`
+	RevocationEnd     string   `json:"revocation_endpoint"`
+	RevocationAuth    []string `json:"revocation_endpoint_auth_methods_supported"`
 }
 
 func (i *Issuer) oauthRoutes() {
@@ -47,6 +52,7 @@ func (i *Issuer) oauthRoutes() {
 	i.handle(PathJWKS, methods{http.MethodGet: i.serveJWKS})
 	i.handle(PathOAuth2Token, oauthMethods{http.MethodPost: i.serveOAuth2Token})
 	i.handle(PathOAuth2Authorize, oauthMethods{http.MethodGet: serveAuthorize, http.MethodPost: serveAuthorize})
+	i.userGrantRoutes()
 }
 
 func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
@@ -61,13 +67,16 @@ func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
 		AuthzEndpoint:     base + PathOAuth2Authorize,
 		JWKSURI:           base + PathJWKS,
 		TokenEndpoint:     base + PathOAuth2Token,
-		GrantTypes:        []string{"client_credentials"},
+		GrantTypes:        []string{"client_credentials", grantRefreshToken, grantDeviceCode},
 		ResponseTypes:     []string{"token"},
 		SubjectTypes:      []string{"public"},
 		SigningAlgs:       []string{i.key.alg},
-		TokenEndpointAuth: []string{"client_secret_basic", "client_secret_post"},
+		TokenEndpointAuth: []string{"client_secret_basic", "client_secret_post", "none"},
 		ScopesSupported:   append([]string(nil), defaultScopes...),
 		ClaimsSupported:   []string{"sub", "iss", "aud", "exp", "iat", "nbf", "jti", "scp", "appid", "oid", "tid"},
+		DeviceEndpoint:    base + PathOAuth2Device,
+		RevocationEnd:     base + PathOAuth2Revoke,
+		RevocationAuth:    []string{"client_secret_basic", "client_secret_post", "none"},
 	})
 }
 
@@ -77,7 +86,7 @@ func (i *Issuer) serveOpenIDConfig(w http.ResponseWriter, r *http.Request) {
 // §4.1.2.1, answered directly since no redirect URI is trusted).
 func serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	writeOAuthError(w, http.StatusBadRequest, "unsupported_response_type",
-		"this issuer has no authorization endpoint flows; it serves only grant_type=client_credentials at "+PathOAuth2Token)
+		"this issuer has no authorization endpoint flows; users sign in with the device flow at "+PathOAuth2Device+", clients with grant_type=client_credentials at "+PathOAuth2Token)
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
@@ -89,43 +98,28 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 // client_secret_basic or client_secret_post. A non-standard expires_in form
 // field (seconds) asks for a lifetime.
 func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		i.countFailure("")
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "send the token request as application/x-www-form-urlencoded")
+	form, ok := i.readOAuthForm(w, r)
+	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		i.countFailure("")
-		if _, ok := errorsAs[*http.MaxBytesError](err); ok {
-			writeOAuthError(w, http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBody))
-			return
-		}
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the form does not parse: "+err.Error())
-		return
-	}
-	form := r.PostForm
-	if name, ok := repeatedParam(form); ok {
-		i.countFailure("")
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("the parameter %.40q is sent more than once; send each parameter once (RFC 6749 §3.2)", name))
+	gt := form.Get("grant_type")
+	if gt == grantRefreshToken || gt == grantDeviceCode {
+		i.serveUserGrant(w, r, form, gt)
 		return
 	}
 	if status, code, msg := i.authenticateClient(r, form); status != 0 {
-		i.countFailure("")
-		if status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
-		}
-		writeOAuthError(w, status, code, msg)
+		i.refuseClient(w, status, code, msg)
 		return
 	}
-	switch gt := form.Get("grant_type"); gt {
+	switch gt {
 	case "client_credentials":
 	case "":
 		i.countFailure("")
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "grant_type is missing; this endpoint serves grant_type=client_credentials")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "grant_type is missing; this endpoint serves grant_type=client_credentials, refresh_token and "+grantDeviceCode)
 		return
 	default:
 		i.countFailure("")
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials", gt))
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %.60q is not supported; use client_credentials, refresh_token or %s", gt, grantDeviceCode))
 		return
 	}
 	var lifetime time.Duration
@@ -156,6 +150,41 @@ func (i *Issuer) serveOAuth2Token(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn:   ceilSeconds(tok.ExpiresOn.Sub(i.clock.Now())),
 		Scope:       strings.Join(claims.Scopes, " "),
 	})
+}
+
+// refuseClient answers a failed client authentication.
+func (i *Issuer) refuseClient(w http.ResponseWriter, status int, code, msg string) {
+	i.countFailure("")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	}
+	writeOAuthError(w, status, code, msg)
+}
+
+// readOAuthForm reads an OAuth2 endpoint's form body, each parameter once;
+// on failure it has answered the request.
+func (i *Issuer) readOAuthForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "send the token request as application/x-www-form-urlencoded")
+		return nil, false
+	}
+	if err := r.ParseForm(); err != nil {
+		i.countFailure("")
+		if _, ok := errorsAs[*http.MaxBytesError](err); ok {
+			writeOAuthError(w, http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBody))
+			return nil, false
+		}
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the form does not parse: "+err.Error())
+		return nil, false
+	}
+	form := r.PostForm
+	if name, ok := repeatedParam(form); ok {
+		i.countFailure("")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("the parameter %.40q is sent more than once; send each parameter once (RFC 6749 §3.2)", name))
+		return nil, false
+	}
+	return form, true
 }
 
 // repeatedParam returns the name of a form parameter sent more than once:
@@ -255,6 +284,8 @@ func writeOAuthIssueError(w http.ResponseWriter, err error) {
 	setRetryAfter(w, se.RetryAfter)
 	code := "server_error"
 	switch {
+	case oauthGrantCode(se):
+		code = se.Code
 	case se.Status == http.StatusUnauthorized:
 		code = "invalid_client"
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)

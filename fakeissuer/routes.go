@@ -17,8 +17,21 @@ const (
 	PathAdminFaults      = "/admin/faults"
 	PathAdminStats       = "/admin/stats"
 	PathAdminRevoke      = "/admin/revoke"
-	pathAdminFaultByID   = "/admin/faults/{id}"
-	realm                = "tokentop-fakeissuer"
+	// PathOAuth2Device is the device authorization endpoint (RFC 8628).
+	PathOAuth2Device = "/oauth2/device_authorization"
+	// PathOAuth2Revoke is the token revocation endpoint (RFC 7009).
+	PathOAuth2Revoke = "/oauth2/revoke"
+	// PathDevice is the verification URI of device sign-ins.
+	PathDevice = "/device"
+	// PathAdminRefresh reads and changes the refresh and device policies.
+	PathAdminRefresh = "/admin/refresh"
+	// PathAdminFamilies lists refresh-token families.
+	PathAdminFamilies = "/admin/families"
+	// PathAdminDevice approves or denies a device sign-in by its user code.
+	PathAdminDevice       = "/admin/device"
+	pathAdminFamilyRevoke = "/admin/families/{id}/revoke"
+	pathAdminFaultByID    = "/admin/faults/{id}"
+	realm                 = "tokentop-fakeissuer"
 )
 
 // buildHandler registers every route group. A new group (say the ACS

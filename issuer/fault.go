@@ -32,6 +32,13 @@ const (
 	// answers the others 429 with Retry-After: the seconds, rounded up,
 	// until the bucket has a token again.
 	FaultThrottle FaultKind = "throttle"
+	// FaultLoseResponse acts on user-session grants only (refresh token,
+	// device code): the issuer grants (a refresh token rotates) but the
+	// client never hears the answer; over HTTP the connection is cut.
+	FaultLoseResponse FaultKind = "lose-response"
+	// FaultInvalidGrant acts on user-session grants only: the grant is
+	// refused with invalid_grant and the refresh token is left as it was.
+	FaultInvalidGrant FaultKind = "invalid-grant"
 )
 
 // ThrottleBucket says whose calls share one FaultThrottle bucket.
@@ -58,6 +65,13 @@ const (
 func FaultKinds() []FaultKind {
 	return []FaultKind{FaultFail, FaultLatency, FaultHang, FaultExpiredToken,
 		FaultMalformedToken, FaultShortLifetime, FaultDown, FaultThrottle}
+}
+
+// UserGrantFaultKinds lists the kinds that act on user-session grants
+// only (refresh token and device code), apart from FaultKinds: an issuer
+// without user sessions has no use for them.
+func UserGrantFaultKinds() []FaultKind {
+	return []FaultKind{FaultLoseResponse, FaultInvalidGrant}
 }
 
 // Fault describes how an issuer should misbehave: what to do, to which
@@ -121,6 +135,10 @@ func (f Fault) String() string {
 		}
 	case FaultDown:
 		what = "be down"
+	case FaultLoseResponse:
+		what = "lose the response of refresh and device grants"
+	case FaultInvalidGrant:
+		what = "refuse refresh and device grants with invalid_grant"
 	case FaultThrottle:
 		what = fmt.Sprintf("throttle to %d calls", f.Rate)
 		if f.Interval > 0 {
