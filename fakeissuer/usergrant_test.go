@@ -16,7 +16,7 @@ import (
 
 // signInInProcess runs the device flow through the Go API, approving at
 // once, and returns the first grant.
-func signInInProcess(t *testing.T, iss *Issuer, clk *clock.Scaled) UserGrant {
+func signInInProcess(t *testing.T, iss *Issuer, clk *clock.Loop) UserGrant {
 	t.Helper()
 	ctx := context.Background()
 	da, err := iss.DeviceAuthorize(ctx, DeviceRequest{ClientID: iss.ClientID()})
