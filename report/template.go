@@ -5,7 +5,7 @@ import "html/template"
 // pageTemplate is the whole page: inline CSS, inline SVG, and an inline
 // script that sorts a table by the column whose header is clicked. It
 // refers to nothing outside the file.
-var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"rects": rectsHTML, "cells": cellsHTML}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -52,7 +52,7 @@ svg .count{font-size:10px;fill:#555}
 <div class="wide"><table class="sortable" id="policies">
 <thead><tr>{{range .PolicyHead}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Policies}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
+{{range .Policies}}<tr>{{cells .Cells}}</tr>
 {{end}}</tbody>
 </table></div>
 <p>Issuer latency p50–max is of the calls that had an answer; 2xx counts the answers with a token (a token rejected later as expired or malformed too), timeout the calls that got no answer in time or were aborted.</p>
@@ -60,10 +60,7 @@ svg .count{font-size:10px;fill:#555}
 <p>Issuer calls of all sessions per {{.Chart.Per}} (blue), the failed ones over them (orange), injected faults behind (grey).</p>
 <svg id="overtime" width="{{.Chart.Width}}" height="{{.Chart.Height}}" viewBox="0 0 {{.Chart.Width}} {{.Chart.Height}}">
 <rect x="0" y="0" width="{{.Chart.Width}}" height="{{.Chart.Height}}" fill="#ffffff"/>
-{{range .Chart.Faults}}<rect class="fault" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}" fill-opacity="{{.Opacity}}"><title>{{.Title}}</title></rect>
-{{end}}{{range .Chart.Calls}}<rect class="calls" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>
-{{end}}{{range .Chart.Failed}}<rect class="failed" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>
-{{end}}<line x1="{{.Chart.PlotX}}" x2="{{.Chart.PlotX}}" y1="{{.Chart.Top}}" y2="{{.Chart.Base}}" stroke="#888"/><line x1="{{.Chart.PlotX}}" x2="{{.Chart.Width}}" y1="{{.Chart.Base}}" y2="{{.Chart.Base}}" stroke="#888"/>
+{{rects "fault" 1 .Chart.Faults}}{{rects "calls" 0 .Chart.Calls}}{{rects "failed" 0 .Chart.Failed}}<line x1="{{.Chart.PlotX}}" x2="{{.Chart.PlotX}}" y1="{{.Chart.Top}}" y2="{{.Chart.Base}}" stroke="#888"/><line x1="{{.Chart.PlotX}}" x2="{{.Chart.Width}}" y1="{{.Chart.Base}}" y2="{{.Chart.Base}}" stroke="#888"/>
 {{range .Chart.YTicks}}<text x="{{$.Chart.PlotX}}" dx="-4" y="{{.X}}" dy="4" text-anchor="end">{{.Label}}</text>
 {{end}}{{range .Chart.Ticks}}<text x="{{.X}}" y="{{$.Chart.Base}}" dy="14" text-anchor="middle">{{.Label}}</text>
 {{end}}<text x="4" y="{{.Chart.Top}}" dy="10">issuer calls</text>
@@ -76,16 +73,14 @@ svg .count{font-size:10px;fill:#555}
 {{end}}{{range .Timeline.Lanes}}<g class="lane{{if .Group}} group{{end}}" data-session="{{.Label}}"><title>{{.Title}}</title>
 <rect x="{{$.Timeline.PlotX}}" y="{{.Y}}" width="{{$.Timeline.PlotW}}" height="22" fill="#f7f7f7"/>
 <text x="4" y="{{.TextY}}">{{.Label}}</text>
-{{range .Rects}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}"{{if lt .Opacity 1.0}} fill-opacity="{{.Opacity}}"{{end}}><title>{{.Title}}</title></rect>
-{{end}}</g>
-{{end}}{{range .Timeline.Faults}}<rect class="fault" x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}" fill="{{.Color}}" fill-opacity="{{.Opacity}}"><title>{{.Title}}</title></rect>
-{{end}}</svg>
+{{rects "" 2 .Rects}}</g>
+{{end}}{{rects "fault" 1 .Timeline.Faults}}</svg>
 <h2>Per session</h2>
 {{with .SessionNote}}<p class="note">{{.}}</p>{{end}}
 <table class="sortable" id="sessions">
 <thead><tr><th>session</th><th>policy</th><th>issuer calls</th><th>successes</th><th>failures</th><th>aborts</th><th>caller errors</th><th>token gap</th><th>longest wait</th><th>resource refusals</th></tr></thead>
 <tbody>
-{{range .SessionRows}}<tr>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-key="{{.Key}}">{{.Text}}</td>{{end}}</tr>
+{{range .SessionRows}}<tr>{{cells .Cells}}</tr>
 {{end}}</tbody>
 </table>
 <h2>Issuer latency</h2>
