@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"fmt"
+	"html/template"
 	"io"
 	"iter"
 	"slices"
@@ -41,13 +42,18 @@ const (
 // Write renders the report of the recorded run with its summary sum as one
 // HTML page to w.
 func (r *Recorder) Write(w io.Writer, sum session.Summary) error {
-	p := r.page(sum)
+	return execute(w, pageTemplate, r.page(sum), "the page")
+}
+
+// execute renders data with t to w through a buffer; what names the page
+// in the error.
+func execute(w io.Writer, t *template.Template, data any, what string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := pageTemplate.Execute(bw, p); err != nil {
-		return fmt.Errorf("report: writing the page: %w", err)
+	if err := t.Execute(bw, data); err != nil {
+		return fmt.Errorf("report: writing %s: %w", what, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("report: writing the page: %w", err)
+		return fmt.Errorf("report: writing %s: %w", what, err)
 	}
 	return nil
 }
