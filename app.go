@@ -197,6 +197,9 @@ func findScenario(name string) (scenario.Scenario, error) {
 // With --fail-on-gap, a run in which any session was without a valid token
 // fails (exit 1) after its summary.
 func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
+	if a.cfg.compare {
+		return a.runCompare(ctx, out)
+	}
 	mr, err := a.startMetrics()
 	if err != nil {
 		return err

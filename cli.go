@@ -34,6 +34,7 @@ type config struct {
 	issuerTimeout time.Duration
 	failOnGap     bool
 	report        string // --report: the HTML report's path
+	compare       bool   // --compare: one headless run per policy, one table (compare_flag.go)
 	showSecrets   bool
 	metricsListen string // --metrics-listen (metrics_flag.go)
 	cacheFile     string // --cache-file: the persisted sessions' encrypted token cache (cmd_cache.go)
@@ -73,6 +74,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h; 0: until interrupted, on real or scaled time)")
 	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
+	fs.BoolVar(&cfg.compare, "compare", false, "headless: play the scenario once per policy (every session's overridden), same seed, sim time; print one table")
 	fs.StringVar(&cfg.report, "report", "", "write an HTML report of the run to FILE.html (headless: at the end; on screen: when you quit)")
 	fs.StringVar(&cfg.metricsListen, "metrics-listen", "", metricsListenUsage)
 	fs.StringVar(&cfg.cacheFile, "cache-file", "", "keep persisted sessions' tokens (persist=true) in this encrypted file, secret in "+cacheKeyEnv+" (default: the OS keyring)")
@@ -164,6 +166,9 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := checkMetricsListen(cfg); err != nil {
+		return err
+	}
+	if err := checkCompare(cfg); err != nil {
 		return err
 	}
 	return checkUntilInterrupted(cfg)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,13 +72,13 @@ func openReport(path string) (*reportFile, error) {
 	return &reportFile{path: path, f: f, created: created}, nil
 }
 
-// write replaces the file's content with rec's report and closes it.
-func (r *reportFile) write(rec *report.Recorder, sum session.Summary) error {
+// write replaces the file's content with what page writes and closes it.
+func (r *reportFile) write(page func(io.Writer) error) error {
 	f := r.f
 	r.f = nil
 	err := f.Truncate(0)
 	if err == nil {
-		err = rec.Write(f, sum)
+		err = page(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -139,12 +140,17 @@ func (a *app) writeReport(rec *report.Recorder, sum session.Summary) error {
 	if rec == nil {
 		return nil
 	}
+	return a.writePage(func(w io.Writer) error { return rec.Write(w, sum) })
+}
+
+// writePage writes a page (a run's report or a comparison) to --report.
+func (a *app) writePage(page func(io.Writer) error) error {
 	if a.report == nil || a.report.f == nil {
 		if err := a.openReport(); err != nil {
 			return err
 		}
 	}
-	if err := a.report.write(rec, sum); err != nil {
+	if err := a.report.write(page); err != nil {
 		return err
 	}
 	// On stderr, so that stdout stays the run's lines (and JSON) alone.

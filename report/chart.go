@@ -19,6 +19,7 @@ const (
 
 // chartView is the SVG of issuer calls and failures over time.
 type chartView struct {
+	ID                                     string // the SVG's id: "overtime" on a run's page
 	Width, Height, PlotX, PlotW, Top, Base int
 	Per                                    string // the bars' width in words: "minute", "15 minutes"
 	Faults                                 []bandView
@@ -29,16 +30,28 @@ type chartView struct {
 // drawChart draws issuer calls (all sessions) per bin of time, their
 // failures over them, and the fault windows behind.
 func (r *Recorder) drawChart(end int64) chartView {
-	sc := scale{end}
-	base := chartTop + chartHeight
-	v := chartView{Width: labelWidth + plotWidth + 40, Height: base + 22, PlotX: labelWidth, PlotW: plotWidth, Top: chartTop, Base: base}
-	calls, failed, width := r.overTime.bins(end, chartBars)
-	v.Per = perText(width)
-	v.Faults = r.faultBands(sc, chartTop, chartHeight)
+	return r.drawChartScaled(end, r.chartMost(end))
+}
+
+// chartMost is the most issuer calls in one of the chart's bins.
+func (r *Recorder) chartMost(end int64) uint32 {
+	calls, _, _ := r.overTime.bins(end, chartBars)
 	var most uint32
 	for _, n := range calls {
 		most = max(most, n)
 	}
+	return most
+}
+
+// drawChartScaled is drawChart with most calls at the top of the scale
+// (charts side by side share one).
+func (r *Recorder) drawChartScaled(end int64, most uint32) chartView {
+	sc := scale{end}
+	base := chartTop + chartHeight
+	v := chartView{ID: "overtime", Width: labelWidth + plotWidth + 40, Height: base + 22, PlotX: labelWidth, PlotW: plotWidth, Top: chartTop, Base: base}
+	calls, failed, width := r.overTime.bins(end, chartBars)
+	v.Per = perText(width)
+	v.Faults = r.faultBands(sc, chartTop, chartHeight)
 	for _, n := range yTicks(uint64(most)) {
 		v.YTicks = append(v.YTicks, axisTick{X: base - int(float64(n)/float64(max(most, 1))*chartHeight), Label: fmt.Sprint(n)})
 	}

@@ -25,16 +25,40 @@ var screenshot = flag.Bool("screenshot", false, "write the outage report's scree
 const readmeShot = "../docs/report.png"
 
 // TestReportRendersInHeadlessChromium opens the outage report in headless
-// Chromium: the page logs no console error and its screenshot is not blank.
-// .ci/run installs chromium; without it the test skips.
+// Chromium (renderInChromium): the page logs no console error and its
+// screenshot is not blank. .ci/run installs chromium; without it the test skips.
 func TestReportRendersInHeadlessChromium(t *testing.T) {
+	html, _ := playOutage(t)
+	shot := renderInChromium(t, html)
+	if *screenshot {
+		b, err := os.ReadFile(shot)
+		if err == nil {
+			err = os.WriteFile(readmeShot, b, 0o644)
+		}
+		if err != nil {
+			t.Fatalf("writing the README's screenshot: %v", err)
+		}
+	}
+}
+
+// TestComparisonRendersInHeadlessChromium: the comparison page of outage
+// logs no console error and is not blank either.
+func TestComparisonRendersInHeadlessChromium(t *testing.T) {
+	_, html := compareBuiltin(t, "outage")
+	renderInChromium(t, html)
+}
+
+// renderInChromium opens html in headless Chromium (skipping the test
+// without it), fails the test on a console error or a blank screenshot,
+// and returns the screenshot's path.
+func renderInChromium(t *testing.T, html string) string {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium is not installed (apt-get install chromium): the report is not opened in a browser")
 	}
-	html, _ := playOutage(t)
 	dir := t.TempDir()
-	page := filepath.Join(dir, "outage.html")
+	page := filepath.Join(dir, "page.html")
 	if err := os.WriteFile(page, []byte(html), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -72,15 +96,7 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 	if len(colours) < 20 {
 		t.Errorf("screenshot has %d distinct colours: blank?", len(colours))
 	}
-	if *screenshot {
-		b, err := os.ReadFile(shot)
-		if err == nil {
-			err = os.WriteFile(readmeShot, b, 0o644)
-		}
-		if err != nil {
-			t.Fatalf("writing the README's screenshot: %v", err)
-		}
-	}
+	return shot
 }
 
 // consoleErrors picks the lines of Chromium's log that the page wrote to

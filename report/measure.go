@@ -100,6 +100,19 @@ func (l *latencyDist) add(d time.Duration) {
 	l.largest = max(l.largest, d)
 }
 
+// merge adds o's calls (o may be nil).
+func (l *latencyDist) merge(o *latencyDist) {
+	if o == nil {
+		return
+	}
+	l.n += o.n
+	l.largest = max(l.largest, o.largest)
+	for b := range l.counts {
+		l.counts[b] += o.counts[b]
+		l.most[b] = max(l.most[b], o.most[b])
+	}
+}
+
 // quantile returns the q-quantile (0 < q <= 1), or zero without calls.
 func (l *latencyDist) quantile(q float64) time.Duration {
 	if l == nil || l.n == 0 {

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"cmp"
 	"fmt"
+	"html/template"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -40,13 +42,18 @@ const (
 // Write renders the report of the recorded run with its summary sum as one
 // HTML page to w.
 func (r *Recorder) Write(w io.Writer, sum session.Summary) error {
-	p := r.page(sum)
+	return execute(w, pageTemplate, r.page(sum), "the page")
+}
+
+// execute renders data with t to w through a buffer; what names the page
+// in the error.
+func execute(w io.Writer, t *template.Template, data any, what string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := pageTemplate.Execute(bw, p); err != nil {
-		return fmt.Errorf("report: writing the page: %w", err)
+	if err := t.Execute(bw, data); err != nil {
+		return fmt.Errorf("report: writing %s: %w", what, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("report: writing the page: %w", err)
+		return fmt.Errorf("report: writing %s: %w", what, err)
 	}
 	return nil
 }
@@ -147,23 +154,23 @@ func (r *Recorder) page(sum session.Summary) page {
 		p.Notes = append(p.Notes, fmt.Sprintf("%d events were dropped before the report saw them; the lanes miss them, the tables do not.", sum.EventsDropped))
 	}
 	all := r.join(sum)
-	p.Sessions = len(all)
+	p.Sessions = all.Len()
 	worst := worstOf(all, max(MaxLanes, maxSessionRows))
 	p.Timeline = r.drawTimeline(all, worst, end)
-	if len(all) > MaxLanes {
-		p.Notes = append(p.Notes, fmt.Sprintf("%d sessions: the timeline shows one lane per group and the %d worst sessions (longest token gap, then most failures).", len(all), MaxLanes))
+	if all.Len() > MaxLanes {
+		p.Notes = append(p.Notes, fmt.Sprintf("%d sessions: the timeline shows one lane per group and the %d worst sessions (longest token gap, then most failures).", all.Len(), MaxLanes))
 	}
 	aggs := r.policies(all)
 	p.Verdict = verdict(aggs)
 	p.PolicyHead = policyHead
 	p.Policies = policyRows(aggs)
 	p.Chart = r.drawChart(end)
-	rows := all
-	if len(all) > maxSessionRows {
-		rows = worst[:maxSessionRows]
-		p.SessionNote = fmt.Sprintf("The %d worst of %d sessions (longest token gap, then most failures).", maxSessionRows, len(all))
+	rows := all.All()
+	if all.Len() > maxSessionRows {
+		rows = slices.Values(worst[:maxSessionRows])
+		p.SessionNote = fmt.Sprintf("The %d worst of %d sessions (longest token gap, then most failures).", maxSessionRows, all.Len())
 	}
-	for _, s := range rows {
+	for s := range rows {
 		p.SessionRows = append(p.SessionRows, sessionRow(s))
 	}
 	p.Histogram = r.drawHistogram()
@@ -182,48 +189,88 @@ func (r *Recorder) page(sum session.Summary) page {
 	return p
 }
 
-// join pairs the summary's sessions with the recorded ones, in the
-// summary's order, then any recorded only.
-func (r *Recorder) join(sum session.Summary) []stats {
-	out := make([]stats, 0, max(len(sum.Sessions), len(r.order)))
+// sessionSet is the run's sessions: the summary's, in its order, then any
+// recorded only. It makes each session's stats as they are read rather
+// than holding a copy of all: a run may have 100,000 sessions.
+type sessionSet struct {
+	r     *Recorder
+	sum   []session.SessionSummary
+	extra []stats // recorded only (sessions the summary does not name)
+}
+
+// join pairs the summary's sessions with the recorded ones.
+func (r *Recorder) join(sum session.Summary) sessionSet {
+	set := sessionSet{r: r, sum: sum.Sessions}
 	for i := range sum.Sessions {
-		ss := &sum.Sessions[i]
-		rec := r.sessions[ss.Name]
-		if rec != nil {
+		if rec := r.sessions[sum.Sessions[i].Name]; rec != nil {
 			rec.joined = true
 		}
-		out = append(out, stats{SessionSummary: ss, Policy: ss.Policy, rec: rec})
 	}
 	for _, rec := range r.order {
 		if !rec.joined {
-			out = append(out, stats{SessionSummary: &session.SessionSummary{Name: rec.name, Policy: rec.policy,
-				Failures: rec.counts[outcomeFailed] + rec.counts[outcomeRejected], Aborts: rec.counts[outcomeAborted]}, Policy: rec.policy, rec: rec})
+			set.extra = append(set.extra, stats{SessionSummary: &session.SessionSummary{Name: rec.name, Policy: rec.policy,
+				Failures: rec.counts[outcomeFailed] + rec.counts[outcomeRejected], Aborts: rec.counts[outcomeAborted]},
+				Policy: cmp.Or(rec.policy, "unknown"), rec: rec})
 		}
 		rec.joined = false // for the next Write
 	}
-	for i := range out {
-		if out[i].Policy == "" && out[i].rec != nil {
-			out[i].Policy = out[i].rec.policy
-		}
-		if out[i].Policy == "" {
-			out[i].Policy = "unknown"
-		}
-	}
-	return out
+	return set
 }
 
-// worstOf returns copies of the n worst sessions, worst first. It sorts
-// indexes rather than a copy of all: with 100,000 sessions that saves a
-// 20 MB copy on every Write.
-func worstOf(all []stats, n int) []stats {
-	idx := make([]int32, len(all))
-	for i := range idx {
-		idx[i] = int32(i)
+// Len is the number of sessions.
+func (s sessionSet) Len() int { return len(s.sum) + len(s.extra) }
+
+// At returns the i-th session's stats.
+func (s sessionSet) At(i int) stats {
+	if i >= len(s.sum) {
+		return s.extra[i-len(s.sum)]
 	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return worse(all[a], all[b]) })
-	out := make([]stats, 0, min(n, len(all)))
-	for _, i := range idx[:min(n, len(idx))] {
-		out = append(out, all[i])
+	ss := &s.sum[i]
+	st := stats{SessionSummary: ss, Policy: ss.Policy, rec: s.r.sessions[ss.Name]}
+	if st.Policy == "" && st.rec != nil {
+		st.Policy = st.rec.policy
+	}
+	if st.Policy == "" {
+		st.Policy = "unknown"
+	}
+	return st
+}
+
+// All yields every session's stats, in order.
+func (s sessionSet) All() iter.Seq[stats] {
+	return func(yield func(stats) bool) {
+		for i := range s.Len() {
+			if !yield(s.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// worstOf returns the n worst sessions, worst first, ties in their order
+// (as a stable sort would). It keeps the n worst seen so far rather than
+// sorting all: with 100,000 sessions that saves a copy on every Write.
+func worstOf(all sessionSet, n int) []stats {
+	out := make([]stats, 0, min(n, all.Len()))
+	for s := range all.All() {
+		// The first kept session that s is worse than; a tie stays after
+		// the kept one, which came first.
+		at, hi := 0, len(out) // by hand: a closure over s would move it to the heap
+		for at < hi {
+			if mid := int(uint(at+hi) >> 1); worse(s, out[mid]) < 0 {
+				hi = mid
+			} else {
+				at = mid + 1
+			}
+		}
+		switch {
+		case at == n:
+		case len(out) < n:
+			out = slices.Insert(out, at, s)
+		default:
+			copy(out[at+1:], out[at:n-1])
+			out[at] = s
+		}
 	}
 	return out
 }
@@ -264,7 +311,7 @@ func (s scale) x(t int64) float64 {
 	return labelWidth + float64(t)/float64(s.end)*plotWidth
 }
 
-func (r *Recorder) drawTimeline(all, worst []stats, end int64) timeline {
+func (r *Recorder) drawTimeline(all sessionSet, worst []stats, end int64) timeline {
 	sc := scale{end}
 	t := timeline{Width: labelWidth + plotWidth + 40, PlotX: labelWidth, PlotW: plotWidth, LanesTop: axisHeight}
 	t.Ticks = axisTicks(end)
@@ -277,8 +324,8 @@ func (r *Recorder) drawTimeline(all, worst []stats, end int64) timeline {
 		t.Lanes = append(t.Lanes, l)
 		y += laneHeight + laneGap
 	}
-	if len(all) <= MaxLanes {
-		for _, s := range all {
+	if all.Len() <= MaxLanes {
+		for s := range all.All() {
 			addLane(r.sessionLane(s, sc))
 		}
 	} else {
@@ -427,35 +474,42 @@ func (r *Recorder) errorText(i uint16) string {
 	return r.errors[i]
 }
 
-// groupKey is a session's group: its policy and the prefix of its name
+// groupID is a session's group: its policy and the prefix of its name
 // before a trailing "-N" (a scenario's count sessions s-1..s-N share one).
-func groupKey(s stats) string {
+// It holds parts of the session's strings, so finding a group allocates
+// nothing.
+type groupID struct{ policy, prefix string }
+
+func groupOf(s stats) groupID {
 	name := s.Name
 	if i := strings.LastIndexByte(name, '-'); i > 0 && strings.Trim(name[i+1:], "0123456789") == "" {
 		name = name[:i]
 	}
-	return s.Policy + " · " + name + "-*"
+	return groupID{s.Policy, name}
 }
+
+// String is the group's label: "js · s-*".
+func (g groupID) String() string { return g.policy + " · " + g.prefix + "-*" }
 
 // groupLanes draws one lane per group: attempts, failures and the share of
 // the group without a token, in bins of time.
-func groupLanes(all []stats, sc scale) []laneView {
+func groupLanes(all sessionSet, sc scale) []laneView {
 	type bins struct {
 		key              string
 		sessions         int
 		attempts, failed [groupBins]uint32
 		gap              [groupBins]float64 // session-ns without a token
 	}
-	index := map[string]*bins{}
+	index := map[groupID]*bins{}
 	var groups []*bins
 	binOf := func(t int64) int { return min(max(int(float64(t)/float64(sc.end)*groupBins), 0), groupBins-1) }
 	binNS := float64(sc.end) / groupBins
-	for _, s := range all {
-		k := groupKey(s)
-		g := index[k]
+	for s := range all.All() {
+		id := groupOf(s)
+		g := index[id]
 		if g == nil {
-			g = &bins{key: k}
-			index[k] = g
+			g = &bins{key: id.String()}
+			index[id] = g
 			groups = append(groups, g)
 		}
 		g.sessions++
@@ -593,10 +647,10 @@ func policyOrder(a, b *policyAgg) int {
 }
 
 // policies sums the sessions per policy, in policyOrder.
-func (r *Recorder) policies(all []stats) []*policyAgg {
+func (r *Recorder) policies(all sessionSet) []*policyAgg {
 	index := map[string]*policyAgg{}
 	var out []*policyAgg
-	for _, s := range all {
+	for s := range all.All() {
 		a := index[s.Policy]
 		if a == nil {
 			a = &policyAgg{name: s.Policy, latency: r.perPolicy[s.Policy]}
