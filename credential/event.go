@@ -113,4 +113,10 @@ type Event struct {
 	Latency time.Duration
 	// Waiters is how many callers were waiting on the refresh.
 	Waiters int
+	// Token is what the refresher returned: for EventSucceeded the token
+	// accepted (its expiry filled in), for EventRejected the token refused,
+	// for EventFailed what came with the error (often only a Detail). Its
+	// Detail is the refresher's report on that very call, even when
+	// refreshes overlap.
+	Token AccessToken
 }

@@ -119,3 +119,36 @@ func TestEveryEventKindAndPhaseHasAName(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21, item 4: the refresher's Detail travels with its result, in the
+// event of the very refresh, and the accepted token with it; a Detail
+// returned with an error reaches the failure's event.
+func TestEventsCarryTheRefreshersTokenAndDetail(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		type report struct{ call int }
+		r := &fakeRefresher{next: func(ctx context.Context, n int) (AccessToken, error) {
+			if n == 2 {
+				return AccessToken{Detail: report{n}}, errTest
+			}
+			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour)), Detail: report{n}}, nil
+		}}
+		rec := &recorder{}
+		c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+		defer c.Dispose()
+		tok, err := c.GetToken(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Refresh(context.Background()); !errors.Is(err, errTest) {
+			t.Fatalf("second refresh: %v, want %v", err, errTest)
+		}
+		ok := rec.events(EventSucceeded)
+		if len(ok) != 1 || ok[0].Token.Token != tok.Token || !ok[0].Token.ExpiresOn.Equal(ok[0].ExpiresOn) || ok[0].Token.Detail != (report{1}) {
+			t.Errorf("succeeded events %+v, want one with the token returned (%s) and Detail {1}", ok, expiryOf(t, tok))
+		}
+		failed := rec.events(EventFailed)
+		if len(failed) != 1 || failed[0].Token.Detail != (report{2}) || failed[0].Token.Token != "" {
+			t.Errorf("failed events %+v, want one with Detail {2} and no token", failed)
+		}
+	})
+}
