@@ -80,13 +80,18 @@ var reasonNames = [...]string{
 	ReasonRetry:     "retry",
 }
 
-// String returns the reason's lower-case name, e.g. "on-demand".
+// String returns the reason's lower-case name, e.g. "on-demand"; "" for
+// none.
 func (r Reason) String() string {
 	if r > 0 && int(r) < len(reasonNames) {
 		return reasonNames[r]
 	}
 	return ""
 }
+
+// MarshalText returns String, so that a Reason reads as its name in JSON
+// (the empty string for none).
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // Event is something that happened to a credential, passed to
 // Options.OnEvent. Handlers are called outside the credential's lock (they

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -151,4 +152,11 @@ func TestEventsCarryTheRefreshersTokenAndDetail(t *testing.T) {
 			t.Errorf("failed events %+v, want one with Detail {2} and no token", failed)
 		}
 	})
+}
+
+func TestReasonsReadAsTheirNamesInJSON(t *testing.T) {
+	b, err := json.Marshal(struct{ A, B Reason }{ReasonOnDemand, 0})
+	if err != nil || string(b) != `{"A":"on-demand","B":""}` {
+		t.Errorf("JSON %s (%v), want the names, empty for none", b, err)
+	}
 }

@@ -263,7 +263,7 @@ func (s *Session) refresher() credential.Refresher {
 // updates the counters. The credential calls it synchronously, so it only
 // takes the session's mutex and publishes without blocking.
 func (s *Session) onCredentialEvent(ce credential.Event) {
-	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason.String(),
+	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason,
 		ExpiresOn: ce.ExpiresOn, NextAt: ce.NextAt, Err: ce.Err, Latency: ce.Latency, Waiters: ce.Waiters}
 	var restored *Event
 	var accepted credential.AccessToken // for the cache
