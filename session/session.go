@@ -83,11 +83,9 @@ func (s *Session) start() error {
 	}
 	refresher := s.withCallInfo(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
-		ctx := s.m.ctx
-		if s.m.inline {
-			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
-		}
-		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
+		// Each issuer call is bounded by Options.IssueTimeout; a simulated
+		// one is issued at once, at the time the session is added.
+		tok, _, err := refresher(s.m.ctx)
 		s.countIssue(err)
 		switch {
 		case err != nil && s.spec.Static:
@@ -245,17 +243,21 @@ func (s *Session) describe() string {
 }
 
 // refresher returns the function that fetches the session's tokens.
-func (s *Session) refresher() credential.Refresher {
+func (s *Session) refresher() issueCall {
 	if s.spec.Teams != nil {
 		t := &teamsRefresher{s: s, spec: *s.spec.Teams}
 		return t.refresh
 	}
 	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
-	return func(ctx context.Context) (credential.AccessToken, error) {
+	iss := s.m.opts.Issuer
+	sim, _ := iss.(issuer.DelayReporter) // set when the manager is inline
+	return func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
 		s.hot.issuerCalls.Add(1)
-		return callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
-			return s.m.opts.Issuer.Issue(ctx, req)
-		})
+		return callIssuer(s.m, ctx,
+			func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+				return sim.IssueSimulated(ctx, req)
+			},
+			func(ctx context.Context) (credential.AccessToken, error) { return iss.Issue(ctx, req) })
 	}
 }
 
@@ -387,13 +389,13 @@ func signatureOf(info *issuer.CallInfo) *issuer.SignatureCheck {
 // as its Detail, which the credential hands back in the call's own event:
 // so each refresh gets its own timings even when refreshes overlap. The
 // in-process fake has no HTTP or signature to report: r is used as it is.
-func (s *Session) withCallInfo(r credential.Refresher) credential.Refresher {
+func (s *Session) withCallInfo(r issueCall) issueCall {
 	if _, inProcess := s.m.opts.Issuer.(issuer.DelayReporter); inProcess {
 		return r
 	}
-	return func(ctx context.Context) (credential.AccessToken, error) {
+	return func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
 		info := new(issuer.CallInfo)
-		tok, err := r(issuer.WithCallInfo(ctx, info))
+		tok, d, err := r(issuer.WithCallInfo(ctx, info))
 		if err != nil {
 			tok = credential.AccessToken{}
 		}
@@ -403,6 +405,6 @@ func (s *Session) withCallInfo(r credential.Refresher) credential.Refresher {
 			s.newConns++
 			s.mu.Unlock()
 		}
-		return tok, err
+		return tok, d, err
 	}
 }
