@@ -80,13 +80,18 @@ var reasonNames = [...]string{
 	ReasonRetry:     "retry",
 }
 
-// String returns the reason's lower-case name, e.g. "on-demand".
+// String returns the reason's lower-case name, e.g. "on-demand"; "" for
+// none.
 func (r Reason) String() string {
 	if r > 0 && int(r) < len(reasonNames) {
 		return reasonNames[r]
 	}
 	return ""
 }
+
+// MarshalText returns String, so that a Reason reads as its name in JSON
+// (the empty string for none).
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // Event is something that happened to a credential, passed to
 // Options.OnEvent. Handlers are called outside the credential's lock (they
@@ -113,4 +118,10 @@ type Event struct {
 	Latency time.Duration
 	// Waiters is how many callers were waiting on the refresh.
 	Waiters int
+	// Token is what the refresher returned: for EventSucceeded the token
+	// accepted (its expiry filled in), for EventRejected the token refused,
+	// for EventFailed what came with the error (often only a Detail). Its
+	// Detail is the refresher's report on that very call, even when
+	// refreshes overlap.
+	Token AccessToken
 }

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -117,5 +118,45 @@ func TestEveryEventKindAndPhaseHasAName(t *testing.T) {
 		if r.String() == "" {
 			t.Errorf("Reason %d has no name", r)
 		}
+	}
+}
+
+// Issue 21, item 4: the refresher's Detail travels with its result, in the
+// event of the very refresh, and the accepted token with it; a Detail
+// returned with an error reaches the failure's event.
+func TestEventsCarryTheRefreshersTokenAndDetail(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		type report struct{ call int }
+		r := &fakeRefresher{next: func(ctx context.Context, n int) (AccessToken, error) {
+			if n == 2 {
+				return AccessToken{Detail: report{n}}, errTest
+			}
+			return AccessToken{Token: mintJWT(time.Now().Add(time.Hour)), Detail: report{n}}, nil
+		}}
+		rec := &recorder{}
+		c := mustNew(t, Options{Refresher: r.refresh, OnEvent: rec.on})
+		defer c.Dispose()
+		tok, err := c.GetToken(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Refresh(context.Background()); !errors.Is(err, errTest) {
+			t.Fatalf("second refresh: %v, want %v", err, errTest)
+		}
+		ok := rec.events(EventSucceeded)
+		if len(ok) != 1 || ok[0].Token.Token != tok.Token || !ok[0].Token.ExpiresOn.Equal(ok[0].ExpiresOn) || ok[0].Token.Detail != (report{1}) {
+			t.Errorf("succeeded events %+v, want one with the token returned (%s) and Detail {1}", ok, expiryOf(t, tok))
+		}
+		failed := rec.events(EventFailed)
+		if len(failed) != 1 || failed[0].Token.Detail != (report{2}) || failed[0].Token.Token != "" {
+			t.Errorf("failed events %+v, want one with Detail {2} and no token", failed)
+		}
+	})
+}
+
+func TestReasonsReadAsTheirNamesInJSON(t *testing.T) {
+	b, err := json.Marshal(struct{ A, B Reason }{ReasonOnDemand, 0})
+	if err != nil || string(b) != `{"A":"on-demand","B":""}` {
+		t.Errorf("JSON %s (%v), want the names, empty for none", b, err)
 	}
 }

@@ -290,7 +290,7 @@ func (c *Credential) completeLocked(f *flight, tok AccessToken, err error, now t
 		}
 		c.outcome, c.lastErr = outcomeFailed, err
 		c.queueLocked(Event{Kind: kind, At: now, Attempt: f.attempt, Reason: f.reason,
-			ExpiresOn: tok.ExpiresOn, Err: err, Latency: latency, Waiters: f.waiters})
+			ExpiresOn: tok.ExpiresOn, Err: err, Latency: latency, Waiters: f.waiters, Token: tok})
 		c.afterFailureLocked(f, now)
 		return
 	}
@@ -300,7 +300,7 @@ func (c *Credential) completeLocked(f *flight, tok AccessToken, err error, now t
 	c.counters.Successes++
 	c.updateFreshLocked(now)
 	c.queueLocked(Event{Kind: EventSucceeded, At: now, Attempt: f.attempt, Reason: f.reason,
-		ExpiresOn: tok.ExpiresOn, Latency: latency, Waiters: f.waiters})
+		ExpiresOn: tok.ExpiresOn, Latency: latency, Waiters: f.waiters, Token: tok})
 	if c.proactive {
 		c.scheduleLocked(now)
 	}

@@ -11,4 +11,10 @@ type AccessToken struct {
 	// RefreshOn is an optional issuer hint (an OAuth2 refresh_in) of when to
 	// refresh; zero means the policy decides.
 	RefreshOn time.Time
+	// Detail is the refresher's own report on the call that fetched the
+	// token (an issuer adapter's *issuer.CallInfo, say), opaque to the
+	// credential. It travels with the result: in the Event that reports the
+	// refresh, and with the token to GetToken callers. A refresher may
+	// return it with an error too; it then reaches the EventFailed only.
+	Detail any
 }

@@ -91,7 +91,7 @@ func (i *Issuer) serveGetTokenForTeams(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "MissingTeamsToken", "the request has no teamsToken; send {\"teamsToken\": \"<Teams access token>\"}")
 		return
 	}
-	tok, claims, err := i.exchangeTeamsToken(r.Context(), req.TeamsToken)
+	tok, claims, err := i.exchangeTeamsToken(r.Context(), req.TeamsToken, nil)
 	if err != nil {
 		writeIssueError(w, err)
 		return

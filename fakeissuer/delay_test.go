@@ -39,19 +39,15 @@ func TestIssuerReportsInjectedLatencyAndHangsInADelayInsteadOfWaiting(t *testing
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, call := range map[string]func(context.Context) (credential.AccessToken, error){
-			"Issue": func(ctx context.Context) (credential.AccessToken, error) {
-				return iss.Issue(ctx, issuer.Request{Identity: "alice"})
+		for name, call := range map[string]func(context.Context) (credential.AccessToken, issuer.Delay, error){
+			"IssueSimulated": func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+				return iss.IssueSimulated(ctx, issuer.Request{Identity: "alice"})
 			},
-			"IssueUpstream": func(ctx context.Context) (credential.AccessToken, error) {
-				return iss.IssueUpstream(ctx, "teams-app", 0)
+			"IssueUpstreamSimulated": func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+				return iss.IssueUpstreamSimulated(ctx, "teams-app", 0)
 			},
-			"IssueUpstreamCached": func(ctx context.Context) (credential.AccessToken, error) {
-				tok, _, err := iss.IssueUpstreamCached(ctx, "teams-app", 0, true)
-				return tok, err
-			},
-			"ExchangeTeamsToken": func(ctx context.Context) (credential.AccessToken, error) {
-				return iss.ExchangeTeamsToken(ctx, teams.Token)
+			"ExchangeTeamsTokenSimulated": func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+				return iss.ExchangeTeamsTokenSimulated(ctx, teams.Token)
 			},
 		} {
 			for _, f := range []issuer.Fault{
@@ -62,9 +58,8 @@ func TestIssuerReportsInjectedLatencyAndHangsInADelayInsteadOfWaiting(t *testing
 					t.Fatal(err)
 				}
 			}
-			var d issuer.Delay
 			start := time.Now()
-			tok, err := call(issuer.WithDelay(context.Background(), &d))
+			tok, d, err := call(context.Background())
 			if err != nil || d.Latency != 30*time.Second || d.Hang {
 				t.Errorf("%s with latency: err %v, delay %+v, want 30s", name, err, d)
 			} else if _, err := iss.Verify(tok.Token); err != nil {
@@ -74,10 +69,9 @@ func TestIssuerReportsInjectedLatencyAndHangsInADelayInsteadOfWaiting(t *testing
 			if err := iss.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Count: 1}); err != nil {
 				t.Fatal(err)
 			}
-			d = issuer.Delay{}
 			// context.Background never ends: waiting for it would leave the
 			// bubble deadlocked and fail the test.
-			_, err = call(issuer.WithDelay(context.Background(), &d))
+			_, d, err = call(context.Background())
 			if !d.Hang || !errors.Is(err, ErrFaultInjected) || !strings.Contains(err.Error(), "hung") {
 				t.Errorf("%s with a hang: err %v, delay %+v, want Hang and an error saying it hung", name, err, d)
 			}

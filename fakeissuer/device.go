@@ -203,7 +203,7 @@ func (i *Issuer) DeviceAuthorize(ctx context.Context, r DeviceRequest) (DeviceAu
 		i.countFailure("")
 		return DeviceAuthorization{}, err
 	}
-	if _, err := i.applyFaults(ctx, faultCall{}); err != nil {
+	if _, err := i.applyFaults(ctx, faultCall{}, nil); err != nil {
 		i.countFailure("")
 		return DeviceAuthorization{}, err
 	}
@@ -258,7 +258,7 @@ func (i *Issuer) PollDevice(ctx context.Context, r DevicePoll) (UserGrant, error
 		user = g.user
 	}
 	s.mu.Unlock()
-	eff, err := i.applyFaults(ctx, faultCall{identity: user, userGrant: true})
+	eff, err := i.applyFaults(ctx, faultCall{identity: user, userGrant: true}, nil)
 	if err == nil && eff.invalidGrant {
 		err = grantError(ErrInvalidGrant, "injected fault: the device code is refused (it is left as it was)")
 	}

@@ -321,18 +321,18 @@ func addSat(a, b time.Duration) time.Duration {
 	return a + b
 }
 
-// errHung is the error of a call that a hang fault holds when the caller's
-// context carries an issuer.Delay: the simulation plays the hang out.
+// errHung is the error of a simulated call (one given an issuer.Delay) that
+// a hang fault holds: the simulation plays the hang out.
 var errHung = fmt.Errorf("fake issuer: the request hung: %w", ErrFaultInjected)
 
 // applyFaults takes the faults for one call and plays out the ones that act
 // before minting: latency (on the issuer's clock), hang, and failures. It
-// returns the effects that shape the minted token. When ctx carries an
-// issuer.Delay, latency and hang are reported there instead of waited for:
-// the call returns at once.
-func (i *Issuer) applyFaults(ctx context.Context, call faultCall) (faultEffects, error) {
+// returns the effects that shape the minted token. With d set (a simulated
+// call), latency and hang are reported there instead of waited for: the
+// call returns at once.
+func (i *Issuer) applyFaults(ctx context.Context, call faultCall, d *issuer.Delay) (faultEffects, error) {
 	eff := i.faults.take(i.clock, call)
-	if d := issuer.DelayFrom(ctx); d != nil {
+	if d != nil {
 		d.Add(eff.latency)
 		if eff.hang {
 			d.Hang = true

@@ -251,16 +251,26 @@ func (i *Issuer) ClientSecret() string { return i.clientSecret }
 // start rather than configured.
 func (i *Issuer) ClientSecretGenerated() bool { return i.secretGenerated }
 
-// ReportsDelay marks the issuer as an issuer.DelayReporter: when the
-// context of Issue, IssueUpstream, IssueUpstreamCached or ExchangeTeamsToken
-// carries an issuer.Delay, injected latency and hangs are added to it and
-// the call returns at once. Revoke and CheckToken never wait.
-func (*Issuer) ReportsDelay() {}
-
 // Issue mints a token for r.Identity after applying any injected faults. A
 // plain name (e.g. "alice") is registered on first use; an ACS id
 // (8:acs:...) must have been made by CreateIdentity and not deleted.
 func (i *Issuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+	return i.issueRequest(ctx, r, nil)
+}
+
+// IssueSimulated is Issue for a simulator (issuer.DelayReporter): injected
+// latency and hangs are returned as a Delay, for the simulator to play out
+// as virtual time, instead of waited for; it returns at once. Revoke and
+// CheckToken never wait.
+func (i *Issuer) IssueSimulated(ctx context.Context, r issuer.Request) (credential.AccessToken, issuer.Delay, error) {
+	var d issuer.Delay
+	tok, err := i.issueRequest(ctx, r, &d)
+	return tok, d, err
+}
+
+// issueRequest is Issue; with delay set, the waiting is reported there
+// instead of done.
+func (i *Issuer) issueRequest(ctx context.Context, r issuer.Request, delay *issuer.Delay) (credential.AccessToken, error) {
 	if strings.TrimSpace(r.Identity) == "" {
 		i.countFailure("")
 		return credential.AccessToken{}, badRequest("InvalidIdentity", "the token request names no identity; set Request.Identity")
@@ -275,6 +285,7 @@ func (i *Issuer) Issue(ctx context.Context, r issuer.Request) (credential.Access
 		scopes:   r.Scopes,
 		lifetime: lifetime,
 		audience: i.audience,
+		delay:    delay,
 	})
 	return tok, err
 }
@@ -351,7 +362,7 @@ func (i *Issuer) issue(ctx context.Context, spec mintSpec) (credential.AccessTok
 		i.countFailure("")
 		return credential.AccessToken{}, Claims{}, err
 	}
-	eff, err := i.applyFaults(ctx, faultCall{identity: spec.subject})
+	eff, err := i.applyFaults(ctx, faultCall{identity: spec.subject}, spec.delay)
 	if err != nil {
 		i.countFailure(spec.subject)
 		return credential.AccessToken{}, Claims{}, err

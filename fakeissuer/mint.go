@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // Claims are the claims of a token minted by the issuer.
@@ -48,6 +49,9 @@ type mintSpec struct {
 	appID     string
 	objectID  string
 	tenantID  string
+	// delay, when set, gets the call's injected latency and hang instead of
+	// the call waiting (the Simulated calls).
+	delay *issuer.Delay
 }
 
 // mint signs a token for st on the issuer's clock. iat, nbf and exp are

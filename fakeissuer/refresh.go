@@ -350,7 +350,7 @@ func (i *Issuer) RefreshGrant(ctx context.Context, r RefreshRequest) (UserGrant,
 		i.countFailure(user)
 		return UserGrant{}, grantError(ErrInvalidGrant, fmt.Sprintf("the refresh token was issued to another client, not %.100q", r.ClientID))
 	}
-	eff, err := i.applyFaults(ctx, faultCall{identity: user, userGrant: true})
+	eff, err := i.applyFaults(ctx, faultCall{identity: user, userGrant: true}, nil)
 	if err == nil && eff.invalidGrant {
 		err = grantError(ErrInvalidGrant, "injected fault: the refresh token is refused (it is left as it was)")
 	}

@@ -107,7 +107,7 @@ func (i *Issuer) issueUpstreamCached(ctx context.Context, clientID string, scope
 			return e.tok, e.claims, cacheHit, nil
 		}
 	}
-	tok, claims, err := i.issueUpstream(ctx, clientID, scopes, lifetime)
+	tok, claims, err := i.issueUpstream(ctx, clientID, scopes, lifetime, nil)
 	if err != nil {
 		return tok, claims, outcome, err
 	}
@@ -142,7 +142,7 @@ func (c *upstreamCache) put(key upstreamKey, e cachedUpstream, now time.Time) {
 // the cache. The outcome is reported in the UpstreamCacheHeader.
 func (i *Issuer) issueUpstreamForOAuth2(w http.ResponseWriter, r *http.Request, scopes []string, lifetime time.Duration) (credential.AccessToken, Claims, error) {
 	if !i.upstreamCache.enabled {
-		return i.issueUpstream(r.Context(), i.clientID, scopes, lifetime)
+		return i.issueUpstream(r.Context(), i.clientID, scopes, lifetime, nil)
 	}
 	force := false
 	if v := r.PostForm.Get(ForceRefreshParam); v != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // teamsUserPrefix starts the ACS id of a Teams user (8:orgid:<oid>).
@@ -24,11 +25,19 @@ const upstreamTenantID = "00000000-0000-0000-0000-00000000f4e1"
 // the ACS exchange audience. A zero lifetime means Options.UpstreamLifetime.
 // Faults apply as to any token request.
 func (i *Issuer) IssueUpstream(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, error) {
-	tok, _, err := i.issueUpstream(ctx, clientID, nil, lifetime)
+	tok, _, err := i.issueUpstream(ctx, clientID, nil, lifetime, nil)
 	return tok, err
 }
 
-func (i *Issuer) issueUpstream(ctx context.Context, clientID string, scopes []string, lifetime time.Duration) (credential.AccessToken, Claims, error) {
+// IssueUpstreamSimulated is IssueUpstream for a simulator, as
+// IssueSimulated is Issue: the waiting comes back as a Delay.
+func (i *Issuer) IssueUpstreamSimulated(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, issuer.Delay, error) {
+	var d issuer.Delay
+	tok, _, err := i.issueUpstream(ctx, clientID, nil, lifetime, &d)
+	return tok, d, err
+}
+
+func (i *Issuer) issueUpstream(ctx context.Context, clientID string, scopes []string, lifetime time.Duration, delay *issuer.Delay) (credential.AccessToken, Claims, error) {
 	if strings.TrimSpace(clientID) == "" {
 		i.countFailure("")
 		return credential.AccessToken{}, Claims{}, badRequest("InvalidClient", "the upstream token request names no client id")
@@ -54,6 +63,7 @@ func (i *Issuer) issueUpstream(ctx context.Context, clientID string, scopes []st
 		appID:    clientID,
 		objectID: oid,
 		tenantID: upstreamTenantID,
+		delay:    delay,
 	})
 }
 
@@ -71,11 +81,19 @@ func (i *Issuer) objectIDFor(clientID string) string {
 // expired or revoked Teams token is refused with a 401 *StatusError wrapping
 // the reason (ErrTokenExpired, ...). Faults apply.
 func (i *Issuer) ExchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, error) {
-	tok, _, err := i.exchangeTeamsToken(ctx, teamsToken)
+	tok, _, err := i.exchangeTeamsToken(ctx, teamsToken, nil)
 	return tok, err
 }
 
-func (i *Issuer) exchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, Claims, error) {
+// ExchangeTeamsTokenSimulated is ExchangeTeamsToken for a simulator, as
+// IssueSimulated is Issue: the waiting comes back as a Delay.
+func (i *Issuer) ExchangeTeamsTokenSimulated(ctx context.Context, teamsToken string) (credential.AccessToken, issuer.Delay, error) {
+	var d issuer.Delay
+	tok, _, err := i.exchangeTeamsToken(ctx, teamsToken, &d)
+	return tok, d, err
+}
+
+func (i *Issuer) exchangeTeamsToken(ctx context.Context, teamsToken string, delay *issuer.Delay) (credential.AccessToken, Claims, error) {
 	up, err := i.verify(teamsToken)
 	if err == nil && (!slices.Contains(up.Audience, UpstreamAudience) || up.ObjectID == "" || up.AppID == "") {
 		err = fmt.Errorf("%w: the token is not a Teams token (want aud %s with appid and oid claims)", ErrInvalidClaims, UpstreamAudience)
@@ -92,5 +110,6 @@ func (i *Issuer) exchangeTeamsToken(ctx context.Context, teamsToken string) (cre
 		lifetime:  exp.Sub(i.clock.Now()),
 		expiresAt: exp,
 		audience:  i.audience,
+		delay:     delay,
 	})
 }

@@ -3,13 +3,14 @@ package issuer
 import (
 	"context"
 	"time"
+
+	"tokentop/credential"
 )
 
-// Delay collects the waiting an issuer call would do on its clock (injected
-// latency, a hang), so that a simulator can play it out as virtual time
-// instead of the call blocking. An issuer that finds a Delay in its context
-// (see WithDelay) adds to it and returns at once; one that implements
-// DelayReporter promises to do so.
+// Delay is the waiting an issuer call would have done on its clock
+// (injected latency, a hang), returned by a DelayReporter's simulated call
+// so that a simulator can play it out as virtual time instead of the call
+// blocking.
 type Delay struct {
 	// Latency is how long the call takes on the issuer's clock.
 	Latency time.Duration
@@ -33,24 +34,11 @@ func (l *Delay) Add(d time.Duration) {
 
 const maxDuration = time.Duration(1<<63 - 1)
 
-type delayKey struct{}
-
-// WithDelay returns a context that asks the issuer to report its waiting in d
-// rather than wait.
-func WithDelay(ctx context.Context, d *Delay) context.Context {
-	return context.WithValue(ctx, delayKey{}, d)
-}
-
-// DelayFrom returns the Delay that WithDelay put in ctx, or nil.
-func DelayFrom(ctx context.Context) *Delay {
-	d, _ := ctx.Value(delayKey{}).(*Delay)
-	return d
-}
-
-// DelayReporter is implemented by issuers that never block on their clock
-// when the context carries a Delay: their calls then cost only CPU time,
-// which a simulation counts as none.
+// DelayReporter is implemented by an in-process issuer (the fake) whose
+// calls can be simulated: IssueSimulated costs only CPU time, which a
+// simulation counts as none, and says how long the call would have taken.
 type DelayReporter interface {
-	// ReportsDelay is a marker; it does nothing.
-	ReportsDelay()
+	// IssueSimulated is Issue without the waiting: it returns at once, with
+	// the latency and hang the call would have waited through.
+	IssueSimulated(ctx context.Context, r Request) (credential.AccessToken, Delay, error)
 }

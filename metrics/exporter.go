@@ -228,7 +228,7 @@ var keyPairs = func() map[refreshKey][2]*dto.LabelPair {
 // classify says which refresh outcome an event is, if any, so that the
 // counters add up to the summary's successes, failures and aborts.
 func classify(ev session.Event) (outcome, reason string, ok bool) {
-	reason = ev.Reason
+	reason = ev.Reason.String()
 	switch ev.Kind {
 	case session.KindRefreshSucceeded:
 		outcome = outcomeSuccess

@@ -7,6 +7,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"tokentop/credential"
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/scenario"
@@ -80,7 +81,7 @@ func TestAFreshExporterExposesTheFailureSeriesAtZero(t *testing.T) {
 						tc.family, tc.key, name, reason, v, ok)
 				}
 			}
-			e.Observe(session.Event{Kind: session.KindRefreshFailed, Session: "idle-1", Reason: "on-demand", At: loop.Now().Add(time.Minute)})
+			e.Observe(session.Event{Kind: session.KindRefreshFailed, Session: "idle-1", Reason: credential.ReasonOnDemand, At: loop.Now().Add(time.Minute)})
 			after := failures(gather(t, e), tc.family, tc.key, name)
 			if after["on-demand"] != 1 || after["initial"] != 0 || after["forced"] != 0 {
 				t.Errorf("after one on-demand failure: %v; want on-demand 1, the rest 0", after)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/scenario"
 	"tokentop/session"
 )
@@ -40,9 +41,9 @@ func synthesise(rec *Recorder, n int, day time.Duration) session.Summary {
 	for at := time.Duration(0); at < day; at += 50 * time.Minute {
 		for i := range n {
 			t := start.Add(at + time.Duration(i%3000)*time.Second)
-			reason := "proactive"
+			reason := credential.ReasonProactive
 			if at == 0 {
-				reason = "initial"
+				reason = credential.ReasonInitial
 			}
 			calls[i]++
 			since := t.Sub(start)
@@ -51,13 +52,13 @@ func synthesise(rec *Recorder, n int, day time.Duration) session.Summary {
 				failures[i]++
 				rec.Observe(session.Event{Session: names[i], At: t, Kind: session.KindRefreshFailed, Reason: reason, Latency: 20 * time.Millisecond, Err: down})
 				t = t.Add(10 * time.Minute)
-				reason = "retry"
+				reason = credential.ReasonRetry
 				calls[i]++
 			}
 			if i%97 == 0 && at > 0 {
 				t = t.Add(10*time.Minute + 40*time.Second)
 				gaps[i] += 40
-				reason = "on-demand"
+				reason = credential.ReasonOnDemand
 			}
 			rec.Observe(session.Event{Session: names[i], At: t, Kind: session.KindRefreshSucceeded, Reason: reason,
 				Latency: time.Duration(15+i%40) * time.Millisecond, ExpiresOn: t.Add(time.Hour)})

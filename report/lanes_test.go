@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/scenario"
 	"tokentop/session"
 )
@@ -113,7 +114,7 @@ func TestFaultBandsEndWhenUsedUpOrClearedAndCountOnlyTheirIdentity(t *testing.T)
 	rec.Observe(session.Event{At: at.Add(time.Minute), Kind: session.KindFault, Message: "the issuer will fail with 503 for 20m0s (bob only)"})
 	rec.Observe(session.Event{At: at.Add(time.Minute), Kind: session.KindFault, Message: "the issuer will add 1s latency for the next 5 calls"})
 	call := func(name string, min time.Duration) {
-		rec.Observe(session.Event{Session: name, At: at.Add(min * time.Minute), Kind: session.KindRefreshFailed, Reason: "retry",
+		rec.Observe(session.Event{Session: name, At: at.Add(min * time.Minute), Kind: session.KindRefreshFailed, Reason: credential.ReasonRetry,
 			Latency: 20 * time.Millisecond, Message: "fake issuer: 429 Too Many Requests: injected fault"})
 	}
 	call("other", 2) // not user-tt: the 429 fault waits

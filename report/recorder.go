@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/session"
 )
 
@@ -40,7 +41,8 @@ const (
 	maxErrorLen = 240
 )
 
-// reason is why an attempt started, as a small code.
+// reason is why an attempt started, as a small code in the order the
+// report shows (and colours) them.
 type reason uint8
 
 const (
@@ -53,13 +55,23 @@ const (
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"other", "initial", "proactive", "on-demand", "retry", "forced"}
+// reasonNames are the reasons' names, the credential's own.
+var reasonNames = [numReasons]string{"other", credential.ReasonInitial.String(), credential.ReasonProactive.String(),
+	credential.ReasonOnDemand.String(), credential.ReasonRetry.String(), credential.ReasonForced.String()}
 
-func parseReason(s string) reason {
-	for i, n := range reasonNames {
-		if n == s {
-			return reason(i)
-		}
+// reasonOf is the code of a credential's reason.
+func reasonOf(r credential.Reason) reason {
+	switch r {
+	case credential.ReasonInitial:
+		return reasonInitial
+	case credential.ReasonProactive:
+		return reasonProactive
+	case credential.ReasonOnDemand:
+		return reasonOnDemand
+	case credential.ReasonRetry:
+		return reasonRetry
+	case credential.ReasonForced:
+		return reasonForced
 	}
 	return reasonOther
 }
@@ -377,7 +389,7 @@ func (r *Recorder) issuerCall(s *sessionRec, start, end int64, c class, failed b
 }
 
 func (r *Recorder) observeAttempt(s *sessionRec, e session.Event, at int64) {
-	a := attempt{reason: parseReason(e.Reason), latency: saturatedMS(e.Latency)}
+	a := attempt{reason: reasonOf(e.Reason), latency: saturatedMS(e.Latency)}
 	switch e.Kind {
 	case session.KindRefreshSucceeded:
 		a.outcome = outcomeSucceeded

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/scenario"
@@ -131,7 +132,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	at := scenario.DefaultStart()
 	name := `<script>alert(1)</script>`
 	rec.Observe(session.Event{Session: name, At: at, Kind: session.KindAdded, Message: "policy js"})
-	rec.Observe(session.Event{Session: name, At: at.Add(time.Second), Kind: session.KindRefreshFailed, Reason: "initial",
+	rec.Observe(session.Event{Session: name, At: at.Add(time.Second), Kind: session.KindRefreshFailed, Reason: credential.ReasonInitial,
 		Latency: time.Millisecond, Err: errors.New(`</title><img src="https://evil">`)})
 	var out bytes.Buffer
 	if err := rec.Write(&out, session.Summary{Scenario: `"><b>x`}); err != nil {
@@ -152,7 +153,7 @@ func TestRecorderMemoryIsBounded(t *testing.T) {
 	at := scenario.DefaultStart()
 	for i := range 10_000 {
 		at = at.Add(time.Second)
-		rec.Observe(session.Event{Session: "s", At: at, Kind: session.KindRefreshFailed, Reason: "retry",
+		rec.Observe(session.Event{Session: "s", At: at, Kind: session.KindRefreshFailed, Reason: credential.ReasonRetry,
 			Latency: time.Millisecond, Err: fmt.Errorf("failure %d", i)})
 	}
 	s := rec.sessions["s"]
@@ -178,7 +179,7 @@ func TestRecorderBudgetCapsEverySessionTogether(t *testing.T) {
 	for i := range 200 {
 		for _, name := range []string{"a", "b", "c"} {
 			at = at.Add(time.Minute)
-			rec.Observe(session.Event{Session: name, At: at, Kind: session.KindRefreshSucceeded, Reason: "proactive",
+			rec.Observe(session.Event{Session: name, At: at, Kind: session.KindRefreshSucceeded, Reason: credential.ReasonProactive,
 				Latency: time.Millisecond, ExpiresOn: at.Add(time.Duration(i%2) * time.Second)}) // every other one leaves a gap
 		}
 	}

@@ -108,8 +108,8 @@ func (m *Manager) signOut(identity string, targets []*Session) {
 			}
 		}
 	}
-	if m.inline {
-		revoked(rev.Revoke(onLoopCall(m.ctx), identity))
+	if m.inline { // an in-process issuer's Revoke never waits
+		revoked(rev.Revoke(m.ctx, identity))
 		return
 	}
 	m.offLoop(func() {

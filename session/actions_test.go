@@ -42,7 +42,7 @@ func TestRefreshNowCallsTheIssuerInTheBackgroundAndReportsIt(t *testing.T) {
 			t.Fatalf("issuer calls %d, successes %d; want 2, 2", st.IssuerCalls, st.Successes)
 		}
 		e, ok := lastEvent(s, KindRefreshStarted)
-		if !ok || e.Reason != "forced" {
+		if !ok || e.Reason != credential.ReasonForced {
 			t.Errorf("last refresh-started: %+v", e)
 		}
 		if exp := s.Snapshot().ExpiresOn; !exp.Equal(time.Now().Add(time.Hour)) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -117,4 +118,72 @@ func TestLatencyHistogramIsExactForAFewCalls(t *testing.T) {
 	if all.exact != nil {
 		t.Errorf("%d calls still kept exactly", all.n)
 	}
+}
+
+// overlappingIssuer answers every call after the same 50 ms, so that calls
+// started together end together, and reports each call's own timings: call
+// n has n bytes, a first byte after n*10 ms, and a token living one hour and
+// n seconds, so that the token's expiry names the call it came from.
+type overlappingIssuer struct {
+	plainIssuer
+	mu    sync.Mutex
+	calls int
+	byExp map[int64]int64 // a token's exp (Unix seconds) -> its call's Bytes
+}
+
+func (o *overlappingIssuer) Issue(ctx context.Context, req issuer.Request) (credential.AccessToken, error) {
+	o.mu.Lock()
+	o.calls++
+	n := o.calls
+	o.mu.Unlock()
+	if info := issuer.CallInfoFrom(ctx); info != nil {
+		info.HTTP = &issuer.HTTPTiming{Status: 200, FirstByte: time.Duration(n) * 10 * time.Millisecond, Bytes: int64(n)}
+	}
+	req.Lifetime = time.Hour + time.Duration(n)*time.Second
+	tok, err := o.plainIssuer.Issue(ctx, req)
+	time.Sleep(50 * time.Millisecond)
+	if err == nil {
+		o.mu.Lock()
+		o.byExp[tok.ExpiresOn.Unix()] = int64(n)
+		o.mu.Unlock()
+	}
+	return tok, err
+}
+
+// Issue 21, item 4: with the java policy every caller starts its own
+// refresh; when their calls overlap, each refresh-succeeded carries the
+// timings of the call that fetched its token, not the newest call's.
+func TestOverlappingRefreshesEachCarryTheirOwnCallsTimings(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, fake := fakeOptions(t, clockReal())
+		iss := &overlappingIssuer{plainIssuer: plainIssuer{fake}, byExp: map[int64]int64{}}
+		sc := scenario.Scenario{Name: "herd", Sessions: []scenario.Spec{{Name: "a", Identity: "a", Policy: "java",
+			Callers: 3, CallInterval: time.Minute, Lifetime: time.Hour}}}
+		var out bytes.Buffer
+		if _, err := RunHeadless(context.Background(), sc, HeadlessOptions{Manager: Options{Issuer: iss}, Duration: 90 * time.Second, Out: &out, JSON: true}); err != nil {
+			t.Fatal(err)
+		}
+		succeeded := 0
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var l struct {
+				Kind      string
+				ExpiresOn time.Time `json:"expires_on"`
+				HTTP      *struct{ Bytes int64 }
+			}
+			if err := json.Unmarshal([]byte(line), &l); err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+			if l.Kind != "refresh-succeeded" {
+				continue
+			}
+			succeeded++
+			want := iss.byExp[l.ExpiresOn.Unix()]
+			if l.HTTP == nil || l.HTTP.Bytes != want {
+				t.Errorf("the refresh whose token came from call %d carries http %+v, want that call's (%d bytes): %s", want, l.HTTP, want, line)
+			}
+		}
+		if succeeded != 3 {
+			t.Errorf("%d refreshes succeeded, want 3 overlapping ones:\n%s", succeeded, out.String())
+		}
+	})
 }

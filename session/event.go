@@ -55,8 +55,9 @@ type Event struct {
 
 	// Attempt is the refresh attempt number (1 for a first try).
 	Attempt int
-	// Reason is why a refresh started: initial, proactive, on-demand, forced.
-	Reason string
+	// Reason is why a refresh started (initial, proactive, on-demand,
+	// forced, retry); zero when none applies.
+	Reason credential.Reason
 	// ExpiresOn is the expiry of the token involved, if any.
 	ExpiresOn time.Time
 	// NextAt is when the next refresh or retry is scheduled, if any.
@@ -83,8 +84,8 @@ type Event struct {
 func (e Event) Text() string {
 	var b strings.Builder
 	b.WriteString(string(e.Kind))
-	if e.Reason != "" {
-		fmt.Fprintf(&b, " (%s)", e.Reason)
+	if r := e.Reason.String(); r != "" {
+		fmt.Fprintf(&b, " (%s)", r)
 	}
 	if e.Attempt > 1 {
 		fmt.Fprintf(&b, " attempt %d", e.Attempt)

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"tokentop/credential"
 	"tokentop/scenario"
 )
 
@@ -88,8 +89,8 @@ func TestSessionLogIsBoundedAndInPublishOrder(t *testing.T) {
 
 func TestEventTextStatesAFailureOnceNotAgainOnItsRetry(t *testing.T) {
 	cause := errors.New("issuer answered 503")
-	failed := Event{Kind: KindRefreshFailed, Reason: "proactive", Err: cause}.Text()
-	retry := Event{Kind: KindRetryScheduled, Reason: "retry", Attempt: 2, Err: cause}.Text()
+	failed := Event{Kind: KindRefreshFailed, Reason: credential.ReasonProactive, Err: cause}.Text()
+	retry := Event{Kind: KindRetryScheduled, Reason: credential.ReasonRetry, Attempt: 2, Err: cause}.Text()
 	if !strings.Contains(failed, cause.Error()) {
 		t.Errorf("refresh-failed text %q: want the cause", failed)
 	}

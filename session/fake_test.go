@@ -67,6 +67,9 @@ func runManager(t *testing.T, opts Options) *Manager {
 
 func clockReal() clock.Clock { return clock.Real{} }
 
+// The fake simulates its Teams calls too, so Teams sessions run in sim time.
+var _ SimulatedTeamsIssuer = (*fakeissuer.Issuer)(nil)
+
 // plainIssuer hides the fake's extra methods: an issuer that only issues.
 type plainIssuer struct{ fake *fakeissuer.Issuer }
 

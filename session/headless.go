@@ -279,7 +279,7 @@ type httpLine struct {
 
 func newEventLine(e Event, start time.Time) eventLine {
 	l := eventLine{Type: "event", Seq: e.Seq, Session: e.Session, At: e.At.UTC(), T: e.At.Sub(start).Seconds(),
-		Kind: e.Kind, Reason: e.Reason, Attempt: e.Attempt, ExpiresOn: e.ExpiresOn.UTC(), NextAt: e.NextAt.UTC(),
+		Kind: e.Kind, Reason: e.Reason.String(), Attempt: e.Attempt, ExpiresOn: e.ExpiresOn.UTC(), NextAt: e.NextAt.UTC(),
 		LatencyMS: ms(e.Latency), Waiters: e.Waiters, Message: e.Message}
 	if e.Err != nil {
 		l.Error = e.Err.Error()

@@ -38,19 +38,25 @@ func managerLoop(opts Options) (loop *clock.Loop, own bool, err error) {
 }
 
 // inlineIssuer reports whether every issuer call of opts can run on the
-// loop: the issuer (and the Teams issuer, if any) reports its waiting as
-// an issuer.Delay instead of doing it.
+// loop: the issuer (and the Teams issuer, if any) can simulate its calls,
+// returning its waiting as an issuer.Delay instead of doing it.
 func inlineIssuer(opts Options) bool {
 	if _, ok := opts.Issuer.(issuer.DelayReporter); !ok {
 		return false
 	}
 	if opts.Teams != nil {
-		if _, ok := opts.Teams.(issuer.DelayReporter); !ok {
+		if _, ok := opts.Teams.(SimulatedTeamsIssuer); !ok {
 			return false
 		}
 	}
 	return true
 }
+
+// issueCall is one issuer call of a session's refresher. On a manager whose
+// issuer is in-process (Manager.inline) the call is simulated: it returns
+// at once with the waiting it would have done, which Manager.async plays
+// as virtual time. Otherwise it blocks, and its Delay is zero.
+type issueCall func(ctx context.Context) (credential.AccessToken, issuer.Delay, error)
 
 type errNeedsInProcessIssuer string
 
@@ -66,18 +72,17 @@ func (e errNeedsInProcessIssuer) Error() string {
 // fails then with the same error as a real issuer's. Any other issuer's
 // call runs in a goroutine (bounded by IssueTimeout in callIssuer) that
 // posts its result to the loop.
-func (m *Manager) async(call credential.Refresher) credential.AsyncRefresher {
+func (m *Manager) async(call issueCall) credential.AsyncRefresher {
 	if !m.inline {
 		return func(ctx context.Context, done func(credential.AccessToken, error)) {
 			m.offLoop(func() {
-				tok, err := call(ctx)
+				tok, _, err := call(ctx)
 				m.loop.Post(func() { done(tok, err) })
 			})
 		}
 	}
 	return func(ctx context.Context, done func(credential.AccessToken, error)) {
-		var d issuer.Delay
-		tok, err := call(issuer.WithDelay(ctx, &d))
+		tok, d, err := call(ctx)
 		d.Add(m.opts.IssuerLatency)
 		if limit := m.opts.IssueTimeout; d.Hang || d.Latency > limit {
 			tok, err = credential.AccessToken{}, issueTimeout(limit)
@@ -106,12 +111,6 @@ func (m *Manager) offLoop(f func()) {
 // issueTimeout is the error of an issuer call that did not answer in time.
 func issueTimeout(limit time.Duration) *timeoutError {
 	return &timeoutError{what: "the issuer did not answer", limit: limit, knob: "IssueTimeout"}
-}
-
-// onLoopCall runs an in-process issuer's call on the loop's goroutine
-// without blocking it: the issuer reports its waiting instead of doing it.
-func onLoopCall(ctx context.Context) context.Context {
-	return issuer.WithDelay(ctx, new(issuer.Delay))
 }
 
 // jitterFor returns the retry jitter source of one session: seeded from the

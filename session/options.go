@@ -85,6 +85,18 @@ type TeamsIssuer interface {
 	ExchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, error)
 }
 
+// SimulatedTeamsIssuer is a TeamsIssuer whose calls can be simulated, as
+// an issuer.DelayReporter's: they return at once with the waiting they
+// would have done. With it (and an issuer.DelayReporter as Options.Issuer)
+// a Teams session runs in simulated time.
+type SimulatedTeamsIssuer interface {
+	TeamsIssuer
+	// IssueUpstreamSimulated is IssueUpstream without the waiting.
+	IssueUpstreamSimulated(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, issuer.Delay, error)
+	// ExchangeTeamsTokenSimulated is ExchangeTeamsToken without the waiting.
+	ExchangeTeamsTokenSimulated(ctx context.Context, teamsToken string) (credential.AccessToken, issuer.Delay, error)
+}
+
 const (
 	defaultCallTimeout  = time.Minute
 	defaultIssueTimeout = 30 * time.Second

@@ -275,7 +275,7 @@ func (s *Session) restart() error {
 	if s.gap.validUntil.After(now) {
 		s.gap.validUntil = now
 	}
-	s.noToken, s.lastCall, s.source = nil, callNote{}, ""
+	s.noToken, s.source = nil, ""
 	s.mu.Unlock()
 	return s.start()
 }

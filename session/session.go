@@ -36,7 +36,6 @@ type Session struct {
 	disposed    bool
 	refusing    bool                  // the last resource check was refused (one event per run)
 	noToken     error                 // a static session's token could not be issued: why
-	lastCall    callNote              // the newest issuer call's report and token, for the refresh event that follows it
 	signature   issuer.SignatureCheck // the verdict on the current token's signature
 	latencies   latencyHistogram      // issuer-call latencies, for the summary's p50 and p99
 	newConns    uint64                // issuer calls that opened a new connection
@@ -82,13 +81,11 @@ func (s *Session) start() error {
 			initial, source = tok, SourceCache
 		}
 	}
-	refresher := s.noted(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
+	refresher := s.withCallInfo(s.refresher()) // one for the initial token and the credential: a Teams cache is shared
 	if initial == "" && (s.spec.Static || s.spec.IssueInitial) {
-		ctx := s.m.ctx
-		if s.m.inline {
-			ctx = onLoopCall(ctx) // issued at once, at the time the session is added
-		}
-		tok, err := refresher(ctx) // each issuer call is bounded by Options.IssueTimeout
+		// Each issuer call is bounded by Options.IssueTimeout; a simulated
+		// one is issued at once, at the time the session is added.
+		tok, _, err := refresher(s.m.ctx)
 		s.countIssue(err)
 		switch {
 		case err != nil && s.spec.Static:
@@ -246,17 +243,21 @@ func (s *Session) describe() string {
 }
 
 // refresher returns the function that fetches the session's tokens.
-func (s *Session) refresher() credential.Refresher {
+func (s *Session) refresher() issueCall {
 	if s.spec.Teams != nil {
 		t := &teamsRefresher{s: s, spec: *s.spec.Teams}
 		return t.refresh
 	}
 	req := issuer.Request{Identity: s.spec.Identity, Scopes: s.spec.Scopes, Lifetime: s.spec.Lifetime}
-	return func(ctx context.Context) (credential.AccessToken, error) {
+	iss := s.m.opts.Issuer
+	sim, _ := iss.(issuer.DelayReporter) // set when the manager is inline
+	return func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
 		s.hot.issuerCalls.Add(1)
-		return callIssuer(s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
-			return s.m.opts.Issuer.Issue(ctx, req)
-		})
+		return callIssuer(s.m, ctx,
+			func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+				return sim.IssueSimulated(ctx, req)
+			},
+			func(ctx context.Context) (credential.AccessToken, error) { return iss.Issue(ctx, req) })
 	}
 }
 
@@ -264,10 +265,10 @@ func (s *Session) refresher() credential.Refresher {
 // updates the counters. The credential calls it synchronously, so it only
 // takes the session's mutex and publishes without blocking.
 func (s *Session) onCredentialEvent(ce credential.Event) {
-	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason.String(),
+	e := Event{Kind: credentialKind(ce.Kind), At: ce.At, Attempt: ce.Attempt, Reason: ce.Reason,
 		ExpiresOn: ce.ExpiresOn, NextAt: ce.NextAt, Err: ce.Err, Latency: ce.Latency, Waiters: ce.Waiters}
 	var restored *Event
-	var accepted credential.AccessToken
+	var accepted credential.AccessToken // for the cache
 	s.mu.Lock()
 	switch ce.Kind {
 	case credential.EventSucceeded:
@@ -275,14 +276,12 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 		s.source = SourceIssuer
 		s.lastLatency = ce.Latency
 		s.latencies.observe(ce.Latency)
-		note := s.takeCallLocked()
-		e.HTTP, e.Signature = note.timing(), note.signature()
+		info := callInfo(ce.Token)
+		e.HTTP, e.Signature = timingOf(info), signatureOf(info)
 		if e.Signature != nil {
 			s.signature = *e.Signature
 		}
-		if note.tok.Token != "" && note.tok.ExpiresOn.Equal(ce.ExpiresOn) {
-			accepted = note.tok // the token the credential just accepted, for the cache
-		}
+		accepted = ce.Token
 		if gap := s.gap.token(ce.At, ce.ExpiresOn); gap > 0 {
 			restored = &Event{Kind: KindTokenRestored, At: ce.At, Message: "after a gap of " + formatDuration(gap)}
 		}
@@ -290,7 +289,7 @@ func (s *Session) onCredentialEvent(ce credential.Event) {
 		s.failures++
 		s.lastLatency = ce.Latency
 		s.latencies.observe(ce.Latency)
-		e.HTTP = s.takeCallLocked().timing()
+		e.HTTP = timingOf(callInfo(ce.Token))
 	case credential.EventAborted:
 		s.aborts++
 	case credential.EventDisposed:
@@ -363,59 +362,49 @@ func (s *Session) hadToken() bool {
 	return s.gap.started
 }
 
-// callNote is what the session remembers of its newest issuer call until
-// the refresh event that follows it: the adapter's report (HTTP timings, the
-// signature verdict) and, for a persisted session, the token returned.
-type callNote struct {
-	info *issuer.CallInfo
-	tok  credential.AccessToken
+// callInfo returns the issuer adapter's report on one call, which the
+// refresher (withCallInfo) returns as the token's Detail; nil when there is
+// none (the in-process fake).
+func callInfo(tok credential.AccessToken) *issuer.CallInfo {
+	info, _ := tok.Detail.(*issuer.CallInfo)
+	return info
 }
 
-func (n callNote) timing() *issuer.HTTPTiming {
-	if n.info == nil {
+func timingOf(info *issuer.CallInfo) *issuer.HTTPTiming {
+	if info == nil {
 		return nil
 	}
-	return n.info.HTTP
+	return info.HTTP
 }
 
-func (n callNote) signature() *issuer.SignatureCheck {
-	if n.info == nil || n.info.Signature.State == "" {
+func signatureOf(info *issuer.CallInfo) *issuer.SignatureCheck {
+	if info == nil || info.Signature.State == "" {
 		return nil
 	}
-	return &n.info.Signature
+	return &info.Signature
 }
 
-// noted wraps a refresher so that each call leaves a callNote: the
-// adapter's report when the issuer makes one (not the in-process fake),
-// and the token when the session persists its tokens. Otherwise it is r.
-func (s *Session) noted(r credential.Refresher) credential.Refresher {
-	_, inProcess := s.m.opts.Issuer.(issuer.DelayReporter) // has no HTTP or signature to report
-	if inProcess && !s.spec.Persist {
+// withCallInfo wraps a refresher so that each call's token (or, with an
+// error, an otherwise empty one) carries the adapter's report on that call
+// as its Detail, which the credential hands back in the call's own event:
+// so each refresh gets its own timings even when refreshes overlap. The
+// in-process fake has no HTTP or signature to report: r is used as it is.
+func (s *Session) withCallInfo(r issueCall) issueCall {
+	if _, inProcess := s.m.opts.Issuer.(issuer.DelayReporter); inProcess {
 		return r
 	}
-	return func(ctx context.Context) (credential.AccessToken, error) {
-		var note callNote
-		if !inProcess {
-			note.info = new(issuer.CallInfo)
-			ctx = issuer.WithCallInfo(ctx, note.info)
+	return func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+		info := new(issuer.CallInfo)
+		tok, d, err := r(issuer.WithCallInfo(ctx, info))
+		if err != nil {
+			tok = credential.AccessToken{}
 		}
-		tok, err := r(ctx)
-		if err == nil && s.spec.Persist {
-			note.tok = tok
-		}
-		s.mu.Lock()
-		s.lastCall = note
-		if h := note.timing(); h != nil && !h.Reused {
+		tok.Detail = info
+		if h := info.HTTP; h != nil && !h.Reused {
+			s.mu.Lock()
 			s.newConns++
+			s.mu.Unlock()
 		}
-		s.mu.Unlock()
-		return tok, err
+		return tok, d, err
 	}
-}
-
-// takeCallLocked hands over the newest call's note, once.
-func (s *Session) takeCallLocked() callNote {
-	n := s.lastCall
-	s.lastCall = callNote{}
-	return n
 }

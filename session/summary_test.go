@@ -158,7 +158,7 @@ func TestTeamsUpstreamFetchAfterTheCachedTokenExpiredSaysHowLongAgo(t *testing.T
 		s := mustAdd(t, m, scenario.Spec{Name: "t", Identity: "t", Teams: &scenario.TeamsSpec{}})
 		tr := &teamsRefresher{s: s, spec: *s.Spec().Teams}
 		tr.cached = credential.AccessToken{Token: "old", ExpiresOn: time.Now().Add(-4 * time.Minute)}
-		if _, err := tr.upstream(context.Background()); err != nil {
+		if _, _, err := tr.upstream(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if e, _ := lastEvent(s, KindUpstream); e.Message != "cached one expired 4m ago" {

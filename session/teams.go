@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"tokentop/credential"
+	"tokentop/issuer"
 	"tokentop/scenario"
 )
 
@@ -30,23 +31,32 @@ type teamsRefresher struct {
 
 // refresh is one token request of the session, counted as one issuer call
 // whether it fails at the upstream stage or at the exchange, so that every
-// refresh outcome has its issuer call (Stats.IssuerCalls).
-func (t *teamsRefresher) refresh(ctx context.Context) (credential.AccessToken, error) {
+// refresh outcome has its issuer call (Stats.IssuerCalls). Simulated, its
+// Delay is both stages' waiting.
+func (t *teamsRefresher) refresh(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
 	t.s.hot.issuerCalls.Add(1)
-	up, err := t.upstream(ctx)
+	up, d, err := t.upstream(ctx)
 	if err != nil {
-		return credential.AccessToken{}, fmt.Errorf("upstream token: %w", err)
+		return credential.AccessToken{}, d, fmt.Errorf("upstream token: %w", err)
 	}
-	tok, err := callIssuer(t.s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
-		return t.s.m.teams.ExchangeTeamsToken(ctx, up.Token)
-	})
+	m := t.s.m
+	sim, _ := m.teams.(SimulatedTeamsIssuer) // set when the manager is inline
+	tok, ex, err := callIssuer(m, ctx,
+		func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+			return sim.ExchangeTeamsTokenSimulated(ctx, up.Token)
+		},
+		func(ctx context.Context) (credential.AccessToken, error) {
+			return m.teams.ExchangeTeamsToken(ctx, up.Token)
+		})
+	d.Add(ex.Latency)
+	d.Hang = d.Hang || ex.Hang
 	if err != nil {
-		return credential.AccessToken{}, fmt.Errorf("Teams token exchange: %w", err)
+		return credential.AccessToken{}, d, fmt.Errorf("Teams token exchange: %w", err)
 	}
-	return tok, nil
+	return tok, d, nil
 }
 
-func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, error) {
+func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
 	now := t.s.m.clock.Now()
 	t.mu.Lock()
 	cached := t.cached
@@ -57,14 +67,18 @@ func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, 
 	if have && left > t.spec.RenewalOffset && !forced {
 		t.s.emit(Event{Kind: KindUpstreamCache, ExpiresOn: cached.ExpiresOn,
 			Message: fmt.Sprintf("cached upstream token has %s left (renewal offset %s)", formatDuration(left), formatDuration(t.spec.RenewalOffset))})
-		return cached, nil
+		return cached, issuer.Delay{}, nil
 	}
 	t.s.hot.upstreamCalls.Add(1)
-	tok, err := callIssuer(t.s.m, ctx, func(ctx context.Context) (credential.AccessToken, error) {
-		return t.s.m.teams.IssueUpstream(ctx, t.spec.ClientID, t.spec.UpstreamLifetime)
-	})
+	m, id, life := t.s.m, t.spec.ClientID, t.spec.UpstreamLifetime
+	sim, _ := m.teams.(SimulatedTeamsIssuer) // set when the manager is inline
+	tok, d, err := callIssuer(m, ctx,
+		func(ctx context.Context) (credential.AccessToken, issuer.Delay, error) {
+			return sim.IssueUpstreamSimulated(ctx, id, life)
+		},
+		func(ctx context.Context) (credential.AccessToken, error) { return m.teams.IssueUpstream(ctx, id, life) })
 	if err != nil {
-		return credential.AccessToken{}, err
+		return credential.AccessToken{}, d, err
 	}
 	why := "no cached upstream token"
 	switch {
@@ -79,5 +93,5 @@ func (t *teamsRefresher) upstream(ctx context.Context) (credential.AccessToken, 
 	t.mu.Lock()
 	t.cached = tok
 	t.mu.Unlock()
-	return tok, nil
+	return tok, d, nil
 }

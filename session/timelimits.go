@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"tokentop/credential"
+	"tokentop/issuer"
 )
 
 // The time limits of in-process issuer calls and of waits run on the
@@ -54,27 +57,28 @@ func timedOut(ctx context.Context) (*timeoutError, bool) {
 	return te, ok
 }
 
-// callIssuer makes one issuer call on behalf of a session's refresher,
-// bounded by Options.IssueTimeout on the manager's clock. A proactive refresh
+// callIssuer makes one issuer call on behalf of a session's refresher. On a
+// manager whose issuers are in-process (Manager.inline) it is simulated: it
+// returns at once with the waiting it would have done, and Manager.async
+// plays that out in virtual time, up to Options.IssueTimeout. Otherwise the
+// blocking call is bounded by IssueTimeout in real time: a proactive refresh
 // has no caller waiting on it, so without this bound one call that never
-// answers (a hung connection, the fake's hang fault) would leave the session
-// refreshing past its token's expiry. When the limit runs out the error says
-// so and wraps context.DeadlineExceeded, whatever the issuer returned.
-//
-// An in-process issuer reports its waiting instead (issuer.Delay) and
-// Manager.async applies the limit to it, in virtual time.
-func callIssuer[T any](m *Manager, ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+// answers (a hung connection) would leave the session refreshing past its
+// token's expiry. When the limit runs out the error says so and wraps
+// context.DeadlineExceeded, whatever the issuer returned.
+func callIssuer(m *Manager, ctx context.Context,
+	simulated func(context.Context) (credential.AccessToken, issuer.Delay, error),
+	blocking func(context.Context) (credential.AccessToken, error)) (credential.AccessToken, issuer.Delay, error) {
 	if m.inline {
-		return call(ctx)
+		return simulated(ctx)
 	}
 	ctx, cancel := m.deadline(ctx, issueTimeout(m.opts.IssueTimeout))
 	defer cancel()
-	v, err := call(ctx)
+	tok, err := blocking(ctx)
 	if err != nil {
 		if te, ok := timedOut(ctx); ok {
-			var zero T
-			return zero, te
+			return credential.AccessToken{}, issuer.Delay{}, te
 		}
 	}
-	return v, err
+	return tok, issuer.Delay{}, err
 }
