@@ -20,46 +20,12 @@ import (
 	"tokentop/issuer"
 )
 
-// The scenario file format (JSON). Durations are strings in Go's notation
-// ("90s", "15m", "1h30m"). Example:
-//
-//	{
-//	  "name": "outage",
-//	  "description": "the issuer goes down as the refresh window opens",
-//	  "duration": "2h",
-//	  "ramp_up": "10m",
-//	  "sessions": [
-//	    {"name": "tt", "identity": "alice", "policy": "tokentop", "proactive": true,
-//	     "lifetime": "1h", "callers": 2, "call_interval": "70s", "resource": true},
-//	    {"name": "teams", "identity": "bob", "proactive": true,
-//	     "teams": {"renewal_offset": "5m", "force_refresh_under": "10m"}},
-//	    {"name": "load", "identity": "user", "proactive": true, "count": 100}
-//	  ],
-//	  "timeline": [
-//	    {"at": "50m", "fault": "down", "for": "8m"},
-//	    {"at": "30m", "action": "sign-out", "identity": "alice"},
-//	    {"at": "40m", "action": "burst", "session": "tt", "count": 200}
-//	  ]
-//	}
-//
-// Two fields shape sim time (and scaled time): "start", an RFC 3339 instant
-// at which a run in sim time starts (default DefaultStart, 2026-01-01T00:00:00Z),
-// and "issuer_latency", how long every call of the in-process fake issuer
-// takes on top of injected latency (default 20ms; "0s" for none).
-//
-// A session's "identity" defaults to its "name".
-//
-// A session with "count": N > 1 stands for N sessions named name-1 ... name-N
-// whose identities are identity-1 ... identity-N. "ramp_up" spreads the
-// sessions' start evenly over that long instead of adding them all at once.
-//
-// Limits: a scenario declares at most MaxScenarioSessions sessions (counting
-// copies) and MaxScenarioCallers simulated callers in total, a session at
-// most MaxCallers callers, a burst at most MaxBurst calls. A file is at most
-// maxScenarioBytes (4 MiB), nests at most maxScenarioDepth (32) levels deep,
-// has at most maxScenarioArrayItems (100,000) items in any array, and every
-// duration in it is at most maxScenarioDuration (100000h, about 11 years),
-// so that sums of them cannot overflow.
+// scenarioFile is the JSON form of a scenario file: Durations are strings
+// in Go's notation, and a field left out takes its default. The README's
+// "Scenarios" section documents the format, its defaults and its limits
+// (MaxScenarioSessions, MaxScenarioCallers, MaxCallers, MaxBurst, and the
+// maxScenario* bounds on the file itself); the built-ins in scenarios/ are
+// examples of it.
 type scenarioFile struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`

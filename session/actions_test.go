@@ -254,11 +254,18 @@ func TestCloseStopsEveryGoroutineOnAPacedLoop(t *testing.T) {
 	m.InjectFault(issuer.Fault{Kind: issuer.FaultHang, Identity: "js"})
 	m.Refresh("js")
 	m.Burst("java", 50)
-	timer := time.NewTimer(100 * time.Millisecond) // let six virtual minutes pass
+	timer := time.NewTimer(100 * time.Millisecond) // let six virtual minutes pass, whatever happens in them
 	<-timer.C
 	m.Close()
 	stop()
-	for range sub.C() { // closed by Close
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for open := true; open; {
+		select {
+		case _, open = <-sub.C(): // closed by Close
+		case <-deadline.C:
+			t.Fatal("the subscription was still open 10 s after Close")
+		}
 	}
 	if err := goleak.Find(); err != nil {
 		t.Error(err)

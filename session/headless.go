@@ -50,47 +50,10 @@ type HeadlessOptions struct {
 // RunHeadless plays a scenario without a UI: it adds the scenario's sessions,
 // carries out its timeline, writes one line per event to Out, and after
 // Duration of virtual time (or when ctx ends) writes a summary as the last
-// line and returns it.
-//
-// With JSON set, every line is one JSON object. An event line:
-//
-//	{"type":"event","seq":12,"session":"alice-chat","at":"2026-11-22T10:31:05.041Z","t":3000.041,
-//	 "kind":"refresh-succeeded","reason":"proactive","attempt":1,"expires_on":"2026-11-22T11:31:05Z",
-//	 "latency_ms":41,"message":"...","error":"..."}
-//
-// "session" is empty for issuer-wide events (faults); "t" is virtual seconds
-// since the start of the run; fields that do not apply are left out
-// (reason, attempt, expires_on, next_at, latency_ms, waiters, message, error).
-// Kinds are the EventKind constants: session-added, refresh-scheduled,
-// refresh-started, refresh-succeeded, refresh-failed, token-rejected,
-// refresh-aborted, retry-scheduled, disposed, opaque-token, token-restored,
-// resource-refused, upstream-fetched, upstream-cache-hit, fault-injected,
-// faults-cleared, signed-out, revoked, revoke-failed, burst-started,
-// burst-done, refresh-requested, abort-requested, dispose-requested,
-// initial-token-issued, issuer-call-failed, action-failed.
-//
-// The summary line (always last):
-//
-//	{"type":"summary","scenario":"outage","virtual_seconds":7200,"interrupted":false,
-//	 "events_published":9120,"events_written":9120,"events_dropped":0,
-//	 "sessions":[{"name":"tt","identity":"alice","policy":"tokentop","issuer_calls":9,
-//	   "upstream_calls":0,"successes":3,"failures":6,"aborts":0,"in_flight":0,"get_token_calls":204,
-//	   "get_token_errors":0,"max_wait_ms":0,"token_gap_seconds":0,"resource_accepted":204,
-//	   "resource_refused":0,"events_dropped":0}, ...],
-//	 "totals":{ the same counters summed over the sessions; max_wait_ms is the largest }}
-//
-// Times are virtual (the manager's clock); token_gap_seconds is the time a
-// session held no valid token while it was live (see Stats.TokenGap);
-// issuer_calls is successes + failures + aborts + in_flight. The sessions
-// are in natural order of name ("s-2" before "s-10").
-//
-// Without JSON, an event line is the offset from the start, the session
-// ("-" for issuer-wide events) and Event.Text, in aligned columns:
-//
-//	+0:50:00.020  alice-chat  refresh-succeeded (proactive) in 20ms; expires 01:50:00
-//
-// The offset's hours are padded to the digits of the run's duration. The
-// summary is a table with the same counters and a legend.
+// line and returns it. With JSON set every line is one JSON object
+// (eventLine, then Summary); otherwise the lines are aligned text for
+// people. The README's "Headless runs and their JSON" documents both
+// formats, field by field.
 func RunHeadless(ctx context.Context, sc scenario.Scenario, opts HeadlessOptions) (Summary, error) {
 	mopts := opts.Manager
 	mopts.LogSize = -1 // nobody reads the sessions' logs: count their events only
