@@ -85,3 +85,37 @@ func TestLoopWallRunsARearmingCallerOnceAfterAJumpAndLaterTimersOnTime(t *testin
 		}
 	})
 }
+
+// A wall clock set back (by hand, or by a time sync) does not take the
+// loop's time back with it: the time stays where it was until the wall
+// clock is past it, and no timer runs early meanwhile.
+func TestLoopWallFreezesWhileTheWallClockIsSetBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		wall := &clocktest.JumpingWall{}
+		l := clock.NewWallOn(wall)
+		start := l.Now()
+		var ran []string
+		l.AfterFunc(time.Hour+10*time.Minute, func() { ran = append(ran, l.Since(start).String()) })
+		stop := l.Go()
+		defer stop()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		wall.Jump(-30 * time.Minute)
+		time.Sleep(clock.WallRecheck)
+		synctest.Wait()
+		if got := l.Since(start); got != time.Hour {
+			t.Fatalf("with the wall clock set back 30m the loop is at +%v, want +1h0m0s (frozen)", got)
+		}
+		time.Sleep(29 * time.Minute) // the wall clock is back at +59m1s
+		synctest.Wait()
+		if got := l.Since(start); got != time.Hour || len(ran) != 0 {
+			t.Fatalf("29m later the loop is at +%v and ran %v, want +1h0m0s and nothing", got, ran)
+		}
+		time.Sleep(11 * time.Minute)
+		synctest.Wait()
+		stop()
+		if want := []string{"1h10m0s"}; !slices.Equal(ran, want) {
+			t.Errorf("once the wall clock passed the timer it ran at %v, want %v", ran, want)
+		}
+	})
+}
