@@ -54,6 +54,7 @@ type Loop struct {
 	anchorRe time.Time
 	anchorVi int64
 	floor    int64 // an Advance's target: dropping lag never goes below it
+	shown    int64 // wall: the latest time read, which a wall clock set back does not undo
 
 	// Achieved: measured from the first Run or RunUntil.
 	started     bool
@@ -409,12 +410,19 @@ func (l *Loop) nowLocked(realNow time.Time) int64 {
 }
 
 // rawLocked returns a paced loop's virtual time as its anchors and speed
-// give it, before capping at due timers.
+// give it, before capping at due timers; a wall loop's never goes back.
 func (l *Loop) rawLocked(realNow time.Time) int64 {
 	if l.paused {
 		return l.anchorVi
 	}
-	return addSat(l.anchorVi, scale(max(realNow.Sub(l.anchorRe), 0), l.speed))
+	v := addSat(l.anchorVi, scale(max(realNow.Sub(l.anchorRe), 0), l.speed))
+	if l.wall {
+		// The wall clock has no monotonic reading: set back, it would
+		// take the loop's time back; the time stays until it is past.
+		v = max(v, l.shown)
+		l.shown = v
+	}
+	return v
 }
 
 // validSpeed reports whether speed can pace a loop: NaN, infinities and
