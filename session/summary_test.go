@@ -148,28 +148,59 @@ type countingIssuer struct {
 	upstreamFailures, exchanges uint64
 }
 
-func (c *countingIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+// Each kind of request is counted in its blocking form and in the
+// simulated form a loop uses (issuer.DelayReporter and its Teams twin).
+
+func (c *countingIssuer) issued(identity string) {
 	c.mu.Lock()
-	c.byIdentity[r.Identity]++
+	c.byIdentity[identity]++
 	c.mu.Unlock()
-	return c.Issuer.Issue(ctx, r)
 }
 
-func (c *countingIssuer) IssueUpstream(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, error) {
-	tok, err := c.Issuer.IssueUpstream(ctx, clientID, lifetime)
+func (c *countingIssuer) upstreamDone(err error) {
 	if err != nil {
 		c.mu.Lock()
 		c.upstreamFailures++
 		c.mu.Unlock()
 	}
-	return tok, err
 }
 
-func (c *countingIssuer) ExchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, error) {
+func (c *countingIssuer) exchanged() {
 	c.mu.Lock()
 	c.exchanges++
 	c.mu.Unlock()
+}
+
+func (c *countingIssuer) Issue(ctx context.Context, r issuer.Request) (credential.AccessToken, error) {
+	c.issued(r.Identity)
+	return c.Issuer.Issue(ctx, r)
+}
+
+func (c *countingIssuer) IssueSimulated(ctx context.Context, r issuer.Request) (credential.AccessToken, issuer.Delay, error) {
+	c.issued(r.Identity)
+	return c.Issuer.IssueSimulated(ctx, r)
+}
+
+func (c *countingIssuer) IssueUpstream(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, error) {
+	tok, err := c.Issuer.IssueUpstream(ctx, clientID, lifetime)
+	c.upstreamDone(err)
+	return tok, err
+}
+
+func (c *countingIssuer) IssueUpstreamSimulated(ctx context.Context, clientID string, lifetime time.Duration) (credential.AccessToken, issuer.Delay, error) {
+	tok, d, err := c.Issuer.IssueUpstreamSimulated(ctx, clientID, lifetime)
+	c.upstreamDone(err)
+	return tok, d, err
+}
+
+func (c *countingIssuer) ExchangeTeamsToken(ctx context.Context, teamsToken string) (credential.AccessToken, error) {
+	c.exchanged()
 	return c.Issuer.ExchangeTeamsToken(ctx, teamsToken)
+}
+
+func (c *countingIssuer) ExchangeTeamsTokenSimulated(ctx context.Context, teamsToken string) (credential.AccessToken, issuer.Delay, error) {
+	c.exchanged()
+	return c.Issuer.ExchangeTeamsTokenSimulated(ctx, teamsToken)
 }
 
 func (c *countingIssuer) teamsCalls() uint64 {
