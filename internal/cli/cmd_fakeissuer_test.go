@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -196,7 +197,9 @@ func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
 
 func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
 	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
-		return runFakeIssuer([]string{"--listen", "127.0.0.1:0"}, stdout, io.Discard)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0"}, os.Getenv, stdout, io.Discard)
 	})
 	// The banner is printed after signal.NotifyContext is in place, so the
 	// signal reaches the command, not the test process.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -345,17 +344,8 @@ func TestDecodeSubcommandOfTheBinary(t *testing.T) {
 		{raw, exitOK, "state      expired"},
 		{"abc", exitUsage, "tokentop decode: malformed token: a JWT has 3 dot-separated segments, this token has 1\n"},
 	} {
-		cmd := exec.Command(binary, "decode")
-		cmd.Stdin = strings.NewReader(tc.stdin)
 		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			code = exitErr.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
+		code := Main(context.Background(), []string{"decode"}, envOf(), Stdio{In: strings.NewReader(tc.stdin), Out: &stdout, Err: &stderr})
 		if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
 			t.Errorf("tokentop decode < %.10q...: exit %d, stdout %q, stderr %q; want %d saying %q", tc.stdin, code, stdout.String(), stderr.String(), tc.code, tc.want)
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,11 +11,9 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -51,16 +49,9 @@ type decodeConfig struct {
 // errMalformed marks input that is not a decodable token: exit status 2.
 var errMalformed = errors.New("malformed token")
 
-// runDecode runs `tokentop decode [flags]` until done or interrupted and
-// returns the exit status.
-func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runDecodeContext(ctx, args, stdin, time.Now, stdout, stderr)
-}
-
-// runDecodeContext is runDecode stopped by ctx, with now as the clock the
-// expiry state is told on.
+// runDecodeContext runs `tokentop decode [flags]` until done or ctx ends,
+// with now as the clock the expiry state is told on, and returns the exit
+// status.
 func runDecodeContext(ctx context.Context, args []string, stdin io.Reader, now func() time.Time, stdout, stderr io.Writer) int {
 	var cfg decodeConfig
 	fs := pflag.NewFlagSet("tokentop decode", pflag.ContinueOnError)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -42,15 +39,8 @@ type fakeIssuerConfig struct {
 	renewalOffset    time.Duration
 }
 
-// runFakeIssuer runs `tokentop fakeissuer [flags]`: the fake issuer as a
-// standalone HTTP server, until SIGINT or SIGTERM. It returns the exit code.
-func runFakeIssuer(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runFakeIssuerContext(ctx, args, os.Getenv, stdout, stderr)
-}
-
-// runFakeIssuerContext is runFakeIssuer stopped by ctx instead of signals.
+// runFakeIssuerContext runs `tokentop fakeissuer [flags]`: the fake issuer
+// as a standalone HTTP server, until ctx ends. It returns the exit code.
 func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var cfg fakeIssuerConfig
 	fs := pflag.NewFlagSet("tokentop fakeissuer", pflag.ContinueOnError)

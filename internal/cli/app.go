@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -40,6 +40,7 @@ type app struct {
 	closers  []func() error         // run by close
 	cache    string                 // the token cache in use, for the header; "" when no session persists
 	report   *reportFile            // --report's file, opened before the run; nil without it
+	stderr   io.Writer              // warnings and notes, apart from the run's output
 }
 
 // close releases what newApp started, the last started first: the issuer
@@ -53,14 +54,14 @@ func (a *app) close() {
 
 // newApp checks the configuration and builds the issuer, the clock and the
 // scenario. ctx ends waits for the token cache's lock, at start and during the run.
-func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, error) {
-	a := &app{cfg: cfg, getenv: getenv}
+func newApp(ctx context.Context, cfg config, getenv func(string) string, stderr io.Writer) (*app, error) {
+	a := &app{cfg: cfg, getenv: getenv, stderr: stderr}
 	sc, err := loadScenario(cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.scenario = sc
-	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, os.Stderr)
+	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 	if store != nil {
 		stored = newStoreCache(store)
 		cache = stored
-		a.closers = append(a.closers, func() error { return stored.close(os.Stderr) })
+		a.closers = append(a.closers, func() error { return stored.close(stderr) })
 	}
 	defer func() { // every return below sets the manager's options
 		a.manager.Cache = cache
@@ -93,7 +94,7 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 		}
 		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others end a key fetch
 			a.closers = append(a.closers, func() error {
-				err := closeIssuer(c, os.Stderr, untilInterrupted)
+				err := closeIssuer(c, stderr, untilInterrupted)
 				if stored != nil {
 					stored.evictDeleted(iss)
 				}
@@ -239,8 +240,9 @@ func abbreviate(names []string, n int) string {
 }
 
 // runTUI shows the live screen until the user quits or ctx ends.
-func (a *app) runTUI(ctx context.Context) error {
-	if err := ui.CheckTerminal(os.Stdout); err != nil {
+func (a *app) runTUI(ctx context.Context, stdout io.Writer) error {
+	f, _ := stdout.(*os.File) // anything else is not a terminal
+	if err := ui.CheckTerminal(f); err != nil {
 		return err
 	}
 	mr, err := a.startMetrics()
