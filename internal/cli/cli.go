@@ -91,7 +91,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		return cfg, fs, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return cfg, fs, usagef("unexpected argument %q (subcommands: fakeissuer, decode, cache)", fs.Arg(0))
+		return cfg, fs, usagef("unexpected argument %q (the commands: %s)", fs.Arg(0), strings.Join(commandNames(), ", "))
 	}
 	var envErr error
 	fs.VisitAll(func(f *pflag.Flag) {

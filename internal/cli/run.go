@@ -1,11 +1,3 @@
-// Command tokentop is a terminal UI for watching token credentials live:
-// expiry countdowns, proactive and on-demand refreshes with their retries,
-// aborts, disposal and sign-out with revocation, against a pluggable issuer.
-//
-// Run it with no arguments for the live screen over the embedded fake issuer,
-// with --headless to play a scenario as text (or JSON lines with --json), as
-// `tokentop fakeissuer` to serve the fake issuer over HTTP, or as
-// `tokentop decode` to inspect a token.
 package cli
 
 import (
@@ -15,46 +7,12 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"tokentop/issuer"
 	"tokentop/scenario"
 )
-
-// version, when set at build time with -ldflags "-X main.version=...",
-// replaces the module version the Go toolchain records in the binary.
-var version string
-
-// Exit statuses.
-const (
-	exitOK      = 0
-	exitFailure = 1 // the run failed
-	exitUsage   = 2 // the command line was wrong
-)
-
-// Stdio is what a command reads and writes: the process's standard
-// streams, or buffers in a test.
-type Stdio struct {
-	In       io.Reader
-	Out, Err io.Writer
-}
-
-// Main runs tokentop with args (without the program name) until ctx ends
-// or the run is over, and returns the exit status.
-func Main(ctx context.Context, args []string, getenv func(string) string, stdio Stdio) int {
-	if len(args) > 0 && args[0] == "fakeissuer" {
-		return runFakeIssuerContext(ctx, args[1:], getenv, stdio.Out, stdio.Err)
-	}
-	if len(args) > 0 && args[0] == "decode" {
-		return runDecodeContext(ctx, args[1:], stdio.In, time.Now, stdio.Out, stdio.Err)
-	}
-	if len(args) > 0 && args[0] == "cache" {
-		return runCache(ctx, args[1:], getenv, stdio.Out, stdio.Err)
-	}
-	return run(ctx, args, getenv, stdio.Out, stdio.Err)
-}
 
 // run is tokentop without its process: it parses args, runs the TUI or the
 // headless runner until ctx ends or the run is over, and returns the exit status.
@@ -164,11 +122,7 @@ func printUsage(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `tokentop: watch token credentials refresh, fail, abort and sign out, live.
 
 Usage:
-  tokentop [flags]                 the live screen (default: scenario demo on the fake issuer at 60x)
-  tokentop --headless [flags]      play a scenario without the screen: text, or JSON lines with --json
-  tokentop fakeissuer [flags]      serve the fake issuer over HTTP (see tokentop fakeissuer --help)
-  tokentop decode [flags] < FILE   decode a token offline: claims, expiry, signature (see tokentop decode --help)
-
+%s
 Flags:
 %s
 Sessions (--session key=value,key=value,...; a boolean key alone means true):
@@ -198,6 +152,6 @@ Examples:
   TOKENTOP_SECRET=... tokentop --issuer oauth2:token_url=https://login.example/token,client_id=app,secret_env=TOKENTOP_SECRET
   tokentop --issuer 'exec:az account get-access-token -o json' --issuer-timeout 1m
 
-`, fs.FlagUsages(), keys.String(), strings.TrimPrefix(issuer.SpecHelp, "valid issuer specs:\n"),
+`, commandList(), fs.FlagUsages(), keys.String(), strings.TrimPrefix(issuer.SpecHelp, "valid issuer specs:\n"),
 		strings.Join(scenario.BuiltinNames(), ", "))
 }
