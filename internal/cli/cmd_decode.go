@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/pflag"
 
 	"tokentop/credential"
@@ -159,10 +160,10 @@ func readToken(file string, stdin io.Reader, stderr io.Writer) (string, error) {
 		}
 		defer f.Close()
 		in, from = f, file
-	} else if f, ok := stdin.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintln(stderr, "tokentop decode: paste the token, then press Enter and Ctrl-D")
-		}
+	} else if f, ok := stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		// Only a person at a terminal is asked: /dev/null is a character
+		// device too, and a pipe or a file needs no prompt.
+		fmt.Fprintln(stderr, "tokentop decode: paste the token, then press Enter and Ctrl-D")
 	}
 	b, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
 	switch {

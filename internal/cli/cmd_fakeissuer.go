@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,6 +141,9 @@ Examples:
 
 // checkFakeIssuerConfig refuses flag values that parse but make no sense.
 func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
+	if err := checkListen(cfg.listen); err != nil {
+		return err
+	}
 	if err := checkSpeed(cfg.speed); err != nil {
 		return err
 	}
@@ -153,6 +157,27 @@ func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
 		return fmt.Errorf("--public-url: %w", err)
 	}
 	return nil
+}
+
+// checkListen refuses a --listen that is not HOST:PORT, saying what to
+// give instead (a bare port most often).
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil && isPort(addr):
+		return fmt.Errorf("--listen %s: want HOST:PORT; for port %s on this machine only, give --listen 127.0.0.1:%s", addr, addr, addr)
+	case err != nil:
+		return fmt.Errorf("--listen %q: want HOST:PORT, such as 127.0.0.1:8080 (port 0: any free port)", addr)
+	case !isPort(port):
+		return fmt.Errorf("--listen %s: the port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
+// isPort reports whether s is a TCP port number.
+func isPort(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 16)
+	return err == nil
 }
 
 func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(string) string, stdout, stderr io.Writer) error {
