@@ -88,7 +88,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 	fs := newFlagSet(&cfg, out)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		return cfg, fs, usageError{err}
+		return cfg, fs, usageError{flagError(err)}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fs, usagef("unexpected argument %q (the commands: %s)", fs.Arg(0), strings.Join(commandNames(), ", "))
@@ -109,7 +109,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		}
 		for _, v := range values {
 			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
-				envErr = usagef("environment variable %s=%q: %v", name, val, err)
+				envErr = usagef("environment variable %s=%q: %v", name, val, flagError(err))
 				return
 			}
 		}

@@ -66,7 +66,7 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 			printHelp()
 			return 0
 		}
-		fmt.Fprintf(stderr, "tokentop fakeissuer: %v; see --help\n", err)
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v; see --help\n", flagError(err))
 		return 2
 	}
 	if fs.NArg() > 0 {
