@@ -63,7 +63,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.StringVar(&cfg.issuer, "issuer", "fake", "where tokens come from: fake, an http(s) URL, oauth2:..., exec:..., acs:... (below)")
 	fs.DurationVar(&cfg.issuerTimeout, "issuer-timeout", defaultIssuerTimeout, "how long one issuer call may take before it fails, from 1s to 10m")
-	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario (demo, outage, short-lived, signout, herd) or a scenario file")
+	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario ("+strings.Join(scenario.BuiltinNames(), ", ")+") or a scenario file")
 	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,policy=js,callers=2,... (repeatable; keys below)")
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
 	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")

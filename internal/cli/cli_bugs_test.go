@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
+
+	"tokentop/scenario"
 )
 
 // Issue 23, bug 5: `fakeissuer --listen 18082` said "missing port ... (is
@@ -36,5 +39,35 @@ func TestDecodeFromDevNullDoesNotPrompt(t *testing.T) {
 	code := Main(context.Background(), []string{"decode"}, envOf(), Stdio{In: null, Out: &stdout, Err: &stderr})
 	if code != exitUsage || strings.Contains(stderr.String(), "paste") || !strings.Contains(stderr.String(), "stdin holds no token") {
 		t.Errorf("decode < /dev/null: exit %d, stderr %q; want exit 2 saying stdin holds no token, without a prompt", code, stderr.String())
+	}
+}
+
+// Issue 23, bug 11: --help left restart out of the --scenario list and
+// issuer_url= out of acs:; fakeissuer's help and banner left out /metrics.
+func TestHelpsListEveryScenarioACSKeyAndMetrics(t *testing.T) {
+	_, stdout, _ := runBinary(t, "--help")
+	scenarioLine, _, _ := strings.Cut(stdout[strings.Index(stdout, "--scenario string"):], "\n")
+	for _, name := range scenario.BuiltinNames() {
+		if !strings.Contains(scenarioLine, name) {
+			t.Errorf("--scenario's help %q leaves out %s", scenarioLine, name)
+		}
+	}
+	_, acs, _ := strings.Cut(stdout, "  acs:")
+	acs, _, _ = strings.Cut(acs, "\n\n")
+	if !strings.Contains(acs, "issuer_url=URL") {
+		t.Errorf("acs: help %q leaves out issuer_url=", acs)
+	}
+	if _, help, _ := runBinary(t, "fakeissuer", "--help"); !strings.Contains(help, "GET  /metrics") {
+		t.Errorf("fakeissuer --help leaves out /metrics:\n%s", help)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0"}, envOf(), stdout, io.Discard)
+	})
+	banner := strings.Join(r.banner, "\n")
+	cancel()
+	r.wait(t)
+	if !strings.Contains(banner, r.base+"/metrics") {
+		t.Errorf("fakeissuer's banner leaves out %s/metrics:\n%s", r.base, banner)
 	}
 }

@@ -100,6 +100,7 @@ func printFakeIssuerHelp(w io.Writer, fs *pflag.FlagSet) {
 		{"GET  " + fakeissuer.PathAdminStats + "?offset=N&limit=M", "admin: counters per identity"},
 		{"POST " + fakeissuer.PathAdminRevoke + ` {"identity": "alice"}`, "admin: revoke an identity's tokens"},
 		{"POST /identities, /identities/ID/:issueAccessToken...", "the ACS Identity REST API (HMAC)"},
+		{"GET  " + fakeissuer.PathMetrics, "Prometheus metrics: tokens minted, faults applied, ..."},
 	} {
 		fmt.Fprintf(&endpoints, "  %-54s %s\n", e[0], e[1])
 	}
@@ -314,6 +315,7 @@ func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, bound, base stri
 	}
 	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (%s)\n", base, fakeissuer.PathOAuth2Token, tokenNote)
 	fmt.Fprintf(w, "  resource      GET  %s%s  (Authorization: Bearer TOKEN)\n", base, fakeissuer.PathMe)
+	fmt.Fprintf(w, "  metrics       GET  %s%s  (Prometheus)\n", base, fakeissuer.PathMetrics)
 	adminNote := "loopback names only, JSON bodies; no token (set $" + envAdminToken + " to require one)"
 	if adminTokenSource != "" {
 		adminNote = "Authorization: Bearer <admin token from " + adminTokenSource + ">"
