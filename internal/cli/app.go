@@ -27,6 +27,11 @@ const (
 	defaultSpeedHeadless = 3600
 )
 
+// speedDefaults says the defaults above where --help, the README and the
+// --speed 0 error name them: the headless one applies in scaled time only
+// (sim time has no speed).
+const speedDefaults = "60 on screen, 3600 for --headless --clock scaled"
+
 // app is a configured tokentop run: the scenario, and the manager options
 // that wire the issuer and the clock.
 type app struct {

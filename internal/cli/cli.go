@@ -66,7 +66,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario ("+strings.Join(scenario.BuiltinNames(), ", ")+") or a scenario file")
 	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,policy=js,callers=2,... (repeatable; keys below)")
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
-	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")
+	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor from 0.01 to 1,000,000 (default "+speedDefaults+"; only 1 with a real issuer)")
 	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
@@ -133,7 +133,7 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 	if fs.Changed("speed") {
 		if err := checkSpeed(cfg.speed); err != nil {
 			if cfg.speed == 0 {
-				return usagef("%v; leave --speed out for the default (60 on screen, 3600 headless)", err)
+				return usagef("%v; leave --speed out for the default (%s)", err, speedDefaults)
 			}
 			return usageError{err}
 		}
@@ -241,14 +241,14 @@ func (cfg config) clockMode() string {
 // Time warp limits: below minSpeed a run would look frozen, above maxSpeed a
 // real millisecond of scheduling would be more than a virtual quarter hour.
 const (
-	minSpeed = 0.01
+	minSpeed = 0.01 // the messages say these two numbers
 	maxSpeed = 1e6
 )
 
 // checkSpeed refuses a time warp that is not a finite number in range.
 func checkSpeed(speed float64) error {
 	if math.IsNaN(speed) || speed < minSpeed || speed > maxSpeed {
-		return fmt.Errorf("--speed %v: want a number from %g to %g (1 is real time)", speed, minSpeed, maxSpeed)
+		return fmt.Errorf("--speed %v: want a number from 0.01 to 1,000,000 (1 is real time)", speed)
 	}
 	return nil
 }

@@ -65,3 +65,18 @@ func TestREADMECommandBlockIsTheHelpsList(t *testing.T) {
 		t.Errorf("README's command block:\n%s\nwant the help's list:\n%s", block, want.String())
 	}
 }
+
+// Issue 23: the speed defaults read differently in the README, --help and
+// the --speed 0 error; all three say speedDefaults.
+func TestSpeedDefaultsAgreeInREADMEHelpAndTheZeroError(t *testing.T) {
+	readme := readmeSection(t, "## The command line")
+	row := readme[strings.Index(readme, "| `--speed X`"):]
+	row, _, _ = strings.Cut(row, "\n")
+	_, help, _ := runBinary(t, "--help")
+	stderr := wantUsageError(t, []string{"--speed", "0"})
+	for what, text := range map[string]string{"README's --speed row": row, "--help": help, "the --speed 0 error": stderr} {
+		if !strings.Contains(text, speedDefaults) {
+			t.Errorf("%s does not say %q: %q", what, speedDefaults, text)
+		}
+	}
+}
