@@ -209,7 +209,7 @@ func TestDecodeRefusesBadCommandLines(t *testing.T) {
 // expires_in_seconds is exact.
 func TestDecodeSaysDatesCenturiesAwaySensibly(t *testing.T) {
 	const year1, year9999 = -62135596800, 253402300799
-	raw := unsignedJWT(`{"alg":"none"}`, fmt.Sprintf(`{"sub":"bob","exp":%d,"iat":%d,"nbf":%d}`, int64(year1), int64(year9999), int64(year9999)))
+	raw := unsignedJWT(`{"alg":"HS256"}`, fmt.Sprintf(`{"sub":"bob","exp":%d,"iat":%d,"nbf":%d}`, int64(year1), int64(year9999), int64(year9999)))
 	code, out, stderr := decodeRun(t, decodeAt, raw)
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -247,7 +247,7 @@ func TestDecodeSaysDatesCenturiesAwaySensibly(t *testing.T) {
 // A token without exp decodes, with the problem said; a claim meant to
 // drive the terminal is shown escaped.
 func TestDecodeShowsAMissingExpAndEscapesTerminalControls(t *testing.T) {
-	raw := unsignedJWT(`{"alg":"none"}`, "{\"sub\":\"bob\u009b31m\",\"k\u202e\":1,\"iat\":1772366400}")
+	raw := unsignedJWT(`{"alg":"HS256"}`, "{\"sub\":\"bob\u009b31m\",\"k\u202e\":1,\"iat\":1772366400}")
 	code, out, stderr := decodeRun(t, decodeAt, raw)
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
