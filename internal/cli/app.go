@@ -93,6 +93,9 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string, stderr 
 		if cfg.speed != 0 && cfg.speed != 1 {
 			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with an %s issuer", cfg.speed, spec.Kind)
 		}
+		if !cfg.scenarioSet {
+			a.scenario = withoutFaults(a.scenario)
+		}
 		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv), Timeout: cfg.issuerTimeout})
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
@@ -180,6 +183,23 @@ func loadScenario(cfg config) (scenario.Scenario, error) {
 	}
 	sc.Sessions = append(sc.Sessions, specs...)
 	return sc, nil
+}
+
+// withoutFaults is the default scenario for a real issuer: its fault steps
+// only the fake issuer takes, so they are left out (and the description
+// says so) rather than announced and then failed.
+func withoutFaults(sc scenario.Scenario) scenario.Scenario {
+	steps := make([]scenario.Step, 0, len(sc.Timeline))
+	for _, st := range sc.Timeline {
+		if st.Action != scenario.ActionFault && st.Action != scenario.ActionClearFaults {
+			steps = append(steps, st)
+		}
+	}
+	if len(steps) < len(sc.Timeline) {
+		sc.Description += " Against a real issuer the fault steps are left out: only the fake issuer takes faults."
+	}
+	sc.Timeline = steps
+	return sc
 }
 
 // findScenario resolves a built-in name or a scenario file.

@@ -71,3 +71,38 @@ func TestHelpsListEveryScenarioACSKeyAndMetrics(t *testing.T) {
 		t.Errorf("fakeissuer's banner leaves out %s/metrics:\n%s", r.base, banner)
 	}
 }
+
+// Issue 23, confusion: pointed at a real issuer with no --scenario, the
+// screen ran the demo and announced a fault step that only the fake takes.
+// The default leaves fault steps out for a real issuer; a scenario asked
+// for by name is played as written.
+func TestRealIssuerDefaultScenarioHasNoFaultSteps(t *testing.T) {
+	faults := func(args ...string) (n int, description string) {
+		t.Helper()
+		cfg, _, err := parseArgs(args, envOf(), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := newApp(context.Background(), cfg, envOf(), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.close()
+		for _, st := range a.scenario.Timeline {
+			if st.Action == scenario.ActionFault || st.Action == scenario.ActionClearFaults {
+				n++
+			}
+		}
+		return n, a.scenario.Description
+	}
+	real := []string{"--issuer", "http://127.0.0.1:1/getToken", "--speed", "1"}
+	if n, desc := faults(real...); n != 0 || !strings.Contains(desc, "fault steps are left out") {
+		t.Errorf("a real issuer's default scenario has %d fault steps, description %q; want none, and it said", n, desc)
+	}
+	if n, _ := faults(append(real, "--scenario", "demo")...); n == 0 {
+		t.Errorf("--scenario demo with a real issuer lost its fault steps; want it as written")
+	}
+	if n, _ := faults(); n == 0 {
+		t.Errorf("the fake issuer's default scenario has no fault step; want the demo's blip")
+	}
+}
