@@ -224,7 +224,7 @@ func TestFakeIssuerCommandRefusesBadCommandLines(t *testing.T) {
 		{[]string{"--nope"}, 2, "nope"},
 		{[]string{"extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"--alg", "XS999", "--listen", "127.0.0.1:0"}, 1, "XS999"},
-		{[]string{"--listen", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
+		{[]string{"--listen", "256.0.0.1:99999"}, 2, "--listen 256.0.0.1:99999"}, // issue 23, bug 5: a usage error
 		{[]string{"--client-secret-file", "/nonexistent/secret"}, 1, "client secret"},
 	} {
 		var stderr bytes.Buffer
