@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tokentop/internal/cli"
 )
 
 // BenchmarkHeadless20kSessions24h runs tokentop as a user would,
@@ -46,7 +48,7 @@ func BenchmarkHeadless20kSessions24h(b *testing.B) {
 			got <- s
 		}()
 		before := processCPU()
-		code := run(context.Background(), []string{"--headless", "--scenario", file, "--json"}, func(string) string { return "" }, pw, io.Discard)
+		code := cli.Main(context.Background(), []string{"--headless", "--scenario", file, "--json"}, func(string) string { return "" }, cli.Stdio{Out: pw, Err: io.Discard})
 		cpu += processCPU() - before
 		pw.Close()
 		s := <-got

@@ -55,7 +55,8 @@ const SpecHelp = `valid issuer specs:
   acs:connection_string_env=ENV_VAR[,scope=S][,keep_users=true]
                                             Azure Communication Services: a user per identity, made at its
                                             first token, revoked on sign-out, deleted at exit (keep_users=true
-                                            keeps it); or connection_string_file=PATH; also [,jwks=URL]`
+                                            keeps it); or connection_string_file=PATH; also [,jwks=URL]
+                                            or [,issuer_url=URL]`
 
 // specKinds lists the kinds of spec, for an error about one that is none.
 const specKinds = "want fake, http(s)://..., oauth2:..., exec:... or acs:..."

@@ -161,10 +161,16 @@ func credentialKind(k credential.EventKind) EventKind {
 }
 
 // describeTiming says where an HTTP exchange's time went, as httpstat does:
-// "HTTP 200, new connection: dns 2ms, connect 1ms, tls 12ms, first byte 30ms, 512 B".
+// "HTTP 200, new connection: dns 2ms, connect 1ms, tls 12ms, first byte 30ms, 512 B";
+// a call that got no answer (refused, timed out) says "no answer, new
+// connection: dns 2ms" rather than HTTP 0 with a first byte at 0s.
 func describeTiming(h issuer.HTTPTiming) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP %d, ", h.Status)
+	if h.Status == 0 {
+		b.WriteString("no answer, ")
+	} else {
+		fmt.Fprintf(&b, "HTTP %d, ", h.Status)
+	}
 	if h.Reused {
 		b.WriteString("reused connection: ")
 	} else {
@@ -177,6 +183,9 @@ func describeTiming(h issuer.HTTPTiming) string {
 				fmt.Fprintf(&b, "%s %s, ", p.name, formatDuration(p.d))
 			}
 		}
+	}
+	if h.Status == 0 {
+		return strings.TrimSuffix(strings.TrimSuffix(b.String(), ", "), ": ")
 	}
 	fmt.Fprintf(&b, "first byte %s, %d B", formatDuration(h.FirstByte), h.Bytes)
 	return b.String()

@@ -91,7 +91,7 @@ func (s *Session) start() error {
 		case err != nil && s.spec.Static:
 			// An issuer failure never ends a run: the session stays, without
 			// a token, until Refresh issues it.
-			s.emit(Event{Kind: KindIssuerCall, Message: "initial token; the session has no token until a refresh (r) issues it", Err: err})
+			s.emit(Event{Kind: KindIssuerCall, Message: "initial token; the session has no token until a refresh issues it", Err: err})
 			return s.awaitStatic(err)
 		case err != nil:
 			s.emit(Event{Kind: KindIssuerCall, Message: "initial token; the credential will ask again as its policy says", Err: err})

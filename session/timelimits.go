@@ -28,10 +28,11 @@ func (e *timeoutError) Error() string {
 }
 
 // setting names what sets the limit: the command-line flag where there is
-// one (tokentop's --issuer-timeout), and the Options field.
+// one (tokentop's --issuer-timeout, which is what a user can change), else
+// the Options field.
 func (e *timeoutError) setting() string {
 	if e.knob == "IssueTimeout" {
-		return "--issuer-timeout, Options.IssueTimeout"
+		return "--issuer-timeout"
 	}
 	return "Options." + e.knob
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -128,27 +127,19 @@ func TestClockFlagRefusesWhatCannotWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(context.Background(), cfg, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "real clock") {
+	if _, err := newApp(context.Background(), cfg, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "real clock") {
 		t.Errorf("--clock with a real issuer: err %v; want a refusal naming the real clock", err)
 	}
 }
 
-// runBinary runs the tokentop binary and returns its exit status and output.
+// runBinary runs tokentop's Main in-process, as the binary runs it (stdin
+// empty), and returns its exit status and output.
 func runBinary(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("tokentop %s: %v", strings.Join(args, " "), err)
-	}
+	code = Main(ctx, args, os.Getenv, Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	return code, out.String(), errOut.String()
 }
 
@@ -341,7 +332,7 @@ func TestIssuerTimeoutFlagSetsTheLimitAndTheAdviceNamesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(context.Background(), cfg, envOf())
+	a, err := newApp(context.Background(), cfg, envOf(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +468,7 @@ func TestScenarioFileIdentityDefaultsToTheName(t *testing.T) {
 // shell comment).
 func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile("../../README.md") // the module root's
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -154,7 +154,7 @@ func (a *app) writePage(page func(io.Writer) error) error {
 		return err
 	}
 	// On stderr, so that stdout stays the run's lines (and JSON) alone.
-	fmt.Fprintf(os.Stderr, "report written to %s\n", a.cfg.report)
+	fmt.Fprintf(a.stderr, "report written to %s\n", a.cfg.report)
 	return nil
 }
 

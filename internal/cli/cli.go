@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -64,10 +64,10 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.StringVar(&cfg.issuer, "issuer", "fake", "where tokens come from: fake, an http(s) URL, oauth2:..., exec:..., acs:... (below)")
 	fs.DurationVar(&cfg.issuerTimeout, "issuer-timeout", defaultIssuerTimeout, "how long one issuer call may take before it fails, from 1s to 10m")
-	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario (demo, outage, short-lived, signout, herd) or a scenario file")
+	fs.StringVar(&cfg.scenario, "scenario", "demo", "a built-in scenario ("+strings.Join(scenario.BuiltinNames(), ", ")+") or a scenario file")
 	fs.StringArrayVar(&cfg.sessions, "session", nil, "add a session: name=alice,policy=js,callers=2,... (repeatable; keys below)")
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
-	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor (default 60 in the TUI, 3600 headless; only 1 with a real issuer)")
+	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor from 0.01 to 1,000,000 (default "+speedDefaults+"; only 1 with a real issuer)")
 	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
@@ -90,10 +90,10 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 	fs := newFlagSet(&cfg, out)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		return cfg, fs, usageError{err}
+		return cfg, fs, usageError{flagError(err)}
 	}
 	if fs.NArg() > 0 {
-		return cfg, fs, usagef("unexpected argument %q (subcommands: fakeissuer, decode, cache)", fs.Arg(0))
+		return cfg, fs, usagef("unexpected argument %q (the commands: %s)", fs.Arg(0), strings.Join(commandNames(), ", "))
 	}
 	var envErr error
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -111,7 +111,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (config
 		}
 		for _, v := range values {
 			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
-				envErr = usagef("environment variable %s=%q: %v", name, val, err)
+				envErr = usagef("environment variable %s=%q: %v", name, val, flagError(err))
 				return
 			}
 		}
@@ -135,7 +135,7 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 	if fs.Changed("speed") {
 		if err := checkSpeed(cfg.speed); err != nil {
 			if cfg.speed == 0 {
-				return usagef("%v; leave --speed out for the default (60 on screen, 3600 headless)", err)
+				return usagef("%v; leave --speed out for the default (%s)", err, speedDefaults)
 			}
 			return usageError{err}
 		}
@@ -246,14 +246,14 @@ func (cfg config) clockMode() string {
 // Time warp limits: below minSpeed a run would look frozen, above maxSpeed a
 // real millisecond of scheduling would be more than a virtual quarter hour.
 const (
-	minSpeed = 0.01
+	minSpeed = 0.01 // the messages say these two numbers
 	maxSpeed = 1e6
 )
 
 // checkSpeed refuses a time warp that is not a finite number in range.
 func checkSpeed(speed float64) error {
 	if math.IsNaN(speed) || speed < minSpeed || speed > maxSpeed {
-		return fmt.Errorf("--speed %v: want a number from %g to %g (1 is real time)", speed, minSpeed, maxSpeed)
+		return fmt.Errorf("--speed %v: want a number from 0.01 to 1,000,000 (1 is real time)", speed)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -42,15 +40,8 @@ type fakeIssuerConfig struct {
 	renewalOffset    time.Duration
 }
 
-// runFakeIssuer runs `tokentop fakeissuer [flags]`: the fake issuer as a
-// standalone HTTP server, until SIGINT or SIGTERM. It returns the exit code.
-func runFakeIssuer(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runFakeIssuerContext(ctx, args, os.Getenv, stdout, stderr)
-}
-
-// runFakeIssuerContext is runFakeIssuer stopped by ctx instead of signals.
+// runFakeIssuerContext runs `tokentop fakeissuer [flags]`: the fake issuer
+// as a standalone HTTP server, until ctx ends. It returns the exit code.
 func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var cfg fakeIssuerConfig
 	fs := pflag.NewFlagSet("tokentop fakeissuer", pflag.ContinueOnError)
@@ -75,7 +66,7 @@ func runFakeIssuerContext(ctx context.Context, args []string, getenv func(string
 			printHelp()
 			return 0
 		}
-		fmt.Fprintf(stderr, "tokentop fakeissuer: %v; see --help\n", err)
+		fmt.Fprintf(stderr, "tokentop fakeissuer: %v; see --help\n", flagError(err))
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -109,6 +100,7 @@ func printFakeIssuerHelp(w io.Writer, fs *pflag.FlagSet) {
 		{"GET  " + fakeissuer.PathAdminStats + "?offset=N&limit=M", "admin: counters per identity"},
 		{"POST " + fakeissuer.PathAdminRevoke + ` {"identity": "alice"}`, "admin: revoke an identity's tokens"},
 		{"POST /identities, /identities/ID/:issueAccessToken...", "the ACS Identity REST API (HMAC)"},
+		{"GET  " + fakeissuer.PathMetrics, "Prometheus metrics: tokens minted, faults applied, ..."},
 	} {
 		fmt.Fprintf(&endpoints, "  %-54s %s\n", e[0], e[1])
 	}
@@ -150,6 +142,9 @@ Examples:
 
 // checkFakeIssuerConfig refuses flag values that parse but make no sense.
 func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
+	if err := checkListen(cfg.listen); err != nil {
+		return err
+	}
 	if err := checkSpeed(cfg.speed); err != nil {
 		return err
 	}
@@ -163,6 +158,27 @@ func checkFakeIssuerConfig(cfg fakeIssuerConfig) error {
 		return fmt.Errorf("--public-url: %w", err)
 	}
 	return nil
+}
+
+// checkListen refuses a --listen that is not HOST:PORT, saying what to
+// give instead (a bare port most often).
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil && isPort(addr):
+		return fmt.Errorf("--listen %s: want HOST:PORT; for port %s on this machine only, give --listen 127.0.0.1:%s", addr, addr, addr)
+	case err != nil:
+		return fmt.Errorf("--listen %q: want HOST:PORT, such as 127.0.0.1:8080 (port 0: any free port)", addr)
+	case !isPort(port):
+		return fmt.Errorf("--listen %s: the port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
+// isPort reports whether s is a TCP port number.
+func isPort(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 16)
+	return err == nil
 }
 
 func serveFakeIssuer(ctx context.Context, cfg fakeIssuerConfig, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -299,6 +315,7 @@ func printFakeIssuerBanner(w io.Writer, iss *fakeissuer.Issuer, bound, base stri
 	}
 	fmt.Fprintf(w, "  oauth2 token  POST %s%s  (%s)\n", base, fakeissuer.PathOAuth2Token, tokenNote)
 	fmt.Fprintf(w, "  resource      GET  %s%s  (Authorization: Bearer TOKEN)\n", base, fakeissuer.PathMe)
+	fmt.Fprintf(w, "  metrics       GET  %s%s  (Prometheus)\n", base, fakeissuer.PathMetrics)
 	adminNote := "loopback names only, JSON bodies; no token (set $" + envAdminToken + " to require one)"
 	if adminTokenSource != "" {
 		adminNote = "Authorization: Bearer <admin token from " + adminTokenSource + ">"

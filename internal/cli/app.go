@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -27,6 +27,11 @@ const (
 	defaultSpeedHeadless = 3600
 )
 
+// speedDefaults says the defaults above where --help, the README and the
+// --speed 0 error name them: the headless one applies in scaled time only
+// (sim time has no speed).
+const speedDefaults = "60 on screen, 3600 for --headless --clock scaled"
+
 // app is a configured tokentop run: the scenario, and the manager options
 // that wire the issuer and the clock.
 type app struct {
@@ -40,6 +45,7 @@ type app struct {
 	closers  []func() error         // run by close
 	cache    string                 // the token cache in use, for the header; "" when no session persists
 	report   *reportFile            // --report's file, opened before the run; nil without it
+	stderr   io.Writer              // warnings and notes, apart from the run's output
 }
 
 // close releases what newApp started, the last started first: the issuer
@@ -53,14 +59,14 @@ func (a *app) close() {
 
 // newApp checks the configuration and builds the issuer, the clock and the
 // scenario. ctx ends waits for the token cache's lock, at start and during the run.
-func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, error) {
-	a := &app{cfg: cfg, getenv: getenv}
+func newApp(ctx context.Context, cfg config, getenv func(string) string, stderr io.Writer) (*app, error) {
+	a := &app{cfg: cfg, getenv: getenv, stderr: stderr}
 	sc, err := loadScenario(cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.scenario = sc
-	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, os.Stderr)
+	store, cacheDesc, err := openCacheFor(ctx, cfg, sc, getenv, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +76,7 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 	if store != nil {
 		stored = newStoreCache(store)
 		cache = stored
-		a.closers = append(a.closers, func() error { return stored.close(os.Stderr) })
+		a.closers = append(a.closers, func() error { return stored.close(stderr) })
 	}
 	defer func() { // every return below sets the manager's options
 		a.manager.Cache = cache
@@ -87,13 +93,16 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string) (*app, 
 		if cfg.speed != 0 && cfg.speed != 1 {
 			return nil, usagef("--speed %v: a real issuer mints tokens that expire in real time, so only --speed 1 works with an %s issuer", cfg.speed, spec.Kind)
 		}
+		if !cfg.scenarioSet {
+			a.scenario = withoutFaults(a.scenario)
+		}
 		iss, err := spec.New(issuer.Options{HTTPClient: issuer.NewHTTPClient(), LookupEnv: lookupEnv(getenv), Timeout: cfg.issuerTimeout})
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--issuer: %w", err)}
 		}
 		if c, ok := iss.(io.Closer); ok { // acs: deletes the users it created; the others end a key fetch
 			a.closers = append(a.closers, func() error {
-				err := closeIssuer(c, os.Stderr, untilInterrupted)
+				err := closeIssuer(c, stderr, untilInterrupted)
 				if stored != nil {
 					stored.evictDeleted(iss)
 				}
@@ -178,6 +187,23 @@ func loadScenario(cfg config) (scenario.Scenario, error) {
 	return sc, nil
 }
 
+// withoutFaults is the default scenario for a real issuer: its fault steps
+// only the fake issuer takes, so they are left out (and the description
+// says so) rather than announced and then failed.
+func withoutFaults(sc scenario.Scenario) scenario.Scenario {
+	steps := make([]scenario.Step, 0, len(sc.Timeline))
+	for _, st := range sc.Timeline {
+		if st.Action != scenario.ActionFault && st.Action != scenario.ActionClearFaults {
+			steps = append(steps, st)
+		}
+	}
+	if len(steps) < len(sc.Timeline) {
+		sc.Description += " Against a real issuer the fault steps are left out: only the fake issuer takes faults."
+	}
+	sc.Timeline = steps
+	return sc
+}
+
 // findScenario resolves a built-in name or a scenario file.
 func findScenario(name string) (scenario.Scenario, error) {
 	if slices.Contains(scenario.BuiltinNames(), name) {
@@ -244,8 +270,9 @@ func abbreviate(names []string, n int) string {
 }
 
 // runTUI shows the live screen until the user quits or ctx ends.
-func (a *app) runTUI(ctx context.Context) error {
-	if err := ui.CheckTerminal(os.Stdout); err != nil {
+func (a *app) runTUI(ctx context.Context, stdout io.Writer) error {
+	f, _ := stdout.(*os.File) // anything else is not a terminal
+	if err := ui.CheckTerminal(f); err != nil {
 		return err
 	}
 	mr, err := a.startMetrics()

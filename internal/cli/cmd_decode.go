@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,12 +10,9 @@ import (
 	"io"
 	"math"
 	"net/url"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -51,16 +48,9 @@ type decodeConfig struct {
 // errMalformed marks input that is not a decodable token: exit status 2.
 var errMalformed = errors.New("malformed token")
 
-// runDecode runs `tokentop decode [flags]` until done or interrupted and
-// returns the exit status.
-func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runDecodeContext(ctx, args, stdin, time.Now, stdout, stderr)
-}
-
-// runDecodeContext is runDecode stopped by ctx, with now as the clock the
-// expiry state is told on.
+// runDecodeContext runs `tokentop decode [flags]` until done or ctx ends,
+// with now as the clock the expiry state is told on, and returns the exit
+// status.
 func runDecodeContext(ctx context.Context, args []string, stdin io.Reader, now func() time.Time, stdout, stderr io.Writer) int {
 	var cfg decodeConfig
 	fs := pflag.NewFlagSet("tokentop decode", pflag.ContinueOnError)
@@ -92,6 +82,12 @@ func runDecodeContext(ctx context.Context, args []string, stdin io.Reader, now f
 		fmt.Fprintf(stderr, "tokentop decode: %v\n", err)
 		return exitUsage
 	}
+	var alg string
+	if json.Unmarshal(d.Header["alg"], &alg) == nil && strings.EqualFold(alg, "none") {
+		// Loud, and on stderr so that --json stays one object: a verifier
+		// that honours alg "none" accepts a token anyone can forge.
+		fmt.Fprintf(stderr, "tokentop decode: WARNING: this token is NOT SIGNED (alg %q): anyone can forge it, and no verifier should accept it\n", sanitize(alg))
+	}
 	code := exitOK
 	if cfg.jwksURL != "" || cfg.issuerURL != "" {
 		keys := issuer.KeySource{JWKS: cfg.jwksURL, IssuerURL: cfg.issuerURL}
@@ -120,9 +116,11 @@ func decodeHelp(fs *pflag.FlagSet) string {
 Decodes a JWT offline: its header, its claims (times in RFC 3339 UTC and
 relative to now), whether it is valid, expired or not yet valid, and its
 fingerprint. With --jwks or --issuer-url it also checks the signature.
-It reads the token from stdin (so that it stays out of the shell history;
-"Bearer " in front is ignored) or from --file, and never prints the token
-or its signature.
+It reads the token from stdin (so that it stays out of the shell history)
+or from --file: the token alone, an "Authorization: Bearer ..." line, or
+an issuer's JSON answer as curl prints it (the token in access_token, token,
+communicationIdentityToken or accessToken.token). It never prints the token
+or its signature, and warns when the token says alg "none" (unsigned).
 
 Exit status: 0 decoded (and, if asked, the signature verified);
 1 the signature is invalid or could not be checked; 2 a bad command line or
@@ -132,6 +130,7 @@ Flags:
 ` + fs.FlagUsages() + `
 Examples:
   pbpaste | tokentop decode
+  curl -s -X POST -d '{"username":"alice"}' http://127.0.0.1:8080/getToken | tokentop decode
   tokentop decode --file token.txt --json
   tokentop decode --issuer-url http://127.0.0.1:8080 < token.txt
 `
@@ -153,43 +152,6 @@ func checkDecodeConfig(cfg decodeConfig, args []string) error {
 		}
 	}
 	return nil
-}
-
-// readToken reads the token from file, or stdin when file is empty, through
-// a limit, and drops space (a token pasted over several lines) and a
-// "Bearer " prefix.
-func readToken(file string, stdin io.Reader, stderr io.Writer) (string, error) {
-	from := "stdin"
-	in := stdin
-	if file != "" {
-		f, err := os.Open(file)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		in, from = f, file
-	} else if f, ok := stdin.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintln(stderr, "tokentop decode: paste the token, then press Enter and Ctrl-D")
-		}
-	}
-	b, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("read %s: %w", from, err)
-	case len(b) > maxDecodeInput:
-		return "", fmt.Errorf("%s holds more than %d KiB; a token is a few KiB", from, maxDecodeInput>>10)
-	}
-	raw := strings.TrimSpace(string(b))
-	if scheme, rest, ok := strings.Cut(raw, " "); ok && strings.EqualFold(scheme, "Bearer") {
-		raw = rest
-	}
-	// A JWT holds no space: a token wrapped over lines when pasted is whole again.
-	raw = strings.Join(strings.Fields(raw), "")
-	if raw == "" {
-		return "", fmt.Errorf("%s holds no token", from)
-	}
-	return raw, nil
 }
 
 // decoded is a decoded token, as --json prints it. It holds no part of the

@@ -1,8 +1,9 @@
-package main
+package cli
 
 import (
 	"context"
 	stdhtml "html"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,7 +117,7 @@ func TestLiveReportRecordsTheScreensRunWhenItQuits(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &app{cfg: config{report: path, seed: 3}, scenario: sc, loop: loop, speed: 60,
-		manager: session.Options{Issuer: fake, Clock: loop, Seed: 3}}
+		manager: session.Options{Issuer: fake, Clock: loop, Seed: 3}, stderr: io.Discard}
 	m, err := session.NewManager(a.manager)
 	if err != nil {
 		t.Fatal(err)

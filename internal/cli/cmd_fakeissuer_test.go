@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -196,7 +197,9 @@ func TestFakeIssuerCommandReadsTheSecretFromAFile(t *testing.T) {
 
 func TestFakeIssuerCommandStopsGracefullyOnSIGINT(t *testing.T) {
 	r := startFakeIssuerCommand(t, func(stdout io.Writer) int {
-		return runFakeIssuer([]string{"--listen", "127.0.0.1:0"}, stdout, io.Discard)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runFakeIssuerContext(ctx, []string{"--listen", "127.0.0.1:0"}, os.Getenv, stdout, io.Discard)
 	})
 	// The banner is printed after signal.NotifyContext is in place, so the
 	// signal reaches the command, not the test process.
@@ -221,7 +224,7 @@ func TestFakeIssuerCommandRefusesBadCommandLines(t *testing.T) {
 		{[]string{"--nope"}, 2, "nope"},
 		{[]string{"extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"--alg", "XS999", "--listen", "127.0.0.1:0"}, 1, "XS999"},
-		{[]string{"--listen", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
+		{[]string{"--listen", "256.0.0.1:99999"}, 2, "--listen 256.0.0.1:99999"}, // issue 23, bug 5: a usage error
 		{[]string{"--client-secret-file", "/nonexistent/secret"}, 1, "client secret"},
 	} {
 		var stderr bytes.Buffer

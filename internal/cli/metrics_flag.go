@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"tokentop/metrics"
 	"tokentop/session"
@@ -40,7 +39,7 @@ func (a *app) startMetrics() (metricsRun, error) {
 	if err != nil {
 		return metricsRun{}, fmt.Errorf("--metrics-listen: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "tokentop: serving metrics on http://%s%s\n", srv.Addr(), metrics.Path)
+	fmt.Fprintf(a.stderr, "tokentop: serving metrics on http://%s%s\n", srv.Addr(), metrics.Path)
 	return metricsRun{exp: exp, srv: srv}, nil
 }
 
