@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -21,7 +21,7 @@ import (
 // which --policy leaves alone, so the --policy runs play a copy of the
 // scenario without them.
 func TestCompareRowsEqualFivePolicyRuns(t *testing.T) {
-	data, err := os.ReadFile("scenario/scenarios/outage.json")
+	data, err := os.ReadFile("../../scenario/scenarios/outage.json")
 	if err != nil {
 		t.Fatal(err)
 	}
