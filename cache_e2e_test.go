@@ -17,6 +17,13 @@ import (
 // testCacheKey is a TOKENTOP_CACHE_KEY that passes the entropy check.
 const testCacheKey = "tokentop-e2e-Vq7Rm2Kx9Lp4Wz8Hd3Nc6Tb1"
 
+// keyEnv is the environment that gives a run testCacheKey, plus more. Tests
+// pass it to each process rather than t.Setenv, so that they run in
+// parallel: each derives its file key with Argon2id, which is slow by design.
+func keyEnv(more ...string) []string {
+	return append([]string{cacheKeyEnv + "=" + testCacheKey}, more...)
+}
+
 // cacheScenario writes a scenario of two persisted sessions, one whose token
 // lives a day and one whose token lives an hour, starting at start.
 func cacheScenario(t *testing.T, name string, start time.Time) string {
@@ -39,11 +46,11 @@ func cacheScenario(t *testing.T, name string, start time.Time) string {
 // refuses. (Resuming across processes is TestCacheResumesOnlyTheSameConfiguration's,
 // against a fake both runs share; expiry is the tokencache tests'.)
 func TestCacheFileSecondRunDoesNotResumeAnotherProcesssFake(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	now := time.Now().UTC().Truncate(time.Second)
 	calls := func(args ...string) map[string]int {
-		s := runHeadless(t, append([]string{"--headless", "--json", "--cache-file", cache}, args...)...)
+		s := runHeadlessEnv(t, keyEnv(), append([]string{"--headless", "--json", "--cache-file", cache}, args...)...)
 		got := map[string]int{}
 		for _, ss := range s.Sessions {
 			got[ss.Name] = ss.IssuerCalls
@@ -66,13 +73,13 @@ func TestCacheFileSecondRunDoesNotResumeAnotherProcesssFake(t *testing.T) {
 // persistedRun runs tokentop for a second against issuerSpec with the
 // persisted sessions given (--session values), on cache, and returns the
 // issuer calls and successes of each session.
-func persistedRun(t *testing.T, cache, issuerSpec string, sessions ...string) (calls, successes map[string]int) {
+func persistedRun(t *testing.T, env []string, cache, issuerSpec string, sessions ...string) (calls, successes map[string]int) {
 	t.Helper()
 	args := []string{"--headless", "--json", "--duration", "1s", "--cache-file", cache, "--issuer", issuerSpec}
 	for _, s := range sessions {
 		args = append(args, "--session", s)
 	}
-	s := runHeadless(t, args...)
+	s := runHeadlessEnv(t, env, args...)
 	calls, successes = map[string]int{}, map[string]int{}
 	for _, ss := range s.Sessions {
 		calls[ss.Name], successes[ss.Name] = ss.IssuerCalls, ss.Successes
@@ -87,35 +94,33 @@ func persistedRun(t *testing.T, cache, issuerSpec string, sessions ...string) (c
 // issuer call and gets its own answer (another client's 401, its own
 // token), never the first configuration's token.
 func TestCacheResumesOnlyTheSameConfiguration(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
-	t.Setenv(envFakeClientSecret, "the-fakes-client-secret-0123456789")
-	t.Setenv("CS", "the-fakes-client-secret-0123456789")
-	t.Setenv("BADCS", "a-wrong-client-secret")
-	base := startFakeIssuer(t)
+	t.Parallel()
+	env := keyEnv("CS=the-fakes-client-secret-0123456789", "BADCS=a-wrong-client-secret")
+	base := startFakeIssuerWithEnv(t, []string{envFakeClientSecret + "=the-fakes-client-secret-0123456789"})
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	oauth2 := func(clientID, secretEnv, scope string) string {
 		return "oauth2:token_url=" + base + "/oauth2/token,client_id=" + clientID + ",secret_env=" + secretEnv + ",scope=" + scope
 	}
 	const a = "name=a,identity=alice,persist=true"
 
-	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 1 || ok["a"] != 1 {
+	if calls, ok := persistedRun(t, env, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 1 || ok["a"] != 1 {
 		t.Fatalf("first run: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
 	}
-	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 0 || ok["a"] != 0 {
+	if calls, ok := persistedRun(t, env, cache, oauth2("tokentop", "CS", "api-A"), a); calls["a"] != 0 || ok["a"] != 0 {
 		t.Errorf("same configuration, next process: %d issuer calls, %d successes; want 0 and 0 (resumed)", calls["a"], ok["a"])
 	}
-	if calls, ok := persistedRun(t, cache, oauth2("someone-else", "BADCS", "api-B"), a); calls["a"] == 0 || ok["a"] != 0 {
+	if calls, ok := persistedRun(t, env, cache, oauth2("someone-else", "BADCS", "api-B"), a); calls["a"] == 0 || ok["a"] != 0 {
 		t.Errorf("another client: %d issuer calls, %d successes; want its own calls, refused (401 invalid_client)", calls["a"], ok["a"])
 	}
-	if calls, ok := persistedRun(t, cache, oauth2("tokentop", "CS", "api-B"), a); calls["a"] != 1 || ok["a"] != 1 {
+	if calls, ok := persistedRun(t, env, cache, oauth2("tokentop", "CS", "api-B"), a); calls["a"] != 1 || ok["a"] != 1 {
 		t.Errorf("another scope: %d issuer calls, %d successes; want its own token", calls["a"], ok["a"])
 	}
 
-	if calls, ok := persistedRun(t, cache, base+"/getToken", a); calls["a"] != 1 || ok["a"] != 1 {
+	if calls, ok := persistedRun(t, env, cache, base+"/getToken", a); calls["a"] != 1 || ok["a"] != 1 {
 		t.Fatalf("app server, alice: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
 	}
 	mallory := base + `/getToken#body={"username":"mallory"}`
-	if calls, ok := persistedRun(t, cache, mallory, a); calls["a"] != 1 || ok["a"] != 1 {
+	if calls, ok := persistedRun(t, env, cache, mallory, a); calls["a"] != 1 || ok["a"] != 1 {
 		t.Errorf("a body template asking for mallory: %d issuer calls, %d successes; want its own token, not alice's", calls["a"], ok["a"])
 	}
 }
@@ -124,14 +129,13 @@ func TestCacheResumesOnlyTheSameConfiguration(t *testing.T) {
 // tokens are dead; the next run on the same cache asks the issuer again
 // and gets tokens that work, rather than resuming the deleted users'.
 func TestCacheForgetsTheTokensOfDeletedACSUsers(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
 	key := base64.StdEncoding.EncodeToString([]byte("tokentop e2e acs access key: 48 bytes long......"))
-	t.Setenv("TOKENTOP_ACS_ACCESS_KEY", key)
-	base := startFakeIssuer(t)
-	t.Setenv("TOKENTOP_TEST_ACS", fakeissuer.ACSConnectionString(base, key))
+	base := startFakeIssuerWithEnv(t, []string{"TOKENTOP_ACS_ACCESS_KEY=" + key})
+	env := keyEnv("TOKENTOP_TEST_ACS=" + fakeissuer.ACSConnectionString(base, key))
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	for run := range 2 {
-		calls, ok := persistedRun(t, cache, "acs:connection_string_env=TOKENTOP_TEST_ACS", "name=a,identity=alice,persist=true")
+		calls, ok := persistedRun(t, env, cache, "acs:connection_string_env=TOKENTOP_TEST_ACS", "name=a,identity=alice,persist=true")
 		if calls["a"] != 1 || ok["a"] != 1 {
 			t.Errorf("run %d: %d issuer calls, %d successes; want a fresh token each run (the user of the last run's was deleted)", run+1, calls["a"], ok["a"])
 		}
@@ -161,21 +165,22 @@ func TestPersistWithoutSecretStoreIsRefused(t *testing.T) {
 // the clear the second run would resume (an in-process fake's tokens never
 // outlive their process, which would make this test pass without a clear).
 func TestCacheClearEmptiesTheFile(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
+	env := keyEnv()
 	spec := startFakeIssuer(t) + "/getToken"
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	const a = "name=a,identity=alice,persist=true"
-	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 1 {
+	if calls, _ := persistedRun(t, env, cache, spec, a); calls["a"] != 1 {
 		t.Fatalf("first run: %d issuer calls, want 1", calls["a"])
 	}
-	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 0 {
+	if calls, _ := persistedRun(t, env, cache, spec, a); calls["a"] != 0 {
 		t.Fatalf("second run before the clear: %d issuer calls, want 0 (resumed)", calls["a"])
 	}
 	out, err := exec.Command(binary, "cache", "clear", "--cache-file", cache).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "cleared the token cache") {
 		t.Fatalf("cache clear: %v: %s", err, out)
 	}
-	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 1 {
+	if calls, _ := persistedRun(t, env, cache, spec, a); calls["a"] != 1 {
 		t.Errorf("after clear: %d issuer calls, want 1", calls["a"])
 	}
 }
@@ -184,8 +189,8 @@ func TestCacheClearEmptiesTheFile(t *testing.T) {
 // run's sim clock (2026-01-01, not the wall clock), so the persisted
 // sessions come back from it with no gap, as with the in-memory cache.
 func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
-	s := runHeadless(t, "--headless", "--json", "--scenario", "restart", "--cache-file", filepath.Join(t.TempDir(), "tokens.cache"))
+	t.Parallel()
+	s := runHeadlessEnv(t, keyEnv(), "--headless", "--json", "--scenario", "restart", "--cache-file", filepath.Join(t.TempDir(), "tokens.cache"))
 	for _, ss := range s.Sessions {
 		persisted := strings.HasPrefix(ss.Name, "kept")
 		if persisted && ss.TokenGap != 0 || !persisted && ss.TokenGap == 0 {
@@ -199,7 +204,7 @@ func TestRestartScenarioWithACacheFileKeepsThePersistedSessionsGapless(t *testin
 // with --cache-file: exit 2, one line naming the file and the key's variable,
 // and the file left as it was, so the right key still finds its tokens.
 func TestACacheFileFailingAuthenticationIsRefusedAndKept(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
 	scenario := cacheScenario(t, "auth", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	for _, tc := range []struct {
 		name   string
@@ -214,9 +219,10 @@ func TestACacheFileFailingAuthenticationIsRefusedAndKept(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			cache := filepath.Join(t.TempDir(), "tokens.cache")
 			args := []string{"--headless", "--json", "--cache-file", cache, "--scenario", scenario}
-			runHeadless(t, args...)
+			runHeadlessEnv(t, keyEnv(), args...)
 			data, err := os.ReadFile(cache)
 			if err != nil {
 				t.Fatal(err)
@@ -246,11 +252,12 @@ func TestACacheFileFailingAuthenticationIsRefusedAndKept(t *testing.T) {
 // share a served fake, whose tokens every process may resume (an in-process
 // fake's never outlive its process: defect 2).
 func TestAWrongCacheKeyLosesNoToken(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
+	env := keyEnv()
 	spec := startFakeIssuer(t) + "/getToken"
 	cache := filepath.Join(t.TempDir(), "tokens.cache")
 	const a = "name=a,identity=alice,persist=true"
-	if calls, ok := persistedRun(t, cache, spec, a); calls["a"] != 1 || ok["a"] != 1 {
+	if calls, ok := persistedRun(t, env, cache, spec, a); calls["a"] != 1 || ok["a"] != 1 {
 		t.Fatalf("first run: %d issuer calls, %d successes; want 1 and 1", calls["a"], ok["a"])
 	}
 	cmd := exec.Command(binary, "--headless", "--json", "--duration", "1s", "--cache-file", cache, "--issuer", spec, "--session", a)
@@ -258,7 +265,7 @@ func TestAWrongCacheKeyLosesNoToken(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != exitUsage {
 		t.Fatalf("run with the wrong key: %v, %s; want exit 2", err, out)
 	}
-	if calls, _ := persistedRun(t, cache, spec, a); calls["a"] != 0 {
+	if calls, _ := persistedRun(t, env, cache, spec, a); calls["a"] != 0 {
 		t.Errorf("after a wrong key, session a made %d issuer calls, want 0 (its token was kept)", calls["a"])
 	}
 }
@@ -266,10 +273,10 @@ func TestAWrongCacheKeyLosesNoToken(t *testing.T) {
 // Issue 20, defect 6: `tokentop cache clear --cache-file` removes a cache file
 // without its key, and refuses a file that is not a cache file, keeping it.
 func TestCacheClearNeedsNoKeyAndRemovesOnlyACacheFile(t *testing.T) {
-	t.Setenv(cacheKeyEnv, testCacheKey)
+	t.Parallel()
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "tokens.cache")
-	runHeadless(t, "--headless", "--json", "--cache-file", cache, "--scenario", cacheScenario(t, "clr", time.Now().UTC()))
+	runHeadlessEnv(t, keyEnv(), "--headless", "--json", "--cache-file", cache, "--scenario", cacheScenario(t, "clr", time.Now().UTC()))
 	clear := func(path string) (int, string) {
 		cmd := exec.Command(binary, "cache", "clear", "--cache-file", path)
 		cmd.Env = append(os.Environ(), cacheKeyEnv+"=") // no key

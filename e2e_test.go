@@ -63,10 +63,19 @@ type summary struct {
 // returns the summary (the last line).
 func runHeadless(t *testing.T, args ...string) summary {
 	t.Helper()
+	return runHeadlessEnv(t, nil, args...)
+}
+
+// runHeadlessEnv is runHeadless with env added to the process's
+// environment, so that tests needing their own variables can run in
+// parallel (t.Setenv forbids it).
+func runHeadlessEnv(t *testing.T, env []string, args ...string) summary {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("tokentop %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
