@@ -94,14 +94,14 @@ func Compare(ctx context.Context, sc scenario.Scenario, opts CompareOptions) (Co
 		if err != nil {
 			return cmp, fmt.Errorf("compare: setting up the %s run: %w", p, err)
 		}
-		loop, _ := ho.Manager.Clock.(*clock.Loop)
-		if loop == nil || !loop.Sim() {
+		sim, _ := ho.Manager.Clock.(*clock.Loop)
+		if !sim.Sim() { // also a nil Loop
 			return cmp, ErrCompareNeedsSim
 		}
-		if slices.Contains(clocks, loop) {
+		if slices.Contains(clocks, sim) {
 			return cmp, fmt.Errorf("compare: the %s run reuses an earlier run's clock; each run needs a fresh sim clock", p)
 		}
-		clocks = append(clocks, loop)
+		clocks = append(clocks, sim)
 		if len(cmp.Runs) > 0 && ho.Manager.Seed != cmp.Seed {
 			return cmp, fmt.Errorf("compare: the %s run has seed %d, the first %d; every run needs the same seed", p, ho.Manager.Seed, cmp.Seed)
 		}

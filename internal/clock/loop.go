@@ -147,8 +147,9 @@ func newLoop(base Clock, start time.Time) *Loop {
 	return l
 }
 
-// Sim reports whether l is discrete-event (NewSim) rather than paced.
-func (l *Loop) Sim() bool { return l.sim }
+// Sim reports whether l is discrete-event (NewSim) rather than paced; a
+// nil Loop is not.
+func (l *Loop) Sim() bool { return l != nil && l.sim }
 
 // Now returns the virtual time. In a sim loop it is the deadline of the timer
 // being run or last run (or the start, or the end of the last RunUntil). In a
