@@ -35,7 +35,7 @@ type runChart struct {
 }
 
 // WriteComparison renders runs of one scenario, one per policy (see
-// session.Compare), as one HTML page: the verdict and the per-policy table
+// compare.Compare), as one HTML page: the verdict and the per-policy table
 // of the run page with a row per run, and each run's chart over time side
 // by side, on one scale of calls so that a herd stands out. The runs are
 // shown in the order given.

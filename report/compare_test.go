@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"tokentop/compare"
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
@@ -13,16 +14,16 @@ import (
 	"tokentop/session"
 )
 
-// compareBuiltin plays a built-in scenario once per policy with session.Compare,
+// compareBuiltin plays a built-in scenario once per policy with compare.Compare,
 // recording each run, and returns the comparison and its page.
-func compareBuiltin(t *testing.T, name string) (session.Comparison, string) {
+func compareBuiltin(t *testing.T, name string) (compare.Comparison, string) {
 	t.Helper()
 	sc, err := scenario.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var recs []*Recorder
-	cmp, err := session.Compare(context.Background(), sc, session.CompareOptions{Run: func(string) (session.HeadlessOptions, error) {
+	cmp, err := compare.Compare(context.Background(), sc, compare.CompareOptions{Run: func(string) (session.HeadlessOptions, error) {
 		loop := clock.NewSim(sc.StartTime())
 		fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 		if err != nil {

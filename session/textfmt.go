@@ -161,9 +161,9 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// floatDuration converts v units (a summary's seconds or milliseconds) to a
+// FloatDuration converts v units (a summary's seconds or milliseconds) to a
 // Duration, saturating instead of overflowing.
-func floatDuration(v float64, unit time.Duration) time.Duration {
+func FloatDuration(v float64, unit time.Duration) time.Duration {
 	d := v * float64(unit)
 	switch {
 	case d >= math.MaxInt64:

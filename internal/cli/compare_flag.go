@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"tokentop/compare"
 
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
@@ -36,13 +37,13 @@ func checkCompare(cfg config) error {
 	return nil
 }
 
-// runCompare plays the scenario once per policy (session.Compare), each on
+// runCompare plays the scenario once per policy (compare.Compare), each on
 // a fresh sim clock and fake issuer with the same seed, prints the
 // comparison to out and, with --report, writes one page of the runs.
 func (a *app) runCompare(ctx context.Context, out io.Writer) error {
 	var recs []*report.Recorder
 	sc := a.scenario
-	cmp, err := session.Compare(ctx, sc, session.CompareOptions{Out: out, JSON: a.cfg.json,
+	cmp, err := compare.Compare(ctx, sc, compare.CompareOptions{Out: out, JSON: a.cfg.json,
 		Run: func(string) (session.HeadlessOptions, error) {
 			loop := clock.NewSim(sc.StartTime())
 			fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
@@ -57,7 +58,7 @@ func (a *app) runCompare(ctx context.Context, out io.Writer) error {
 			}
 			return ho, nil
 		}})
-	if errors.Is(err, session.ErrCompareNeedsSim) {
+	if errors.Is(err, compare.ErrCompareNeedsSim) {
 		return usageError{err}
 	}
 	if err != nil || recs == nil {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"tokentop/compare"
 
 	"tokentop/session"
 )
@@ -38,9 +39,9 @@ func TestCompareRowsEqualFivePolicyRuns(t *testing.T) {
 	if code := run(context.Background(), []string{"--headless", "--scenario", "outage", "--compare", "--json"}, env, &out, &errs); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
-	var rows []session.ComparisonRow
+	var rows []compare.ComparisonRow
 	for lines := bufio.NewScanner(&out); lines.Scan(); {
-		var r session.ComparisonRow
+		var r compare.ComparisonRow
 		if err := json.Unmarshal(lines.Bytes(), &r); err != nil {
 			t.Fatalf("not a JSON row: %v: %s", err, lines.Text())
 		}

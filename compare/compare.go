@@ -1,4 +1,4 @@
-package session
+package compare
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 
 	"tokentop/internal/clock"
 	"tokentop/scenario"
+	"tokentop/session"
 )
 
 // CompareOptions configure Compare.
@@ -27,7 +28,7 @@ type CompareOptions struct {
 	// only. Its Out, JSON and UntilInterrupted are ignored: Compare writes
 	// the table, not the runs' events. Observe and Started are kept (a
 	// report records each run).
-	Run func(policy string) (HeadlessOptions, error)
+	Run func(policy string) (session.HeadlessOptions, error)
 	// Out receives the comparison table; nil discards it.
 	Out io.Writer
 	// JSON writes one JSON line per policy; otherwise a table for people.
@@ -40,7 +41,7 @@ type Comparison struct {
 	Scenario string
 	Seed     uint64
 	Rows     []ComparisonRow
-	Runs     []Summary
+	Runs     []session.Summary
 }
 
 // ComparisonRow is one policy's run summed over its sessions. Its JSON
@@ -107,7 +108,7 @@ func Compare(ctx context.Context, sc scenario.Scenario, opts CompareOptions) (Co
 		}
 		cmp.Seed = ho.Manager.Seed
 		ho.Out, ho.JSON, ho.UntilInterrupted = nil, false, false
-		sum, err := RunHeadless(ctx, WithPolicy(sc, p), ho)
+		sum, err := session.RunHeadless(ctx, WithPolicy(sc, p), ho)
 		if err != nil {
 			return cmp, fmt.Errorf("compare: the %s run: %w", p, err)
 		}
@@ -147,7 +148,7 @@ func WithPolicy(sc scenario.Scenario, policy string) scenario.Scenario {
 }
 
 // newComparisonRow sums one run's sessions.
-func newComparisonRow(sum Summary, policy string) ComparisonRow {
+func newComparisonRow(sum session.Summary, policy string) ComparisonRow {
 	t := sum.Totals
 	r := ComparisonRow{Type: "comparison", Scenario: sum.Scenario, Policy: policy, Sessions: len(sum.Sessions),
 		IssuerCalls: t.IssuerCalls, Successes: t.Successes, Failures: t.Failures, GetTokenErrors: t.GetTokenErrors,
@@ -191,10 +192,10 @@ func (c Comparison) write(w io.Writer, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario %s compared: %d policies, %s of virtual time each (sim clock, seed %d)\n", c.Scenario, len(c.Rows),
-		formatDuration(floatDuration(virtual, time.Second)), c.Seed)
+		session.FormatDuration(session.FloatDuration(virtual, time.Second)), c.Seed)
 	fmt.Fprintln(tw, "policy\tsessions\tissuer calls\tok\tfailed\tcaller errors\twith a gap\ttoken gap\tlongest gap\tnever had a token\tp50\tp99\trefused\t")
-	msText := func(v float64) string { return formatDuration(floatDuration(v, time.Millisecond)) }
-	secText := func(v float64) string { return formatDuration(floatDuration(v, time.Second)) }
+	msText := func(v float64) string { return session.FormatDuration(session.FloatDuration(v, time.Millisecond)) }
+	secText := func(v float64) string { return session.FormatDuration(session.FloatDuration(v, time.Second)) }
 	for _, r := range c.Rows {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t\n", r.Policy, r.Sessions, r.IssuerCalls, r.Successes, r.Failures,
 			r.GetTokenErrors, r.SessionsWithGap, secText(r.TokenGapSeconds), secText(r.LongestGapSeconds), r.NeverHadToken,

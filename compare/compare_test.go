@@ -1,4 +1,4 @@
-package session
+package compare
 
 import (
 	"bufio"
@@ -13,19 +13,20 @@ import (
 	"tokentop/fakeissuer"
 	"tokentop/internal/clock"
 	"tokentop/scenario"
+	"tokentop/session"
 )
 
 // simRun returns the options of one run of sc as tokentop's command line
 // builds them: a fresh sim clock at the scenario's start, a fresh fake
 // issuer on it, the scenario's issuer latency, and the seed.
-func simRun(t *testing.T, sc scenario.Scenario, seed uint64) HeadlessOptions {
+func simRun(t *testing.T, sc scenario.Scenario, seed uint64) session.HeadlessOptions {
 	t.Helper()
 	loop := clock.NewSim(sc.StartTime())
 	fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return HeadlessOptions{Manager: Options{Issuer: fake, Clock: loop, Seed: seed, IssuerLatency: sc.IssuerLatency}}
+	return session.HeadlessOptions{Manager: session.Options{Issuer: fake, Clock: loop, Seed: seed, IssuerLatency: sc.IssuerLatency}}
 }
 
 // TestCompareRowsEqualSeparateRunsOfEachPolicy: for outage and herd, each
@@ -41,7 +42,7 @@ func TestCompareRowsEqualSeparateRunsOfEachPolicy(t *testing.T) {
 			}
 			var out bytes.Buffer
 			got, err := Compare(context.Background(), sc, CompareOptions{Out: &out,
-				Run: func(string) (HeadlessOptions, error) { return simRun(t, sc, 7), nil }})
+				Run: func(string) (session.HeadlessOptions, error) { return simRun(t, sc, 7), nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestCompareRowsEqualSeparateRunsOfEachPolicy(t *testing.T) {
 				for j := range alone.Sessions {
 					alone.Sessions[j].Policy = p
 				}
-				sum, err := RunHeadless(context.Background(), alone, simRun(t, sc, 7))
+				sum, err := session.RunHeadless(context.Background(), alone, simRun(t, sc, 7))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -102,7 +103,7 @@ func TestCompareWritesOneJSONLinePerPolicy(t *testing.T) {
 	var out bytes.Buffer
 	policies := []string{"java", "tokentop"}
 	_, err = Compare(context.Background(), sc, CompareOptions{Policies: policies, Out: &out, JSON: true,
-		Run: func(string) (HeadlessOptions, error) { return simRun(t, sc, 1), nil }})
+		Run: func(string) (session.HeadlessOptions, error) { return simRun(t, sc, 1), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,24 +124,34 @@ func TestCompareWritesOneJSONLinePerPolicy(t *testing.T) {
 	}
 }
 
+// fakeOptions returns a manager's options over a new in-process fake on c.
+func fakeOptions(t *testing.T, c clock.Clock) (session.Options, *fakeissuer.Issuer) {
+	t.Helper()
+	fake, err := fakeissuer.New(fakeissuer.Options{Clock: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return session.Options{Issuer: fake, Clock: c}, fake
+}
+
 func TestCompareRefusesAnythingButAFreshSimClock(t *testing.T) {
 	sc, err := scenario.Builtin("outage")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("real", func(t *testing.T) {
-		_, err := Compare(context.Background(), sc, CompareOptions{Run: func(string) (HeadlessOptions, error) {
+		_, err := Compare(context.Background(), sc, CompareOptions{Run: func(string) (session.HeadlessOptions, error) {
 			opts, _ := fakeOptions(t, clock.Real{})
-			return HeadlessOptions{Manager: opts}, nil
+			return session.HeadlessOptions{Manager: opts}, nil
 		}})
 		if !errors.Is(err, ErrCompareNeedsSim) {
 			t.Errorf("error %v, want ErrCompareNeedsSim", err)
 		}
 	})
 	t.Run("scaled", func(t *testing.T) {
-		_, err := Compare(context.Background(), sc, CompareOptions{Run: func(string) (HeadlessOptions, error) {
+		_, err := Compare(context.Background(), sc, CompareOptions{Run: func(string) (session.HeadlessOptions, error) {
 			opts, _ := fakeOptions(t, clock.NewPaced(time.Now(), 3600))
-			return HeadlessOptions{Manager: opts}, nil
+			return session.HeadlessOptions{Manager: opts}, nil
 		}})
 		if !errors.Is(err, ErrCompareNeedsSim) || !strings.Contains(err.Error(), "sim time") {
 			t.Errorf("error %v, want ErrCompareNeedsSim", err)
@@ -149,7 +160,7 @@ func TestCompareRefusesAnythingButAFreshSimClock(t *testing.T) {
 	t.Run("shared clock", func(t *testing.T) {
 		shared := simRun(t, sc, 1)
 		_, err := Compare(context.Background(), sc, CompareOptions{Policies: []string{"js", "java"},
-			Run: func(string) (HeadlessOptions, error) { return shared, nil }})
+			Run: func(string) (session.HeadlessOptions, error) { return shared, nil }})
 		if err == nil || !strings.Contains(err.Error(), "java run reuses an earlier run's clock") {
 			t.Errorf("error %v, want the java run refused for reusing the clock", err)
 		}
@@ -157,7 +168,7 @@ func TestCompareRefusesAnythingButAFreshSimClock(t *testing.T) {
 	t.Run("seeds differ", func(t *testing.T) {
 		seed := uint64(0)
 		_, err := Compare(context.Background(), sc, CompareOptions{Policies: []string{"js", "java"},
-			Run: func(string) (HeadlessOptions, error) { seed++; return simRun(t, sc, seed), nil }})
+			Run: func(string) (session.HeadlessOptions, error) { seed++; return simRun(t, sc, seed), nil }})
 		if err == nil || !strings.Contains(err.Error(), "seed 2") {
 			t.Errorf("error %v, want the java run refused for its seed", err)
 		}
