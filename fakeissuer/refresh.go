@@ -2,12 +2,6 @@ package fakeissuer
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,93 +12,6 @@ import (
 
 	"tokentop/credential"
 )
-
-// RefreshMode says what a refresh grant does to the refresh token it uses.
-type RefreshMode string
-
-// Refresh modes.
-const (
-	// RefreshReusable keeps the refresh token: the same one is used again
-	// and again until it expires or is revoked.
-	RefreshReusable RefreshMode = "reusable"
-	// RefreshRotating answers every refresh grant with a new refresh token
-	// and retires the one used (OAuth 2.1, RFC 9700 §4.14.2).
-	RefreshRotating RefreshMode = "rotating"
-)
-
-// Limits of user sessions' refresh tokens.
-const (
-	// MaxRefreshLifetime bounds the grace period and the idle and absolute
-	// lifetimes of refresh tokens: about 11 years.
-	MaxRefreshLifetime = 100_000 * time.Hour
-	// DefaultMaxFamilies is Options.MaxFamilies when it is zero.
-	DefaultMaxFamilies = 100_000
-	// MaxMaxFamilies is the largest Options.MaxFamilies.
-	MaxMaxFamilies = 10_000_000
-	// MaxRetiredTokens is how many rotated-out refresh tokens a family
-	// remembers, so that their replay is detected; an older one is unknown
-	// (invalid_grant, and its family lives on).
-	MaxRetiredTokens = 16
-	// MaxRefreshTokenLen is the longest refresh token (or device code) a
-	// request may send, in bytes.
-	MaxRefreshTokenLen = 512
-)
-
-// RefreshPolicy is how the issuer treats the refresh tokens of user
-// sessions. Durations are on the issuer's clock; zero means none.
-type RefreshPolicy struct {
-	// Mode is RefreshReusable or RefreshRotating. Empty means the default:
-	// rotating with reuse detection, whatever ReuseDetection says.
-	Mode RefreshMode
-	// ReuseDetection (rotating only) revokes the whole family when a
-	// rotated-out refresh token is used again outside the grace period.
-	ReuseDetection bool
-	// Grace (rotating only) is how long after a rotation the previous
-	// refresh token is still honoured: it gets a new access token and the
-	// same successor refresh token again (a client that lost the answer, or
-	// two racing clients, end up with the same token).
-	Grace time.Duration
-	// IdleLifetime ends a family not used for this long (sliding expiry).
-	IdleLifetime time.Duration
-	// AbsoluteLifetime ends a family this long after its sign-in, however
-	// often it is used.
-	AbsoluteLifetime time.Duration
-	// AccessLifetime is the lifetime of access tokens from user-session
-	// grants; zero means Options.UpstreamLifetime.
-	AccessLifetime time.Duration
-}
-
-// DefaultRefreshPolicy is the policy of Options.Refresh's zero value:
-// rotating refresh tokens with reuse detection, no grace period and no
-// expiry.
-func DefaultRefreshPolicy() RefreshPolicy {
-	return RefreshPolicy{Mode: RefreshRotating, ReuseDetection: true}
-}
-
-// normalize fills the default mode in and checks every field.
-func (p RefreshPolicy) normalize() (RefreshPolicy, error) {
-	switch p.Mode {
-	case "":
-		p.Mode, p.ReuseDetection = RefreshRotating, true
-	case RefreshRotating:
-	case RefreshReusable:
-		if p.ReuseDetection || p.Grace != 0 {
-			return p, fmt.Errorf("refresh policy: reuse detection and a grace period need mode %q, not %q", RefreshRotating, p.Mode)
-		}
-	default:
-		return p, fmt.Errorf("refresh policy: mode %q is unknown; use %q or %q", p.Mode, RefreshReusable, RefreshRotating)
-	}
-	for _, d := range []struct {
-		name  string
-		v, to time.Duration
-	}{{"grace", p.Grace, MaxRefreshLifetime}, {"idle lifetime", p.IdleLifetime, MaxRefreshLifetime},
-		{"absolute lifetime", p.AbsoluteLifetime, MaxRefreshLifetime}, {"access lifetime", p.AccessLifetime, MaxLifetime}} {
-		if d.v < 0 || d.v > d.to {
-			return p, fmt.Errorf("refresh policy: %s %v is out of range 0..%v", d.name, d.v, d.to)
-		}
-	}
-	return p, nil
-}
 
 // RefreshRequest is a refresh token grant (RFC 6749 §6).
 type RefreshRequest struct {
@@ -131,83 +38,6 @@ type UserGrant struct {
 	Family uint64
 	// Rotation is how many times the family's refresh token has rotated.
 	Rotation int
-}
-
-// Reasons a user-session grant fails, wrapped by its *StatusError (whose
-// Code is then the RFC 6749 or RFC 8628 error code).
-var (
-	// ErrInvalidGrant: the refresh token or device code is unknown,
-	// expired, revoked, rotated out or issued to another client.
-	ErrInvalidGrant = errors.New("invalid_grant")
-	// ErrAuthorizationPending: the user has not answered the device
-	// sign-in yet.
-	ErrAuthorizationPending = errors.New("authorization_pending")
-	// ErrSlowDown: the device code was polled faster than its interval,
-	// which has now grown by 5 s.
-	ErrSlowDown = errors.New("slow_down")
-	// ErrDeviceCodeExpired: the device code expired before approval
-	// (expired_token).
-	ErrDeviceCodeExpired = errors.New("expired_token")
-	// ErrAccessDenied: the user denied the device sign-in.
-	ErrAccessDenied = errors.New("access_denied")
-	// ErrResponseLost: a lose-response fault dropped the answer of a grant
-	// the issuer made (a refresh token rotated all the same).
-	ErrResponseLost = fmt.Errorf("response lost: %w", ErrFaultInjected)
-)
-
-// grantError is a user-session grant refused with an OAuth error code.
-func grantError(reason error, msg string) *StatusError {
-	status := http.StatusBadRequest
-	if errors.Is(reason, ErrAccessDenied) {
-		status = http.StatusForbidden
-	}
-	return &StatusError{Status: status, Code: reason.Error(), Message: msg, Err: reason}
-}
-
-// oauthGrantCode reports whether se carries an OAuth error code of a
-// user-session grant, to be sent as is.
-func oauthGrantCode(se *StatusError) bool {
-	for _, e := range []error{ErrInvalidGrant, ErrAuthorizationPending, ErrSlowDown, ErrDeviceCodeExpired, ErrAccessDenied, errInvalidScope} {
-		if se.Err == e {
-			return true
-		}
-	}
-	return false
-}
-
-var errInvalidScope = errors.New("invalid_scope")
-
-// tokenHash is the SHA-256 of a refresh token or device code: the issuer
-// keeps no such secret in clear.
-type tokenHash [sha256.Size]byte
-
-func hashSecret(s string) tokenHash { return sha256.Sum256([]byte(s)) }
-
-// newSecret returns prefix and 256 random bits, base64url.
-func newSecret(prefix string) string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// sealSuccessor encrypts a rotation's new refresh token under the one it
-// replaced, so that the issuer can hand it again to a client presenting
-// the old token in the grace period without holding it in clear. Each key
-// seals one message, so the nonce can be fixed.
-func sealSuccessor(pred, succ string) []byte {
-	return successorAEAD(pred).Seal(nil, make([]byte, 12), []byte(succ), nil)
-}
-
-func openSuccessor(pred string, sealed []byte) (string, bool) {
-	b, err := successorAEAD(pred).Open(nil, make([]byte, 12), sealed, nil)
-	return string(b), err == nil
-}
-
-func successorAEAD(pred string) cipher.AEAD {
-	key := sha256.Sum256([]byte("tokentop fakeissuer successor\x00" + pred))
-	block, _ := aes.NewCipher(key[:]) // a 32-byte key never fails
-	aead, _ := cipher.NewGCM(block)
-	return aead
 }
 
 // family is one sign-in's chain of refresh tokens.
