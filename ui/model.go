@@ -165,7 +165,7 @@ func newModel(be backend, opts Options) Model {
 	opts = opts.withDefaults()
 	m := Model{
 		be:        be,
-		frames:    &frameSource{be: be},
+		frames:    &frameSource{be: be, stopped: make(chan struct{})},
 		opts:      opts,
 		keys:      DefaultKeyMap(),
 		help:      help.New(),
@@ -208,6 +208,10 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(m.tick(), m.fetchFrame(), tea.RequestBackgroundColor)
 }
 
+// tickSkipMsg is a tick that found a frame read less than a frame
+// interval before it: it only re-arms the ticker.
+type tickSkipMsg struct{}
+
 // frameMsg carries a fresh frame; tick says it came from the ticker and
 // re-arms it.
 type frameMsg struct {
@@ -221,9 +225,41 @@ type frameMsg struct {
 // read earlier but delivered later (an action's fetch racing the ticker) is
 // recognised as stale and dropped. It is shared by every copy of a Model.
 type frameSource struct {
-	mu  sync.Mutex // held across the read, so that numbers follow read order
-	be  backend
-	seq uint64
+	mu   sync.Mutex // held across the read, so that numbers follow read order
+	be   backend
+	seq  uint64    // frames read: the screen's frame counter
+	last time.Time // real time of the last read
+	// stopped is closed when the program ends, so that a pending tick
+	// (up to a second away) ends with it instead of outliving it.
+	stopped  chan struct{}
+	stopOnce sync.Once
+}
+
+// stop ends the pending and future ticks.
+func (s *frameSource) stop() { s.stopOnce.Do(func() { close(s.stopped) }) }
+
+// after returns a Cmd that calls fn after d, or returns nil at once when
+// the source is stopped first (tea.Tick cannot be cancelled).
+func (s *frameSource) after(d time.Duration, fn func() tea.Msg) tea.Cmd {
+	t := time.NewTimer(d)
+	return func() tea.Msg {
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return fn()
+		case <-s.stopped:
+			return nil
+		}
+	}
+}
+
+// recent reports whether a frame was read less than d ago, so that a tick
+// right after an event's frame need not read another: the two together
+// stay within the frame rate.
+func (s *frameSource) recent(d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.last.IsZero() && time.Since(s.last) < d
 }
 
 // read copies a frame and numbers it.
@@ -231,6 +267,7 @@ func (s *frameSource) read(detail string) frameMsg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
+	s.last = time.Now()
 	return frameMsg{frame: s.be.Frame(detail), asked: detail, seq: s.seq}
 }
 
@@ -240,10 +277,14 @@ func (m Model) fetchFrame() tea.Cmd {
 	return func() tea.Msg { return src.read(sel) }
 }
 
-// tick reads a frame after the frame interval and re-arms the ticker.
+// tick reads a frame when what it shows next changes and re-arms the ticker.
 func (m Model) tick() tea.Cmd {
 	src, sel := m.frames, m.selected
-	return tea.Tick(m.opts.FrameInterval, func(time.Time) tea.Msg {
+	interval := m.opts.FrameInterval
+	return src.after(nextFrameDelay(m.frame, interval), func() tea.Msg {
+		if src.recent(interval) {
+			return tickSkipMsg{}
+		}
 		msg := src.read(sel)
 		msg.tick = true
 		return msg
@@ -252,3 +293,17 @@ func (m Model) tick() tea.Cmd {
 
 // Selected returns the name of the selected session ("" when none).
 func (m Model) Selected() string { return m.selected }
+
+// nextFrameDelay is how long, in real time, until the clock-driven text of
+// f (countdowns and ages, shown to the second) next changes: the rest of
+// the current second of f.Now at f's speed, but never sooner than interval
+// (the frame rate) nor later than a second. Events fetch frames on their
+// own, so an idle screen draws once a second rather than every interval.
+func nextFrameDelay(f frame, interval time.Duration) time.Duration {
+	if f.Now.IsZero() || f.Paused || f.Speed <= 0 {
+		return max(interval, time.Second)
+	}
+	rest := time.Second - time.Duration(f.Now.Nanosecond())
+	d := time.Duration(float64(rest) / f.Speed)
+	return min(max(d, interval), max(interval, time.Second))
+}

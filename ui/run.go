@@ -48,10 +48,6 @@ func newManagerModel(m *session.Manager, opts Options) (Model, *managerBackend) 
 	return newModel(be, opts), be
 }
 
-// eventBatchInterval is the least real time between two EventsMsgs: a storm
-// of events becomes at most this many screen refreshes, not one per event.
-const eventBatchInterval = 50 * time.Millisecond
-
 // Run shows the live screen for m until the user quits or ctx is done, and
 // returns nil then. It subscribes to m's events before the program starts
 // (sessions added earlier are still shown in full: the screen reads their
@@ -76,9 +72,10 @@ func run(ctx context.Context, m *session.Manager, opts Options, extra ...tea.Pro
 	wg.Add(1)
 	go func() { // owned by Run: ends when sub is closed below
 		defer wg.Done()
-		pumpEvents(sub, be, p.Send)
+		pumpEvents(sub, be, model.opts.FrameInterval, p.Send)
 	}()
 	_, err := p.Run()
+	model.frames.stop()
 	sub.Close()
 	wg.Wait()
 
@@ -92,10 +89,11 @@ func run(ctx context.Context, m *session.Manager, opts Options, extra ...tea.Pro
 }
 
 // pumpEvents forwards the subscription's events to the screen as EventsMsgs,
-// coalescing what arrives within eventBatchInterval. It returns when sub's
-// channel is closed. send may block until the program runs, and returns at
-// once after it has exited.
-func pumpEvents(sub *session.Subscription, be *managerBackend, send func(tea.Msg)) {
+// coalescing what arrives within batch (the frame interval: a storm of
+// events becomes at most one refresh per frame, not one per event). It
+// returns when sub's channel is closed. send may block until the program
+// runs, and returns at once after it has exited.
+func pumpEvents(sub *session.Subscription, be *managerBackend, batch time.Duration, send func(tea.Msg)) {
 	c := sub.C()
 	for {
 		e, ok := <-c
@@ -104,7 +102,7 @@ func pumpEvents(sub *session.Subscription, be *managerBackend, send func(tea.Msg
 		}
 		be.observe(e)
 		n := 1
-		wait := time.NewTimer(eventBatchInterval)
+		wait := time.NewTimer(batch)
 	gather:
 		for {
 			select {

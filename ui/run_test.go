@@ -199,7 +199,7 @@ func TestPumpEventsCoalescesAStormIntoFewMessagesAndEndsWhenTheSubscriptionClose
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			pumpEvents(sub, be, func(m tea.Msg) {
+			pumpEvents(sub, be, eventBatchInterval, func(m tea.Msg) {
 				mu.Lock()
 				msgs = append(msgs, m.(EventsMsg))
 				mu.Unlock()
@@ -281,3 +281,6 @@ func TestASessionWhoseIssuerKeepsRefusingItNeedsAttention(t *testing.T) {
 		}
 	})
 }
+
+// eventBatchInterval is the batch window the pumpEvents tests use.
+const eventBatchInterval = 50 * time.Millisecond

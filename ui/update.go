@@ -57,6 +57,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case frameMsg:
 		return m.applyFrame(msg)
+	case tickSkipMsg:
+		return m, m.tick()
 	case EventsMsg:
 		if m.fetching {
 			return m, nil
