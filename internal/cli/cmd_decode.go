@@ -21,6 +21,7 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
+	"tokentop/session"
 )
 
 // Limits of `tokentop decode`.
@@ -297,42 +298,18 @@ func secondsBetween(from, to time.Time) (secs int64, frac bool) {
 // hundred years of 365.25 days.
 const maxShownSeconds = 100 * 36525 * 864
 
-// shortDuration writes secs in its two largest units, whole seconds at the
-// finest: "59m58s", "3m", "2d3h", "-1h"; beyond a hundred years, "more than
-// 100 years" (or "-(more than 100 years)").
+// shortDuration writes secs as the rest of tokentop writes durations
+// (session.FormatDuration, the README's "Durations are rounded"): "59m58s",
+// "47h59m", then days, "3 days 4h"; beyond a hundred years, "more than 100
+// years" (or "-(more than 100 years)").
 func shortDuration(secs int64) string {
-	if secs < 0 {
-		if secs < -maxShownSeconds { // also keeps -secs from overflowing
-			return "-(more than 100 years)"
-		}
-		return "-" + shortDuration(-secs)
-	}
-	if secs > maxShownSeconds {
+	switch {
+	case secs < -maxShownSeconds: // also keeps -secs from overflowing
+		return "-(more than 100 years)"
+	case secs > maxShownSeconds:
 		return "more than 100 years"
 	}
-	units := []struct {
-		suffix string
-		secs   int64
-	}{{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}
-	var b strings.Builder
-	shown := 0
-	for _, u := range units {
-		n := secs / u.secs
-		secs -= n * u.secs
-		if n == 0 && shown == 0 {
-			continue
-		}
-		if n != 0 {
-			b.WriteString(strconv.FormatInt(n, 10) + u.suffix)
-		}
-		if shown++; shown == 2 {
-			break
-		}
-	}
-	if b.Len() == 0 {
-		return "0s"
-	}
-	return b.String()
+	return session.FormatDuration(time.Duration(secs) * time.Second)
 }
 
 // writeText prints d for a person.

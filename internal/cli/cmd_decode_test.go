@@ -236,8 +236,8 @@ func TestDecodeSaysDatesCenturiesAwaySensibly(t *testing.T) {
 	if want := year1 - decodeAt.Unix(); got.ExpiresIn != want {
 		t.Errorf("expires_in_seconds %d; want %d", got.ExpiresIn, want)
 	}
-	for secs, want := range map[int64]string{0: "0s", 1: "1s", 90: "1m30s", 86400 + 3600 + 1: "1d1h", -3600: "-1h",
-		maxShownSeconds: "36525d", maxShownSeconds + 1: "more than 100 years", math.MinInt64: "-(more than 100 years)"} {
+	for secs, want := range map[int64]string{0: "0s", 1: "1s", 90: "1m30s", 3*86400 + 4*3600: "3 days 4h", -3600: "-1h",
+		maxShownSeconds: "36525 days", maxShownSeconds + 1: "more than 100 years", math.MinInt64: "-(more than 100 years)"} {
 		if got := shortDuration(secs); got != want {
 			t.Errorf("shortDuration(%d) = %q; want %q", secs, got, want)
 		}
