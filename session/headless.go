@@ -37,6 +37,9 @@ type HeadlessOptions struct {
 	Out io.Writer
 	// JSON writes JSON lines; otherwise the lines are for people.
 	JSON bool
+	// Events picks the events written to Out (every one by default); the
+	// summary is always written, and Observe still sees every event.
+	Events EventOutput
 	// Observe, if set, sees every event of the run, in order: a report or a
 	// metrics exporter records them. It is called where the events are
 	// written, one at a time (on the loop's goroutine, but for the sessions
@@ -144,7 +147,7 @@ func (m *Manager) play(ctx context.Context, sc scenario.Scenario, lay textLayout
 			opts.Observe(e)
 		}
 		switch {
-		case res.err != nil:
+		case res.err != nil || !opts.Events.writes(e.Kind):
 			return
 		case discard:
 		case asJSON:
@@ -174,6 +177,63 @@ func (m *Manager) play(ctx context.Context, sc scenario.Scenario, lay textLayout
 		err = m.loop.RunUntil(ctx, lay.start.Add(d))
 	}
 	return played{interrupted: err != nil, finish: finish}, nil
+}
+
+// EventOutput picks which events a headless run writes (--events).
+type EventOutput uint8
+
+// The choices of EventOutput.
+const (
+	// EventsAll writes every event.
+	EventsAll EventOutput = iota
+	// EventsChanges writes every event but the routine ones that announce
+	// work rather than change a session's state or report a failure:
+	// refresh-scheduled, refresh-started, upstream-cache-hit and
+	// burst-started. Outcomes are kept: refresh-succeeded
+	// (a new token), every failure, retry, abort, sign-out, fault and action.
+	EventsChanges
+	// EventsNone writes no event: the summary alone.
+	EventsNone
+)
+
+// String returns the name --events takes: all, changes or none.
+func (o EventOutput) String() string {
+	switch o {
+	case EventsAll:
+		return "all"
+	case EventsChanges:
+		return "changes"
+	case EventsNone:
+		return "none"
+	}
+	return fmt.Sprintf("EventOutput(%d)", uint8(o))
+}
+
+// ParseEventOutput reads an --events value: all, changes or none.
+func ParseEventOutput(s string) (EventOutput, error) {
+	for _, o := range []EventOutput{EventsAll, EventsChanges, EventsNone} {
+		if s == o.String() {
+			return o, nil
+		}
+	}
+	return 0, fmt.Errorf("%q: want all (every event), changes (state changes and failures) or none (the summary alone)", s)
+}
+
+// writes reports whether an event of kind k is written. EventsChanges
+// leaves out a refresh's announcement and start (its outcome follows), a
+// Teams session's reuse of its cached upstream token, and a burst's start
+// (burst-done follows): most of a quiet run's events.
+func (o EventOutput) writes(k EventKind) bool {
+	switch o {
+	case EventsNone:
+		return false
+	case EventsChanges:
+		switch k {
+		case KindRefreshScheduled, KindRefreshStarted, KindUpstreamCache, KindBurstStarted:
+			return false
+		}
+	}
+	return true
 }
 
 type writeResult struct {

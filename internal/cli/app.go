@@ -232,6 +232,7 @@ func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
 	}
 	defer mr.close()
 	rec := a.newRecorder()
+	events, _ := session.ParseEventOutput(a.cfg.events) // checked with the flags
 	sum, err := session.RunHeadless(ctx, a.scenario, session.HeadlessOptions{
 		Observe:  mr.observe(observer(rec)),
 		Started:  mr.started(),
@@ -242,6 +243,7 @@ func (a *app) runHeadless(ctx context.Context, out io.Writer) error {
 		UntilInterrupted: a.cfg.untilInterrupted,
 		Out:              out,
 		JSON:             a.cfg.json,
+		Events:           events,
 	})
 	if err == nil {
 		err = a.writeReport(rec, sum)

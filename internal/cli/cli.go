@@ -12,6 +12,7 @@ import (
 	"tokentop/credential"
 	"tokentop/issuer"
 	"tokentop/scenario"
+	"tokentop/session"
 )
 
 // config is the parsed command line of the tokentop TUI and headless runner.
@@ -29,6 +30,7 @@ type config struct {
 	// untilInterrupted is --duration 0 headless: run until interrupted.
 	untilInterrupted bool
 	json             bool
+	events           string // --events: all, changes or none (session.ParseEventOutput)
 	// issuerTimeout bounds each issuer call (session.Options.IssueTimeout,
 	// and a real issuer adapter's own timeout).
 	issuerTimeout time.Duration
@@ -73,6 +75,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
 	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h; 0: until interrupted, on real or scaled time)")
 	fs.BoolVar(&cfg.json, "json", false, "headless: output as JSON lines (one per event, then a summary)")
+	fs.StringVar(&cfg.events, "events", "all", "headless: events to print: all, changes (state changes and failures: not refresh-scheduled, refresh-started, upstream-cache-hit, burst-started) or none (the summary alone); --report and metrics see every event")
 	fs.BoolVar(&cfg.failOnGap, "fail-on-gap", false, "headless: exit 1 if any session was ever without a valid token (for CI)")
 	fs.BoolVar(&cfg.compare, "compare", false, "headless: play the scenario once per policy (every session's overridden), same seed, sim time; print one table")
 	fs.StringVar(&cfg.report, "report", "", "write an HTML report of the run to FILE.html (headless: at the end; on screen: when you quit)")
@@ -152,11 +155,14 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 	if err := checkReport(cfg.report); err != nil {
 		return err
 	}
+	if _, err := session.ParseEventOutput(cfg.events); err != nil {
+		return usagef("--events %w", err)
+	}
 	if !cfg.headless {
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"duration", fs.Changed("duration")}, {"json", cfg.json}, {"fail-on-gap", cfg.failOnGap}} {
+		}{{"duration", fs.Changed("duration")}, {"json", cfg.json}, {"events", fs.Changed("events")}, {"fail-on-gap", cfg.failOnGap}} {
 			if f.set {
 				return usagef("--%s goes with --headless: the live screen runs until you quit it", f.name)
 			}

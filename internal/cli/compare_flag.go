@@ -31,6 +31,8 @@ func checkCompare(cfg config) error {
 		return usagef("--compare plays every policy in turn; leave --policy %s out", cfg.policy)
 	case cfg.failOnGap:
 		return usagef("--compare prints a table of every policy; --fail-on-gap goes with a single run")
+	case cfg.events != "all":
+		return usagef("--compare prints a table of every policy, not events; --events goes with a single run")
 	case cfg.metricsListen != "":
 		return usagef("--compare plays its runs in sim time, faster than a scrape; --metrics-listen goes with a single run")
 	}
