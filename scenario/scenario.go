@@ -31,7 +31,15 @@ type Scenario struct {
 	// takes in sim and scaled time (session.Options.IssuerLatency); zero
 	// means session.DefaultIssuerLatency, negative none.
 	IssuerLatency time.Duration
+	// Algorithm is how the in-process fake issuer signs: ES256, RS256 or
+	// HS256 (FakeAlgorithms); empty leaves it to the run (tokentop signs
+	// HS256 in sim time, ES256 on scaled time).
+	Algorithm string
 }
+
+// FakeAlgorithms are the signing algorithms the in-process fake issuer
+// takes (a scenario's algorithm, tokentop's --alg).
+func FakeAlgorithms() []string { return []string{"ES256", "RS256", "HS256"} }
 
 // DefaultStart is when a run in sim time starts unless its scenario says:
 // a fixed instant, so that two runs print the same times.

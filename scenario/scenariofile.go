@@ -33,6 +33,7 @@ type scenarioFile struct {
 	RampUp      string        `json:"ramp_up"`
 	Start       string        `json:"start"`
 	Latency     string        `json:"issuer_latency"`
+	Algorithm   string        `json:"algorithm"`
 	Sessions    []sessionFile `json:"sessions"`
 	Timeline    []stepFile    `json:"timeline"`
 }
@@ -219,6 +220,12 @@ func ParseScenario(file string, data []byte) (Scenario, error) {
 		sc.IssuerLatency = -1 // "0s": no latency at all (zero means the default)
 	case sc.IssuerLatency > maxIssuerLatency:
 		return Scenario{}, fail("issuer_latency", "%s is over %s; an issuer that slow is a hang fault", sc.IssuerLatency, maxIssuerLatency)
+	}
+	if sf.Algorithm != "" {
+		if !slices.Contains(FakeAlgorithms(), sf.Algorithm) {
+			return Scenario{}, fail("algorithm", "%q: want one of %s (how the in-process fake issuer signs)", elide(sf.Algorithm, 40), strings.Join(FakeAlgorithms(), ", "))
+		}
+		sc.Algorithm = sf.Algorithm
 	}
 	if sf.Start != "" {
 		start, err := time.Parse(time.RFC3339, sf.Start)

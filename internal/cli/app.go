@@ -133,7 +133,7 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string, stderr 
 		clk = clock.NewPaced(time.Now(), a.speed)
 	}
 	a.loop = clk
-	fake, err := fakeissuer.New(fakeissuer.Options{Clock: clk})
+	fake, err := fakeissuer.New(fakeissuer.Options{Clock: clk, Algorithm: cfg.fakeAlgorithm(sc)})
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake issuer: %w", err)
 	}

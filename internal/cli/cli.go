@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"tokentop/credential"
+	"tokentop/fakeissuer"
 	"tokentop/issuer"
 	"tokentop/scenario"
 	"tokentop/session"
@@ -24,6 +26,7 @@ type config struct {
 	policy      string
 	speed       float64
 	clock       string // "sim", "scaled", or "" for the mode's default
+	alg         string // --alg: how the embedded fake signs; "" for the scenario's, else the clock's default (fakeAlgorithm)
 	seed        uint64
 	headless    bool
 	duration    time.Duration
@@ -71,6 +74,7 @@ func newFlagSet(cfg *config, out io.Writer) *pflag.FlagSet {
 	fs.StringVar(&cfg.policy, "policy", "", "refresh policy for sessions that name none: tokentop, js, dotnet, java, python")
 	fs.Float64Var(&cfg.speed, "speed", 0, "time warp factor from 0.01 to 1,000,000 (default "+speedDefaults+"; only 1 with a real issuer)")
 	fs.StringVar(&cfg.clock, "clock", "", "virtual time with the fake issuer: sim (exact, as fast as the CPU goes; the headless default) or scaled (--speed times real time; the screen's)")
+	fs.StringVar(&cfg.alg, "alg", "", "how the embedded fake issuer signs: ES256, RS256 or HS256 (default: the scenario's, else HS256 in sim time, ES256 on scaled time)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random choice (retry jitter), so that a run repeats exactly")
 	fs.BoolVar(&cfg.headless, "headless", false, "run without the TUI: play the scenario and print events and a summary")
 	fs.DurationVar(&cfg.duration, "duration", 0, "headless: virtual time to play (default: the scenario's, else 1h; 0: until interrupted, on real or scaled time)")
@@ -171,6 +175,9 @@ func checkValues(cfg config, fs *pflag.FlagSet) error {
 	if err := checkClock(cfg); err != nil {
 		return err
 	}
+	if err := checkAlg(cfg); err != nil {
+		return err
+	}
 	if err := checkMetricsListen(cfg); err != nil {
 		return err
 	}
@@ -235,6 +242,37 @@ func checkClock(cfg config) error {
 		return nil
 	}
 	return usagef("--clock %q: want sim or scaled", cfg.clock)
+}
+
+// checkAlg refuses an --alg the fake cannot sign with, or that has no
+// fake to sign.
+func checkAlg(cfg config) error {
+	switch {
+	case cfg.alg == "":
+		return nil
+	case !slices.Contains(scenario.FakeAlgorithms(), cfg.alg):
+		return usagef("--alg %q: want one of %s", cfg.alg, strings.Join(scenario.FakeAlgorithms(), ", "))
+	case !isFakeIssuer(cfg.issuer):
+		return usagef("--alg %s: only the embedded fake issuer signs tokens here; leave --alg out with --issuer %s", cfg.alg, cfg.issuer)
+	}
+	return nil
+}
+
+// fakeAlgorithm is how the embedded fake signs in a run of sc: --alg, else
+// the scenario's algorithm, else HS256 in sim time, where nothing but the
+// fake's own key ever checks a signature and ES256 would cost most of a
+// large run's CPU, and ES256 on scaled time (the screen's, which shows the
+// signature as a real issuer's would look).
+func (cfg config) fakeAlgorithm(sc scenario.Scenario) string {
+	switch {
+	case cfg.alg != "":
+		return cfg.alg
+	case sc.Algorithm != "":
+		return sc.Algorithm
+	case cfg.clockMode() == clockSim:
+		return fakeissuer.AlgHS256
+	}
+	return fakeissuer.AlgES256
 }
 
 // clockMode is the clock a run with the fake issuer uses: --clock, else sim

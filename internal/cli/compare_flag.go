@@ -48,7 +48,7 @@ func (a *app) runCompare(ctx context.Context, out io.Writer) error {
 	cmp, err := compare.Compare(ctx, sc, compare.CompareOptions{Out: out, JSON: a.cfg.json,
 		Run: func(string) (session.HeadlessOptions, error) {
 			loop := clock.NewSim(sc.StartTime())
-			fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop})
+			fake, err := fakeissuer.New(fakeissuer.Options{Clock: loop, Algorithm: a.cfg.fakeAlgorithm(sc)})
 			if err != nil {
 				return session.HeadlessOptions{}, fmt.Errorf("starting the fake issuer: %w", err)
 			}
