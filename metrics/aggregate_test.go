@@ -113,3 +113,17 @@ func TestScrapesMatchTheReferenceOnBuiltinScenarios(t *testing.T) {
 		}
 	}
 }
+
+// Issue 26, item 6: at 100,000 sessions (grouped) the scrapes read as the
+// reference's too. It plays 100k sessions for 10 virtual minutes: skipped
+// with -short.
+func TestScrapesMatchTheReferenceAt100kSessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays 100,000 sessions")
+	}
+	sc := scenario.Scenario{Name: "100k", Duration: 10 * time.Minute}
+	for i := range 100_000 {
+		sc.Sessions = append(sc.Sessions, scenario.Spec{Name: fmt.Sprintf("load-%d", i+1), Identity: fmt.Sprintf("user-%d", i+1), Proactive: true})
+	}
+	compareWithReference(t, sc, 0, 4*time.Minute)
+}
