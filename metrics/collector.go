@@ -92,8 +92,11 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.mu.Unlock()
 	var states []sessionState
 	if m != nil {
-		for _, s := range m.Sessions() { // read outside e.mu: Observe never waits on a scrape
-			states = append(states, readSession(s))
+		sessions := m.Sessions()
+		states = make([]sessionState, 0, len(sessions))
+		var shapes keyShapes
+		for _, s := range sessions { // read outside e.mu: Observe never waits on a scrape
+			states = append(states, readSession(s, &shapes))
 		}
 	}
 	e.mu.Lock()
@@ -118,7 +121,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if c == nil {
 			c = &counters{}
 		}
-		sendRefreshes(ch, descRefreshes, l, st.keys, c.refreshes)
+		sendRefreshes(ch, descRefreshes, l, st.keys.keys(), c.refreshes)
 		ch <- latency(descLatency, l, c.latency)
 	}
 }
@@ -144,6 +147,7 @@ type group struct {
 	gapSum, gapMax    float64
 	waitSum, waitMax  int
 	refused           uint64
+	shapes            uint32 // bit i: a session of keyShape i, whose keys are exported at 0 until counted
 	refreshes         map[refreshKey]uint64
 	latency           histogram
 }
@@ -176,9 +180,7 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		g.waitSum += st.waiters
 		g.waitMax = max(g.waitMax, st.waiters)
 		g.refused += st.refused
-		for _, k := range st.keys {
-			g.refreshes[k] += 0 // exported at 0 until counted
-		}
+		g.shapes |= 1 << st.keys
 		if c := e.sessions[st.name]; c != nil {
 			for k, n := range c.refreshes {
 				g.refreshes[k] += n
@@ -187,6 +189,13 @@ func (e *Exporter) collectGroups(ch chan<- prometheus.Metric, states []sessionSt
 		}
 	}
 	for name, g := range groups {
+		for shape := range keyShape(numShapes) {
+			if g.shapes&(1<<shape) != 0 {
+				for _, k := range shape.keys() {
+					g.refreshes[k] += 0 // exported at 0 until counted
+				}
+			}
+		}
 		l := labelPairs(descGroupCount, name)
 		ch <- gauge(descGroupCount, l, float64(g.sessions))
 		ch <- gauge(descGroupInvalid, l, float64(g.invalid))

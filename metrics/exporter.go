@@ -212,6 +212,77 @@ func refreshKeys(spec scenario.Spec) []refreshKey {
 	return keys
 }
 
+// keyShape says which refreshKeys a spec has: it is all they depend on, so
+// that a scrape works them out once a shape rather than once a session.
+type keyShape uint8
+
+const (
+	shapeStatic keyShape = 1 << iota
+	shapeIssueInitial
+	shapeProactive
+	shapeRetry
+	numShapes
+)
+
+// shapeKeys holds each shape's refreshKeys, made once.
+var shapeKeys = func() (out [numShapes][]refreshKey) {
+	for shape := range numShapes {
+		spec := scenario.Spec{Static: shape&shapeStatic != 0, IssueInitial: shape&shapeIssueInitial != 0, Proactive: shape&shapeProactive != 0}
+		spec.Policy = policyRetrying[shape&shapeRetry != 0]
+		out[shape] = refreshKeys(spec)
+	}
+	return out
+}()
+
+// policyRetrying names a policy that retries on failure (true) and one
+// that does not (false).
+var policyRetrying = func() map[bool]string {
+	out := map[bool]string{}
+	for _, p := range credential.Policies() {
+		if _, ok := out[p.RetryOnFailure]; !ok {
+			out[p.RetryOnFailure] = p.Name
+		}
+	}
+	return out
+}()
+
+// keys returns the shape's refreshKeys, shared: do not modify them.
+func (k keyShape) keys() []refreshKey { return shapeKeys[k] }
+
+// keyShapes remembers, for one scrape, whether each policy named retries.
+type keyShapes struct{ retries map[string]bool }
+
+// of returns spec's shape.
+func (ks *keyShapes) of(spec scenario.Spec) keyShape {
+	var k keyShape
+	if spec.Static {
+		k |= shapeStatic
+	}
+	if spec.IssueInitial {
+		k |= shapeIssueInitial
+	}
+	if spec.Proactive {
+		k |= shapeProactive
+	}
+	if spec.Proactive && !spec.Static {
+		retry, ok := ks.retries[spec.Policy]
+		if !ok {
+			p, err := credential.PolicyByName(spec.Policy)
+			retry = err == nil && p.RetryOnFailure
+			if ks.retries == nil {
+				ks.retries = map[string]bool{}
+			}
+			if len(ks.retries) < 64 { // a scenario names a few policies; the bound is for safety
+				ks.retries[spec.Policy] = retry
+			}
+		}
+		if retry {
+			k |= shapeRetry
+		}
+	}
+	return k
+}
+
 // keyPairs holds the reason and outcome label pairs of every key a spec
 // can give (refreshKeys), made once and shared by every series that has
 // them: a scrape of many sessions then allocates no label pair for them.
@@ -290,16 +361,16 @@ func groupOf(name string) string {
 // sessionState is what a scrape reads from one session.
 type sessionState struct {
 	name, identity, policy string
-	keys                   []refreshKey // refreshKeys of its spec
+	keys                   keyShape // of its spec: which refreshKeys it has
 	disposed, valid        bool
 	left, gap              time.Duration
 	waiters                int
 	refused                uint64
 }
 
-func readSession(s *session.Session) sessionState {
+func readSession(s *session.Session, shapes *keyShapes) sessionState {
 	snap := s.Snapshot()
-	st := sessionState{name: snap.Spec.Name, identity: snap.Spec.Identity, policy: snap.Spec.PolicyLabel(), keys: refreshKeys(snap.Spec),
+	st := sessionState{name: snap.Spec.Name, identity: snap.Spec.Identity, policy: snap.Spec.PolicyLabel(), keys: shapes.of(snap.Spec),
 		disposed: snap.Disposed, gap: snap.Stats.TokenGap, waiters: snap.Credential.Waiters, refused: snap.Stats.ResourceRefused}
 	if snap.Token != "" && !snap.Disposed && snap.At.Before(snap.ExpiresOn) {
 		st.valid, st.left = true, snap.ExpiresOn.Sub(snap.At)
