@@ -118,8 +118,8 @@ func TestScrapesMatchTheReferenceOnBuiltinScenarios(t *testing.T) {
 // reference's too. It plays 100k sessions for 10 virtual minutes: skipped
 // with -short.
 func TestScrapesMatchTheReferenceAt100kSessions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("plays 100,000 sessions")
+	if testing.Short() || raceEnabled {
+		t.Skip("plays 100,000 sessions: skipped with -short and in a -race build (its subject is the text, which the plain run checks)")
 	}
 	sc := scenario.Scenario{Name: "100k", Duration: 10 * time.Minute}
 	for i := range 100_000 {
