@@ -10,6 +10,7 @@ import (
 	"slices"
 	"text/tabwriter"
 	"time"
+	"tokentop/internal/durfmt"
 
 	"tokentop/internal/clock"
 	"tokentop/scenario"
@@ -192,10 +193,10 @@ func (c Comparison) write(w io.Writer, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario %s compared: %d policies, %s of virtual time each (sim clock, seed %d)\n", c.Scenario, len(c.Rows),
-		session.FormatDuration(session.FloatDuration(virtual, time.Second)), c.Seed)
+		durfmt.Format(durfmt.FromFloat(virtual, time.Second)), c.Seed)
 	fmt.Fprintln(tw, "policy\tsessions\tissuer calls\tok\tfailed\tcaller errors\twith a gap\ttoken gap\tlongest gap\tnever had a token\tp50\tp99\trefused\t")
-	msText := func(v float64) string { return session.FormatDuration(session.FloatDuration(v, time.Millisecond)) }
-	secText := func(v float64) string { return session.FormatDuration(session.FloatDuration(v, time.Second)) }
+	msText := func(v float64) string { return durfmt.Format(durfmt.FromFloat(v, time.Millisecond)) }
+	secText := func(v float64) string { return durfmt.Format(durfmt.FromFloat(v, time.Second)) }
 	for _, r := range c.Rows {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t\n", r.Policy, r.Sessions, r.IssuerCalls, r.Successes, r.Failures,
 			r.GetTokenErrors, r.SessionsWithGap, secText(r.TokenGapSeconds), secText(r.LongestGapSeconds), r.NeverHadToken,

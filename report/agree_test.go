@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tokentop/internal/durfmt"
 
 	"tokentop/scenario"
 	"tokentop/session"
@@ -48,7 +49,7 @@ func TestReportTextAndJSONAgreeOnEveryCount(t *testing.T) {
 				inFlight += s.InFlight
 				want := []string{s.Name, fmt.Sprint(s.IssuerCalls), fmt.Sprint(s.Successes), fmt.Sprint(s.Failures), fmt.Sprint(s.Aborts),
 					fmt.Sprint(s.InFlight), fmt.Sprint(s.GetTokenCalls), fmt.Sprint(s.GetTokenErrors),
-					session.FormatDuration(time.Duration(s.TokenGapSeconds * float64(time.Second))), fmt.Sprint(s.ResourceAccepted), fmt.Sprint(s.ResourceRefused)}
+					durfmt.Format(time.Duration(s.TokenGapSeconds * float64(time.Second))), fmt.Sprint(s.ResourceAccepted), fmt.Sprint(s.ResourceRefused)}
 				if got := textRows[s.Name]; strings.Join(got, " ") != strings.Join(want, " ") {
 					t.Errorf("text summary of %s: %v; JSON: %v", s.Name, got, want)
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"tokentop/internal/durfmt"
 
 	"tokentop/session"
 )
@@ -93,7 +94,7 @@ func perText(d time.Duration) string {
 	case 7 * 24 * time.Hour:
 		return "week"
 	}
-	text := session.FormatDuration(d)
+	text := durfmt.Format(d)
 	text = strings.NewReplacer("m", " minutes", "h", " hours", " days", " days").Replace(text)
 	return text
 }

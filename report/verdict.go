@@ -5,8 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
-
-	"tokentop/session"
+	"tokentop/internal/durfmt"
 )
 
 // verdict is the report's opening: one or two sentences, built from the
@@ -97,9 +96,9 @@ func verdict(aggs []*policyAgg) []string {
 func durationText(sec float64) string {
 	d := sec * float64(time.Second)
 	if d >= math.MaxInt64 {
-		return session.FormatDuration(math.MaxInt64)
+		return durfmt.Format(math.MaxInt64)
 	}
-	return session.FormatDuration(time.Duration(d))
+	return durfmt.Format(time.Duration(d))
 }
 
 // andList joins names as a sentence does: "a", "a and b", "a, b and c".

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+	"tokentop/internal/durfmt"
 
 	"tokentop/internal/clock"
 	"tokentop/scenario"
@@ -444,17 +445,17 @@ caller errors: GetToken calls that returned an error; the caller then tries the 
 // writeText writes the summary as a table for people, then its legend.
 func (s Summary) writeText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time (%s)", s.Scenario, formatDuration(FloatDuration(s.VirtualSeconds, time.Second)), s.clockText())
+	fmt.Fprintf(tw, "\nscenario %s: %s of virtual time (%s)", s.Scenario, formatDuration(durfmt.FromFloat(s.VirtualSeconds, time.Second)), s.clockText())
 	if s.Interrupted {
 		fmt.Fprint(tw, " (interrupted)")
 	}
 	fmt.Fprintf(tw, "; events %d published, %d written, %d dropped\n", s.EventsPublished, s.EventsWritten, s.EventsDropped)
 	fmt.Fprintln(tw, "session\tidentity\tpolicy\tissuer calls\tok\tfailed\taborted\tin flight\tp50\tp99\tGetToken\tcaller errors\tmax wait\ttoken gap\tresource ok\trefused\t")
-	msText := func(v float64) string { return formatDuration(FloatDuration(v, time.Millisecond)) }
+	msText := func(v float64) string { return formatDuration(durfmt.FromFloat(v, time.Millisecond)) }
 	row := func(r SessionSummary) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t\n", r.Name, r.Identity, r.Policy, r.IssuerCalls,
 			r.Successes, r.Failures, r.Aborts, r.InFlight, msText(r.IssuerP50MS), msText(r.IssuerP99MS), r.GetTokenCalls, r.GetTokenErrors,
-			msText(r.MaxWaitMS), formatDuration(FloatDuration(r.TokenGapSeconds, time.Second)), r.ResourceAccepted, r.ResourceRefused)
+			msText(r.MaxWaitMS), formatDuration(durfmt.FromFloat(r.TokenGapSeconds, time.Second)), r.ResourceAccepted, r.ResourceRefused)
 	}
 	for _, r := range s.Sessions {
 		row(r)

@@ -5,8 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"tokentop/session"
+	"tokentop/internal/durfmt"
 )
 
 // countdown renders a time to expiry compactly: "48m12s", "1h02m",
@@ -42,7 +41,7 @@ func latency(d time.Duration) string {
 	if d <= 0 {
 		return "-"
 	}
-	return session.FormatDuration(d)
+	return durfmt.Format(d)
 }
 
 // relative renders t against now as "in 48m" or "11m ago".

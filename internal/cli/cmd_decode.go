@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tokentop/internal/durfmt"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,7 +22,6 @@ import (
 
 	"tokentop/credential"
 	"tokentop/issuer"
-	"tokentop/session"
 )
 
 // Limits of `tokentop decode`.
@@ -299,7 +299,7 @@ func secondsBetween(from, to time.Time) (secs int64, frac bool) {
 const maxShownSeconds = 100 * 36525 * 864
 
 // shortDuration writes secs as the rest of tokentop writes durations
-// (session.FormatDuration, the README's "Durations are rounded"): "59m58s",
+// (durfmt.Format, the README's "Durations are rounded"): "59m58s",
 // "47h59m", then days, "3 days 4h"; beyond a hundred years, "more than 100
 // years" (or "-(more than 100 years)").
 func shortDuration(secs int64) string {
@@ -309,7 +309,7 @@ func shortDuration(secs int64) string {
 	case secs > maxShownSeconds:
 		return "more than 100 years"
 	}
-	return session.FormatDuration(time.Duration(secs) * time.Second)
+	return durfmt.Format(time.Duration(secs) * time.Second)
 }
 
 // writeText prints d for a person.
