@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,4 +108,36 @@ func TestReadJWKSKeepsGoodKeysAndNamesWhyEachBadOneIsSkipped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever a key set holds, jwkset does not panic on it, what is kept is a
+// key tokentop checks within its limits, and the note is one printable line.
+func FuzzReadJWKS(f *testing.F) {
+	f.Add(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}`)
+	f.Add(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","x5c":["AA"]}]}`)
+	f.Add(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","x5u":"::"}]}`)
+	f.Add(`{"keys":[{"kty":"oct","k":"AA"},{"kty":"RSA","oth":[{}],"d":"AA"},7,null]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		set, err := readJWKS([]byte(body))
+		if err != nil {
+			return
+		}
+		if len(set.keys) > maxSetKeys {
+			t.Fatalf("kept %d keys, more than %d", len(set.keys), maxSetKeys)
+		}
+		for _, k := range set.keys {
+			switch pub := k.pub.(type) {
+			case *rsa.PublicKey:
+				if pub.N.BitLen() > maxRSABits || pub.E < 3 || pub.E%2 == 0 {
+					t.Fatalf("kept an RSA key of %d bits, e %d", pub.N.BitLen(), pub.E)
+				}
+			case *ecdsa.PublicKey, ed25519.PublicKey:
+			default:
+				t.Fatalf("kept a %T", pub)
+			}
+		}
+		if note := set.skipNote(); strings.ContainsAny(note, "\n\r") {
+			t.Fatalf("the note %q is not one line", note)
+		}
+	})
 }
