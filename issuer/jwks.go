@@ -12,11 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/MicahParks/jwkset"
 )
 
 // Limits on what a key set may cost.
@@ -95,126 +96,125 @@ func readJWKS(body []byte) (*jwks, error) {
 			set.unread = len(doc.Keys) - i
 			break
 		}
-		var jwk jwkFields
+		name := fmt.Sprintf("key #%d", i+1)
+		var jwk jwkset.JWKMarshal
 		if err := json.Unmarshal(raw, &jwk); err != nil {
-			set.skip(fmt.Sprintf("key #%d", i+1), "not a JWK object with string members")
+			set.skip(name, "not a JWK object with string members")
 			continue
 		}
-		name := fmt.Sprintf("key #%d", i+1)
-		if jwk.Kid != "" {
-			name = fmt.Sprintf("key %q", clip(jwk.Kid))
+		if jwk.KID != "" {
+			name = fmt.Sprintf("key %q", clip(jwk.KID))
 		}
-		pub, err := jwk.publicKey()
+		pub, err := publicKey(jwk)
 		if err != nil {
 			set.skip(name, err.Error())
 			continue
 		}
-		set.keys = append(set.keys, setKey{kid: jwk.Kid, alg: jwk.Alg, pub: pub})
+		set.keys = append(set.keys, setKey{kid: jwk.KID, alg: string(jwk.ALG), pub: pub})
 	}
 	return set, nil
 }
 
-// jwkFields are the members of a JWK that a signature check reads.
-type jwkFields struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Crv string `json:"crv"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
+// errNotExponent is why an RSA key with a bad "e" is skipped.
+var errNotExponent = errors.New(`"e" is not an RSA public exponent (an odd number from 3 to 2^31-1)`)
 
-// publicKey builds the key, or says why it cannot.
-func (j jwkFields) publicKey() (crypto.PublicKey, error) {
-	switch j.Kty {
-	case "RSA":
-		return j.rsaKey()
-	case "EC":
-		return j.ecKey()
-	case "OKP":
-		if j.Crv != "Ed25519" {
-			return nil, fmt.Errorf("crv %q is not a signature curve tokentop reads (Ed25519)", clip(j.Crv))
-		}
-		x, err := keyParam("x", j.X)
-		if err != nil {
-			return nil, err
-		}
-		if len(x) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf(`"x" has %d bytes; an Ed25519 key has %d`, len(x), ed25519.PublicKeySize)
-		}
-		return ed25519.PublicKey(x), nil
-	case "oct":
-		return nil, errors.New(`kty "oct" is a shared secret, not a public key`)
-	case "":
-		return nil, errors.New(`no "kty"`)
-	}
-	return nil, fmt.Errorf("kty %q is not a key type tokentop reads (RSA, EC, OKP)", clip(j.Kty))
-}
-
-func (j jwkFields) rsaKey() (*rsa.PublicKey, error) {
-	n, err := keyParam("n", j.N)
-	if err != nil {
+// publicKey reads a key with jwkset, or says why tokentop skips it: a key
+// type or curve it does not check, a key jwkset refuses, or an RSA modulus
+// too large to check at a bearable cost.
+func publicKey(jwk jwkset.JWKMarshal) (crypto.PublicKey, error) {
+	if err := checkedType(jwk); err != nil {
 		return nil, err
 	}
-	modulus := new(big.Int).SetBytes(n)
-	if bits := modulus.BitLen(); bits > maxRSABits {
-		return nil, fmt.Errorf("its RSA modulus has %d bits, more than the %d tokentop reads", bits, maxRSABits)
+	for _, m := range keyMembers(jwk) {
+		if m.value == "" {
+			return nil, fmt.Errorf("no %q", m.name)
+		}
 	}
-	e, err := keyParam("e", j.E)
+	// Use and key_ops are not what a signature check asks about, and an x5u
+	// is never fetched, so none of them spoils a key.
+	read, err := jwkset.NewJWKFromMarshal(jwk, jwkset.JWKMarshalOptions{},
+		jwkset.JWKValidateOptions{SkipUse: true, SkipKeyOps: true, SkipX5UScheme: true})
 	if err != nil {
-		return nil, err
+		return nil, refusal(jwk, err)
 	}
-	exp := new(big.Int).SetBytes(e)
-	if exp.BitLen() > 31 || exp.Int64() < 3 || exp.Bit(0) == 0 {
-		return nil, errors.New(`"e" is not an RSA public exponent (an odd number from 3 to 2^31-1)`)
-	}
-	return &rsa.PublicKey{N: modulus, E: int(exp.Int64())}, nil
-}
-
-func (j jwkFields) ecKey() (*ecdsa.PublicKey, error) {
-	var curve elliptic.Curve
-	switch j.Crv {
-	case "P-256":
-		curve = elliptic.P256()
-	case "P-384":
-		curve = elliptic.P384()
-	case "P-521":
-		curve = elliptic.P521()
+	switch pub := read.Key().(type) {
+	case *rsa.PublicKey:
+		if bits := pub.N.BitLen(); bits > maxRSABits {
+			return nil, fmt.Errorf("its RSA modulus has %d bits, more than the %d tokentop reads", bits, maxRSABits)
+		}
+		if pub.E < 3 || pub.E%2 == 0 {
+			return nil, errNotExponent
+		}
+		return pub, nil
+	case *ecdsa.PublicKey, ed25519.PublicKey:
+		return pub, nil
 	default:
-		return nil, fmt.Errorf("crv %q is not a curve tokentop reads (P-256, P-384, P-521)", clip(j.Crv))
+		return nil, fmt.Errorf("jwkset read it as a %T, which tokentop does not check with", pub)
 	}
-	x, err := keyParam("x", j.X)
-	if err != nil {
-		return nil, err
-	}
-	y, err := keyParam("y", j.Y)
-	if err != nil {
-		return nil, err
-	}
-	size := (curve.Params().BitSize + 7) / 8
-	if len(x) != size || len(y) != size {
-		return nil, fmt.Errorf(`"x" and "y" of a %s point have %d bytes each, not %d and %d`, j.Crv, size, len(x), len(y))
-	}
-	point := append(append([]byte{4}, x...), y...)
-	pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
-	if err != nil {
-		return nil, fmt.Errorf("its point is not on curve %s", j.Crv)
-	}
-	return pub, nil
 }
 
-// keyParam decodes a base64url key member.
-func keyParam(name, value string) ([]byte, error) {
-	if value == "" {
-		return nil, fmt.Errorf("no %q", name)
+// checkedType says why tokentop does not check signatures with keys of
+// jwk's kty and crv, or nil if it does.
+func checkedType(jwk jwkset.JWKMarshal) error {
+	switch jwk.KTY {
+	case jwkset.KtyRSA:
+		return nil
+	case jwkset.KtyEC:
+		switch jwk.CRV {
+		case jwkset.CrvP256, jwkset.CrvP384, jwkset.CrvP521:
+			return nil
+		}
+		return fmt.Errorf("crv %q is not a curve tokentop reads (P-256, P-384, P-521)", clip(string(jwk.CRV)))
+	case jwkset.KtyOKP:
+		if jwk.CRV != jwkset.CrvEd25519 {
+			return fmt.Errorf("crv %q is not a signature curve tokentop reads (Ed25519)", clip(string(jwk.CRV)))
+		}
+		return nil
+	case jwkset.KtyOct:
+		return errors.New(`kty "oct" is a shared secret, not a public key`)
+	case "":
+		return errors.New(`no "kty"`)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(value, "="))
-	if err != nil {
-		return nil, fmt.Errorf("%q is not base64url", name)
+	return fmt.Errorf("kty %q is not a key type tokentop reads (RSA, EC, OKP)", clip(string(jwk.KTY)))
+}
+
+// keyMember is a base64url member of a public JWK.
+type keyMember struct{ name, value string }
+
+// keyMembers are the members a public key of jwk's kty is made of.
+func keyMembers(jwk jwkset.JWKMarshal) []keyMember {
+	switch jwk.KTY {
+	case jwkset.KtyRSA:
+		return []keyMember{{"n", jwk.N}, {"e", jwk.E}}
+	case jwkset.KtyEC:
+		return []keyMember{{"x", jwk.X}, {"y", jwk.Y}}
 	}
-	return b, nil
+	return []keyMember{{"x", jwk.X}}
+}
+
+// refusal words why jwkset refused jwk as tokentop words it; a refusal it
+// does not know keeps jwkset's words.
+func refusal(jwk jwkset.JWKMarshal, err error) error {
+	var notBase64 base64.CorruptInputError
+	switch {
+	case errors.As(err, &notBase64):
+		for _, m := range keyMembers(jwk) {
+			if _, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(m.value, "=")); err != nil {
+				return fmt.Errorf("%q is not base64url", m.name)
+			}
+		}
+	case jwk.KTY == jwkset.KtyEC && errors.Is(err, jwkset.ErrInvalidKey):
+		return fmt.Errorf("its point is not on curve %s", jwk.CRV)
+	case jwk.KTY == jwkset.KtyRSA && errors.Is(err, jwkset.ErrInvalidKey):
+		return errNotExponent
+	case jwk.KTY == jwkset.KtyOKP && errors.Is(err, jwkset.ErrKeyUnmarshalParameter):
+		return fmt.Errorf(`"x" is not the %d bytes of an Ed25519 key`, ed25519.PublicKeySize)
+	}
+	why := err.Error()
+	for _, prefix := range []string{"failed to unmarshal JSON Web Key: ", "failed to validate JSON Web Key: "} {
+		why = strings.TrimPrefix(strings.TrimPrefix(why, prefix), prefix)
+	}
+	return fmt.Errorf("jwkset refuses it: %s", oneLine(why))
 }
 
 // fits says whether the key can check a signature made with alg.
