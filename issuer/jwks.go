@@ -130,6 +130,11 @@ func publicKey(jwk jwkset.JWKMarshal) (crypto.PublicKey, error) {
 			return nil, fmt.Errorf("no %q", m.name)
 		}
 	}
+	// An Ed25519 key means EdDSA whether or not it says so; jwkset would
+	// refuse one that carries a certificate (x5c) and no alg.
+	if jwk.KTY == jwkset.KtyOKP && jwk.CRV == jwkset.CrvEd25519 && jwk.ALG == "" {
+		jwk.ALG = jwkset.AlgEdDSA
+	}
 	// Use and key_ops are not what a signature check asks about, and an x5u
 	// is never fetched, so none of them spoils a key.
 	read, err := jwkset.NewJWKFromMarshal(jwk, jwkset.JWKMarshalOptions{},

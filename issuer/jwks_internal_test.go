@@ -64,6 +64,8 @@ func TestReadJWKSKeepsGoodKeysAndNamesWhyEachBadOneIsSkipped(t *testing.T) {
 		{"EC P-384", map[string]any{"kty": "EC", "crv": "P-384", "x": point(ecKey.X), "y": point(ecKey.Y)}, ""},
 		{"Ed25519 with its certificate", map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(edPub), "alg": "EdDSA",
 			"x5c": []string{selfSigned(t, edPub, edPriv)}}, ""},
+		{"Ed25519 with its certificate and no alg", map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(edPub),
+			"x5c": []string{selfSigned(t, edPub, edPriv)}}, ""},
 		{"not an object", 42, "not a JWK object with string members"},
 		{"no kty", map[string]any{"n": n}, `no "kty"`},
 		{"shared secret", map[string]any{"kty": "oct", "k": "c2VjcmV0"}, `kty "oct" is a shared secret, not a public key`},
