@@ -14,7 +14,7 @@ import (
 // Refresher fetches a new token and must return promptly once ctx is done.
 // If the returned ExpiresOn is zero, the credential reads the expiry from the
 // JWT "exp" claim. A token of three dot-separated segments that does not
-// parse is malformed (*ParseError). Any other non-empty token (opaque, or a
+// parse is malformed (*ParseError), unless AccessToken.Minted vouches for it. Any other non-empty token (opaque, or a
 // five-segment JWE) gets Policy.OpaqueTokenLifetime and an EventOpaqueToken.
 type Refresher func(ctx context.Context) (AccessToken, error)
 

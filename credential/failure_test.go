@@ -185,6 +185,46 @@ func TestMalformedTokenFromTheRefresherIsRejected(t *testing.T) {
 	}
 }
 
+// A token its refresher minted (Minted, with ExpiresOn) is taken without
+// being read back; without either, the same bytes are parsed and refused.
+func TestMintedTokenIsTakenWithoutParsing(t *testing.T) {
+	const raw = "%%%.abc.def" // not base64url: any parse refuses it
+	for _, tc := range []struct {
+		name   string
+		minted bool
+		expiry bool
+		ok     bool
+	}{
+		{"minted with its expiry", true, true, true},
+		{"minted without an expiry", true, false, false},
+		{"not minted", false, true, false},
+	} {
+		onEachShell(t, func(t *testing.T, sh shell) {
+			exp := time.Now().Add(time.Hour)
+			r := &fakeRefresher{next: func(context.Context, int) (AccessToken, error) {
+				tok := AccessToken{Token: raw, Minted: tc.minted}
+				if tc.expiry {
+					tok.ExpiresOn = exp
+				}
+				return tok, nil
+			}}
+			c := sh.new(t, Options{Refresher: r.refresh})
+			defer c.Dispose()
+			tok, err := c.GetToken(context.Background())
+			if !tc.ok {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Part != PartBase64 {
+					t.Fatalf("%s: GetToken = %+v, %v; want a *ParseError about base64", tc.name, tok, err)
+				}
+				return
+			}
+			if err != nil || tok.Token != raw || !tok.ExpiresOn.Equal(exp) {
+				t.Fatalf("%s: GetToken = %+v, %v; want the token as minted, expiring at %v", tc.name, tok, err, exp)
+			}
+		})
+	}
+}
+
 func TestOpaqueTokenGetsTheOpaqueLifetimeAndAWarning(t *testing.T) {
 	for _, raw := range []string{"opaque-random-string", "a.b.c.d.e"} { // opaque, five-segment JWE
 		onEachShell(t, func(t *testing.T, sh shell) {

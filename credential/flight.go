@@ -313,6 +313,9 @@ func (c *Credential) accept(tok AccessToken, now time.Time) (_ AccessToken, opaq
 		return tok, false, &ParseError{Part: PartSegments, Reason: "the refresher returned an empty token"}
 	}
 	switch {
+	case tok.Minted && !tok.ExpiresOn.IsZero():
+		// Its maker vouches for its shape and expiry: reading it back
+		// was a tenth of a sim run's CPU.
 	case segments(tok.Token) == 3:
 		// A JWT must parse even when the refresher gives the expiry (which
 		// then wins over exp, and makes exp optional).

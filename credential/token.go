@@ -17,4 +17,10 @@ type AccessToken struct {
 	// refresh, and with the token to GetToken callers. A refresher may
 	// return it with an error too; it then reaches the EventFailed only.
 	Detail any
+	// Minted reports that the refresher signed Token itself and ExpiresOn is
+	// the expiry it wrote into it (an in-process issuer): the credential
+	// takes the token as it is instead of reading it back. A refresher that
+	// passes on a token from elsewhere leaves it false, and the token is
+	// parsed as Refresher says.
+	Minted bool
 }

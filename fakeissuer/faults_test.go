@@ -224,11 +224,18 @@ func TestMalformedTokenFaultReturnsATokenThatDoesNotParse(t *testing.T) {
 		if _, err := h.iss.Verify(tok.Token); !errors.Is(err, ErrMalformedToken) {
 			t.Errorf("in-process token: Verify = %v, want ErrMalformedToken", err)
 		}
+		// Not vouched for, so a credential reads it back and refuses it.
+		if tok.Minted {
+			t.Errorf("in-process malformed token is marked Minted; a credential would take it unread")
+		}
 		_, raw := h.overHTTP(context.Background())
 		if _, err := h.iss.Verify(raw); !errors.Is(err, ErrMalformedToken) || strings.Count(raw, ".") != 2 {
 			t.Errorf("HTTP token %q: Verify = %v, want a three-segment token refused as malformed", raw, err)
 		}
 		h.expectHealthy()
+		if tok, err := h.inProcess(context.Background()); err != nil || !tok.Minted || tok.ExpiresOn.IsZero() {
+			t.Errorf("healthy in-process token = %+v, %v; want it Minted with its expiry", tok, err)
+		}
 	})
 }
 

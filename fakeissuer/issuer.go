@@ -392,7 +392,7 @@ func (i *Issuer) mintWith(spec mintSpec, eff faultEffects) (credential.AccessTok
 		return credential.AccessToken{}, Claims{}, err
 	}
 	if eff.malformed {
-		tok.Token = malformToken(tok.Token)
+		tok.Token, tok.Minted = malformToken(tok.Token), false // the credential is to find it malformed
 	}
 	i.bump(st, counterIssued)
 	return tok, claims, nil

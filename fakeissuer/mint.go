@@ -112,7 +112,7 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 		return credential.AccessToken{}, Claims{}, &StatusError{Status: 500, Code: "SigningFailed",
 			Message: fmt.Sprintf("could not sign the token: %v", err), Err: err}
 	}
-	return credential.AccessToken{Token: raw, ExpiresOn: exp}, claims, nil
+	return credential.AccessToken{Token: raw, ExpiresOn: exp, Minted: true}, claims, nil
 }
 
 // tokenID is a token's jti: its sequence number, then 16 random hex digits
