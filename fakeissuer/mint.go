@@ -86,20 +86,21 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 	}
 	seq := i.seq.Add(1)
 	st.mu.Unlock()
-	// One allocation for the three date claims (nbf and iat share one),
-	// truncated as jwt.NewNumericDate does.
-	dates := &[2]jwt.NumericDate{{Time: exp.Truncate(jwt.TimePrecision)}, {Time: iat.Truncate(jwt.TimePrecision)}}
+	// One allocation for the three date claims (nbf and iat share one,
+	// truncated as jwt.NewNumericDate does), the audience and a few scopes.
+	b := &claimsBacking{dates: [2]jwt.NumericDate{{Time: exp.Truncate(jwt.TimePrecision)}, {Time: iat.Truncate(jwt.TimePrecision)}}}
+	b.aud[0] = spec.audience
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.issuerURL,
 			Subject:   spec.subject,
-			Audience:  jwt.ClaimStrings{spec.audience},
-			ExpiresAt: &dates[0],
-			NotBefore: &dates[1],
-			IssuedAt:  &dates[1],
+			Audience:  b.aud[:],
+			ExpiresAt: &b.dates[0],
+			NotBefore: &b.dates[1],
+			IssuedAt:  &b.dates[1],
 			ID:        tokenID(seq),
 		},
-		Scopes:   append([]string(nil), scopes...),
+		Scopes:   b.copyScopes(scopes),
 		AppID:    spec.appID,
 		ObjectID: spec.objectID,
 		TenantID: spec.tenantID,
@@ -113,6 +114,24 @@ func (i *Issuer) mint(spec mintSpec, st *identityState) (credential.AccessToken,
 			Message: fmt.Sprintf("could not sign the token: %v", err), Err: err}
 	}
 	return credential.AccessToken{Token: raw, ExpiresOn: exp, Minted: true}, claims, nil
+}
+
+// claimsBacking holds what a token's Claims point to, so that a mint
+// allocates it once rather than once a claim.
+type claimsBacking struct {
+	dates [2]jwt.NumericDate // exp, then nbf and iat
+	aud   [1]string
+	scp   [4]string
+}
+
+// copyScopes copies scopes, into b when they fit: the Claims returned own
+// their scopes, whoever holds the slice asked for.
+func (b *claimsBacking) copyScopes(scopes []string) []string {
+	if len(scopes) <= len(b.scp) {
+		n := copy(b.scp[:], scopes)
+		return b.scp[:n:n]
+	}
+	return append([]string(nil), scopes...)
 }
 
 // tokenID is a token's jti: its sequence number, then 16 random hex digits

@@ -21,21 +21,27 @@ type hmacPool struct {
 	pool sync.Pool
 }
 
+// hmacSigner is one pooled signer with the buffer its sum is written to
+// (a sum on the stack escapes through hash.Hash: an allocation a mint).
+type hmacSigner struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+}
+
 func newHMACPool(secret []byte) *hmacPool {
 	key := append([]byte(nil), secret...)
 	p := &hmacPool{}
-	p.pool.New = func() any { return hmac.New(sha256.New, key) }
+	p.pool.New = func() any { return &hmacSigner{h: hmac.New(sha256.New, key)} }
 	return p
 }
 
 // appendSignature appends "." and the base64url HS256 signature of signing.
 func (p *hmacPool) appendSignature(signing []byte) []byte {
-	h := p.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write(signing)
-	var sum [sha256.Size]byte
-	mac := h.Sum(sum[:0])
-	p.pool.Put(h)
+	s := p.pool.Get().(*hmacSigner)
+	defer p.pool.Put(s)
+	s.h.Reset()
+	s.h.Write(signing)
+	mac := s.h.Sum(s.sum[:0])
 	signing = append(signing, '.')
 	return base64.RawURLEncoding.AppendEncode(signing, mac)
 }
