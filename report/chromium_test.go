@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tokentop/scenario"
 )
 
 // screenshot, when set, makes TestReportRendersInHeadlessChromium copy its
@@ -38,6 +40,20 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 		if err != nil {
 			t.Fatalf("writing the README's screenshot: %v", err)
 		}
+	}
+}
+
+// TestEveryBuiltinsReportRendersInHeadlessChromium: the report of every
+// built-in scenario logs no console error and is not blank.
+func TestEveryBuiltinsReportRendersInHeadlessChromium(t *testing.T) {
+	for _, name := range scenario.BuiltinNames() {
+		if name == "outage" {
+			continue // TestReportRendersInHeadlessChromium's
+		}
+		t.Run(name, func(t *testing.T) {
+			html, _ := playBuiltin(t, name, nil)
+			renderInChromium(t, html)
+		})
 	}
 }
 
